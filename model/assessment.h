@@ -1,0 +1,43 @@
+// Assessment: what the model library says about one comment — a verdict, a spam
+// probability and the reasons behind them. Plain value types.
+#ifndef SPAMGUARD_MODEL_ASSESSMENT_H_
+#define SPAMGUARD_MODEL_ASSESSMENT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace spamguard {
+
+// Ordered from mildest to harshest; comparisons (<) are meaningful.
+enum class Verdict { kHam = 1, kHold = 2, kSpam = 3, kDiscard = 4 };
+
+// "ham", "hold", "spam", "discard".
+const char* VerdictName(Verdict verdict);
+
+// Half-open [begin, end) UTF-8 byte offsets into the ORIGINAL Comment::content.
+struct Span {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  bool operator==(const Span&) const = default;
+};
+
+// One piece of evidence: a rule that fired or the model's opinion.
+struct Reason {
+  std::string code;         // stable slug: "model", "phone-number", a rule id, ...
+  std::string description;  // one sentence for a moderator
+  double score = 0;         // contribution in log-odds; > 0 toward spam, < 0 toward ham
+  std::vector<Span> spans;  // text that triggered it (original byte offsets), may be empty
+};
+
+struct Assessment {
+  Verdict verdict = Verdict::kHam;
+  double spam_probability = 0;  // 0..1
+  std::vector<Reason> reasons;  // strongest (largest |score|) first
+  std::string model_version;
+  std::string rules_version;
+};
+
+}  // namespace spamguard
+
+#endif  // SPAMGUARD_MODEL_ASSESSMENT_H_

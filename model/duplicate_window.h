@@ -1,0 +1,46 @@
+// DuplicateWindow: a bounded, in-memory record of recently seen comment texts (by hash of
+// their normalized form, across all sites), for the duplicate-content rule.
+//
+// Bounds: entries older than the retention are dropped, and at most max_entries texts are
+// kept (the oldest are evicted first), so memory stays below roughly
+// max_entries * 64 bytes whatever the traffic.
+//
+// Thread safety: all methods are safe to call concurrently (internally locked).
+#ifndef SPAMGUARD_MODEL_DUPLICATE_WINDOW_H_
+#define SPAMGUARD_MODEL_DUPLICATE_WINDOW_H_
+
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+
+namespace spamguard {
+
+class DuplicateWindow {
+ public:
+  DuplicateWindow(int64_t retention_ms, size_t max_entries);
+
+  // How many times text was seen in (now_ms - within_ms, now_ms], not counting this call;
+  // then, when record is true, records this sighting.
+  int CountAndRecord(std::string_view normalized_text, int64_t now_ms, int64_t within_ms,
+                     bool record);
+
+  size_t size() const;
+
+ private:
+  void EvictLocked(int64_t now_ms);
+  struct Sighting {
+    uint64_t hash;
+    int64_t at_ms;
+  };
+  const int64_t retention_ms_;
+  const size_t max_entries_;
+  mutable std::mutex mutex_;
+  std::deque<Sighting> sightings_;                  // oldest first
+  std::unordered_map<uint64_t, int> count_by_hash_;  // sightings per hash in the deque
+};
+
+}  // namespace spamguard
+
+#endif  // SPAMGUARD_MODEL_DUPLICATE_WINDOW_H_

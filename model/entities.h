@@ -1,0 +1,100 @@
+// EntityExtractor: finds the things spam is made of in normalized text — links, e-mail
+// addresses, phone numbers, messaging handles and calls to contact, money amounts — and
+// reports each with its span in both the normalized and the original text.
+//
+// Phone numbers are found with libphonenumber's PhoneNumberMatcher on the normalized text
+// (so spaced-out, fullwidth or mark-laden digits are found), trying the international
+// format first and then each configured default region. Domains are reduced to their
+// registrable domain (example.co.uk) with the public-suffix rules shipped in data/.
+//
+// Thread safety: Extract() is const; one EntityExtractor may be shared by all threads.
+#ifndef SPAMGUARD_MODEL_ENTITIES_H_
+#define SPAMGUARD_MODEL_ENTITIES_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/assessment.h"
+#include "model/normalizer.h"
+#include "model/status.h"
+
+namespace spamguard {
+
+// Where an entity sits: in the normalized text (for features) and in the original content
+// (for reasons).
+struct EntityLocation {
+  uint32_t normalized_begin = 0;
+  uint32_t normalized_end = 0;
+  Span original;
+};
+
+struct Link {
+  EntityLocation location;
+  std::string url;                 // as found (normalized text)
+  std::string host;                // lower-case host, no port ("www.bit.ly")
+  std::string registrable_domain;  // "bit.ly"; the host itself when no suffix rule matches
+  std::string top_level_domain;    // "ly"
+  bool is_shortener = false;       // a known link shortener (bit.ly, tinyurl.com, t.co, ...)
+};
+
+struct EmailAddress {
+  EntityLocation location;
+  std::string address;     // lower-case
+  std::string domain;      // "gmail.com"
+  bool is_free_mail = false;  // gmail.com, yahoo.*, hotmail.*, outlook.*, mail.ru, ...
+};
+
+struct PhoneNumber {
+  EntityLocation location;
+  std::string e164;       // "+919829286600"
+  int country_code = 0;   // 91
+  std::string region;     // "IN"
+  bool obfuscated = false;  // the original bytes differ from the normalized digits
+};
+
+// "whatsapp", "telegram", "@handle", "#handle", "dm me", "inbox me", "call now", ...
+struct ContactCall {
+  EntityLocation location;
+  std::string channel;  // "whatsapp", "telegram", "handle", "hashtag", "dm", "call", ...
+};
+
+struct MoneyAmount {
+  EntityLocation location;
+  std::string currency;  // "usd", "inr", "btc", ... or "" when only a number with a sign
+};
+
+struct Entities {
+  std::vector<Link> links;
+  std::vector<EmailAddress> emails;
+  std::vector<PhoneNumber> phones;
+  std::vector<ContactCall> contact_calls;
+  std::vector<MoneyAmount> money;
+};
+
+struct EntityExtractorOptions {
+  // Regions tried, in order, for numbers written without a leading '+'.
+  std::vector<std::string> default_regions = {"US", "IN", "GB"};
+};
+
+class EntityExtractor {
+ public:
+  static Result<std::shared_ptr<const EntityExtractor>> Create(EntityExtractorOptions options);
+
+  Entities Extract(const NormalizedText& text) const;
+
+  // Registrable domain of a host or URL ("https://a.b.example.co.uk/x" -> "example.co.uk");
+  // empty when the input has no host. Used for author_url and list matching.
+  std::string RegistrableDomain(std::string_view host_or_url) const;
+
+ private:
+  struct Impl;
+  explicit EntityExtractor(std::shared_ptr<const Impl> impl);
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace spamguard
+
+#endif  // SPAMGUARD_MODEL_ENTITIES_H_

@@ -1,0 +1,97 @@
+// Normalizer: turns raw comment text into the canonical form the rules and the model read,
+// undoing the obfuscation spammers use, and keeps a map back to the original bytes.
+//
+// The same Normalizer serves training (spamguardctl) and serving (spamguard-server), so a
+// model never sees text prepared differently from what it was trained on.
+//
+// What Normalize() does, in order (each step is counted in ObfuscationReport):
+//   - removes zero-width and other format characters (Cf: U+200B..U+200F, U+2060, U+FEFF...);
+//   - NFKC plus case folding: fullwidth, mathematical bold/italic/double-struck letters and
+//     digits, circled and other "fancy" forms become plain ones; small capitals and similar
+//     letters that NFKC leaves alone are folded by an explicit table;
+//   - strips combining marks from Latin letters and digits ("+9̾1̾" -> "+91"), keeps them on
+//     other scripts;
+//   - folds homoglyphs in mixed-script words to their Latin skeleton (ICU uspoof), so a
+//     Cyrillic "о" inside "lоve" becomes "o", while a wholly Cyrillic or Arabic word is left
+//     as it is;
+//   - folds leetspeak inside a token (0->o, 1->i/l, 3->e, 4->a, 5->s, 7->t, @->a, $->s) only
+//     when that turns a non-word into a known word; URLs, e-mail addresses and numbers are
+//     never leet-folded;
+//   - re-joins letters or digits that were spaced out ("W h a t s a p p" -> "whatsapp",
+//     "+9 1 9 8 2 9 ..." -> "+91982..."), and caps runs of one repeated character at 3;
+//   - collapses runs of white space to one ASCII space and trims the ends.
+//
+// Invalid UTF-8 is not expected (the server rejects it); if present, each bad byte is
+// replaced by U+FFFD and mapped to itself.
+//
+// Thread safety: Normalize() is const and allocates its scratch state per call; one
+// Normalizer may be shared by any number of threads.
+#ifndef SPAMGUARD_MODEL_NORMALIZER_H_
+#define SPAMGUARD_MODEL_NORMALIZER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/assessment.h"
+#include "model/status.h"
+
+namespace spamguard {
+
+// How much of the text had to be undone. Counts are of code points (or, for
+// spaced_out_runs, of re-joined runs).
+struct ObfuscationReport {
+  uint32_t format_characters = 0;  // zero-width and other Cf characters removed
+  uint32_t fancy_characters = 0;   // letters/digits changed by NFKC or the small-caps table
+  uint32_t combining_marks = 0;    // marks stripped from Latin letters and digits
+  uint32_t homoglyphs = 0;         // letters replaced by their Latin skeleton in mixed words
+  uint32_t leet_characters = 0;    // characters changed by leetspeak folding
+  uint32_t spaced_out_runs = 0;    // runs of spaced-out letters/digits re-joined
+  uint32_t repeated_characters = 0;  // characters dropped by the repeat cap
+  // Sum of all the above except repeated_characters (shouting is not obfuscation).
+  uint32_t total() const;
+  // Spans (original byte offsets) of the obfuscated stretches, merged and ordered, for the
+  // obfuscation reason.
+  std::vector<Span> spans;
+};
+
+// Normalized text plus, for every byte of it, the original bytes it came from.
+struct NormalizedText {
+  std::string text;  // normalized UTF-8
+  // For byte i of text: the original code point(s) it came from span
+  // [source_begin[i], source_end[i]). Both vectors have text.size() entries.
+  std::vector<uint32_t> source_begin;
+  std::vector<uint32_t> source_end;
+  ObfuscationReport obfuscation;
+
+  // Maps a half-open byte range of text to the original bytes that produced it:
+  // [source_begin[begin], source_end[end - 1]). An empty range maps to an empty span at
+  // source_begin[begin] (or at the original length when begin == text.size()).
+  Span ToOriginal(uint32_t begin, uint32_t end) const;
+};
+
+class Normalizer {
+ public:
+  // Builds the ICU objects. Fails (kInternal) only if ICU's data is unusable.
+  static Result<std::shared_ptr<const Normalizer>> Create();
+  ~Normalizer();
+  Normalizer(const Normalizer&) = delete;
+  Normalizer& operator=(const Normalizer&) = delete;
+
+  // See the file comment. original_length is original.size(); never fails.
+  NormalizedText Normalize(std::string_view original) const;
+
+  // Normalize(...).text, for callers that need no offsets (author names, domains).
+  std::string NormalizeForMatching(std::string_view original) const;
+
+ private:
+  struct Impl;
+  explicit Normalizer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spamguard
+
+#endif  // SPAMGUARD_MODEL_NORMALIZER_H_

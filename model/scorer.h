@@ -1,0 +1,36 @@
+// Scorer: the one place where signals become a verdict.
+//
+// The model's calibrated probability p contributes its log-odds, logit(p), as the "model"
+// reason; every rule reason adds its score (log-odds). The sum z gives
+// spam_probability = 1 / (1 + exp(-z)), and the site's thresholds give the verdict. Without
+// rules firing, spam_probability is exactly the model's calibrated probability.
+//
+// Thread safety: stateless; Score is a pure function.
+#ifndef SPAMGUARD_MODEL_SCORER_H_
+#define SPAMGUARD_MODEL_SCORER_H_
+
+#include <vector>
+
+#include "model/assessment.h"
+#include "model/site_policy.h"
+
+namespace spamguard {
+
+// Model probabilities are clamped to [kMinProbability, 1 - kMinProbability] before logit so
+// that one signal can never be infinitely certain.
+inline constexpr double kMinProbability = 1e-4;
+
+double Logit(double probability);
+double Sigmoid(double log_odds);
+
+// Combines the model's calibrated probability and the rules' reasons under a policy. The
+// returned reasons hold the model reason plus rule_reasons, strongest |score| first.
+Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
+                 const SitePolicy& policy);
+
+// The verdict the policy gives to a probability.
+Verdict VerdictFor(double spam_probability, const SitePolicy& policy);
+
+}  // namespace spamguard
+
+#endif  // SPAMGUARD_MODEL_SCORER_H_

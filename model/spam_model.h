@@ -1,0 +1,89 @@
+// SpamModel: a trained fastText classifier plus its calibration, loaded from one file.
+//
+// File format (little-endian):
+//   8 bytes   magic "SPGMODEL"
+//   uint32    format version (kSpamModelFormatVersion)
+//   uint32    length N of the metadata JSON
+//   N bytes   metadata JSON (ModelInfo: version, feature schema, calibration, metrics, ...)
+//   rest      the fastText model (quantized .ftz) exactly as fastText saves it
+// Load() checks the magic, the format version and the feature schema version, and refuses a
+// file that fails any check with kCorruption or kFailedPrecondition naming the file.
+//
+// Thread safety: Predict is const and allocates its scratch state per call (fastText's
+// predict is const); one loaded SpamModel is shared read-only by all threads.
+#ifndef SPAMGUARD_MODEL_SPAM_MODEL_H_
+#define SPAMGUARD_MODEL_SPAM_MODEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "model/status.h"
+
+namespace fasttext {
+class FastText;
+}
+
+namespace spamguard {
+
+inline constexpr uint32_t kSpamModelFormatVersion = 1;
+
+// Figures measured on the validation split when the model was trained.
+struct ModelMetrics {
+  double precision = 0;
+  double recall = 0;
+  double f1 = 0;
+  double mcc = 0;
+  double ham_false_positive_rate = 0;
+  double roc_auc = 0;
+  double calibration_error = 0;
+};
+
+// Platt scaling: calibrated = 1 / (1 + exp(-(slope * logit(raw) + intercept))).
+struct PlattCalibration {
+  double slope = 1;
+  double intercept = 0;
+  double Apply(double raw_probability) const;
+};
+
+struct ModelInfo {
+  std::string version;  // e.g. "20261125-221500-3fa2c1d0"
+  int feature_schema_version = 0;
+  PlattCalibration calibration;
+  ModelMetrics validation_metrics;
+  std::string trained_at;  // ISO 8601 UTC
+  std::string parameters_json;  // the training parameters, as a JSON object text
+};
+
+class SpamModel {
+ public:
+  // Loads and checks a model file (see the file comment).
+  static Result<std::shared_ptr<const SpamModel>> Load(const std::string& path);
+  // Writes a model file from a trained fastText model file (.ftz/.bin) and its info.
+  static Status Write(const std::string& path, const std::string& fasttext_model_path,
+                      const ModelInfo& info);
+
+  ~SpamModel();
+  SpamModel(const SpamModel&) = delete;
+  SpamModel& operator=(const SpamModel&) = delete;
+
+  // Raw fastText probability of the spam label for one FeatureBuilder line.
+  double RawSpamProbability(std::string_view model_input) const;
+  // Calibrated probability: info().calibration applied to the raw one.
+  double SpamProbability(std::string_view model_input) const;
+
+  const ModelInfo& info() const { return info_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  SpamModel(std::string path, ModelInfo info, std::unique_ptr<fasttext::FastText> fasttext);
+  std::string path_;
+  ModelInfo info_;
+  std::unique_ptr<fasttext::FastText> fasttext_;
+  int32_t spam_label_id_ = -1;
+};
+
+}  // namespace spamguard
+
+#endif  // SPAMGUARD_MODEL_SPAM_MODEL_H_
