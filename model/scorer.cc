@@ -1,0 +1,50 @@
+#include "model/scorer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace spamguard {
+
+double Logit(double probability) {
+  const double p = std::clamp(probability, kMinProbability, 1.0 - kMinProbability);
+  return std::log(p / (1.0 - p));
+}
+
+double Sigmoid(double log_odds) { return 1.0 / (1.0 + std::exp(-log_odds)); }
+
+Verdict VerdictFor(double spam_probability, const SitePolicy& policy) {
+  if (spam_probability >= policy.discard_threshold) return Verdict::kDiscard;
+  if (spam_probability >= policy.spam_threshold) return Verdict::kSpam;
+  if (spam_probability >= policy.hold_threshold) return Verdict::kHold;
+  return Verdict::kHam;
+}
+
+Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
+                 const SitePolicy& policy) {
+  Assessment assessment;
+  const double model_log_odds = Logit(model_probability);
+  double total = model_log_odds;
+  for (const Reason& reason : rule_reasons) total += reason.score;
+
+  char description[128];
+  std::snprintf(description, sizeof(description),
+                "The text model rates the wording %.0f%% likely to be spam.",
+                100.0 * std::clamp(model_probability, 0.0, 1.0));
+  assessment.reasons.reserve(rule_reasons.size() + 1);
+  assessment.reasons.push_back(Reason{"model", description, model_log_odds, {}});
+  for (Reason& reason : rule_reasons) assessment.reasons.push_back(std::move(reason));
+  std::stable_sort(assessment.reasons.begin(), assessment.reasons.end(),
+                   [](const Reason& a, const Reason& b) {
+                     return std::abs(a.score) > std::abs(b.score);
+                   });
+
+  // No rule fired: the model's probability stands as calibrated, untouched by the clamp.
+  assessment.spam_probability =
+      rule_reasons.empty() ? std::clamp(model_probability, 0.0, 1.0) : Sigmoid(total);
+  assessment.verdict = VerdictFor(assessment.spam_probability, policy);
+  return assessment;
+}
+
+}  // namespace spamguard

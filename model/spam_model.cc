@@ -1,0 +1,207 @@
+#include "model/spam_model.h"
+
+#include <fasttext/fasttext.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "model/features.h"
+
+namespace spamguard {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'P', 'G', 'M', 'O', 'D', 'E', 'L'};
+constexpr char kSpamLabel[] = "__label__spam";
+constexpr char kHamLabel[] = "__label__ham";
+// A metadata block larger than this is not a model file of ours.
+constexpr uint32_t kMaxMetadataBytes = 1 << 20;
+
+void PutUint32(std::string& out, uint32_t value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+uint32_t GetUint32(const char* bytes) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) value |= uint32_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  return value;
+}
+
+nlohmann::json MetricsToJson(const ModelMetrics& m) {
+  return {{"precision", m.precision},
+          {"recall", m.recall},
+          {"f1", m.f1},
+          {"mcc", m.mcc},
+          {"ham_false_positive_rate", m.ham_false_positive_rate},
+          {"roc_auc", m.roc_auc},
+          {"calibration_error", m.calibration_error}};
+}
+
+ModelMetrics MetricsFromJson(const nlohmann::json& j) {
+  ModelMetrics m;
+  m.precision = j.value("precision", 0.0);
+  m.recall = j.value("recall", 0.0);
+  m.f1 = j.value("f1", 0.0);
+  m.mcc = j.value("mcc", 0.0);
+  m.ham_false_positive_rate = j.value("ham_false_positive_rate", 0.0);
+  m.roc_auc = j.value("roc_auc", 0.0);
+  m.calibration_error = j.value("calibration_error", 0.0);
+  return m;
+}
+
+Result<ModelInfo> InfoFromJson(const std::string& text, const std::string& path) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::Corruption(path + ": model metadata is not a JSON object");
+  }
+  ModelInfo info;
+  info.version = j.value("version", "");
+  info.feature_schema_version = j.value("feature_schema_version", 0);
+  info.trained_at = j.value("trained_at", "");
+  if (j.contains("calibration") && j["calibration"].is_object()) {
+    info.calibration.slope = j["calibration"].value("slope", 1.0);
+    info.calibration.intercept = j["calibration"].value("intercept", 0.0);
+  }
+  if (j.contains("validation_metrics") && j["validation_metrics"].is_object()) {
+    info.validation_metrics = MetricsFromJson(j["validation_metrics"]);
+  }
+  if (j.contains("parameters")) info.parameters_json = j["parameters"].dump();
+  if (info.version.empty()) return Status::Corruption(path + ": model metadata has no version");
+  return info;
+}
+
+}  // namespace
+
+double PlattCalibration::Apply(double raw_probability) const {
+  const double p = std::clamp(raw_probability, 1e-6, 1.0 - 1e-6);
+  const double z = slope * std::log(p / (1.0 - p)) + intercept;
+  return 1.0 / (1.0 + std::exp(-z));
+}
+
+SpamModel::SpamModel(std::string path, ModelInfo info,
+                     std::unique_ptr<fasttext::FastText> fasttext)
+    : path_(std::move(path)), info_(std::move(info)), fasttext_(std::move(fasttext)) {
+  // predict() reports labels by their index in the label table; find the spam label's.
+  const auto dictionary = fasttext_->getDictionary();
+  for (int32_t i = 0; i < dictionary->nlabels(); ++i) {
+    if (dictionary->getLabel(i) == kSpamLabel) spam_label_id_ = i;
+  }
+}
+
+SpamModel::~SpamModel() = default;
+
+Status SpamModel::Write(const std::string& path, const std::string& fasttext_model_path,
+                        const ModelInfo& info) {
+  std::ifstream in(fasttext_model_path, std::ios::binary);
+  if (!in) return Status::IoError("cannot read fastText model " + fasttext_model_path);
+  std::stringstream fasttext_bytes;
+  fasttext_bytes << in.rdbuf();
+
+  nlohmann::json metadata = {
+      {"version", info.version},
+      {"feature_schema_version", info.feature_schema_version},
+      {"trained_at", info.trained_at},
+      {"calibration", {{"slope", info.calibration.slope}, {"intercept", info.calibration.intercept}}},
+      {"validation_metrics", MetricsToJson(info.validation_metrics)},
+  };
+  if (!info.parameters_json.empty()) {
+    nlohmann::json parameters = nlohmann::json::parse(info.parameters_json, nullptr, false);
+    if (!parameters.is_discarded()) metadata["parameters"] = parameters;
+  }
+  const std::string metadata_text = metadata.dump();
+
+  std::string header(kMagic, sizeof(kMagic));
+  PutUint32(header, kSpamModelFormatVersion);
+  PutUint32(header, static_cast<uint32_t>(metadata_text.size()));
+
+  // Written beside the target and renamed, so a reader never sees half a model.
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::IoError("cannot write " + temporary);
+    out << header << metadata_text << fasttext_bytes.rdbuf();
+    out.flush();
+    if (!out) return Status::IoError("failed writing " + temporary);
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return Status::IoError("cannot rename " + temporary + " to " + path + ": " +
+                           std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open model file " + path);
+  char header[16];
+  if (!in.read(header, sizeof(header))) {
+    return Status::Corruption(path + ": too short to be a Spamguard model");
+  }
+  if (std::memcmp(header, kMagic, sizeof(kMagic)) != 0) {
+    return Status::Corruption(path + ": not a Spamguard model (bad magic number)");
+  }
+  const uint32_t format_version = GetUint32(header + 8);
+  if (format_version != kSpamModelFormatVersion) {
+    return Status::FailedPrecondition(path + ": model format version " +
+                                      std::to_string(format_version) + ", this build reads " +
+                                      std::to_string(kSpamModelFormatVersion));
+  }
+  const uint32_t metadata_size = GetUint32(header + 12);
+  if (metadata_size == 0 || metadata_size > kMaxMetadataBytes) {
+    return Status::Corruption(path + ": implausible metadata size " +
+                              std::to_string(metadata_size));
+  }
+  std::string metadata(metadata_size, '\0');
+  if (!in.read(metadata.data(), metadata_size)) {
+    return Status::Corruption(path + ": truncated metadata");
+  }
+  Result<ModelInfo> info = InfoFromJson(metadata, path);
+  if (!info.ok()) return info.status();
+  if (info->feature_schema_version != kFeatureSchemaVersion) {
+    return Status::FailedPrecondition(
+        path + ": trained with feature schema " + std::to_string(info->feature_schema_version) +
+        ", this build uses " + std::to_string(kFeatureSchemaVersion) + "; retrain the model");
+  }
+
+  auto fasttext = std::make_unique<fasttext::FastText>();
+  try {
+    fasttext->loadModel(in);
+  } catch (const std::exception& error) {
+    return Status::Corruption(path + ": fastText model unreadable: " + error.what());
+  }
+  if (fasttext->getArgs().model != fasttext::model_name::sup) {
+    return Status::Corruption(path + ": fastText model is not a supervised classifier");
+  }
+  if (fasttext->getLabelId(kSpamLabel) < 0 || fasttext->getLabelId(kHamLabel) < 0) {
+    return Status::Corruption(path + ": fastText model lacks the __label__spam/__label__ham labels");
+  }
+  return std::shared_ptr<const SpamModel>(
+      new SpamModel(path, std::move(info).value(), std::move(fasttext)));
+}
+
+double SpamModel::RawSpamProbability(std::string_view model_input) const {
+  // Dictionary::getLine reads one line from a stream; the stream and vectors are per call,
+  // which is what keeps this method safe to call from many threads at once.
+  std::istringstream line{std::string(model_input)};
+  std::vector<int32_t> words;
+  std::vector<int32_t> labels;
+  fasttext_->getDictionary()->getLine(line, words, labels);
+  if (words.empty()) return 0.5;
+  fasttext::Predictions predictions;
+  fasttext_->predict(/*k=*/-1, words, predictions);
+  for (const auto& [log_probability, label] : predictions) {
+    if (label == spam_label_id_) return std::exp(log_probability);
+  }
+  return 0.0;
+}
+
+double SpamModel::SpamProbability(std::string_view model_input) const {
+  return info_.calibration.Apply(RawSpamProbability(model_input));
+}
+
+}  // namespace spamguard

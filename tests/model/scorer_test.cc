@@ -1,0 +1,65 @@
+#include "model/scorer.h"
+
+#include <gtest/gtest.h>
+
+namespace spamguard {
+namespace {
+
+Reason RuleReason(const std::string& code, double score) { return Reason{code, "test", score, {}}; }
+
+TEST(ScorerTest, WithoutRulesTheProbabilityIsTheModelsOwn) {
+  const Assessment a = Score(0.3, {}, SitePolicy{});
+  EXPECT_DOUBLE_EQ(a.spam_probability, 0.3);
+  ASSERT_EQ(a.reasons.size(), 1u);
+  EXPECT_EQ(a.reasons[0].code, "model");
+  EXPECT_LT(a.reasons[0].score, 0);  // 0.3 pushes toward ham
+}
+
+TEST(ScorerTest, RuleScoresAddInLogOdds) {
+  const Assessment a = Score(0.5, {RuleReason("phone-number", 2.0)}, SitePolicy{});
+  EXPECT_NEAR(a.spam_probability, Sigmoid(2.0), 1e-12);
+}
+
+TEST(ScorerTest, NegativeRulesPullTowardHam) {
+  const Assessment a = Score(0.9, {RuleReason("trusted-role", -10.0)}, SitePolicy{});
+  EXPECT_EQ(a.verdict, Verdict::kHam);
+}
+
+TEST(ScorerTest, ReasonsAreOrderedStrongestFirst) {
+  const Assessment a =
+      Score(0.6, {RuleReason("weak", 0.5), RuleReason("strong", 4.0), RuleReason("ham", -1.0)},
+            SitePolicy{});
+  ASSERT_EQ(a.reasons.size(), 4u);
+  EXPECT_EQ(a.reasons[0].code, "strong");
+  EXPECT_EQ(a.reasons[1].code, "ham");
+  EXPECT_EQ(a.reasons[2].code, "weak");
+  EXPECT_EQ(a.reasons[3].code, "model");
+}
+
+TEST(ScorerTest, VerdictFollowsThePolicyThresholds) {
+  SitePolicy policy;
+  policy.hold_threshold = 0.4;
+  policy.spam_threshold = 0.7;
+  policy.discard_threshold = 0.95;
+  EXPECT_EQ(VerdictFor(0.39, policy), Verdict::kHam);
+  EXPECT_EQ(VerdictFor(0.40, policy), Verdict::kHold);
+  EXPECT_EQ(VerdictFor(0.70, policy), Verdict::kSpam);
+  EXPECT_EQ(VerdictFor(0.95, policy), Verdict::kDiscard);
+}
+
+TEST(ScorerTest, AStricterSiteTurnsTheSameScoreIntoAHarsherVerdict) {
+  SitePolicy strict;
+  strict.hold_threshold = 0.2;
+  strict.spam_threshold = 0.3;
+  EXPECT_EQ(Score(0.35, {}, SitePolicy{}).verdict, Verdict::kHam);
+  EXPECT_EQ(Score(0.35, {}, strict).verdict, Verdict::kSpam);
+}
+
+TEST(ScorerTest, ExtremeModelProbabilitiesStayFinite) {
+  const Assessment a = Score(1.0, {RuleReason("allowlist", -20.0)}, SitePolicy{});
+  EXPECT_GT(a.spam_probability, 0.0);
+  EXPECT_LT(a.spam_probability, 0.5);
+}
+
+}  // namespace
+}  // namespace spamguard
