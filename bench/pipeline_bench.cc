@@ -27,13 +27,12 @@ const std::shared_ptr<const CommentClassifier>& Classifier() {
     if (!path.ok()) fail(path.status());
     Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(*path);
     if (!model.ok()) fail(model.status());
-    Result<std::shared_ptr<const RuleSet>> rules = RuleSet::LoadFile(
-        SPAMGUARD_SOURCE_DIR "/rules/default.yaml", (*pipeline)->normalizer(),
-        (*pipeline)->extractor());
+    Result<std::shared_ptr<const RuleSet>> rules =
+        RuleSet::LoadFile(SPAMGUARD_SOURCE_DIR "/rules/default.yaml", (*pipeline)->normalizer(),
+                          (*pipeline)->extractor());
     if (!rules.ok()) fail(rules.status());
-    return std::make_shared<const CommentClassifier>(*pipeline, *model, *rules,
-                                                     std::make_shared<DuplicateWindow>(
-                                                         60 * 60 * 1000, 100000));
+    return std::make_shared<const CommentClassifier>(
+        *pipeline, *model, *rules, std::make_shared<DuplicateWindow>(60 * 60 * 1000, 100000));
   }();
   return classifier;
 }
@@ -82,7 +81,9 @@ void BM_ClassifyComment(benchmark::State& state, const char* text) {
 }
 
 BENCHMARK_CAPTURE(BM_ClassifyComment, short_ham, kShortHam)->Repetitions(5)->ReportAggregatesOnly();
-BENCHMARK_CAPTURE(BM_ClassifyComment, short_spam, kShortSpam)->Repetitions(5)->ReportAggregatesOnly();
+BENCHMARK_CAPTURE(BM_ClassifyComment, short_spam, kShortSpam)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly();
 BENCHMARK_CAPTURE(BM_ClassifyComment, long_ham, kLongHam)->Repetitions(5)->ReportAggregatesOnly();
 BENCHMARK_CAPTURE(BM_ClassifyComment, long_spam, kLongSpam)->Repetitions(5)->ReportAggregatesOnly();
 

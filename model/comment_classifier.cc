@@ -46,8 +46,8 @@ Assessment CommentClassifier::Classify(const Comment& comment,
   static const SitePolicy kDefaultPolicy;
   const SitePolicy* policy = &kDefaultPolicy;
   if (rules_) {
-    RuleInput input{comment, normalized, entities, options.now_ms, duplicates_.get(),
-                    options.record_duplicate};
+    RuleInput input{comment,        normalized,        entities,
+                    options.now_ms, duplicates_.get(), options.record_duplicate};
     rule_reasons = rules_->Evaluate(input);
     policy = &rules_->PolicyFor(comment.site_id);
   }

@@ -28,10 +28,14 @@ std::string TokenSafe(std::string_view value) {
 
 const char* CountBucket(size_t count) {
   switch (count) {
-    case 0: return "0";
-    case 1: return "1";
-    case 2: return "2";
-    default: return count < 6 ? "3to5" : "6plus";
+    case 0:
+      return "0";
+    case 1:
+      return "1";
+    case 2:
+      return "2";
+    default:
+      return count < 6 ? "3to5" : "6plus";
   }
 }
 
@@ -147,7 +151,8 @@ std::string FeatureBuilder::ModelInput(const Comment& comment, const NormalizedT
     add(money.currency.empty() ? std::string("__money__")
                                : "__money_" + TokenSafe(money.currency) + "__");
   }
-  if (!entities.links.empty()) add(std::string("__links_") + CountBucket(entities.links.size()) + "__");
+  if (!entities.links.empty())
+    add(std::string("__links_") + CountBucket(entities.links.size()) + "__");
   if (!entities.phones.empty()) {
     add(std::string("__phones_") + CountBucket(entities.phones.size()) + "__");
   }
@@ -164,8 +169,9 @@ std::string FeatureBuilder::ModelInput(const Comment& comment, const NormalizedT
     if (!domain.empty()) add("__authordomain_" + TokenSafe(domain) + "__");
   }
   if (!comment.author_name.empty()) {
-    const bool has_digit = std::any_of(comment.author_name.begin(), comment.author_name.end(),
-                                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    const bool has_digit =
+        std::any_of(comment.author_name.begin(), comment.author_name.end(),
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     if (has_digit) add("__authorname_digits__");
     if (comment.author_name.find('.') != std::string::npos &&
         !extractor_->RegistrableDomain(comment.author_name).empty()) {

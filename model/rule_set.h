@@ -52,6 +52,15 @@ struct LoadReport {
   int active_rules() const;
 };
 
+// What a loaded rule is, for listings (`spamguardctl rules test` prints every rule, also
+// those that never fired).
+struct RuleInfo {
+  std::string id;
+  std::string kind;
+  std::string description;
+  double score = 0;  // the pack's score, before any site override
+};
+
 class RuleSet {
  public:
   // Loads a rule pack file. Pack-relative list files (a rule's `file:` parameter) are read
@@ -74,6 +83,9 @@ class RuleSet {
   const std::string& version() const;
   const std::string& path() const;
   const LoadReport& report() const;
+  // Every active rule of the pack, in file order (the built-in per-site list rules are not
+  // included).
+  const std::vector<RuleInfo>& rules() const;
 
  private:
   struct Impl;

@@ -35,10 +35,9 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
   assessment.reasons.reserve(rule_reasons.size() + 1);
   assessment.reasons.push_back(Reason{"model", description, model_log_odds, {}});
   for (Reason& reason : rule_reasons) assessment.reasons.push_back(std::move(reason));
-  std::stable_sort(assessment.reasons.begin(), assessment.reasons.end(),
-                   [](const Reason& a, const Reason& b) {
-                     return std::abs(a.score) > std::abs(b.score);
-                   });
+  std::stable_sort(
+      assessment.reasons.begin(), assessment.reasons.end(),
+      [](const Reason& a, const Reason& b) { return std::abs(a.score) > std::abs(b.score); });
 
   // No rule fired: the model's probability stands as calibrated, untouched by the clamp.
   assessment.spam_probability =

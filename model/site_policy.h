@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace spamguard {
 
@@ -16,6 +17,19 @@ struct SitePolicy {
   double discard_threshold = 0.98;
   // Rule id -> score that replaces the rule's own score on this site (0 disables it).
   std::map<std::string, double> score_overrides;
+
+  // Extra lists for this site (in addition to the default policy's), evaluated by RuleSet
+  // as the built-in rules "site-blocked-domain", "site-blocked-email", "site-blocked-ip",
+  // "site-allowed-domain", "site-allowed-email" and "site-allowed-ip" (see rules/README.md;
+  // their scores can be changed through score_overrides like any rule's). Domains match a
+  // host and its parent domains; e-mail entries are an address or "@domain"; IP entries are
+  // IPv4/IPv6 addresses or CIDR ranges.
+  std::vector<std::string> blocked_domains;
+  std::vector<std::string> blocked_emails;
+  std::vector<std::string> blocked_ips;
+  std::vector<std::string> allowed_domains;
+  std::vector<std::string> allowed_emails;
+  std::vector<std::string> allowed_ips;
 };
 
 }  // namespace spamguard

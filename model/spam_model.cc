@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,22 @@ constexpr char kHamLabel[] = "__label__ham";
 // A metadata block larger than this is not a model file of ours.
 constexpr uint32_t kMaxMetadataBytes = 1 << 20;
 
+// FNV-1a, 64 bit: detects truncation and flipped bytes in the fastText payload.
+uint64_t Fnv1a64(std::string_view bytes) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+std::string Hex64(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
 void PutUint32(std::string& out, uint32_t value) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
 }
@@ -31,6 +48,13 @@ uint32_t GetUint32(const char* bytes) {
   for (int i = 0; i < 4; ++i) value |= uint32_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
   return value;
 }
+
+// fastText's loadModel(std::istream&) expects its own magic number and version to have been
+// read and checked already (loadModel(filename) does it with the protected checkModel).
+class EmbeddedFastText : public fasttext::FastText {
+ public:
+  bool ReadHeader(std::istream& in) { return checkModel(in); }
+};
 
 nlohmann::json MetricsToJson(const ModelMetrics& m) {
   return {{"precision", m.precision},
@@ -83,8 +107,7 @@ double PlattCalibration::Apply(double raw_probability) const {
   return 1.0 / (1.0 + std::exp(-z));
 }
 
-SpamModel::SpamModel(std::string path, ModelInfo info,
-                     std::unique_ptr<fasttext::FastText> fasttext)
+SpamModel::SpamModel(std::string path, ModelInfo info, std::unique_ptr<fasttext::FastText> fasttext)
     : path_(std::move(path)), info_(std::move(info)), fasttext_(std::move(fasttext)) {
   // predict() reports labels by their index in the label table; find the spam label's.
   const auto dictionary = fasttext_->getDictionary();
@@ -99,15 +122,19 @@ Status SpamModel::Write(const std::string& path, const std::string& fasttext_mod
                         const ModelInfo& info) {
   std::ifstream in(fasttext_model_path, std::ios::binary);
   if (!in) return Status::IoError("cannot read fastText model " + fasttext_model_path);
-  std::stringstream fasttext_bytes;
-  fasttext_bytes << in.rdbuf();
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string payload = buffer.str();
 
   nlohmann::json metadata = {
       {"version", info.version},
       {"feature_schema_version", info.feature_schema_version},
       {"trained_at", info.trained_at},
-      {"calibration", {{"slope", info.calibration.slope}, {"intercept", info.calibration.intercept}}},
+      {"calibration",
+       {{"slope", info.calibration.slope}, {"intercept", info.calibration.intercept}}},
       {"validation_metrics", MetricsToJson(info.validation_metrics)},
+      {"payload_bytes", payload.size()},
+      {"payload_fnv1a64", Hex64(Fnv1a64(payload))},
   };
   if (!info.parameters_json.empty()) {
     nlohmann::json parameters = nlohmann::json::parse(info.parameters_json, nullptr, false);
@@ -124,7 +151,7 @@ Status SpamModel::Write(const std::string& path, const std::string& fasttext_mod
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) return Status::IoError("cannot write " + temporary);
-    out << header << metadata_text << fasttext_bytes.rdbuf();
+    out << header << metadata_text << payload;
     out.flush();
     if (!out) return Status::IoError("failed writing " + temporary);
   }
@@ -168,9 +195,21 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
         ", this build uses " + std::to_string(kFeatureSchemaVersion) + "; retrain the model");
   }
 
-  auto fasttext = std::make_unique<fasttext::FastText>();
+  std::stringstream rest;
+  rest << in.rdbuf();
+  std::istringstream payload(rest.str());
+  const nlohmann::json metadata_json = nlohmann::json::parse(metadata, nullptr, false);
+  if (metadata_json.value("payload_bytes", uint64_t{0}) != payload.str().size() ||
+      metadata_json.value("payload_fnv1a64", "") != Hex64(Fnv1a64(payload.str()))) {
+    return Status::Corruption(path + ": fastText payload is truncated or damaged (checksum)");
+  }
+
+  auto fasttext = std::make_unique<EmbeddedFastText>();
   try {
-    fasttext->loadModel(in);
+    if (!fasttext->ReadHeader(payload)) {
+      return Status::Corruption(path + ": embedded fastText model has a bad header or version");
+    }
+    fasttext->loadModel(payload);
   } catch (const std::exception& error) {
     return Status::Corruption(path + ": fastText model unreadable: " + error.what());
   }
@@ -178,7 +217,8 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
     return Status::Corruption(path + ": fastText model is not a supervised classifier");
   }
   if (fasttext->getLabelId(kSpamLabel) < 0 || fasttext->getLabelId(kHamLabel) < 0) {
-    return Status::Corruption(path + ": fastText model lacks the __label__spam/__label__ham labels");
+    return Status::Corruption(path +
+                              ": fastText model lacks the __label__spam/__label__ham labels");
   }
   return std::shared_ptr<const SpamModel>(
       new SpamModel(path, std::move(info).value(), std::move(fasttext)));

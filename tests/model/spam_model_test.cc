@@ -116,6 +116,21 @@ TEST_F(SpamModelTest, ATruncatedModelIsRefused) {
   EXPECT_EQ(model.status().code(), Status::Code::kCorruption);
 }
 
+TEST_F(SpamModelTest, AModelWithADamagedByteIsRefused) {
+  const std::string full = Write(Info());
+  const std::string damaged = (directory_ / "damaged.spgm").string();
+  fs::copy_file(full, damaged, fs::copy_options::overwrite_existing);
+  {
+    std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(fs::file_size(damaged) - 10));
+    file.put('\x7f');
+  }
+  Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(damaged);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(model.status().message().find("checksum"), std::string::npos);
+}
+
 TEST_F(SpamModelTest, AModelForAnotherFeatureSchemaIsRefused) {
   ModelInfo info = Info();
   info.version = "old-schema";

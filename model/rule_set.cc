@@ -1,0 +1,1350 @@
+#include "model/rule_set.h"
+
+#include <arpa/inet.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+namespace spamguard {
+namespace {
+
+// A reason lists at most this many spans: enough for a moderator to see the pattern, and a
+// bound on the work a comment stuffed with matches can cause.
+constexpr size_t kMaxSpansPerReason = 16;
+
+// The regex set holds thousands of patterns; RE2's default 8 MiB budget is too small for
+// its DFA. This is an upper bound, not an allocation.
+constexpr int64_t kRegexSetMaxMem = int64_t{256} << 20;
+
+// Scores of the built-in per-site list rules (SitePolicy's extra lists).
+constexpr double kSiteBlockedScore = 6.0;
+constexpr double kSiteAllowedScore = -6.0;
+
+enum class Kind {
+  kRegex,
+  kPhrase,
+  kLinkCount,
+  kLinkDensity,
+  kPhoneCount,
+  kObfuscation,
+  kAuthorName,
+  kAuthorEmailDomain,
+  kAuthorUrlDomain,
+  kIpList,
+  kDomainList,
+  kEmailList,
+  kHoneypot,
+  kTooFast,
+  kOldPost,
+  kDuplicate,
+  kTrustedRole,
+  kAllowedDomain,
+  kAllowedEmail,
+  kAllowedIp,
+};
+
+// Keys every rule may carry.
+const std::vector<std::string> kCommonKeys = {"id", "description", "kind", "score", "enabled"};
+// Keys of a rule whose entries may also come from a list file.
+const std::vector<std::string> kFileKeys = {"file", "field", "exclude"};
+
+struct KindSpec {
+  const char* name;
+  Kind kind;
+  const char* list_key;  // the inline list parameter, or nullptr when the kind has none
+  std::vector<std::string> scalar_keys;
+};
+
+const std::vector<KindSpec>& KindSpecs() {
+  static const std::vector<KindSpec> specs = {
+      {"regex", Kind::kRegex, "patterns", {"word_boundary"}},
+      {"phrase", Kind::kPhrase, "phrases", {}},
+      {"link-count", Kind::kLinkCount, nullptr, {"min"}},
+      {"link-density", Kind::kLinkDensity, nullptr, {"per_100_words", "min_links"}},
+      {"phone-count", Kind::kPhoneCount, nullptr, {"min", "country_codes"}},
+      {"obfuscation", Kind::kObfuscation, nullptr, {"min"}},
+      {"author-name", Kind::kAuthorName, "patterns", {}},
+      {"author-email-domain", Kind::kAuthorEmailDomain, "domains", {}},
+      {"author-url-domain", Kind::kAuthorUrlDomain, "domains", {}},
+      {"ip-list", Kind::kIpList, "ips", {}},
+      {"domain-list", Kind::kDomainList, "domains", {}},
+      {"email-list", Kind::kEmailList, "emails", {}},
+      {"honeypot", Kind::kHoneypot, nullptr, {}},
+      {"too-fast", Kind::kTooFast, nullptr, {"seconds"}},
+      {"old-post", Kind::kOldPost, nullptr, {"days"}},
+      {"duplicate", Kind::kDuplicate, nullptr, {"more_than", "within_minutes", "min_length"}},
+      {"trusted-role", Kind::kTrustedRole, "roles", {}},
+      {"allowed-domain", Kind::kAllowedDomain, "domains", {}},
+      {"allowed-email", Kind::kAllowedEmail, "emails", {}},
+      {"allowed-ip", Kind::kAllowedIp, "ips", {}},
+  };
+  return specs;
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Host of a URL or bare host ("https://user@www.Example.com:8080/x" -> "www.example.com").
+std::string HostOf(std::string_view url) {
+  if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
+    url.remove_prefix(scheme + 3);
+  } else if (url.substr(0, 2) == "//") {
+    url.remove_prefix(2);
+  }
+  url = url.substr(0, url.find_first_of("/?#"));
+  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+  if (!url.empty() && url.front() == '[') return "";  // an IP literal has no domain
+  url = url.substr(0, url.find(':'));
+  while (!url.empty() && url.back() == '.') url.remove_suffix(1);
+  return AsciiLower(url);
+}
+
+// A set of domains; a host matches when it or one of its parent domains is in the set
+// ("a.b.example.com" matches "example.com"), never on the bare top-level label.
+class DomainSet {
+ public:
+  void Add(std::string domain) { domains_.insert(std::move(domain)); }
+  bool empty() const { return domains_.empty(); }
+  bool Matches(std::string_view host) const {
+    if (host.empty() || domains_.empty()) return false;
+    std::string_view candidate = host;
+    while (true) {
+      if (domains_.count(std::string(candidate))) return true;
+      const size_t dot = candidate.find('.');
+      if (dot == std::string_view::npos) return false;
+      candidate.remove_prefix(dot + 1);
+      if (candidate.find('.') == std::string_view::npos) return false;
+    }
+  }
+
+ private:
+  std::unordered_set<std::string> domains_;
+};
+
+// E-mail entries: a full address ("x@example.com") or a whole domain ("@example.com").
+class EmailSet {
+ public:
+  void Add(const std::string& entry) {
+    if (!entry.empty() && entry.front() == '@') {
+      domains_.Add(entry.substr(1));
+    } else {
+      addresses_.insert(entry);
+    }
+  }
+  bool Matches(std::string_view address) const {
+    if (address.empty()) return false;
+    const std::string lower = AsciiLower(address);
+    if (addresses_.count(lower)) return true;
+    const size_t at = lower.rfind('@');
+    return at != std::string::npos && domains_.Matches(std::string_view(lower).substr(at + 1));
+  }
+
+ private:
+  std::unordered_set<std::string> addresses_;
+  DomainSet domains_;
+};
+
+// An address as 16 bytes; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d) so that one
+// representation serves both families and "::ffff:10.0.0.1" matches "10.0.0.0/8".
+using IpBytes = std::array<uint8_t, 16>;
+
+std::optional<IpBytes> ParseIp(const std::string& text) {
+  IpBytes bytes{};
+  in_addr v4;
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    bytes[10] = 0xff;
+    bytes[11] = 0xff;
+    std::memcpy(bytes.data() + 12, &v4, 4);
+    return bytes;
+  }
+  in6_addr v6;
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    std::memcpy(bytes.data(), &v6, 16);
+    return bytes;
+  }
+  return std::nullopt;
+}
+
+class IpSet {
+ public:
+  // "203.0.113.7", "203.0.113.0/24", "2001:db8::/32". Returns an error text on failure.
+  std::optional<std::string> Add(const std::string& entry) {
+    const size_t slash = entry.find('/');
+    const std::string address = entry.substr(0, slash);
+    const std::optional<IpBytes> bytes = ParseIp(address);
+    if (!bytes) return "'" + entry + "' is not an IPv4 or IPv6 address or CIDR range";
+    const bool v4 = address.find(':') == std::string::npos;
+    int prefix = 128;
+    if (slash != std::string::npos) {
+      const std::string bits = entry.substr(slash + 1);
+      const int max_bits = v4 ? 32 : 128;
+      if (bits.empty() || bits.size() > 3 ||
+          bits.find_first_not_of("0123456789") != std::string::npos || std::stoi(bits) > max_bits) {
+        return "'" + entry + "' has an invalid prefix length (0.." + std::to_string(max_bits) + ")";
+      }
+      prefix = std::stoi(bits) + (v4 ? 96 : 0);
+    }
+    ranges_.push_back(Range{*bytes, prefix});
+    return std::nullopt;
+  }
+  bool empty() const { return ranges_.empty(); }
+  bool Matches(const IpBytes& ip) const {
+    for (const Range& range : ranges_) {
+      int bits = range.prefix;
+      size_t i = 0;
+      for (; bits >= 8; ++i, bits -= 8) {
+        if (ip[i] != range.bytes[i]) break;
+      }
+      if (bits >= 8) continue;
+      if (bits == 0) return true;
+      const uint8_t mask = static_cast<uint8_t>(0xff << (8 - bits));
+      if ((ip[i] & mask) == (range.bytes[i] & mask)) return true;
+    }
+    return false;
+  }
+
+ private:
+  struct Range {
+    IpBytes bytes;
+    int prefix;
+  };
+  std::vector<Range> ranges_;
+};
+
+struct Rule {
+  std::string id;
+  std::string description;
+  std::string kind_name;
+  Kind kind = Kind::kHoneypot;
+  double score = 0;
+  // Parameters; which ones are used depends on kind.
+  int min = 1;
+  double per_100_words = 0;
+  std::vector<int> country_codes;
+  int64_t duration_ms = 0;
+  int more_than = 0;
+  size_t min_length = 0;
+  DomainSet domains;
+  EmailSet emails;
+  IpSet ips;
+  std::unordered_set<std::string> roles;
+};
+
+RE2::Options PatternOptions();
+
+// One pattern of the regex set: which rule it belongs to and the exact regex that finds its
+// spans (the set only says which patterns matched, not where). The exact regex is compiled
+// on first use: a pack has thousands of patterns, most of which never match, and compiling
+// them all would cost more than the whole load budget.
+class SetPattern {
+ public:
+  SetPattern(size_t rule, std::string exact_source, bool word_boundary)
+      : rule(rule), word_boundary(word_boundary), exact_source_(std::move(exact_source)) {}
+
+  // The compiled exact regex, or null if RE2 rejects it (it never does for a pattern the set
+  // accepted, unless it exceeds RE2's memory budget). Thread-safe.
+  const RE2* Exact() const {
+    std::call_once(compiled_,
+                   [this] { exact_ = std::make_unique<RE2>(exact_source_, PatternOptions()); });
+    return exact_->ok() ? exact_.get() : nullptr;
+  }
+
+  const size_t rule;
+  // A match counts only when not glued to a letter, digit or '_' on either side (checked in
+  // code: a Unicode-aware wrapper inside the regex would make each one ~50x slower).
+  const bool word_boundary;
+
+ private:
+  const std::string exact_source_;
+  mutable std::once_flag compiled_;
+  mutable std::unique_ptr<RE2> exact_;
+};
+
+// A SitePolicy plus its extra lists turned into rules.
+struct CompiledPolicy {
+  SitePolicy policy;
+  std::vector<Rule> list_rules;
+};
+
+// Case-sensitive on purpose: the text is already case-folded by the normalizer and patterns
+// are folded at load (FoldPatternCase), which makes the set several times cheaper to compile
+// than RE2's case-insensitive mode while matching the same texts.
+RE2::Options PatternOptions() {
+  RE2::Options options;
+  options.set_case_sensitive(true);
+  options.set_log_errors(false);
+  options.set_encoding(RE2::Options::EncodingUTF8);
+  return options;
+}
+
+// Whether the code point before offset / at offset is a letter, digit or '_' (Unicode-aware;
+// RE2's \b is ASCII-only and would never see a boundary before a Cyrillic word).
+bool WordCharacterBefore(std::string_view text, size_t offset) {
+  if (offset == 0) return false;
+  int32_t i = static_cast<int32_t>(offset);
+  UChar32 c = 0;
+  U8_PREV(text.data(), 0, i, c);
+  return c == '_' || (c >= 0 && u_isalnum(c));
+}
+bool WordCharacterAt(std::string_view text, size_t offset) {
+  if (offset >= text.size()) return false;
+  int32_t i = static_cast<int32_t>(offset);
+  UChar32 c = 0;
+  U8_NEXT(text.data(), i, static_cast<int32_t>(text.size()), c);
+  return c == '_' || (c >= 0 && u_isalnum(c));
+}
+
+// A pattern whose matches keep failing the word-boundary check ("loan" in "loanloanloan...")
+// is given up after this many attempts, bounding the work on adversarial text.
+constexpr int kMaxBoundaryRetries = 64;
+
+// Lower-cases a regex outside its escapes ("\\W", "\\p{Lu}", "\\x{41}" stay as they are),
+// the same folding the normalizer applies to text. Non-ASCII letters use ICU's simple case
+// folding.
+std::string FoldPatternCase(std::string_view pattern) {
+  std::string out;
+  out.reserve(pattern.size());
+  size_t i = 0;
+  while (i < pattern.size()) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char next = pattern[i + 1];
+      size_t end = i + 2;
+      if ((next == 'p' || next == 'P' || next == 'x') && end < pattern.size() &&
+          pattern[end] == '{') {
+        const size_t close = pattern.find('}', end);
+        end = close == std::string_view::npos ? pattern.size() : close + 1;
+      }
+      out.append(pattern.substr(i, end - i));
+      i = end;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) < 0x80) {
+      out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+      ++i;
+      continue;
+    }
+    UChar32 code_point = 0;
+    int32_t length = static_cast<int32_t>(pattern.size());
+    int32_t offset = static_cast<int32_t>(i);
+    U8_NEXT(pattern.data(), offset, length, code_point);
+    if (code_point < 0) {
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    const UChar32 folded = u_foldCase(code_point, U_FOLD_CASE_DEFAULT);
+    char buffer[4];
+    int32_t written = 0;
+    UBool unencodable = false;
+    U8_APPEND(buffer, written, 4, folded, unencodable);
+    if (unencodable) written = 0;
+    out.append(buffer, static_cast<size_t>(written));
+    i = static_cast<size_t>(offset);
+  }
+  return out;
+}
+
+uint64_t Fnv1a(uint64_t hash, std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+void MergeSpans(std::vector<Span>& spans) {
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  std::vector<Span> merged;
+  for (const Span& span : spans) {
+    if (!merged.empty() && span.begin <= merged.back().end) {
+      merged.back().end = std::max(merged.back().end, span.end);
+    } else {
+      merged.push_back(span);
+    }
+  }
+  spans = std::move(merged);
+}
+
+// Everything a loaded pack holds; RuleSet::Impl is exactly this (the loader fills it).
+struct CompiledPack {
+  std::string path;
+  std::string version;
+  LoadReport report;
+  std::vector<RuleInfo> infos;
+  std::shared_ptr<const Normalizer> normalizer;
+  std::shared_ptr<const EntityExtractor> extractor;
+
+  std::vector<Rule> rules;  // every active rule, file order
+  // Regex and phrase rules: one set over the normalized text.
+  std::unique_ptr<RE2::Set> text_set;
+  std::deque<SetPattern> text_patterns;  // by set index
+  // Author-name rules: one set over the normalized author name.
+  std::unique_ptr<RE2::Set> name_set;
+  std::deque<SetPattern> name_patterns;
+  std::vector<size_t> field_rules;  // indices of rules evaluated one by one
+  bool has_duplicate_rule = false;
+
+  CompiledPolicy default_policy;
+  std::unordered_map<std::string, CompiledPolicy> sites;
+
+  const CompiledPolicy& PolicyFor(const std::string& site_id) const {
+    auto it = sites.find(site_id);
+    return it == sites.end() ? default_policy : it->second;
+  }
+};
+
+// Per-comment facts several rules need, computed on first use.
+class EvaluationContext {
+ public:
+  EvaluationContext(const RuleInput& input, const EntityExtractor& extractor)
+      : input_(input), extractor_(extractor) {}
+
+  const RuleInput& input() const { return input_; }
+
+  const std::optional<IpBytes>& client_ip() {
+    if (!ip_parsed_) {
+      ip_parsed_ = true;
+      if (!input_.comment.client_ip.empty()) client_ip_ = ParseIp(input_.comment.client_ip);
+    }
+    return client_ip_;
+  }
+
+  // Host and registrable domain of the author URL ("" when there is none).
+  const std::string& author_host() {
+    ComputeAuthorUrl();
+    return author_host_;
+  }
+  const std::string& author_domain() {
+    ComputeAuthorUrl();
+    return author_domain_;
+  }
+
+  bool AuthorUrlMatches(const DomainSet& domains) {
+    return domains.Matches(author_host()) || domains.Matches(author_domain());
+  }
+
+  size_t words() {
+    if (!words_) {
+      const std::string& text = input_.normalized.text;
+      size_t count = 0;
+      bool in_word = false;
+      for (char c : text) {
+        const bool space = c == ' ' || c == '\n' || c == '\t';
+        if (!space && !in_word) ++count;
+        in_word = !space;
+      }
+      words_ = count;
+    }
+    return *words_;
+  }
+
+ private:
+  void ComputeAuthorUrl() {
+    if (author_url_done_) return;
+    author_url_done_ = true;
+    const std::string& url = input_.comment.author_url;
+    if (url.empty()) return;
+    author_host_ = HostOf(url);
+    author_domain_ = extractor_.RegistrableDomain(url);
+  }
+
+  const RuleInput& input_;
+  const EntityExtractor& extractor_;
+  bool ip_parsed_ = false;
+  std::optional<IpBytes> client_ip_;
+  bool author_url_done_ = false;
+  std::string author_host_;
+  std::string author_domain_;
+  std::optional<size_t> words_;
+};
+
+bool LinkMatches(const Link& link, const DomainSet& domains) {
+  return domains.Matches(link.host) || domains.Matches(link.registrable_domain);
+}
+
+// Whether a non-set rule fires; on firing, appends its spans (original byte offsets).
+bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& spans) {
+  const RuleInput& input = context.input();
+  const Comment& comment = input.comment;
+  const Entities& entities = input.entities;
+  switch (rule.kind) {
+    case Kind::kRegex:
+    case Kind::kPhrase:
+    case Kind::kAuthorName:
+      return false;  // evaluated through the regex sets
+    case Kind::kLinkCount: {
+      if (entities.links.size() < static_cast<size_t>(rule.min)) return false;
+      for (const Link& link : entities.links) spans.push_back(link.location.original);
+      return true;
+    }
+    case Kind::kLinkDensity: {
+      const size_t links = entities.links.size();
+      if (links < static_cast<size_t>(rule.min) || links == 0) return false;
+      const double per_100 = 100.0 * static_cast<double>(links) /
+                             static_cast<double>(std::max<size_t>(context.words(), 1));
+      if (per_100 < rule.per_100_words) return false;
+      for (const Link& link : entities.links) spans.push_back(link.location.original);
+      return true;
+    }
+    case Kind::kPhoneCount: {
+      std::vector<Span> found;
+      for (const PhoneNumber& phone : entities.phones) {
+        if (!rule.country_codes.empty() &&
+            std::find(rule.country_codes.begin(), rule.country_codes.end(), phone.country_code) ==
+                rule.country_codes.end()) {
+          continue;
+        }
+        found.push_back(phone.location.original);
+      }
+      if (found.size() < static_cast<size_t>(rule.min)) return false;
+      spans.insert(spans.end(), found.begin(), found.end());
+      return true;
+    }
+    case Kind::kObfuscation: {
+      const ObfuscationReport& report = input.normalized.obfuscation;
+      if (report.total() < static_cast<uint32_t>(rule.min)) return false;
+      spans.insert(spans.end(), report.spans.begin(), report.spans.end());
+      return true;
+    }
+    case Kind::kAuthorEmailDomain: {
+      const std::string& email = comment.author_email;
+      const size_t at = email.rfind('@');
+      if (at == std::string::npos) return false;
+      return rule.domains.Matches(AsciiLower(std::string_view(email).substr(at + 1)));
+    }
+    case Kind::kAuthorUrlDomain:
+      return context.AuthorUrlMatches(rule.domains);
+    case Kind::kIpList:
+    case Kind::kAllowedIp: {
+      const std::optional<IpBytes>& ip = context.client_ip();
+      return ip && rule.ips.Matches(*ip);
+    }
+    case Kind::kDomainList: {
+      bool fired = context.AuthorUrlMatches(rule.domains);
+      for (const Link& link : entities.links) {
+        if (LinkMatches(link, rule.domains)) {
+          fired = true;
+          spans.push_back(link.location.original);
+        }
+      }
+      return fired;
+    }
+    case Kind::kEmailList: {
+      bool fired = rule.emails.Matches(comment.author_email);
+      for (const EmailAddress& email : entities.emails) {
+        if (rule.emails.Matches(email.address)) {
+          fired = true;
+          spans.push_back(email.location.original);
+        }
+      }
+      return fired;
+    }
+    case Kind::kHoneypot:
+      return !comment.honeypot_value.empty();
+    case Kind::kTooFast: {
+      if (!comment.form_rendered_at_ms) return false;
+      const int64_t submitted = comment.created_at_ms.value_or(input.now_ms);
+      const int64_t elapsed = submitted - *comment.form_rendered_at_ms;
+      // A negative time means skewed or forged clocks; it proves nothing either way.
+      return elapsed >= 0 && elapsed < rule.duration_ms;
+    }
+    case Kind::kOldPost: {
+      if (!comment.post_published_at_ms) return false;
+      const int64_t at = comment.created_at_ms.value_or(input.now_ms);
+      return at - *comment.post_published_at_ms > rule.duration_ms;
+    }
+    case Kind::kDuplicate: {
+      const std::string& text = input.normalized.text;
+      if (input.duplicates == nullptr || text.size() < rule.min_length) return false;
+      const int seen = input.duplicates->CountAndRecord(text, input.now_ms, rule.duration_ms,
+                                                        /*record=*/false);
+      return seen > rule.more_than;
+    }
+    case Kind::kTrustedRole:
+      return !comment.user_role.empty() && rule.roles.count(AsciiLower(comment.user_role)) > 0;
+    case Kind::kAllowedDomain: {
+      // Every link, and the author URL if any, is on the list; and there is at least one.
+      const bool has_author_url = !comment.author_url.empty();
+      if (entities.links.empty() && !has_author_url) return false;
+      if (has_author_url && !context.AuthorUrlMatches(rule.domains)) return false;
+      for (const Link& link : entities.links) {
+        if (!LinkMatches(link, rule.domains)) return false;
+      }
+      for (const Link& link : entities.links) spans.push_back(link.location.original);
+      return true;
+    }
+    case Kind::kAllowedEmail:
+      return rule.emails.Matches(comment.author_email);
+  }
+  return false;
+}
+
+// Finds the spans of one matched set pattern (at most kMaxSpansPerReason in total).
+void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
+               std::vector<Span>& spans) {
+  const std::string& text = normalized.text;
+  const RE2* exact = pattern.Exact();
+  if (exact == nullptr) return;
+  re2::StringPiece match;
+  size_t pos = 0;
+  int retries = 0;
+  while (pos <= text.size() && spans.size() < kMaxSpansPerReason) {
+    if (!exact->Match(text, pos, text.size(), RE2::UNANCHORED, &match, 1)) break;
+    const size_t begin = static_cast<size_t>(match.data() - text.data());
+    const size_t end = begin + match.size();
+    if (pattern.word_boundary && (WordCharacterBefore(text, begin) || WordCharacterAt(text, end))) {
+      if (++retries > kMaxBoundaryRetries) break;
+      pos = begin + 1;
+      while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
+      continue;
+    }
+    if (end > begin) {
+      spans.push_back(
+          normalized.ToOriginal(static_cast<uint32_t>(begin), static_cast<uint32_t>(end)));
+    }
+    pos = end > begin ? end : begin + 1;
+  }
+}
+
+// Whether any pattern of the set matches; with the RE2 DFA out of memory (a pathological
+// input), falls back to trying every pattern so that no rule is silently skipped.
+void MatchSet(const RE2::Set& set, const std::deque<SetPattern>& patterns, std::string_view text,
+              std::vector<int>& hits) {
+  RE2::Set::ErrorInfo error;
+  if (set.Match(text, &hits, &error) || error.kind == RE2::Set::kNoError) return;
+  hits.clear();
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    const RE2* exact = patterns[i].Exact();
+    if (exact != nullptr && RE2::PartialMatch(text, *exact)) hits.push_back(static_cast<int>(i));
+  }
+}
+
+// --- Loading --------------------------------------------------------------------------------
+
+// An entry of a rule's list with where it came from ("rules/lists/x.txt:12").
+struct ListEntry {
+  std::string text;
+  std::string where;
+};
+
+class Loader {
+ public:
+  Loader(std::string path, CompiledPack& impl)
+      : path_(std::move(path)),
+        directory_(std::filesystem::path(path_).parent_path()),
+        impl_(impl) {}
+
+  Status Load() {
+    std::string bytes;
+    if (Status status = ReadFile(path_, "", bytes); !status.ok()) return status;
+    YAML::Node root;
+    try {
+      root = YAML::Load(bytes);
+    } catch (const YAML::Exception& e) {
+      return Status::InvalidArgument(path_ + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    try {
+      return LoadRoot(root);
+    } catch (const YAML::Exception& e) {
+      // A node of an unexpected shape that a check below did not anticipate.
+      return Status::InvalidArgument(path_ + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+  }
+
+  std::string Version() const {
+    char hex[17];
+    std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(hash_));
+    return std::string(hex, 12);
+  }
+
+ private:
+  Status Error(const YAML::Node& node, const std::string& message) const {
+    const int line = node.Mark().line;
+    return Status::InvalidArgument(path_ + ":" + std::to_string(line < 0 ? 0 : line + 1) + ": " +
+                                   message);
+  }
+
+  // Reads a file and folds it into the pack's version hash under hash_name (the name as the
+  // pack wrote it, so that the version does not depend on where the pack was loaded from).
+  Status ReadFile(const std::string& file, std::string_view hash_name, std::string& bytes) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return Status::NotFound("cannot open rule file " + file);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (in.bad()) return Status::IoError("cannot read rule file " + file);
+    bytes = content.str();
+    hash_ = Fnv1a(hash_, hash_name);
+    hash_ = Fnv1a(hash_, std::string_view("\0", 1));
+    hash_ = Fnv1a(hash_, bytes);
+    return Status::Ok();
+  }
+
+  Status CheckKeys(const YAML::Node& map, const std::vector<std::string>& allowed,
+                   const std::string& what) const {
+    for (const auto& item : map) {
+      const std::string key = item.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (const std::string& name : allowed) list += (list.empty() ? "" : ", ") + name;
+        return Error(item.first,
+                     "unknown key '" + key + "' in " + what + " (expected one of: " + list + ")");
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status GetNumber(const YAML::Node& node, const std::string& what, double& out) const {
+    if (!node.IsScalar()) return Error(node, what + " must be a number");
+    try {
+      out = node.as<double>();
+    } catch (const YAML::Exception&) {
+      return Error(node, what + " must be a number, not '" + node.Scalar() + "'");
+    }
+    if (!std::isfinite(out)) return Error(node, what + " must be finite");
+    return Status::Ok();
+  }
+
+  Status GetInt(const YAML::Node& node, const std::string& what, int min_value, int& out) const {
+    if (!node.IsScalar()) return Error(node, what + " must be an integer");
+    try {
+      out = node.as<int>();
+    } catch (const YAML::Exception&) {
+      return Error(node, what + " must be an integer, not '" + node.Scalar() + "'");
+    }
+    if (out < min_value) {
+      return Error(node, what + " must be at least " + std::to_string(min_value));
+    }
+    return Status::Ok();
+  }
+
+  Status GetString(const YAML::Node& node, const std::string& what, std::string& out) const {
+    if (!node.IsScalar()) return Error(node, what + " must be a string");
+    out = node.Scalar();
+    return Status::Ok();
+  }
+
+  Status GetStringList(const YAML::Node& node, const std::string& what,
+                       std::vector<ListEntry>& out) const {
+    if (!node.IsSequence()) return Error(node, what + " must be a list");
+    for (const YAML::Node& item : node) {
+      if (!item.IsScalar()) return Error(item, "every entry of " + what + " must be a string");
+      out.push_back({item.Scalar(), path_ + ":" + std::to_string(item.Mark().line + 1)});
+    }
+    return Status::Ok();
+  }
+
+  // A rule's entries: the inline list plus the lines of its list file(s), minus `exclude`.
+  Status GetEntries(const YAML::Node& rule, const char* list_key, const std::string& rule_name,
+                    std::vector<ListEntry>& out) {
+    if (const YAML::Node inline_list = rule[list_key]) {
+      if (Status s = GetStringList(inline_list, rule_name + " '" + list_key + "'", out); !s.ok()) {
+        return s;
+      }
+    }
+    int field = 0;
+    if (const YAML::Node field_node = rule["field"]) {
+      if (Status s = GetInt(field_node, rule_name + " 'field'", 1, field); !s.ok()) return s;
+    }
+    if (const YAML::Node file_node = rule["file"]) {
+      std::vector<ListEntry> files;
+      if (file_node.IsScalar()) {
+        files.push_back({file_node.Scalar(), ""});
+      } else if (Status s = GetStringList(file_node, rule_name + " 'file'", files); !s.ok()) {
+        return s;
+      }
+      for (const ListEntry& file : files) {
+        if (Status s = ReadListFile(file_node, file.text, field, out); !s.ok()) return s;
+      }
+    }
+    if (const YAML::Node exclude = rule["exclude"]) {
+      std::vector<ListEntry> excluded;
+      if (Status s = GetStringList(exclude, rule_name + " 'exclude'", excluded); !s.ok()) {
+        return s;
+      }
+      std::unordered_set<std::string> drop;
+      for (const ListEntry& entry : excluded) drop.insert(entry.text);
+      std::erase_if(out, [&](const ListEntry& entry) { return drop.count(entry.text) > 0; });
+    }
+    return Status::Ok();
+  }
+
+  // One entry per line; blank lines and lines starting with '#' are skipped. With field > 0
+  // the entry is that tab-separated column (1-based).
+  Status ReadListFile(const YAML::Node& node, const std::string& name, int field,
+                      std::vector<ListEntry>& out) {
+    const std::filesystem::path relative(name);
+    const std::string file =
+        relative.is_absolute() ? name : (directory_ / relative).lexically_normal().string();
+    std::string bytes;
+    if (Status s = ReadFile(file, name, bytes); !s.ok()) {
+      return Error(node, "cannot read list file '" + file + "'");
+    }
+    std::istringstream lines(bytes);
+    std::string line;
+    int number = 0;
+    while (std::getline(lines, line)) {
+      ++number;
+      std::string_view entry = Trim(line);
+      if (entry.empty() || entry.front() == '#') continue;
+      const std::string where = file + ":" + std::to_string(number);
+      if (field > 0) {
+        std::string_view rest = line;
+        for (int column = 1; column < field; ++column) {
+          const size_t tab = rest.find('\t');
+          rest = tab == std::string_view::npos ? std::string_view() : rest.substr(tab + 1);
+        }
+        entry = Trim(rest.substr(0, rest.find('\t')));
+        if (entry.empty()) {
+          impl_.report.skipped.push_back(where + ": no field " + std::to_string(field));
+          continue;
+        }
+      }
+      out.push_back({std::string(entry), where});
+    }
+    return Status::Ok();
+  }
+
+  Status LoadRoot(const YAML::Node& root) {
+    if (!root.IsMap()) return Error(root, "a rule pack must be a map with 'version' and 'rules'");
+    if (Status s = CheckKeys(root, {"version", "name", "policy", "sites", "rules"}, "the pack");
+        !s.ok()) {
+      return s;
+    }
+    const YAML::Node version = root["version"];
+    if (!version) return Error(root, "missing 'version' (the file format version, 1)");
+    int format = 0;
+    if (Status s = GetInt(version, "'version'", 1, format); !s.ok()) return s;
+    if (format != 1) return Error(version, "unsupported format version " + version.Scalar());
+
+    const YAML::Node rules = root["rules"];
+    if (!rules || !rules.IsSequence()) return Error(root, "missing 'rules' (a list of rules)");
+    for (const YAML::Node& rule : rules) {
+      if (Status s = LoadRule(rule); !s.ok()) return s;
+    }
+    if (Status s = CompileSets(); !s.ok()) return s;
+
+    if (const YAML::Node policy = root["policy"]) {
+      if (Status s =
+              LoadPolicy(policy, "the default policy", SitePolicy{}, impl_.default_policy.policy);
+          !s.ok()) {
+        return s;
+      }
+    }
+    CompileLists(impl_.default_policy);
+    if (const YAML::Node sites = root["sites"]) {
+      if (!sites.IsMap()) return Error(sites, "'sites' must be a map from site_id to policy");
+      for (const auto& item : sites) {
+        const std::string site_id = item.first.as<std::string>();
+        CompiledPolicy& site = impl_.sites[site_id];
+        if (Status s = LoadPolicy(item.second, "site '" + site_id + "'",
+                                  impl_.default_policy.policy, site.policy);
+            !s.ok()) {
+          return s;
+        }
+        CompileLists(site);
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status LoadRule(const YAML::Node& node) {
+    if (!node.IsMap()) return Error(node, "a rule must be a map");
+    std::string id;
+    if (!node["id"]) return Error(node, "rule without 'id'");
+    if (Status s = GetString(node["id"], "'id'", id); !s.ok()) return s;
+    static const RE2 kSlug("[a-z0-9][a-z0-9-]*");
+    if (!RE2::FullMatch(id, kSlug)) {
+      return Error(node["id"], "rule id '" + id + "' must be a slug: a-z, 0-9 and '-'");
+    }
+    if (id.rfind("site-", 0) == 0) {
+      return Error(node["id"], "rule id '" + id + "': the prefix 'site-' is reserved");
+    }
+    if (!known_ids_.insert(id).second) return Error(node["id"], "duplicate rule id '" + id + "'");
+    const std::string name = "rule '" + id + "'";
+
+    Rule rule;
+    rule.id = id;
+    if (!node["description"]) return Error(node, name + " has no 'description'");
+    if (Status s = GetString(node["description"], name + " 'description'", rule.description);
+        !s.ok()) {
+      return s;
+    }
+    if (!node["kind"]) return Error(node, name + " has no 'kind'");
+    if (Status s = GetString(node["kind"], name + " 'kind'", rule.kind_name); !s.ok()) return s;
+    const KindSpec* spec = nullptr;
+    for (const KindSpec& candidate : KindSpecs()) {
+      if (rule.kind_name == candidate.name) spec = &candidate;
+    }
+    if (spec == nullptr) {
+      std::string kinds;
+      for (const KindSpec& candidate : KindSpecs()) {
+        kinds += (kinds.empty() ? "" : ", ") + std::string(candidate.name);
+      }
+      return Error(node["kind"],
+                   name + " has unknown kind '" + rule.kind_name + "' (known: " + kinds + ")");
+    }
+    rule.kind = spec->kind;
+    if (!node["score"]) return Error(node, name + " has no 'score'");
+    if (Status s = GetNumber(node["score"], name + " 'score'", rule.score); !s.ok()) return s;
+
+    std::vector<std::string> allowed = kCommonKeys;
+    allowed.insert(allowed.end(), spec->scalar_keys.begin(), spec->scalar_keys.end());
+    if (spec->list_key != nullptr) {
+      allowed.push_back(spec->list_key);
+      allowed.insert(allowed.end(), kFileKeys.begin(), kFileKeys.end());
+    }
+    if (Status s = CheckKeys(node, allowed, name); !s.ok()) return s;
+
+    bool enabled = true;
+    if (const YAML::Node enabled_node = node["enabled"]) {
+      if (!enabled_node.IsScalar() ||
+          (enabled_node.Scalar() != "true" && enabled_node.Scalar() != "false")) {
+        return Error(enabled_node, name + " 'enabled' must be true or false");
+      }
+      enabled = enabled_node.Scalar() == "true";
+    }
+
+    std::vector<ListEntry> entries;
+    if (spec->list_key != nullptr) {
+      if (Status s = GetEntries(node, spec->list_key, name, entries); !s.ok()) return s;
+      if (entries.empty()) {
+        return Error(
+            node, name + " has no entries: give '" + std::string(spec->list_key) + "' or 'file'");
+      }
+    }
+    if (Status s = LoadParameters(node, name, entries, rule); !s.ok()) return s;
+    if (!enabled) return Status::Ok();
+
+    const size_t index = impl_.rules.size();
+    bool active = true;
+    switch (rule.kind) {
+      case Kind::kRegex:
+      case Kind::kPhrase:
+      case Kind::kAuthorName:
+        active = AddPatterns(rule, index, entries);
+        break;
+      case Kind::kDuplicate:
+        impl_.has_duplicate_rule = true;
+        impl_.field_rules.push_back(index);
+        break;
+      default:
+        impl_.field_rules.push_back(index);
+        break;
+    }
+    if (!active) {
+      impl_.report.skipped.push_back(path_ + ":" + std::to_string(node.Mark().line + 1) + ": " +
+                                     name + ": no usable pattern; rule inactive");
+      return Status::Ok();
+    }
+    ++impl_.report.active_rules_by_kind[rule.kind_name];
+    impl_.infos.push_back(RuleInfo{rule.id, rule.kind_name, rule.description, rule.score});
+    impl_.rules.push_back(std::move(rule));
+    return Status::Ok();
+  }
+
+  Status LoadParameters(const YAML::Node& node, const std::string& name,
+                        const std::vector<ListEntry>& entries, Rule& rule) {
+    auto required_number = [&](const char* key, double& out) -> Status {
+      if (!node[key]) return Error(node, name + " needs '" + key + "'");
+      if (Status s = GetNumber(node[key], name + " '" + key + "'", out); !s.ok()) return s;
+      if (out <= 0) return Error(node[key], name + " '" + key + "' must be positive");
+      return Status::Ok();
+    };
+    auto optional_int = [&](const char* key, int min_value, int& out) -> Status {
+      if (!node[key]) return Status::Ok();
+      return GetInt(node[key], name + " '" + key + "'", min_value, out);
+    };
+    switch (rule.kind) {
+      case Kind::kLinkCount:
+      case Kind::kObfuscation:
+        if (!node["min"]) return Error(node, name + " needs 'min'");
+        return optional_int("min", 1, rule.min);
+      case Kind::kPhoneCount:
+        if (Status s = optional_int("min", 1, rule.min); !s.ok()) return s;
+        if (const YAML::Node codes = node["country_codes"]) {
+          if (!codes.IsSequence()) return Error(codes, name + " 'country_codes' must be a list");
+          for (const YAML::Node& code : codes) {
+            int value = 0;
+            if (Status s = GetInt(code, name + " country code", 1, value); !s.ok()) return s;
+            rule.country_codes.push_back(value);
+          }
+        }
+        return Status::Ok();
+      case Kind::kLinkDensity:
+        rule.min = 2;
+        if (Status s = optional_int("min_links", 1, rule.min); !s.ok()) return s;
+        return required_number("per_100_words", rule.per_100_words);
+      case Kind::kTooFast: {
+        double seconds = 0;
+        if (Status s = required_number("seconds", seconds); !s.ok()) return s;
+        rule.duration_ms = static_cast<int64_t>(seconds * 1000.0);
+        return Status::Ok();
+      }
+      case Kind::kOldPost: {
+        double days = 0;
+        if (Status s = required_number("days", days); !s.ok()) return s;
+        rule.duration_ms = static_cast<int64_t>(days * 86400.0 * 1000.0);
+        return Status::Ok();
+      }
+      case Kind::kDuplicate: {
+        if (!node["more_than"]) return Error(node, name + " needs 'more_than'");
+        if (Status s = optional_int("more_than", 0, rule.more_than); !s.ok()) return s;
+        double minutes = 0;
+        if (Status s = required_number("within_minutes", minutes); !s.ok()) return s;
+        rule.duration_ms = static_cast<int64_t>(minutes * 60.0 * 1000.0);
+        int min_length = 20;
+        if (Status s = optional_int("min_length", 0, min_length); !s.ok()) return s;
+        rule.min_length = static_cast<size_t>(min_length);
+        return Status::Ok();
+      }
+      case Kind::kAuthorEmailDomain:
+      case Kind::kAuthorUrlDomain:
+      case Kind::kDomainList:
+      case Kind::kAllowedDomain:
+        for (const ListEntry& entry : entries) rule.domains.Add(AsciiLower(entry.text));
+        return Status::Ok();
+      case Kind::kEmailList:
+      case Kind::kAllowedEmail:
+        for (const ListEntry& entry : entries) rule.emails.Add(AsciiLower(entry.text));
+        return Status::Ok();
+      case Kind::kIpList:
+      case Kind::kAllowedIp:
+        for (const ListEntry& entry : entries) {
+          if (std::optional<std::string> error = rule.ips.Add(entry.text)) {
+            return Status::InvalidArgument(entry.where + ": " + name + ": " + *error);
+          }
+        }
+        return Status::Ok();
+      case Kind::kTrustedRole:
+        for (const ListEntry& entry : entries) rule.roles.insert(AsciiLower(entry.text));
+        return Status::Ok();
+      case Kind::kRegex:
+        if (const YAML::Node boundary = node["word_boundary"]) {
+          if (!boundary.IsScalar() ||
+              (boundary.Scalar() != "true" && boundary.Scalar() != "false")) {
+            return Error(boundary, name + " 'word_boundary' must be true or false");
+          }
+          word_boundary_ = boundary.Scalar() == "true";
+        } else {
+          word_boundary_ = false;
+        }
+        return Status::Ok();
+      case Kind::kPhrase:
+      case Kind::kAuthorName:
+      case Kind::kHoneypot:
+        return Status::Ok();
+    }
+    return Status::Ok();
+  }
+
+  // Adds a regex/phrase/author-name rule's patterns to its set; false when none compiled.
+  bool AddPatterns(const Rule& rule, size_t rule_index, const std::vector<ListEntry>& entries) {
+    const bool is_name = rule.kind == Kind::kAuthorName;
+    std::unique_ptr<RE2::Set>& set = is_name ? impl_.name_set : impl_.text_set;
+    std::deque<SetPattern>& patterns = is_name ? impl_.name_patterns : impl_.text_patterns;
+    if (!set) {
+      RE2::Options options = PatternOptions();
+      options.set_max_mem(kRegexSetMaxMem);
+      set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+    }
+    const bool wrap = rule.kind == Kind::kPhrase || (rule.kind == Kind::kRegex && word_boundary_);
+    bool any = false;
+    int number = 0;
+    for (const ListEntry& entry : entries) {
+      ++number;
+      // A phrase is literal text, normalized exactly like comment text; a regex is folded to
+      // lower case outside its escapes.
+      const std::string pattern =
+          rule.kind == Kind::kPhrase
+              ? RE2::QuoteMeta(impl_.normalizer->NormalizeForMatching(entry.text))
+              : FoldPatternCase(entry.text);
+      std::string error;
+      if (set->Add(pattern, &error) >= 0) {
+        patterns.emplace_back(rule_index, pattern, wrap);
+        any = true;
+        continue;
+      }
+      impl_.report.skipped.push_back(entry.where + ": rule '" + rule.id + "' pattern " +
+                                     std::to_string(number) + ": " + error + ": " + entry.text);
+    }
+    return any;
+  }
+
+  Status CompileSets() {
+    if (impl_.text_set && !impl_.text_set->Compile()) {
+      return Status::Internal(path_ + ": the regex and phrase rules are too large to compile");
+    }
+    if (impl_.name_set && !impl_.name_set->Compile()) {
+      return Status::Internal(path_ + ": the author-name rules are too large to compile");
+    }
+    return Status::Ok();
+  }
+
+  Status LoadPolicy(const YAML::Node& node, const std::string& what, const SitePolicy& base,
+                    SitePolicy& out) {
+    if (!node.IsMap()) return Error(node, what + " must be a map");
+    if (Status s = CheckKeys(
+            node,
+            {"hold", "spam", "discard", "score_overrides", "blocked_domains", "blocked_emails",
+             "blocked_ips", "allowed_domains", "allowed_emails", "allowed_ips"},
+            what);
+        !s.ok()) {
+      return s;
+    }
+    out = base;
+    const std::pair<const char*, double*> thresholds[] = {{"hold", &out.hold_threshold},
+                                                          {"spam", &out.spam_threshold},
+                                                          {"discard", &out.discard_threshold}};
+    for (const auto& [key, value] : thresholds) {
+      if (const YAML::Node threshold = node[key]) {
+        if (Status s = GetNumber(threshold, what + " '" + key + "'", *value); !s.ok()) return s;
+      }
+    }
+    if (!(out.hold_threshold > 0 && out.hold_threshold <= out.spam_threshold &&
+          out.spam_threshold <= out.discard_threshold && out.discard_threshold <= 1)) {
+      return Error(node, what + ": thresholds must satisfy 0 < hold <= spam <= discard <= 1");
+    }
+    if (const YAML::Node overrides = node["score_overrides"]) {
+      if (!overrides.IsMap()) return Error(overrides, what + " 'score_overrides' must be a map");
+      for (const auto& item : overrides) {
+        const std::string id = item.first.as<std::string>();
+        if (!known_ids_.count(id) && !IsSiteListRule(id)) {
+          return Error(item.first, what + " overrides unknown rule '" + id + "'");
+        }
+        double score = 0;
+        if (Status s = GetNumber(item.second, what + " score for '" + id + "'", score); !s.ok()) {
+          return s;
+        }
+        out.score_overrides[id] = score;
+      }
+    }
+    const std::pair<const char*, std::vector<std::string>*> lists[] = {
+        {"blocked_domains", &out.blocked_domains}, {"blocked_emails", &out.blocked_emails},
+        {"blocked_ips", &out.blocked_ips},         {"allowed_domains", &out.allowed_domains},
+        {"allowed_emails", &out.allowed_emails},   {"allowed_ips", &out.allowed_ips}};
+    for (const auto& [key, list] : lists) {
+      if (const YAML::Node items = node[key]) {
+        std::vector<ListEntry> entries;
+        if (Status s = GetStringList(items, what + " '" + key + "'", entries); !s.ok()) return s;
+        for (const ListEntry& entry : entries) {
+          if (std::string(key).ends_with("_ips")) {
+            if (std::optional<std::string> error = IpSet().Add(entry.text)) {
+              return Status::InvalidArgument(entry.where + ": " + what + " '" + key +
+                                             "': " + *error);
+            }
+          }
+          list->push_back(AsciiLower(entry.text));
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  static bool IsSiteListRule(const std::string& id) {
+    static const std::set<std::string> kIds = {"site-blocked-domain", "site-blocked-email",
+                                               "site-blocked-ip",     "site-allowed-domain",
+                                               "site-allowed-email",  "site-allowed-ip"};
+    return kIds.count(id) > 0;
+  }
+
+  // Turns a policy's extra lists into the built-in site-* rules.
+  // Entries were validated by LoadPolicy.
+  static void CompileLists(CompiledPolicy& compiled) {
+    const SitePolicy& policy = compiled.policy;
+    auto add_rule = [&](const char* id, Kind kind, const char* kind_name, double score,
+                        const char* description) -> Rule& {
+      Rule rule;
+      rule.id = id;
+      rule.kind = kind;
+      rule.kind_name = kind_name;
+      rule.score = score;
+      rule.description = description;
+      compiled.list_rules.push_back(std::move(rule));
+      return compiled.list_rules.back();
+    };
+    if (!policy.blocked_domains.empty()) {
+      Rule& rule = add_rule("site-blocked-domain", Kind::kDomainList, "domain-list",
+                            kSiteBlockedScore, "Links to a domain this site has blocked.");
+      for (const std::string& domain : policy.blocked_domains) rule.domains.Add(domain);
+    }
+    if (!policy.blocked_emails.empty()) {
+      Rule& rule = add_rule("site-blocked-email", Kind::kEmailList, "email-list", kSiteBlockedScore,
+                            "Uses or mentions an e-mail address this site has blocked.");
+      for (const std::string& email : policy.blocked_emails) rule.emails.Add(email);
+    }
+    if (!policy.allowed_domains.empty()) {
+      Rule& rule = add_rule("site-allowed-domain", Kind::kAllowedDomain, "allowed-domain",
+                            kSiteAllowedScore, "Links only to domains this site trusts.");
+      for (const std::string& domain : policy.allowed_domains) rule.domains.Add(domain);
+    }
+    if (!policy.allowed_emails.empty()) {
+      Rule& rule = add_rule("site-allowed-email", Kind::kAllowedEmail, "allowed-email",
+                            kSiteAllowedScore, "The author's e-mail address is trusted here.");
+      for (const std::string& email : policy.allowed_emails) rule.emails.Add(email);
+    }
+    const std::tuple<const char*, Kind, const char*, double, const char*,
+                     const std::vector<std::string>*>
+        ip_lists[] = {{"site-blocked-ip", Kind::kIpList, "ip-list", kSiteBlockedScore,
+                       "Sent from an address this site has blocked.", &policy.blocked_ips},
+                      {"site-allowed-ip", Kind::kAllowedIp, "allowed-ip", kSiteAllowedScore,
+                       "Sent from an address this site trusts.", &policy.allowed_ips}};
+    for (const auto& [id, kind, kind_name, score, description, entries] : ip_lists) {
+      if (entries->empty()) continue;
+      Rule& rule = add_rule(id, kind, kind_name, score, description);
+      for (const std::string& entry : *entries) rule.ips.Add(entry);
+    }
+  }
+
+  const std::string path_;
+  const std::filesystem::path directory_;
+  CompiledPack& impl_;
+  uint64_t hash_ = 14695981039346656037ull;
+  std::unordered_set<std::string> known_ids_;
+  bool word_boundary_ = false;  // the current regex rule's word_boundary
+};
+
+}  // namespace
+
+struct RuleSet::Impl : CompiledPack {};
+
+int LoadReport::active_rules() const {
+  int total = 0;
+  for (const auto& [kind, count] : active_rules_by_kind) total += count;
+  return total;
+}
+
+Result<std::shared_ptr<const RuleSet>> RuleSet::LoadFile(
+    const std::string& path, std::shared_ptr<const Normalizer> normalizer,
+    std::shared_ptr<const EntityExtractor> extractor) {
+  if (!normalizer || !extractor) {
+    return Status::InvalidArgument("RuleSet::LoadFile needs a normalizer and an extractor");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->normalizer = std::move(normalizer);
+  impl->extractor = std::move(extractor);
+  Loader loader(path, *impl);
+  if (Status status = loader.Load(); !status.ok()) return status;
+  impl->version = loader.Version();
+  return std::shared_ptr<const RuleSet>(new RuleSet(std::move(impl)));
+}
+
+RuleSet::RuleSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RuleSet::~RuleSet() = default;
+
+std::vector<Reason> RuleSet::Evaluate(const RuleInput& input) const {
+  const Impl& impl = *impl_;
+  const CompiledPolicy& site = impl.PolicyFor(input.comment.site_id);
+  std::vector<Reason> reasons;
+
+  auto emit = [&](const Rule& rule, std::vector<Span> spans) {
+    double score = rule.score;
+    if (auto it = site.policy.score_overrides.find(rule.id);
+        it != site.policy.score_overrides.end()) {
+      score = it->second;
+    }
+    if (score == 0) return;
+    MergeSpans(spans);
+    reasons.push_back(Reason{rule.id, rule.description, score, std::move(spans)});
+  };
+
+  // Regex and phrase rules: one scan of the set, then the exact pass for the matched
+  // patterns only. A rule's patterns have consecutive set indices, so sorted hits group by
+  // rule.
+  auto run_set = [&](const RE2::Set& set, const std::deque<SetPattern>& patterns,
+                     std::string_view text, const NormalizedText* spans_from) {
+    std::vector<int> hits;
+    MatchSet(set, patterns, text, hits);
+    std::sort(hits.begin(), hits.end());
+    size_t i = 0;
+    while (i < hits.size()) {
+      const size_t rule_index = patterns[hits[i]].rule;
+      std::vector<Span> spans;
+      bool fired = false;
+      for (; i < hits.size() && patterns[hits[i]].rule == rule_index; ++i) {
+        const SetPattern& pattern = patterns[hits[i]];
+        if (spans_from != nullptr) {
+          const size_t before = spans.size();
+          FindSpans(pattern, *spans_from, spans);
+          // The set ignores word boundaries; the exact pass decides.
+          fired = fired || spans.size() > before;
+        } else {
+          const RE2* exact = pattern.Exact();
+          fired = fired || (exact != nullptr && RE2::PartialMatch(text, *exact));
+        }
+      }
+      if (fired) emit(impl.rules[rule_index], std::move(spans));
+    }
+  };
+  if (impl.text_set) {
+    run_set(*impl.text_set, impl.text_patterns, input.normalized.text, &input.normalized);
+  }
+  if (impl.name_set && !input.comment.author_name.empty()) {
+    const std::string name = impl.normalizer->NormalizeForMatching(input.comment.author_name);
+    run_set(*impl.name_set, impl.name_patterns, name, nullptr);
+  }
+
+  EvaluationContext context(input, *impl.extractor);
+  for (size_t index : impl.field_rules) {
+    const Rule& rule = impl.rules[index];
+    std::vector<Span> spans;
+    if (RuleFires(rule, context, spans)) emit(rule, std::move(spans));
+  }
+  for (const Rule& rule : site.list_rules) {
+    std::vector<Span> spans;
+    if (RuleFires(rule, context, spans)) emit(rule, std::move(spans));
+  }
+
+  // Recorded once, after every duplicate rule has counted, so that a comment never counts
+  // itself.
+  if (impl.has_duplicate_rule && input.record_duplicate && input.duplicates != nullptr) {
+    input.duplicates->CountAndRecord(input.normalized.text, input.now_ms, 0, /*record=*/true);
+  }
+  return reasons;
+}
+
+const SitePolicy& RuleSet::PolicyFor(const std::string& site_id) const {
+  return impl_->PolicyFor(site_id).policy;
+}
+
+const std::string& RuleSet::version() const { return impl_->version; }
+const std::string& RuleSet::path() const { return impl_->path; }
+const LoadReport& RuleSet::report() const { return impl_->report; }
+const std::vector<RuleInfo>& RuleSet::rules() const { return impl_->infos; }
+
+}  // namespace spamguard

@@ -1,0 +1,95 @@
+#include "model/features.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "model/comment_classifier.h"
+
+namespace spamguard {
+namespace {
+
+class FeaturesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    Result<std::shared_ptr<const TextPipeline>> created = TextPipeline::Create();
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    pipeline_ = *created;
+  }
+  static void TearDownTestSuite() { pipeline_.reset(); }
+
+  static std::string Line(const std::string& content) {
+    Comment comment;
+    comment.content = content;
+    return pipeline_->ModelInput(comment);
+  }
+  static bool HasToken(const std::string& line, const std::string& token) {
+    return (" " + line + " ").find(" " + token + " ") != std::string::npos;
+  }
+
+  static inline std::shared_ptr<const TextPipeline> pipeline_;
+};
+
+TEST_F(FeaturesTest, LinksBecomePlaceholdersThatKeepTheDomain) {
+  const std::string line = Line("see https://www.example.co.uk/some/page?x=1 now");
+  EXPECT_TRUE(HasToken(line, "__url__")) << line;
+  EXPECT_TRUE(HasToken(line, "__domain_example.co.uk__")) << line;
+  EXPECT_TRUE(HasToken(line, "__tld_uk__")) << line;
+  EXPECT_EQ(line.find("some/page"), std::string::npos) << line;
+}
+
+TEST_F(FeaturesTest, ShortenedLinksAreMarked) {
+  EXPECT_TRUE(HasToken(Line("click http://bit.ly/abc123"), "__shortener__"));
+}
+
+TEST_F(FeaturesTest, PhoneNumbersBecomePlaceholdersWithTheirCountry) {
+  const std::string line = Line("Call and Whatsapp Now +91 9829286600");
+  EXPECT_TRUE(HasToken(line, "__phone__")) << line;
+  EXPECT_TRUE(HasToken(line, "__phone_cc_91__")) << line;
+  EXPECT_EQ(line.find("9829286600"), std::string::npos) << line;
+}
+
+TEST_F(FeaturesTest, EmailsKeepTheirDomainAndFreeMailFlag) {
+  const std::string line = Line("write to lovebaba123@gmail.com today");
+  EXPECT_TRUE(HasToken(line, "__email__")) << line;
+  EXPECT_TRUE(HasToken(line, "__emaildomain_gmail.com__")) << line;
+  EXPECT_TRUE(HasToken(line, "__freemail__")) << line;
+}
+
+TEST_F(FeaturesTest, WordsAreCaseFoldedAndPunctuationSeparated) {
+  EXPECT_EQ(Line("Love, MARRIAGE; family."), "love marriage family");
+}
+
+TEST_F(FeaturesTest, StandaloneNumbersBecomeNumberTokens) {
+  const std::string line = Line("I waited 20 minutes and paid 123456");
+  EXPECT_TRUE(HasToken(line, "__num__")) << line;
+  EXPECT_TRUE(HasToken(line, "__longnum__")) << line;
+}
+
+TEST_F(FeaturesTest, ObfuscatedTextReadsLikeItsPlainFormPlusAnObfuscationToken) {
+  // Cyrillic o and a inside Latin words.
+  EXPECT_EQ(Line("l\xD0\xBEve b\xD0\xB0\x63k"), "love back __obfuscation_low__");
+}
+
+TEST_F(FeaturesTest, ATextWithoutContextGetsNoMetadataTokens) {
+  // Training corpora carry no metadata; serving a bare comment must produce the same line.
+  EXPECT_EQ(Line("great song"), "great song");
+}
+
+TEST_F(FeaturesTest, MetadataBecomesTokensWhenTheCallerSendsIt) {
+  Comment comment;
+  comment.content = "nice post";
+  comment.kind = CommentKind::kTrackback;
+  comment.author_url = "https://seo-links.example.com/page";
+  comment.author_name = "cheapseo2024";
+  comment.form_rendered_at_ms = 1'000'000;
+  comment.created_at_ms = 1'002'000;
+  const std::string line = pipeline_->ModelInput(comment);
+  EXPECT_TRUE(HasToken(line, "__kind_trackback__")) << line;
+  EXPECT_TRUE(HasToken(line, "__authordomain_example.com__")) << line;
+  EXPECT_TRUE(HasToken(line, "__authorname_digits__")) << line;
+  EXPECT_TRUE(HasToken(line, "__submit_under5s__")) << line;
+}
+
+}  // namespace
+}  // namespace spamguard

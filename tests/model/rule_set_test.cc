@@ -1,0 +1,639 @@
+#include "model/rule_set.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace spamguard {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int64_t kNow = 1'700'000'000'000;
+
+// Text whose normalized form is the original itself (byte i comes from byte i).
+NormalizedText Identity(const std::string& text) {
+  NormalizedText normalized;
+  normalized.text = text;
+  for (uint32_t i = 0; i < text.size(); ++i) {
+    normalized.source_begin.push_back(i);
+    normalized.source_end.push_back(i + 1);
+  }
+  return normalized;
+}
+
+Link MakeLink(const std::string& content, const std::string& url, const std::string& host,
+              const std::string& domain) {
+  const auto begin = static_cast<uint32_t>(content.find(url));
+  const auto end = static_cast<uint32_t>(begin + url.size());
+  Link link;
+  link.location = EntityLocation{begin, end, Span{begin, end}};
+  link.url = url;
+  link.host = host;
+  link.registrable_domain = domain;
+  return link;
+}
+
+class RuleSetTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    normalizer_ = Normalizer::Create().value();
+    extractor_ = EntityExtractor::Create({}).value();
+  }
+
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("rule_set_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& content) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << content;
+    return path;
+  }
+
+  Result<std::shared_ptr<const RuleSet>> Load(const std::string& yaml) {
+    return RuleSet::LoadFile(Write("pack.yaml", yaml), normalizer_, extractor_);
+  }
+
+  std::shared_ptr<const RuleSet> MustLoad(const std::string& yaml) {
+    auto rules = Load(yaml);
+    EXPECT_TRUE(rules.ok()) << rules.status().ToString();
+    return rules.ok() ? rules.value() : nullptr;
+  }
+
+  // Evaluates a comment whose content is its own normalized form.
+  std::vector<Reason> Run(const RuleSet& rules, const Comment& comment,
+                          const Entities& entities = {}, DuplicateWindow* window = nullptr) {
+    const NormalizedText normalized = Identity(comment.content);
+    RuleInput input{comment, normalized, entities, kNow, window, window != nullptr};
+    return rules.Evaluate(input);
+  }
+
+  static const Reason* Find(const std::vector<Reason>& reasons, const std::string& code) {
+    auto it = std::find_if(reasons.begin(), reasons.end(),
+                           [&](const Reason& r) { return r.code == code; });
+    return it == reasons.end() ? nullptr : &*it;
+  }
+
+  static Comment Text(const std::string& content) {
+    Comment comment;
+    comment.content = content;
+    return comment;
+  }
+
+  static inline std::shared_ptr<const Normalizer> normalizer_;
+  static inline std::shared_ptr<const EntityExtractor> extractor_;
+  std::filesystem::path dir_;
+};
+
+std::string Pack(const std::string& rules) { return "version: 1\nrules:\n" + rules; }
+
+// --- regex and phrase ---------------------------------------------------------------------
+
+TEST_F(RuleSetTest, RegexRuleReportsItsCodeScoreAndSpans) {
+  auto rules = MustLoad(Pack(R"(
+  - id: vashikaran
+    description: Advertises vashikaran.
+    kind: regex
+    patterns: ['vashikaran']
+    score: 3
+)"));
+  const std::string content = "best vashikaran expert, vashikaran now";
+  auto reasons = Run(*rules, Text(content));
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].code, "vashikaran");
+  EXPECT_EQ(reasons[0].description, "Advertises vashikaran.");
+  EXPECT_DOUBLE_EQ(reasons[0].score, 3);
+  ASSERT_EQ(reasons[0].spans.size(), 2u);
+  EXPECT_EQ(reasons[0].spans[0], (Span{5, 15}));
+  EXPECT_EQ(reasons[0].spans[1], (Span{24, 34}));
+}
+
+TEST_F(RuleSetTest, RegexPatternsAreCaseInsensitive) {
+  auto rules = MustLoad(Pack(R"(
+  - id: loan
+    description: Loan offer.
+    kind: regex
+    patterns: ['URGENT\W+LOAN']
+    score: 2
+)"));
+  EXPECT_NE(Find(Run(*rules, Text("need an urgent loan?")), "loan"), nullptr);
+}
+
+TEST_F(RuleSetTest, WordBoundaryRegexDoesNotMatchInsideWords) {
+  auto rules = MustLoad(Pack(R"(
+  - id: loan
+    description: Loan.
+    kind: regex
+    word_boundary: true
+    patterns: ['loan']
+    score: 2
+)"));
+  EXPECT_EQ(Find(Run(*rules, Text("sloane square, loans")), "loan"), nullptr);
+  const auto reasons = Run(*rules, Text("a loan."));
+  ASSERT_NE(Find(reasons, "loan"), nullptr);
+  EXPECT_EQ(Find(reasons, "loan")->spans[0], (Span{2, 6}));
+}
+
+TEST_F(RuleSetTest, PhraseMatchesWholeWordsOnly) {
+  auto rules = MustLoad(Pack(R"(
+  - id: love-back
+    description: Love back.
+    kind: phrase
+    phrases: ['Love Back', 'c++']
+    score: 1.5
+)"));
+  EXPECT_EQ(Find(Run(*rules, Text("glove backing")), "love-back"), nullptr);
+  const auto reasons = Run(*rules, Text("get your love back now"));
+  ASSERT_NE(Find(reasons, "love-back"), nullptr);
+  EXPECT_EQ(Find(reasons, "love-back")->spans[0], (Span{9, 18}));
+  // Regex metacharacters in a phrase are literal.
+  EXPECT_NE(Find(Run(*rules, Text("i like c++ a lot")), "love-back"), nullptr);
+  EXPECT_EQ(Find(Run(*rules, Text("i like cc a lot")), "love-back"), nullptr);
+}
+
+TEST_F(RuleSetTest, PatternsRe2RejectsAreSkippedWithFileLineAndReason) {
+  auto rules = MustLoad(Pack(R"(
+  - id: mixed
+    description: Mixed.
+    kind: regex
+    patterns:
+      - 'foo(?!bar)'
+      - 'baz'
+    score: 1
+)"));
+  const LoadReport& report = rules->report();
+  ASSERT_EQ(report.skipped.size(), 1u);
+  EXPECT_THAT(report.skipped[0], HasSubstr("pack.yaml:8: rule 'mixed' pattern 1: "));
+  EXPECT_THAT(report.skipped[0], HasSubstr("foo(?!bar)"));
+  EXPECT_EQ(report.active_rules_by_kind.at("regex"), 1);
+  EXPECT_NE(Find(Run(*rules, Text("baz")), "mixed"), nullptr);
+}
+
+TEST_F(RuleSetTest, RuleWithNoUsablePatternIsInactiveAndReported) {
+  auto rules = MustLoad(Pack(R"(
+  - id: broken
+    description: Broken.
+    kind: regex
+    patterns: ['(?<=x)y']
+    score: 1
+)"));
+  EXPECT_EQ(rules->report().active_rules(), 0);
+  EXPECT_THAT(rules->report().skipped.back(), HasSubstr("rule 'broken': no usable pattern"));
+}
+
+TEST_F(RuleSetTest, ListFileEntriesComeFromTheChosenFieldMinusExcludes) {
+  Write("watched.txt",
+        "# comment line\n"
+        "1494568775\ttripleee\tessayssos\\.com\n"
+        "1494592807\ttripleee\ttrimfire\n"
+        "1494592808\ttripleee\t(?<=bad)lookbehind\n");
+  auto rules = MustLoad(Pack(R"(
+  - id: watched
+    description: Watched.
+    kind: regex
+    file: watched.txt
+    field: 3
+    exclude: ['trimfire']
+    score: 0.8
+)"));
+  EXPECT_NE(Find(Run(*rules, Text("see essayssos.com")), "watched"), nullptr);
+  EXPECT_EQ(Find(Run(*rules, Text("trimfire")), "watched"), nullptr);
+  ASSERT_EQ(rules->report().skipped.size(), 1u);
+  EXPECT_THAT(rules->report().skipped[0], HasSubstr("watched.txt:4: rule 'watched' pattern"));
+}
+
+// --- refusing bad files --------------------------------------------------------------------
+
+TEST_F(RuleSetTest, MalformedYamlIsRefusedWithFileAndLine) {
+  auto rules = Load("version: 1\nrules:\n  - id: x\n    kind: [unclosed\n");
+  ASSERT_FALSE(rules.ok());
+  EXPECT_EQ(rules.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(rules.status().message(), HasSubstr("pack.yaml:"));
+}
+
+TEST_F(RuleSetTest, UnknownKindIsRefusedWithTheRuleLine) {
+  auto rules = Load(Pack(R"(
+  - id: ok
+    description: Fine.
+    kind: honeypot
+    score: 6
+  - id: typo
+    description: Typo.
+    kind: regexp
+    score: 1
+)"));
+  ASSERT_FALSE(rules.ok());
+  EXPECT_THAT(rules.status().message(), HasSubstr("pack.yaml:10: rule 'typo' has unknown kind"));
+}
+
+TEST_F(RuleSetTest, MissingScoreUnknownKeyAndDuplicateIdAreRefused) {
+  auto missing = Load(Pack("  - {id: a, description: A., kind: honeypot}\n"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("pack.yaml:3: rule 'a' has no 'score'"));
+
+  auto unknown = Load(Pack("  - {id: a, description: A., kind: honeypot, scroe: 1, score: 1}\n"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(unknown.status().message(), HasSubstr("unknown key 'scroe'"));
+
+  auto duplicate =
+      Load(Pack("  - {id: a, description: A., kind: honeypot, score: 1}\n"
+                "  - {id: a, description: B., kind: honeypot, score: 1}\n"));
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_THAT(duplicate.status().message(), HasSubstr("pack.yaml:4: duplicate rule id 'a'"));
+}
+
+TEST_F(RuleSetTest, BadCidrInListFileIsRefusedNamingThatFileAndLine) {
+  Write("ips.txt", "10.0.0.0/8\n10.0.0.0/40\n");
+  auto rules =
+      Load(Pack("  - {id: ips, description: I., kind: ip-list, file: ips.txt, score: 2}\n"));
+  ASSERT_FALSE(rules.ok());
+  EXPECT_THAT(rules.status().message(), HasSubstr("ips.txt:2: rule 'ips'"));
+}
+
+TEST_F(RuleSetTest, InconsistentThresholdsAreRefused) {
+  auto rules = Load("version: 1\npolicy: {hold: 0.9, spam: 0.8}\nrules: []\n");
+  ASSERT_FALSE(rules.ok());
+  EXPECT_THAT(rules.status().message(), HasSubstr("pack.yaml:2:"));
+  EXPECT_THAT(rules.status().message(), HasSubstr("0 < hold <= spam <= discard <= 1"));
+}
+
+TEST_F(RuleSetTest, MissingListFileIsRefused) {
+  auto rules =
+      Load(Pack("  - {id: d, description: D., kind: domain-list, file: nope.txt, "
+                "score: 2}\n"));
+  ASSERT_FALSE(rules.ok());
+  EXPECT_THAT(rules.status().message(), HasSubstr("nope.txt"));
+}
+
+// --- entity and field rules ----------------------------------------------------------------
+
+TEST_F(RuleSetTest, LinkCountAndDensityFireAtTheirThresholdsWithLinkSpans) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: two-links, description: L., kind: link-count, min: 2, score: 1}
+  - {id: dense, description: D., kind: link-density, per_100_words: 30, min_links: 2, score: 1}
+)"));
+  const std::string content = "see a.com and b.com";
+  Entities entities;
+  entities.links = {MakeLink(content, "a.com", "a.com", "a.com"),
+                    MakeLink(content, "b.com", "b.com", "b.com")};
+  auto reasons = Run(*rules, Text(content), entities);
+  ASSERT_NE(Find(reasons, "two-links"), nullptr);
+  EXPECT_EQ(Find(reasons, "two-links")->spans, (std::vector<Span>{{4, 9}, {14, 19}}));
+  ASSERT_NE(Find(reasons, "dense"), nullptr);  // 2 links in 4 words: 50 per 100
+
+  entities.links.pop_back();
+  reasons = Run(*rules, Text(content), entities);
+  EXPECT_EQ(Find(reasons, "two-links"), nullptr);
+  EXPECT_EQ(Find(reasons, "dense"), nullptr);
+}
+
+TEST_F(RuleSetTest, PhoneCountCanBeLimitedToCountryCodes) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: indian-phone, description: P., kind: phone-count, country_codes: [91], score: 1}
+)"));
+  Entities entities;
+  PhoneNumber phone;
+  phone.location.original = Span{5, 19};
+  phone.country_code = 1;
+  entities.phones = {phone};
+  EXPECT_EQ(Find(Run(*rules, Text("call +1 555 0100 00"), entities), "indian-phone"), nullptr);
+  entities.phones[0].country_code = 91;
+  auto reasons = Run(*rules, Text("call +91 9829286600"), entities);
+  ASSERT_NE(Find(reasons, "indian-phone"), nullptr);
+  EXPECT_EQ(Find(reasons, "indian-phone")->spans, (std::vector<Span>{{5, 19}}));
+}
+
+TEST_F(RuleSetTest, ObfuscationFiresOnTheReportTotalWithItsSpans) {
+  auto rules =
+      MustLoad(Pack("  - {id: obf, description: O., kind: obfuscation, min: 3, score: 1}\n"));
+  const Comment comment = Text("lоvе");
+  NormalizedText normalized = Identity(comment.content);
+  normalized.obfuscation.homoglyphs = 2;
+  normalized.obfuscation.spans = {Span{1, 3}};
+  Entities entities;
+  EXPECT_TRUE(rules->Evaluate(RuleInput{comment, normalized, entities, kNow}).empty());
+  normalized.obfuscation.format_characters = 1;
+  auto reasons = rules->Evaluate(RuleInput{comment, normalized, entities, kNow});
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].spans, (std::vector<Span>{{1, 3}}));
+}
+
+TEST_F(RuleSetTest, AuthorNameEmailDomainAndUrlDomainRules) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: name, description: N., kind: author-name, patterns: ['^baba\W?ji$'], score: 2}
+  - {id: mail, description: M., kind: author-email-domain, domains: [spam-mail.example], score: 2}
+  - {id: site, description: S., kind: author-url-domain, domains: [spam-site.example], score: 2}
+)"));
+  Comment comment = Text("hello");
+  comment.author_name = "Baba Ji";
+  comment.author_email = "Guru@Inbox.SPAM-MAIL.example";
+  comment.author_url = "https://www.spam-site.example/about";
+  auto reasons = Run(*rules, comment);
+  EXPECT_NE(Find(reasons, "name"), nullptr);
+  EXPECT_NE(Find(reasons, "mail"), nullptr);
+  EXPECT_NE(Find(reasons, "site"), nullptr);
+
+  comment.author_name = "Baba Jiva";
+  comment.author_email = "someone@example.org";
+  comment.author_url = "https://not-spam-site.example/";
+  EXPECT_TRUE(Run(*rules, comment).empty());
+}
+
+TEST_F(RuleSetTest, IpListMatchesIpv4AndIpv6Ranges) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: ips, description: I., kind: ip-list, ips: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7'], score: 3}
+)"));
+  Comment comment = Text("hi");
+  for (const char* ip : {"203.0.113.99", "2001:db8:1::5", "198.51.100.7", "::ffff:203.0.113.1"}) {
+    comment.client_ip = ip;
+    EXPECT_NE(Find(Run(*rules, comment), "ips"), nullptr) << ip;
+  }
+  for (const char* ip : {"203.0.114.1", "2001:db9::1", "198.51.100.8", "not an ip", ""}) {
+    comment.client_ip = ip;
+    EXPECT_EQ(Find(Run(*rules, comment), "ips"), nullptr) << ip;
+  }
+}
+
+TEST_F(RuleSetTest, DomainListMatchesLinksAndTheAuthorUrlOnRegistrableDomain) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: spam-domain, description: D., kind: domain-list, domains: [spam.co.uk], score: 4}
+)"));
+  const std::string content = "visit https://shop.spam.co.uk/x or good.org";
+  Entities entities;
+  entities.links = {MakeLink(content, "https://shop.spam.co.uk/x", "shop.spam.co.uk", "spam.co.uk"),
+                    MakeLink(content, "good.org", "good.org", "good.org")};
+  auto reasons = Run(*rules, Text(content), entities);
+  ASSERT_NE(Find(reasons, "spam-domain"), nullptr);
+  EXPECT_EQ(Find(reasons, "spam-domain")->spans, (std::vector<Span>{{6, 31}}));
+
+  Comment by_url = Text("nice post");
+  by_url.author_url = "http://www.spam.co.uk";
+  EXPECT_NE(Find(Run(*rules, by_url), "spam-domain"), nullptr);
+  by_url.author_url = "http://notspam.co.uk";
+  EXPECT_EQ(Find(Run(*rules, by_url), "spam-domain"), nullptr);
+}
+
+TEST_F(RuleSetTest, EmailListMatchesContentAndAuthorAddresses) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: emails, description: E., kind: email-list, emails: [guru@spam.example, '@scam.example'], score: 3}
+)"));
+  const std::string content = "write to x@scam.example";
+  Entities entities;
+  EmailAddress email;
+  email.address = "x@scam.example";
+  email.location.original = Span{9, 23};
+  entities.emails = {email};
+  auto reasons = Run(*rules, Text(content), entities);
+  ASSERT_NE(Find(reasons, "emails"), nullptr);
+  EXPECT_EQ(Find(reasons, "emails")->spans, (std::vector<Span>{{9, 23}}));
+
+  Comment comment = Text("hi");
+  comment.author_email = "GURU@spam.example";
+  EXPECT_NE(Find(Run(*rules, comment), "emails"), nullptr);
+  comment.author_email = "other@spam.example";
+  EXPECT_EQ(Find(Run(*rules, comment), "emails"), nullptr);
+}
+
+TEST_F(RuleSetTest, HoneypotFiresOnlyWhenFilled) {
+  auto rules = MustLoad(Pack("  - {id: honeypot, description: H., kind: honeypot, score: 6}\n"));
+  Comment comment = Text("hello");
+  EXPECT_TRUE(Run(*rules, comment).empty());
+  comment.honeypot_value = "http://bot.example";
+  EXPECT_NE(Find(Run(*rules, comment), "honeypot"), nullptr);
+}
+
+TEST_F(RuleSetTest, TooFastUsesCreatedAtOrNow) {
+  auto rules =
+      MustLoad(Pack("  - {id: fast, description: F., kind: too-fast, seconds: 3, score: 2}\n"));
+  Comment comment = Text("hello");
+  EXPECT_TRUE(Run(*rules, comment).empty());  // no render time: no evidence
+  comment.form_rendered_at_ms = kNow - 10'000;
+  comment.created_at_ms = kNow - 8'000;  // 2 s after rendering
+  EXPECT_NE(Find(Run(*rules, comment), "fast"), nullptr);
+  comment.created_at_ms.reset();  // now: 10 s after rendering
+  EXPECT_TRUE(Run(*rules, comment).empty());
+  comment.form_rendered_at_ms = kNow - 1'000;
+  EXPECT_NE(Find(Run(*rules, comment), "fast"), nullptr);
+  comment.form_rendered_at_ms = kNow + 5'000;  // skewed clocks prove nothing
+  EXPECT_TRUE(Run(*rules, comment).empty());
+}
+
+TEST_F(RuleSetTest, OldPostFiresAfterTheConfiguredDays) {
+  auto rules =
+      MustLoad(Pack("  - {id: old, description: O., kind: old-post, days: 30, score: 0.7}\n"));
+  Comment comment = Text("hello");
+  comment.post_published_at_ms = kNow - int64_t{29} * 86'400'000;
+  EXPECT_TRUE(Run(*rules, comment).empty());
+  comment.post_published_at_ms = kNow - int64_t{31} * 86'400'000;
+  EXPECT_NE(Find(Run(*rules, comment), "old"), nullptr);
+}
+
+TEST_F(RuleSetTest, DuplicateFiresAfterMoreThanNSightingsInTheWindowAndExpires) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: dup, description: D., kind: duplicate, more_than: 1, within_minutes: 10, min_length: 5, score: 2}
+)"));
+  DuplicateWindow window(60 * 60'000, 1000);
+  const Comment comment = Text("the very same text");
+  const Entities entities;
+  auto run_at = [&](int64_t now) {
+    const NormalizedText normalized = Identity(comment.content);
+    return rules->Evaluate(RuleInput{comment, normalized, entities, now, &window, true});
+  };
+  EXPECT_TRUE(run_at(kNow).empty());                       // seen 0 times before
+  EXPECT_TRUE(run_at(kNow + 1000).empty());                // seen once: not more than 1
+  EXPECT_FALSE(run_at(kNow + 2000).empty());               // seen twice
+  EXPECT_TRUE(run_at(kNow + 11 * 60'000 + 2000).empty());  // earlier ones left the window
+  // Short texts are never duplicates.
+  const Comment short_comment = Text("+1");
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(Run(*rules, short_comment, {}, &window).empty());
+}
+
+TEST_F(RuleSetTest, TrustedRoleAndAllowlistsPushTowardHam) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: trusted, description: T., kind: trusted-role, roles: [Editor], score: -6}
+  - {id: ok-domain, description: D., kind: allowed-domain, domains: [wikipedia.org], score: -1}
+  - {id: ok-email, description: E., kind: allowed-email, emails: ['@staff.example'], score: -5}
+  - {id: ok-ip, description: I., kind: allowed-ip, ips: ['10.0.0.0/8'], score: -5}
+)"));
+  Comment comment = Text("see en.wikipedia.org/wiki/X");
+  comment.user_role = "editor";
+  comment.author_email = "ann@staff.example";
+  comment.client_ip = "10.1.2.3";
+  Entities entities;
+  entities.links = {
+      MakeLink(comment.content, "en.wikipedia.org/wiki/X", "en.wikipedia.org", "wikipedia.org")};
+  auto reasons = Run(*rules, comment, entities);
+  EXPECT_EQ(reasons.size(), 4u);
+  for (const Reason& reason : reasons) EXPECT_LT(reason.score, 0) << reason.code;
+
+  // One link elsewhere and the domain allowlist no longer applies.
+  entities.links.push_back(MakeLink(comment.content, "see", "see.example", "see.example"));
+  EXPECT_EQ(Find(Run(*rules, comment, entities), "ok-domain"), nullptr);
+}
+
+// --- policy ----------------------------------------------------------------------------------
+
+constexpr const char* kPolicyPack = R"(version: 1
+policy:
+  hold: 0.6
+  spam: 0.85
+  discard: 0.99
+  blocked_domains: [global-spam.example]
+sites:
+  strict-blog:
+    spam: 0.7
+    score_overrides: {loan: 4, honeypot: 0, site-blocked-domain: 9}
+    blocked_domains: [local-spam.example]
+    allowed_ips: ['192.0.2.0/24']
+rules:
+  - {id: loan, description: L., kind: regex, patterns: [loan], score: 2}
+  - {id: honeypot, description: H., kind: honeypot, score: 6}
+)";
+
+TEST_F(RuleSetTest, SitesInheritAndOverrideTheDefaultThresholds) {
+  auto rules = MustLoad(kPolicyPack);
+  const SitePolicy& fallback = rules->PolicyFor("unknown-site");
+  EXPECT_DOUBLE_EQ(fallback.hold_threshold, 0.6);
+  EXPECT_DOUBLE_EQ(fallback.spam_threshold, 0.85);
+  const SitePolicy& strict = rules->PolicyFor("strict-blog");
+  EXPECT_DOUBLE_EQ(strict.hold_threshold, 0.6);
+  EXPECT_DOUBLE_EQ(strict.spam_threshold, 0.7);
+  EXPECT_DOUBLE_EQ(strict.discard_threshold, 0.99);
+}
+
+TEST_F(RuleSetTest, SiteScoreOverridesReplaceScoresAndZeroDisables) {
+  auto rules = MustLoad(kPolicyPack);
+  Comment comment = Text("cheap loan");
+  comment.honeypot_value = "x";
+  auto elsewhere = Run(*rules, comment);
+  ASSERT_EQ(elsewhere.size(), 2u);
+  EXPECT_DOUBLE_EQ(Find(elsewhere, "loan")->score, 2);
+
+  comment.site_id = "strict-blog";
+  auto strict = Run(*rules, comment);
+  ASSERT_EQ(strict.size(), 1u);
+  EXPECT_DOUBLE_EQ(Find(strict, "loan")->score, 4);
+}
+
+TEST_F(RuleSetTest, SiteListsAddToTheDefaultListsOnlyOnThatSite) {
+  auto rules = MustLoad(kPolicyPack);
+  const std::string content = "go to local-spam.example";
+  Entities entities;
+  entities.links = {
+      MakeLink(content, "local-spam.example", "local-spam.example", "local-spam.example")};
+  Comment comment = Text(content);
+  EXPECT_EQ(Find(Run(*rules, comment, entities), "site-blocked-domain"), nullptr);
+  comment.site_id = "strict-blog";
+  const auto on_site = Run(*rules, comment, entities);
+  const Reason* blocked = Find(on_site, "site-blocked-domain");
+  ASSERT_NE(blocked, nullptr);
+  EXPECT_DOUBLE_EQ(blocked->score, 9);
+  EXPECT_EQ(blocked->spans, (std::vector<Span>{{6, 24}}));
+
+  // The default list still applies on the site, and the site's allowlist too.
+  entities.links = {
+      MakeLink(content, "local-spam.example", "global-spam.example", "global-spam.example")};
+  comment.client_ip = "192.0.2.4";
+  auto reasons = Run(*rules, comment, entities);
+  EXPECT_NE(Find(reasons, "site-blocked-domain"), nullptr);
+  ASSERT_NE(Find(reasons, "site-allowed-ip"), nullptr);
+  EXPECT_LT(Find(reasons, "site-allowed-ip")->score, 0);
+}
+
+TEST_F(RuleSetTest, OverridingAnUnknownRuleIsRefused) {
+  auto rules = Load("version: 1\nsites:\n  blog:\n    score_overrides: {nope: 1}\nrules: []\n");
+  ASSERT_FALSE(rules.ok());
+  EXPECT_THAT(rules.status().message(),
+              HasSubstr("pack.yaml:4: site 'blog' overrides unknown rule 'nope'"));
+}
+
+// --- version and report ----------------------------------------------------------------------
+
+TEST_F(RuleSetTest, VersionChangesWhenAListFileChanges) {
+  Write("domains.txt", "a.example\n");
+  const std::string pack =
+      Pack("  - {id: d, description: D., kind: domain-list, file: domains.txt, score: 2}\n");
+  const std::string first = MustLoad(pack)->version();
+  EXPECT_EQ(first.size(), 12u);
+  EXPECT_EQ(MustLoad(pack)->version(), first);
+  Write("domains.txt", "b.example\n");
+  EXPECT_NE(MustLoad(pack)->version(), first);
+}
+
+TEST_F(RuleSetTest, ReportCountsActiveRulesByKindAndDisabledRulesAreNotLoaded) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: a, description: A., kind: honeypot, score: 6}
+  - {id: b, description: B., kind: regex, patterns: [x], score: 1}
+  - {id: c, description: C., kind: regex, patterns: [y], score: 1, enabled: false}
+)"));
+  EXPECT_EQ(rules->report().active_rules(), 2);
+  EXPECT_EQ(rules->report().active_rules_by_kind.at("regex"), 1);
+  EXPECT_EQ(rules->rules().size(), 2u);
+  EXPECT_TRUE(Run(*rules, Text("y")).empty());
+}
+
+// --- with the real normalizer and entity extractor ------------------------------------------
+
+TEST_F(RuleSetTest, SpanOfAnObfuscatedPhoneNumberCoversTheObfuscatedOriginalBytes) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: phone, description: P., kind: phone-count, country_codes: [91], score: 1}
+  - {id: vashikaran, description: V., kind: regex, patterns: [vashikaran], score: 3}
+)"));
+  // Combining marks over the digits and a Cyrillic "а" inside the Latin word.
+  const std::string number = "+9\u033E1\u033E 98292\u200B86600";
+  const std::string content = "v\u0430shikaran call " + number + " now";
+  Comment comment = Text(content);
+  const NormalizedText normalized = normalizer_->Normalize(content);
+  const Entities entities = extractor_->Extract(normalized);
+  auto reasons = rules->Evaluate(RuleInput{comment, normalized, entities, kNow});
+
+  const Reason* phone = Find(reasons, "phone");
+  ASSERT_NE(phone, nullptr) << normalized.text;
+  ASSERT_EQ(phone->spans.size(), 1u);
+  const auto begin = static_cast<uint32_t>(content.find(number));
+  EXPECT_EQ(phone->spans[0], (Span{begin, static_cast<uint32_t>(begin + number.size())}));
+
+  const Reason* word = Find(reasons, "vashikaran");
+  ASSERT_NE(word, nullptr) << normalized.text;
+  EXPECT_EQ(word->spans[0], (Span{0, static_cast<uint32_t>(content.find(" call"))}));
+}
+
+TEST_F(RuleSetTest, DefaultPackLoadsAndSeparatesTheSeedComments) {
+  auto loaded =
+      RuleSet::LoadFile(SPAMGUARD_SOURCE_DIR "/rules/default.yaml", normalizer_, extractor_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const RuleSet& rules = *loaded.value();
+  EXPECT_GT(rules.report().active_rules(), 20);
+  auto total = [&](const std::string& content) {
+    Comment comment = Text(content);
+    const NormalizedText normalized = normalizer_->Normalize(content);
+    const Entities entities = extractor_->Extract(normalized);
+    double sum = 0;
+    for (const Reason& reason : rules.Evaluate(RuleInput{comment, normalized, entities, kNow})) {
+      sum += reason.score;
+    }
+    return sum;
+  };
+  const double spam_log_odds = std::log(0.8 / 0.2);
+  EXPECT_GE(total("Qurani Dua For Love back and All life problem Solution - We will Solve your "
+                  "All type of problem: Love, Marriage, Family, Relationship, Ex Love back Etc. "
+                  "Call and Whatsapp Now +91 9829286600"),
+            spam_log_odds);
+  EXPECT_LT(total("I agree. One positive thing that has happened so far is that I'm feeling "
+                  "less stressed. I can focus on my work this weekend. :) Thanks Manuel."),
+            spam_log_odds);
+  // Weak evidence alone is not enough: one link and one phone number.
+  EXPECT_LT(total("Our office is at https://example.org, call +1 415 555 0100."), spam_log_odds);
+}
+
+}  // namespace
+}  // namespace spamguard
