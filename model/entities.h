@@ -42,16 +42,16 @@ struct Link {
 
 struct EmailAddress {
   EntityLocation location;
-  std::string address;     // lower-case
-  std::string domain;      // "gmail.com"
+  std::string address;        // lower-case
+  std::string domain;         // "gmail.com"
   bool is_free_mail = false;  // gmail.com, yahoo.*, hotmail.*, outlook.*, mail.ru, ...
 };
 
 struct PhoneNumber {
   EntityLocation location;
-  std::string e164;       // "+919829286600"
-  int country_code = 0;   // 91
-  std::string region;     // "IN"
+  std::string e164;         // "+919829286600"
+  int country_code = 0;     // 91
+  std::string region;       // "IN"
   bool obfuscated = false;  // the original bytes differ from the normalized digits
 };
 
@@ -74,15 +74,30 @@ struct Entities {
   std::vector<MoneyAmount> money;
 };
 
+#ifdef SPAMGUARD_SOURCE_DIR
+#define SPAMGUARD_PUBLIC_SUFFIX_LIST \
+  SPAMGUARD_SOURCE_DIR "/data/publicsuffix/public_suffix_list.dat"
+#else
+#define SPAMGUARD_PUBLIC_SUFFIX_LIST "data/publicsuffix/public_suffix_list.dat"
+#endif
+
 struct EntityExtractorOptions {
   // Regions tried, in order, for numbers written without a leading '+'.
   std::vector<std::string> default_regions = {"US", "IN", "GB"};
+  // The Public Suffix List (publicsuffix.org format), read once by Create().
+  std::string public_suffix_list_path = SPAMGUARD_PUBLIC_SUFFIX_LIST;
 };
 
 class EntityExtractor {
  public:
+  // Loads the public suffix list and compiles the patterns. Fails with kNotFound when the
+  // list cannot be opened, kCorruption when it holds no rules, kInvalidArgument for an
+  // unknown default region.
   static Result<std::shared_ptr<const EntityExtractor>> Create(EntityExtractorOptions options);
 
+  // Every entity of the normalized text, each list ordered by position. Links never
+  // overlap e-mail addresses; phone numbers never overlap each other. Phone matching runs
+  // only when some stretch of digits and separators holds at least 7 digits. Never fails.
   Entities Extract(const NormalizedText& text) const;
 
   // Registrable domain of a host or URL ("https://a.b.example.co.uk/x" -> "example.co.uk");

@@ -4,22 +4,26 @@
 // The same Normalizer serves training (spamguardctl) and serving (spamguard-server), so a
 // model never sees text prepared differently from what it was trained on.
 //
-// What Normalize() does, in order (each step is counted in ObfuscationReport):
-//   - removes zero-width and other format characters (Cf: U+200B..U+200F, U+2060, U+FEFF...);
+// What Normalize() does, in order (each obfuscation step is counted in ObfuscationReport):
+//   - removes zero-width and other format characters (Cf: U+200B..U+200F, U+2060, U+FEFF...)
+//     and other default-ignorable code points (variation selectors, Hangul fillers);
 //   - NFKC plus case folding: fullwidth, mathematical bold/italic/double-struck letters and
 //     digits, circled and other "fancy" forms become plain ones; small capitals and similar
 //     letters that NFKC leaves alone are folded by an explicit table;
 //   - strips combining marks from Latin letters and digits ("+9̾1̾" -> "+91"), keeps them on
-//     other scripts;
+//     other scripts (a precomposed or composable "é" stays "é");
+//   - collapses runs of white space (and control characters) to one ASCII space and trims
+//     the ends;
+//   - re-joins letters or digits that were spaced out ("W h a t s a p p" -> "whatsapp",
+//     "+9 1 9 8 2 9 ..." -> "+91982..."): at least 4 single letters or digits in a row;
 //   - folds homoglyphs in mixed-script words to their Latin skeleton (ICU uspoof), so a
 //     Cyrillic "о" inside "lоve" becomes "o", while a wholly Cyrillic or Arabic word is left
 //     as it is;
-//   - folds leetspeak inside a token (0->o, 1->i/l, 3->e, 4->a, 5->s, 7->t, @->a, $->s) only
-//     when that turns a non-word into a known word; URLs, e-mail addresses and numbers are
-//     never leet-folded;
-//   - re-joins letters or digits that were spaced out ("W h a t s a p p" -> "whatsapp",
-//     "+9 1 9 8 2 9 ..." -> "+91982..."), and caps runs of one repeated character at 3;
-//   - collapses runs of white space to one ASCII space and trims the ends.
+//   - folds leetspeak inside a word (0->o, 1->i/l, 3->e, 4->a, 5->s, 7->t, @->a, $->s) only
+//     when that turns a non-word into a known word (NormalizerOptions::word_list_paths) and
+//     the word begins and ends with a letter ("l0ve", "c4ll", not "10p", "pop3" or "$scope");
+//     URLs, domains, e-mail addresses, @handles and numbers are never leet-folded;
+//   - caps runs of one repeated character at 3 (digits are never capped: they are numbers).
 //
 // Invalid UTF-8 is not expected (the server rejects it); if present, each bad byte is
 // replaced by U+FFFD and mapped to itself.
@@ -43,7 +47,7 @@ namespace spamguard {
 // How much of the text had to be undone. Counts are of code points (or, for
 // spaced_out_runs, of re-joined runs).
 struct ObfuscationReport {
-  uint32_t format_characters = 0;  // zero-width and other Cf characters removed
+  uint32_t format_characters = 0;  // zero-width/Cf characters removed after a Latin letter or digit
   uint32_t fancy_characters = 0;   // letters/digits changed by NFKC or the small-caps table
   uint32_t combining_marks = 0;    // marks stripped from Latin letters and digits
   uint32_t homoglyphs = 0;         // letters replaced by their Latin skeleton in mixed words
@@ -66,16 +70,32 @@ struct NormalizedText {
   std::vector<uint32_t> source_end;
   ObfuscationReport obfuscation;
 
+  uint32_t original_length = 0;  // size of the original text in bytes
+
   // Maps a half-open byte range of text to the original bytes that produced it:
   // [source_begin[begin], source_end[end - 1]). An empty range maps to an empty span at
   // source_begin[begin] (or at the original length when begin == text.size()).
   Span ToOriginal(uint32_t begin, uint32_t end) const;
 };
 
+#ifdef SPAMGUARD_SOURCE_DIR
+#define SPAMGUARD_WORDLIST_DIR SPAMGUARD_SOURCE_DIR "/data/wordlist"
+#else
+#define SPAMGUARD_WORDLIST_DIR "data/wordlist"
+#endif
+
+struct NormalizerOptions {
+  // Files of known lower-case words, one per line; leetspeak is folded only into these.
+  std::vector<std::string> word_list_paths = {SPAMGUARD_WORDLIST_DIR "/english.txt",
+                                              SPAMGUARD_WORDLIST_DIR "/spam_vocabulary.txt"};
+};
+
 class Normalizer {
  public:
-  // Builds the ICU objects. Fails (kInternal) only if ICU's data is unusable.
-  static Result<std::shared_ptr<const Normalizer>> Create();
+  // Builds the ICU objects and loads the word lists. Fails with kNotFound/kIoError when a
+  // word list cannot be read, kCorruption when one holds no words, and kInternal if ICU's
+  // data is unusable.
+  static Result<std::shared_ptr<const Normalizer>> Create(NormalizerOptions options = {});
   ~Normalizer();
   Normalizer(const Normalizer&) = delete;
   Normalizer& operator=(const Normalizer&) = delete;

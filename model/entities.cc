@@ -1,0 +1,572 @@
+#include "model/entities.h"
+
+#include <phonenumbers/phonenumbermatch.h>
+#include <phonenumbers/phonenumbermatcher.h>
+#include <phonenumbers/phonenumberutil.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <unordered_set>
+#include <utility>
+
+namespace spamguard {
+namespace {
+
+using i18n::phonenumbers::PhoneNumberMatch;
+using i18n::phonenumbers::PhoneNumberMatcher;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
+bool Contains(const StringSet& set, std::string_view key) { return set.find(key) != set.end(); }
+
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAsciiAlnum(char c) {
+  return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// The host of a URL, or of a bare host: scheme, user info, port, path and trailing dots
+// removed. Expects lower-case input.
+std::string_view HostOf(std::string_view url) {
+  if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) {
+    url.remove_prefix(scheme + 3);
+  }
+  url = url.substr(0, url.find_first_of("/?#"));
+  if (const size_t at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+  if (!url.empty() && url.front() == '[') return url.substr(0, url.find(']') + 1);  // IPv6
+  url = url.substr(0, url.find(':'));
+  while (!url.empty() && url.back() == '.') url.remove_suffix(1);
+  while (!url.empty() && url.front() == '.') url.remove_prefix(1);
+  return url;
+}
+
+std::string_view LastLabel(std::string_view host) {
+  const size_t dot = host.rfind('.');
+  return dot == std::string_view::npos ? host : host.substr(dot + 1);
+}
+
+bool IsIpAddress(std::string_view host) {
+  if (!host.empty() && host.front() == '[') return true;
+  return !host.empty() &&
+         std::all_of(host.begin(), host.end(), [](char c) { return IsAsciiDigit(c) || c == '.'; });
+}
+
+// True when the normalized bytes [begin, end) are the original bytes one for one (white
+// space may stand for a longer run of white space). A fullwidth digit, a stripped mark, a
+// removed zero-width character or a re-joined space each break that.
+bool IsVerbatim(const NormalizedText& text, uint32_t begin, uint32_t end) {
+  if (begin >= end) return true;
+  uint32_t expected = text.source_begin[begin];
+  for (uint32_t i = begin; i < end; ++i) {
+    if (text.source_begin[i] != expected) return false;
+    if (text.text[i] != ' ' && text.source_end[i] != text.source_begin[i] + 1) return false;
+    expected = text.source_end[i];
+  }
+  return true;
+}
+
+EntityLocation Locate(const NormalizedText& text, size_t begin, size_t end) {
+  EntityLocation location;
+  location.normalized_begin = static_cast<uint32_t>(begin);
+  location.normalized_end = static_cast<uint32_t>(end);
+  location.original = text.ToOriginal(location.normalized_begin, location.normalized_end);
+  return location;
+}
+
+bool Overlaps(const std::vector<std::pair<size_t, size_t>>& taken, size_t begin, size_t end) {
+  return std::any_of(taken.begin(), taken.end(),
+                     [&](const auto& span) { return begin < span.second && span.first < end; });
+}
+
+// Bare domains whose TLD is also a common English word ("problem.so", "call.me") are only
+// links when the suffix has more labels ("example.co.in") or the domain is well known.
+bool IsWordLikeTld(std::string_view tld) {
+  static constexpr std::string_view kWords[] = {
+      "am", "an", "as", "at", "be", "by", "do", "go", "he", "id", "if", "in", "is",
+      "it", "me", "my", "no", "of", "on", "or", "so", "to", "up", "us", "we"};
+  return std::find(std::begin(kWords), std::end(kWords), tld) != std::end(kWords);
+}
+
+constexpr std::string_view kShorteners[] = {
+    "adf.ly",     "bit.do",      "bit.ly",   "bitly.com", "bl.ink",      "buff.ly", "clck.ru",
+    "cutt.ly",    "goo.gl",      "is.gd",    "lnkd.in",   "ow.ly",       "qr.ae",   "rb.gy",
+    "rebrand.ly", "s.id",        "short.io", "shorte.st", "shorturl.at", "t.co",    "t.ly",
+    "tiny.cc",    "tinyurl.com", "tr.im",    "u.to",      "v.gd",        "cutt.us", "soo.gd"};
+
+// Messaging links are contact calls too, and well-known enough to accept with a word TLD.
+constexpr std::pair<std::string_view, std::string_view> kMessagingHosts[] = {
+    {"wa.me", "whatsapp"}, {"api.whatsapp.com", "whatsapp"}, {"chat.whatsapp.com", "whatsapp"},
+    {"t.me", "telegram"},  {"telegram.me", "telegram"},      {"m.me", "messenger"}};
+
+constexpr std::string_view kFreeMailDomains[] = {
+    "126.com",     "163.com",    "aol.com",        "bk.ru",          "gmail.com",
+    "gmx.com",     "gmx.de",     "gmx.net",        "googlemail.com", "icloud.com",
+    "inbox.ru",    "list.ru",    "mac.com",        "mail.com",       "mail.ru",
+    "me.com",      "msn.com",    "pm.me",          "proton.me",      "protonmail.com",
+    "qq.com",      "rambler.ru", "rediffmail.com", "rocketmail.com", "tutanota.com",
+    "web.de",      "ya.ru",      "yandex.com",     "yandex.ru",      "ymail.com",
+    "yopmail.com", "zoho.com"};
+// Providers with one registrable domain per country (yahoo.co.in, hotmail.fr, ...).
+constexpr std::string_view kFreeMailBrands[] = {"hotmail", "live", "outlook", "yahoo"};
+
+std::string CurrencyCode(std::string_view token) {
+  static constexpr std::pair<std::string_view, std::string_view> kCodes[] = {
+      {"$", "usd"},      {"usd", "usd"},     {"dollar", "usd"},   {"dollars", "usd"},
+      {"bucks", "usd"},  {"€", "eur"},       {"eur", "eur"},      {"euro", "eur"},
+      {"euros", "eur"},  {"£", "gbp"},       {"gbp", "gbp"},      {"₹", "inr"},
+      {"inr", "inr"},    {"rs", "inr"},      {"rs.", "inr"},      {"rupee", "inr"},
+      {"rupees", "inr"}, {"¥", "jpy"},       {"₽", "rub"},      {"₿", "btc"},
+      {"btc", "btc"},    {"bitcoin", "btc"}, {"bitcoins", "btc"}, {"eth", "eth"},
+      {"usdt", "usdt"}};
+  for (const auto& [key, code] : kCodes) {
+    if (key == token) return std::string(code);
+  }
+  return "";
+}
+
+// Contact-call patterns: one alternative per channel, in this order.
+constexpr std::string_view kContactChannels[] = {
+    "whatsapp", "telegram", "messenger", "handle", "hashtag", "dm", "inbox", "call", "text"};
+constexpr char kContactPattern[] =
+    R"((\bwhats ?app?\b|\bwh?ats?app\b|\bwa\.me\b))"
+    R"(|(\btelegram\b|\bt\.me\b))"
+    R"(|(\b(?:viber|wechat|skype|snapchat|signal app)\b))"
+    R"(|(@[a-z0-9_][a-z0-9_.]{1,29}))"
+    R"(|(#[a-z0-9_]*[a-z_][a-z0-9_]*))"
+    R"(|(\b(?:dm|pm) (?:me|us|now)\b))"
+    R"(|(\binbox (?:me|us|now)\b))"
+    R"(|(\bcall (?:now|me|us|today|(?:and|or|&|/|n) ?whats ?app)\b|\bcall \+|\bcall on \+?\d))"
+    R"(|(\b(?:text|message|msg|ping) (?:me|us)\b))";
+
+// Money: a currency sign or code before the amount, or a currency after it.
+constexpr char kMoneyPattern[] =
+    R"(([$€£₹¥₽₿]|\brs\.?|\b(?:inr|usd|eur|gbp|btc|usdt|eth)\b) ?)"
+    R"(\d[\d,]*(?:\.\d+)?(?: ?(?:k|m|bn|million|billion|thousand|lakhs?|crores?)\b)?)"
+    R"(|\b\d[\d,]*(?:\.\d+)?(?: ?(?:k|m|bn|million|billion|thousand|lakhs?|crores?))? ?)"
+    R"((?:(usd|dollars?|bucks|eur|euros?|gbp|inr|rupees?|btc|bitcoins?|eth|usdt)\b|([$€£₹¥₽₿])))";
+
+constexpr char kLinkPattern[] =
+    R"((?:https?://|www\.)[^\s<>"'`]+)"
+    R"(|(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}(?::\d{1,5})?(?:/[^\s<>"'`]*)?)";
+
+constexpr char kEmailPattern[] = R"([a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,63})";
+
+// The white-space-delimited tokens the link pattern could match in: those with a dot between
+// two ASCII letters or digits. Every host has one ("murdev.com", "bit.ly", "1.2.3.4"), while
+// sentence dots ("stressed. I") do not, so ordinary prose is never scanned by the pattern.
+std::vector<std::pair<size_t, size_t>> LinkCandidateTokens(std::string_view text) {
+  std::vector<std::pair<size_t, size_t>> tokens;
+  size_t dot = text.find('.');
+  while (dot != std::string_view::npos) {
+    if (dot > 0 && dot + 1 < text.size() && IsAsciiAlnum(text[dot - 1]) &&
+        IsAsciiAlnum(text[dot + 1])) {
+      size_t begin = text.rfind(' ', dot);
+      begin = begin == std::string_view::npos ? 0 : begin + 1;
+      size_t end = text.find(' ', dot);
+      if (end == std::string_view::npos) end = text.size();
+      tokens.emplace_back(begin, end);
+      dot = text.find('.', end);
+    } else {
+      dot = text.find('.', dot + 1);
+    }
+  }
+  return tokens;
+}
+
+// Eight bytes at a time: every phone check starts here, and most comments stop here.
+size_t CountAsciiDigits(std::string_view text) {
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  size_t count = 0;
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    const uint64_t low7 = word & ~kHigh;
+    const uint64_t at_least_0 = low7 + 0x50 * kOnes;    // high bit set iff >= '0'
+    const uint64_t at_most_9 = ~(low7 + 0x46 * kOnes);  // high bit set iff <= '9'
+    count += std::popcount(at_least_0 & at_most_9 & ~word & kHigh);
+  }
+  for (; i < text.size(); ++i) count += IsAsciiDigit(text[i]);
+  return count;
+}
+
+bool IsPhoneCharacter(char c) {
+  return IsAsciiDigit(c) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' ||
+         c == '+';
+}
+
+// Stretches of digits and phone separators holding at least 7 digits, widened by one
+// character on each side so PhoneNumberMatcher still sees what precedes and follows a
+// number. Below 7 digits no number the matcher accepts can be present, and running the
+// matcher on these windows rather than on the whole text is what keeps it affordable.
+std::vector<std::pair<size_t, size_t>> PhoneWindows(std::string_view text) {
+  std::vector<std::pair<size_t, size_t>> windows;
+  if (CountAsciiDigits(text) < 7) return windows;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!IsPhoneCharacter(text[i])) {
+      ++i;
+      continue;
+    }
+    const size_t begin = i;
+    size_t digits = 0;
+    while (i < text.size() && IsPhoneCharacter(text[i])) digits += IsAsciiDigit(text[i++]);
+    if (digits < 7) continue;
+    size_t window_begin = begin;
+    if (window_begin > 0) {
+      --window_begin;
+      while (window_begin > 0 && (static_cast<unsigned char>(text[window_begin]) & 0xC0) == 0x80) {
+        --window_begin;
+      }
+    }
+    size_t window_end = i;
+    if (window_end < text.size()) {
+      ++window_end;
+      while (window_end < text.size() &&
+             (static_cast<unsigned char>(text[window_end]) & 0xC0) == 0x80) {
+        ++window_end;
+      }
+    }
+    windows.emplace_back(window_begin, window_end);
+  }
+  return windows;
+}
+
+}  // namespace
+
+struct EntityExtractor::Impl {
+  EntityExtractorOptions options;
+  StringSet suffix_rules;      // "com", "co.uk"
+  StringSet wildcard_parents;  // "ck" for the rule "*.ck"
+  StringSet exception_rules;   // "www.ck" for the rule "!www.ck"
+  std::unique_ptr<RE2> link_pattern;
+  std::unique_ptr<RE2> email_pattern;
+  std::unique_ptr<RE2> contact_pattern;
+  std::unique_ptr<RE2> money_pattern;
+  const PhoneNumberUtil* phone_util = nullptr;
+
+  std::string_view RegistrableDomainOfHost(std::string_view host) const;
+  bool IsPublicSuffix(std::string_view suffix) const { return Contains(suffix_rules, suffix); }
+
+  void FindEmails(const NormalizedText& text, Entities* entities) const;
+  void FindLinks(const NormalizedText& text, Entities* entities) const;
+  void FindLinksIn(const NormalizedText& text, size_t from, size_t to,
+                   const std::vector<std::pair<size_t, size_t>>& emails, Entities* entities) const;
+  void FindPhones(const NormalizedText& text, Entities* entities) const;
+  void FindContactCalls(const NormalizedText& text, Entities* entities) const;
+  void FindMoney(const NormalizedText& text, Entities* entities) const;
+};
+
+// The Public Suffix List algorithm: the longest matching rule wins, an exception rule
+// ("!www.ck") beats the wildcard it carves out of, and with no match the TLD is the suffix.
+std::string_view EntityExtractor::Impl::RegistrableDomainOfHost(std::string_view host) const {
+  if (host.empty() || IsIpAddress(host)) return host;
+  std::array<size_t, 64> starts;
+  size_t labels = 0;
+  starts[labels++] = 0;
+  for (size_t i = 0; i < host.size() && labels < starts.size(); ++i) {
+    if (host[i] == '.') starts[labels++] = i + 1;
+  }
+  size_t suffix_index = labels - 1;
+  for (size_t k = 0; k < labels; ++k) {
+    const std::string_view suffix = host.substr(starts[k]);
+    if (Contains(exception_rules, suffix)) {
+      suffix_index = k + 1;
+      break;
+    }
+    if (Contains(suffix_rules, suffix) ||
+        (k + 1 < labels && Contains(wildcard_parents, host.substr(starts[k + 1])))) {
+      suffix_index = k;
+      break;
+    }
+  }
+  if (suffix_index == 0 || suffix_index >= labels) return host;  // the host is a suffix
+  return host.substr(starts[suffix_index - 1]);
+}
+
+void EntityExtractor::Impl::FindEmails(const NormalizedText& text, Entities* entities) const {
+  const std::string_view all = text.text;
+  if (all.find('@') == std::string_view::npos) return;
+  re2::StringPiece piece(all.data(), all.size());
+  size_t position = 0;
+  re2::StringPiece found;
+  while (position < all.size() &&
+         email_pattern->Match(piece, position, all.size(), RE2::UNANCHORED, &found, 1)) {
+    const size_t begin = found.data() - all.data();
+    const size_t end = begin + found.size();
+    EmailAddress email;
+    email.location = Locate(text, begin, end);
+    email.address = std::string(found);
+    email.domain = email.address.substr(email.address.find('@') + 1);
+    const std::string_view registrable = RegistrableDomainOfHost(email.domain);
+    const std::string_view brand = registrable.substr(0, registrable.find('.'));
+    email.is_free_mail = std::find(std::begin(kFreeMailDomains), std::end(kFreeMailDomains),
+                                   registrable) != std::end(kFreeMailDomains) ||
+                         std::find(std::begin(kFreeMailBrands), std::end(kFreeMailBrands), brand) !=
+                             std::end(kFreeMailBrands);
+    entities->emails.push_back(std::move(email));
+    position = end;
+  }
+}
+
+void EntityExtractor::Impl::FindLinks(const NormalizedText& text, Entities* entities) const {
+  const std::string_view all = text.text;
+  const std::vector<std::pair<size_t, size_t>> tokens = LinkCandidateTokens(all);
+  if (tokens.empty()) return;
+  std::vector<std::pair<size_t, size_t>> emails;
+  for (const EmailAddress& email : entities->emails) {
+    emails.emplace_back(email.location.normalized_begin, email.location.normalized_end);
+  }
+  for (const auto& [token_begin, token_end] : tokens) {
+    FindLinksIn(text, token_begin, token_end, emails, entities);
+  }
+}
+
+void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from, size_t to,
+                                        const std::vector<std::pair<size_t, size_t>>& emails,
+                                        Entities* entities) const {
+  const std::string_view all = text.text;
+  re2::StringPiece piece(all.data(), all.size());
+  re2::StringPiece found;
+  size_t position = from;
+  while (position < to && link_pattern->Match(piece, position, to, RE2::UNANCHORED, &found, 1)) {
+    const size_t begin = found.data() - all.data();
+    size_t end = begin + found.size();
+    position = end;
+    // Part of a longer word, an e-mail address, or a handle ("@site.com").
+    if (begin > 0) {
+      const char before = all[begin - 1];
+      if (IsAsciiAlnum(before) || before == '@' || before == '.' || before == '-' ||
+          before == '_' || static_cast<unsigned char>(before) >= 0x80) {
+        continue;
+      }
+    }
+    while (end > begin &&
+           std::string_view(".,;:!?)]}'\"*").find(all[end - 1]) != std::string_view::npos) {
+      --end;
+    }
+    if (Overlaps(emails, begin, end)) continue;
+    const std::string_view url = all.substr(begin, end - begin);
+    const bool explicit_link = url.starts_with("http") || url.starts_with("www.");
+    Link link;
+    link.url = std::string(url);
+    link.host = std::string(HostOf(url));
+    if (link.host.empty()) continue;
+    link.registrable_domain = std::string(RegistrableDomainOfHost(link.host));
+    link.top_level_domain = std::string(LastLabel(link.host));
+    link.is_shortener = std::find(std::begin(kShorteners), std::end(kShorteners),
+                                  link.registrable_domain) != std::end(kShorteners) ||
+                        std::find(std::begin(kShorteners), std::end(kShorteners), link.host) !=
+                            std::end(kShorteners);
+    if (!explicit_link) {
+      const bool messaging =
+          std::any_of(std::begin(kMessagingHosts), std::end(kMessagingHosts),
+                      [&](const auto& entry) { return entry.first == link.host; });
+      const bool multi_label_suffix =
+          std::count(link.registrable_domain.begin(), link.registrable_domain.end(), '.') > 1;
+      if (!IsPublicSuffix(link.top_level_domain)) continue;
+      const bool has_path = url.find('/') != std::string_view::npos;
+      if (IsWordLikeTld(link.top_level_domain) && !messaging && !link.is_shortener && !has_path &&
+          !multi_label_suffix) {
+        continue;
+      }
+    }
+    link.location = Locate(text, begin, end);
+    entities->links.push_back(std::move(link));
+  }
+}
+
+void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* entities) const {
+  const std::vector<std::pair<size_t, size_t>> windows = PhoneWindows(text.text);
+  std::vector<std::pair<size_t, size_t>> taken;
+  for (const auto& [window_begin, window_end] : windows) {
+    const std::string window = text.text.substr(window_begin, window_end - window_begin);
+    // "ZZ" (unknown region) accepts only numbers written with a leading '+'; the default
+    // regions are tried only while 7 digits of the window are still unclaimed.
+    std::vector<const std::string*> regions;
+    static const std::string kInternational = "ZZ";
+    if (window.find('+') != std::string::npos) regions.push_back(&kInternational);
+    for (const std::string& region : options.default_regions) regions.push_back(&region);
+    for (const std::string* region : regions) {
+      size_t unclaimed = 0;
+      for (size_t k = window_begin; k < window_end; ++k) {
+        unclaimed += IsAsciiDigit(text.text[k]) && !Overlaps(taken, k, k + 1);
+      }
+      if (unclaimed < 7) break;
+      PhoneNumberMatcher matcher(*phone_util, window, *region, PhoneNumberMatcher::VALID,
+                                 /*max_tries=*/64);
+      PhoneNumberMatch match;
+      while (matcher.HasNext() && matcher.Next(&match)) {
+        const size_t begin = window_begin + static_cast<size_t>(match.start());
+        const size_t end = begin + static_cast<size_t>(match.length());
+        if (end > window_end || Overlaps(taken, begin, end)) continue;
+        taken.emplace_back(begin, end);
+        PhoneNumber phone;
+        phone.location = Locate(text, begin, end);
+        phone_util->Format(match.number(), PhoneNumberUtil::E164, &phone.e164);
+        phone.country_code = match.number().country_code();
+        phone_util->GetRegionCodeForNumber(match.number(), &phone.region);
+        phone.obfuscated =
+            !IsVerbatim(text, static_cast<uint32_t>(begin), static_cast<uint32_t>(end));
+        entities->phones.push_back(std::move(phone));
+      }
+    }
+  }
+  std::sort(entities->phones.begin(), entities->phones.end(), [](const auto& a, const auto& b) {
+    return a.location.normalized_begin < b.location.normalized_begin;
+  });
+}
+
+void EntityExtractor::Impl::FindContactCalls(const NormalizedText& text, Entities* entities) const {
+  const std::string_view all = text.text;
+  constexpr int kGroups = std::size(kContactChannels);
+  std::array<re2::StringPiece, kGroups + 1> groups;
+  re2::StringPiece piece(all.data(), all.size());
+  size_t position = 0;
+  while (position < all.size() &&
+         contact_pattern->Match(piece, position, all.size(), RE2::UNANCHORED, groups.data(),
+                                kGroups + 1)) {
+    const size_t begin = groups[0].data() - all.data();
+    size_t end = begin + groups[0].size();
+    position = std::max(end, begin + 1);
+    int channel = 0;
+    while (channel < kGroups && groups[channel + 1].data() == nullptr) ++channel;
+    const std::string_view name = kContactChannels[channel];
+    if (name == "handle" || name == "hashtag") {
+      // Inside an e-mail address or a word ("a@b", "c#"), or an e-mail-like "@x.com".
+      if (begin > 0) {
+        const char before = all[begin - 1];
+        if (IsAsciiAlnum(before) || before == '_' || before == '.' || before == '@' ||
+            before == '#' || before == '&' || before == '/') {
+          continue;
+        }
+      }
+      while (end > begin + 1 && all[end - 1] == '.') --end;
+    } else if (name == "call") {
+      // "call and whatsapp" is a call and a whatsapp mention; in "call +91..." the number
+      // is the phone entity's, not part of the call.
+      position = begin + 4;
+      if (all[end - 1] == '+' || IsAsciiDigit(all[end - 1])) end = begin + 4;
+    }
+    ContactCall call;
+    call.location = Locate(text, begin, end);
+    call.channel = std::string(name);
+    entities->contact_calls.push_back(std::move(call));
+  }
+}
+
+void EntityExtractor::Impl::FindMoney(const NormalizedText& text, Entities* entities) const {
+  const std::string_view all = text.text;
+  if (std::none_of(all.begin(), all.end(), IsAsciiDigit)) return;
+  std::array<re2::StringPiece, 4> groups;
+  re2::StringPiece piece(all.data(), all.size());
+  size_t position = 0;
+  while (position < all.size() &&
+         money_pattern->Match(piece, position, all.size(), RE2::UNANCHORED, groups.data(), 4)) {
+    const size_t begin = groups[0].data() - all.data();
+    const size_t end = begin + groups[0].size();
+    position = std::max(end, begin + 1);
+    std::string_view currency;
+    for (int g = 1; g < 4 && currency.empty(); ++g) {
+      if (groups[g].data() != nullptr)
+        currency = std::string_view(groups[g].data(), groups[g].size());
+    }
+    MoneyAmount money;
+    money.location = Locate(text, begin, end);
+    money.currency = CurrencyCode(currency);
+    entities->money.push_back(std::move(money));
+  }
+}
+
+EntityExtractor::EntityExtractor(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::shared_ptr<const EntityExtractor>> EntityExtractor::Create(
+    EntityExtractorOptions options) {
+  auto impl = std::make_shared<Impl>();
+  impl->phone_util = PhoneNumberUtil::GetInstance();
+  std::set<std::string> supported;
+  impl->phone_util->GetSupportedRegions(&supported);
+  for (const std::string& region : options.default_regions) {
+    if (supported.count(region) == 0) {
+      return Status::InvalidArgument("default region '" + region +
+                                     "' is not a region libphonenumber knows");
+    }
+  }
+
+  std::ifstream in(options.public_suffix_list_path);
+  if (!in) {
+    return Status::NotFound("public suffix list " + options.public_suffix_list_path +
+                            " cannot be opened");
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string_view rule = line;
+    const size_t end = rule.find_first_of(" \t\r");
+    rule = rule.substr(0, end);
+    if (rule.empty() || rule.starts_with("//")) continue;
+    const std::string lower = AsciiLower(rule);
+    if (lower.starts_with("!")) {
+      impl->exception_rules.insert(lower.substr(1));
+    } else if (lower.starts_with("*.")) {
+      impl->wildcard_parents.insert(lower.substr(2));
+    } else {
+      impl->suffix_rules.insert(lower);
+    }
+  }
+  if (in.bad()) return Status::IoError("reading " + options.public_suffix_list_path + " failed");
+  if (impl->suffix_rules.empty()) {
+    return Status::Corruption(options.public_suffix_list_path + " holds no suffix rules");
+  }
+
+  RE2::Options re2_options;
+  re2_options.set_log_errors(false);
+  const auto compile = [&](const char* pattern, std::unique_ptr<RE2>* out) -> Status {
+    *out = std::make_unique<RE2>(pattern, re2_options);
+    if (!(*out)->ok()) return Status::Internal("pattern failed to compile: " + (*out)->error());
+    return Status::Ok();
+  };
+  for (const auto& [pattern, target] : {std::pair{kLinkPattern, &impl->link_pattern},
+                                        std::pair{kEmailPattern, &impl->email_pattern},
+                                        std::pair{kContactPattern, &impl->contact_pattern},
+                                        std::pair{kMoneyPattern, &impl->money_pattern}}) {
+    if (Status status = compile(pattern, target); !status.ok()) return status;
+  }
+  impl->options = std::move(options);
+  return std::shared_ptr<const EntityExtractor>(new EntityExtractor(std::move(impl)));
+}
+
+Entities EntityExtractor::Extract(const NormalizedText& text) const {
+  Entities entities;
+  impl_->FindEmails(text, &entities);
+  impl_->FindLinks(text, &entities);
+  impl_->FindPhones(text, &entities);
+  impl_->FindContactCalls(text, &entities);
+  impl_->FindMoney(text, &entities);
+  return entities;
+}
+
+std::string EntityExtractor::RegistrableDomain(std::string_view host_or_url) const {
+  const std::string lower = AsciiLower(host_or_url);
+  return std::string(impl_->RegistrableDomainOfHost(HostOf(lower)));
+}
+
+}  // namespace spamguard

@@ -1,0 +1,873 @@
+#include "model/normalizer.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/uscript.h>
+#include <unicode/uspoof.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <functional>
+#include <unordered_set>
+#include <utility>
+
+namespace spamguard {
+namespace {
+
+// One code point of the text being normalized and the original bytes it stands for. Every
+// pass reads and writes vectors of these, which is what keeps the offset map exact.
+struct Unit {
+  char32_t cp;
+  uint32_t begin;
+  uint32_t end;
+};
+
+constexpr char32_t kReplacementCharacter = 0xFFFD;
+
+bool IsAsciiLetter(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
+bool IsAsciiAlnum(char32_t c) { return IsAsciiLetter(c) || IsAsciiDigit(c); }
+
+bool IsLatinLetterOrDigit(char32_t c) {
+  if (c < 0x80) return IsAsciiAlnum(c);
+  if (u_isdigit(c)) return true;
+  if (!u_isalpha(c)) return false;
+  UErrorCode status = U_ZERO_ERROR;
+  return uscript_getScript(c, &status) == USCRIPT_LATIN;
+}
+
+bool IsCombiningMark(char32_t c) {
+  const int8_t type = u_charType(c);
+  return type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK;
+}
+
+// Removed without a trace in the text. Only those following a Latin letter or a digit count
+// as obfuscation: a joiner inside an emoji sequence or a ZWNJ in Persian is legitimate, and
+// variation selectors never count (every emoji heart carries one).
+bool IsIgnorable(char32_t c) {
+  return u_charType(c) == U_FORMAT_CHAR ||
+         u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+}
+bool IsVariationSelector(char32_t c) { return u_hasBinaryProperty(c, UCHAR_VARIATION_SELECTOR); }
+
+bool IsSpaceLike(char32_t c) {
+  if (c < 0x80) return c <= 0x20 || c == 0x7F;
+  return u_isUWhiteSpace(c) || u_charType(c) == U_CONTROL_CHAR;
+}
+
+// Letters that look like Latin ones but that NFKC leaves alone: small capitals and a few
+// "fancy text" generator favourites.
+char32_t FoldLookalikeLetter(char32_t c) {
+  static constexpr std::pair<char32_t, char32_t> kTable[] = {
+      {0x0261, 'g'}, {0x0262, 'g'}, {0x026A, 'i'}, {0x0274, 'n'}, {0x0280, 'r'}, {0x028F, 'y'},
+      {0x0299, 'b'}, {0x029C, 'h'}, {0x029F, 'l'}, {0x1D00, 'a'}, {0x1D04, 'c'}, {0x1D05, 'd'},
+      {0x1D07, 'e'}, {0x1D0A, 'j'}, {0x1D0B, 'k'}, {0x1D0D, 'm'}, {0x1D0F, 'o'}, {0x1D18, 'p'},
+      {0x1D1B, 't'}, {0x1D1C, 'u'}, {0x1D20, 'v'}, {0x1D21, 'w'}, {0x1D22, 'z'}, {0xA730, 'f'},
+      {0xA731, 's'}, {0xA7AF, 'q'},
+  };
+  if (c >= 0x1F150 && c <= 0x1F169) return 'a' + (c - 0x1F150);  // negative circled A-Z
+  if (c >= 0x1F170 && c <= 0x1F189) return 'a' + (c - 0x1F170);  // negative squared A-Z
+  const auto* it =
+      std::lower_bound(std::begin(kTable), std::end(kTable), c,
+                       [](const auto& entry, char32_t key) { return entry.first < key; });
+  if (it != std::end(kTable) && it->first == c) return it->second;
+  return c;
+}
+
+// NFKC_Casefold of ASCII, with white space and control characters as ' '.
+constexpr std::array<char, 128> kAsciiFold = [] {
+  std::array<char, 128> table{};
+  for (int c = 0; c < 128; ++c) {
+    table[c] = c <= 0x20 || c == 0x7F ? ' ' : (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+  }
+  return table;
+}();
+
+// Decodes one code point at s[i]; an invalid sequence yields U+FFFD for one byte.
+char32_t DecodeOne(std::string_view s, size_t i, uint32_t* length) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  *length = 1;
+  if (b0 < 0x80) return b0;
+  int extra;
+  char32_t cp;
+  char32_t min;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    extra = 1, cp = b0 & 0x1F, min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    extra = 2, cp = b0 & 0x0F, min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    extra = 3, cp = b0 & 0x07, min = 0x10000;
+  } else {
+    return kReplacementCharacter;
+  }
+  if (i + extra >= s.size()) return kReplacementCharacter;
+  for (int k = 1; k <= extra; ++k) {
+    const unsigned char b = byte(i + k);
+    if ((b & 0xC0) != 0x80) return kReplacementCharacter;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return kReplacementCharacter;
+  *length = extra + 1;
+  return cp;
+}
+
+size_t Utf8Length(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
+
+// Writes c as UTF-8 at out; returns the number of bytes written.
+size_t EncodeUtf8(char32_t c, char* out) {
+  if (c < 0x80) {
+    out[0] = static_cast<char>(c);
+    return 1;
+  }
+  if (c < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (c >> 6));
+    out[1] = static_cast<char>(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (c >> 12));
+    out[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (c & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | (c >> 18));
+  out[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+  out[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  out[3] = static_cast<char>(0x80 | (c & 0x3F));
+  return 4;
+}
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using WordSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
+// Per-call state of one Normalize() run.
+struct Scratch {
+  std::string_view original;
+  std::vector<Unit> units;
+  std::vector<Unit> next;
+  ObfuscationReport report;
+  bool has_non_ascii = false;  // some code point >= 0x80 survived Decode()
+
+  void MarkObfuscated(uint32_t begin, uint32_t end) {
+    if (begin < end) report.spans.push_back({begin, end});
+  }
+};
+
+void EmitSpace(uint32_t begin, uint32_t end, std::vector<Unit>* out) {
+  if (out->empty()) return;  // leading white space is trimmed
+  if (out->back().cp == ' ') {
+    out->back().end = end;
+    return;
+  }
+  out->push_back({' ', begin, end});
+}
+
+// Appends the ASCII bytes s[begin, end), case-folded, with white space collapsed as
+// EmitSpace() does, writing in place rather than through push_back.
+void AppendAscii(std::string_view s, size_t begin, size_t end, std::vector<Unit>* out) {
+  size_t n = out->size();
+  out->resize(n + (end - begin));
+  Unit* units = out->data();
+  bool after_space = n == 0 || units[n - 1].cp == ' ';
+  for (size_t k = begin; k < end; ++k) {
+    const char folded = kAsciiFold[static_cast<unsigned char>(s[k])];
+    const auto at = static_cast<uint32_t>(k);
+    if (folded == ' ') {
+      if (after_space) {
+        if (n > 0) units[n - 1].end = at + 1;  // leading white space is trimmed
+        continue;
+      }
+      after_space = true;
+    } else {
+      after_space = false;
+    }
+    units[n++] = {static_cast<char32_t>(folded), at, at + 1};
+  }
+  out->resize(n);
+}
+
+// Emits one code point produced from original bytes [begin, end): folds lookalike letters,
+// turns white space into ' ', and strips a combining mark that follows a Latin letter or a
+// digit by widening that letter's span over the mark.
+void EmitNormalized(char32_t c, uint32_t begin, uint32_t end, Scratch* scratch) {
+  std::vector<Unit>& out = scratch->units;
+  if (IsSpaceLike(c)) {
+    EmitSpace(begin, end, &out);
+    return;
+  }
+  if (c >= 0x80 && IsCombiningMark(c) && !out.empty() && IsLatinLetterOrDigit(out.back().cp)) {
+    ++scratch->report.combining_marks;
+    out.back().end = std::max(out.back().end, end);
+    scratch->MarkObfuscated(out.back().begin, out.back().end);
+    return;
+  }
+  if (c >= 0x80) {
+    scratch->has_non_ascii = true;
+    const char32_t folded = FoldLookalikeLetter(c);
+    if (folded != c) {
+      ++scratch->report.fancy_characters;
+      scratch->MarkObfuscated(begin, end);
+      c = folded;
+    }
+  }
+  out.push_back({c, begin, end});
+}
+
+bool HasCompatibilityDecomposition(char32_t c) {
+  const int type = u_getIntPropertyValue(c, UCHAR_DECOMPOSITION_TYPE);
+  return type != U_DT_NONE && type != U_DT_CANONICAL;
+}
+
+bool IsSingleLetter(const std::vector<Unit>& u, size_t begin, size_t end) {
+  return end - begin == 1 && u_isalpha(u[begin].cp);
+}
+bool IsSingleDigit(const std::vector<Unit>& u, size_t begin, size_t end) {
+  return end - begin == 1 && IsAsciiDigit(u[begin].cp);
+}
+bool IsPlusDigit(const std::vector<Unit>& u, size_t begin, size_t end) {
+  return end - begin == 2 && u[begin].cp == '+' && IsAsciiDigit(u[begin + 1].cp);
+}
+
+constexpr size_t kMinSpacedLetters = 4;  // "u r a" (you are a) stays
+constexpr size_t kMinSpacedDigits = 4;
+
+// Re-joins runs of single letters or single digits separated by single spaces. Called only
+// when Survey() saw such a run.
+void RejoinSpacedOut(Scratch* scratch) {
+  const std::vector<Unit>& in = scratch->units;
+  struct Token {
+    size_t begin, end;
+  };
+  std::vector<Token> tokens;
+  for (size_t i = 0; i < in.size();) {
+    size_t j = i;
+    while (j < in.size() && in[j].cp != ' ') ++j;
+    tokens.push_back({i, j});
+    i = j + 1;
+  }
+
+  std::vector<Unit>& out = scratch->next;
+  out.clear();
+  size_t t = 0;
+  while (t < tokens.size()) {
+    // Longest run starting at token t.
+    size_t run_end = t;
+    size_t minimum = 0;
+    if (IsSingleLetter(in, tokens[t].begin, tokens[t].end)) {
+      while (run_end < tokens.size() &&
+             IsSingleLetter(in, tokens[run_end].begin, tokens[run_end].end)) {
+        ++run_end;
+      }
+      minimum = kMinSpacedLetters;
+    } else if (IsSingleDigit(in, tokens[t].begin, tokens[t].end) ||
+               IsPlusDigit(in, tokens[t].begin, tokens[t].end)) {
+      run_end = t + 1;
+      while (run_end < tokens.size() &&
+             IsSingleDigit(in, tokens[run_end].begin, tokens[run_end].end)) {
+        ++run_end;
+      }
+      minimum = kMinSpacedDigits;
+    }
+    const bool rejoin = minimum > 0 && run_end - t >= minimum;
+    if (!rejoin) run_end = t + 1;
+    if (!out.empty()) out.push_back(in[tokens[t].begin - 1]);  // the separating space
+    for (size_t k = t; k < run_end; ++k) {
+      out.insert(out.end(), in.begin() + tokens[k].begin, in.begin() + tokens[k].end);
+    }
+    if (rejoin) {
+      ++scratch->report.spaced_out_runs;
+      scratch->MarkObfuscated(in[tokens[t].begin].begin, in[tokens[run_end - 1].end - 1].end);
+    }
+    t = run_end;
+  }
+  std::swap(scratch->units, scratch->next);
+}
+
+bool IsLeetCharacter(char32_t c) {
+  return c == '0' || c == '1' || c == '3' || c == '4' || c == '5' || c == '7' || c == '@' ||
+         c == '$';
+}
+
+// What the later passes will find to do, learned in one cheap scan so that ordinary text
+// skips them entirely.
+struct Survey {
+  bool spaced_out_run = false;  // 3+ single letters or 4+ single digits in a row
+  bool leet = false;            // some leetspeak character
+  bool long_repeat = false;     // some non-digit repeated more than 3 times
+};
+
+constexpr std::array<bool, 128> kIsLeet = [] {
+  std::array<bool, 128> table{};
+  for (char c : {'0', '1', '3', '4', '5', '7', '@', '$'})
+    table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+Survey SurveyUnits(const std::vector<Unit>& units) {
+  Survey survey;
+  size_t letters = 0;
+  size_t digits = 0;
+  size_t token_length = 0;
+  size_t repeat = 0;
+  char32_t token_first = 0;
+  char32_t previous = 0;
+  bool leet = false;
+  const auto end_token = [&] {
+    const bool single = token_length == 1;
+    const bool letter = single && (token_first < 0x80 ? IsAsciiLetter(token_first)
+                                                      : static_cast<bool>(u_isalpha(token_first)));
+    letters = letter ? letters + 1 : 0;
+    if (single && IsAsciiDigit(token_first)) {
+      ++digits;
+    } else {
+      digits = token_length == 2 && token_first == '+' && IsAsciiDigit(previous) ? 1 : 0;
+    }
+    survey.spaced_out_run =
+        survey.spaced_out_run || letters >= kMinSpacedLetters || digits >= kMinSpacedDigits;
+    token_length = 0;
+  };
+  for (const Unit& unit : units) {
+    const char32_t c = unit.cp;
+    if (c == previous) {
+      if (++repeat > 3 && c != ' ' && !IsAsciiDigit(c)) survey.long_repeat = true;
+    } else {
+      repeat = 1;
+    }
+    if (c == ' ') {
+      end_token();
+    } else {
+      if (token_length++ == 0) token_first = c;
+      leet |= c < 128 && kIsLeet[c];
+    }
+    previous = c;
+  }
+  end_token();
+  survey.leet = leet;
+  return survey;
+}
+
+// A token that is or contains a URL, domain or e-mail address ("x://", "a.com", "a@b.c"):
+// never leet-folded. "c@ll" alone is not an address.
+bool LooksLikeAddress(const std::vector<Unit>& u, size_t begin, size_t end) {
+  bool at_sign = false;
+  for (size_t i = begin; i < end; ++i) {
+    const char32_t c = u[i].cp;
+    if (c == ':' && i + 2 < end && u[i + 1].cp == '/' && u[i + 2].cp == '/') return true;
+    const bool inner = i > begin && i + 1 < end && IsAsciiAlnum(u[i - 1].cp);
+    if (c == '@' && inner) at_sign = true;
+    if (c == '.' && inner && (IsAsciiLetter(u[i + 1].cp) || at_sign)) return true;
+  }
+  return false;
+}
+
+// The common case in one pass: pure ASCII that needs nothing but case folding and white
+// space collapsing. Returns false, leaving *result unspecified, as soon as the text might need
+// anything else (non-ASCII, a leetspeak character next to a letter, single characters in a
+// row, a long repeat); the general path then produces what this one would have for such text.
+bool NormalizePlainAscii(std::string_view original, NormalizedText* result) {
+  const size_t size = original.size();
+  result->text.resize(size);
+  result->source_begin.resize(size);
+  result->source_end.resize(size);
+  char* text = result->text.data();
+  uint32_t* begins = result->source_begin.data();
+  uint32_t* ends = result->source_end.data();
+  size_t n = 0;
+  size_t singles = 0;  // single-character tokens in a row ("+9" counts as one)
+  size_t token_length = 0;
+  size_t repeat = 0;
+  char token_first = 0;
+  char previous = ' ';
+  for (size_t k = 0; k < size; ++k) {
+    const auto byte = static_cast<unsigned char>(original[k]);
+    if (byte >= 0x80) return false;
+    const char c = kAsciiFold[byte];
+    const auto at = static_cast<uint32_t>(k);
+    if (c == ' ') {
+      if (previous == ' ') {
+        if (n > 0) ends[n - 1] = at + 1;
+        continue;
+      }
+      const bool single = token_length == 1 || (token_length == 2 && token_first == '+');
+      singles = single && IsAsciiAlnum(text[n - 1]) ? singles + 1 : 0;
+      if (singles >= kMinSpacedLetters) return false;
+      token_length = 0;
+    } else {
+      if (token_length++ == 0) token_first = c;
+      if (kIsLeet[byte]) {
+        const bool letter_before = n > 0 && IsAsciiLetter(text[n - 1]);
+        const bool letter_after = k + 1 < size && IsAsciiLetter(original[k + 1]);
+        if (letter_before || letter_after) return false;
+      }
+    }
+    repeat = c == previous ? repeat + 1 : 1;
+    if (repeat > 3 && !IsAsciiDigit(c)) return false;
+    previous = c;
+    text[n] = c;
+    begins[n] = at;
+    ends[n] = at + 1;
+    ++n;
+  }
+  if (token_length > 0) {
+    const bool single = token_length == 1 || (token_length == 2 && token_first == '+');
+    singles = single && IsAsciiAlnum(text[n - 1]) ? singles + 1 : 0;
+    if (singles >= kMinSpacedLetters) return false;
+  }
+  if (n > 0 && text[n - 1] == ' ') --n;
+  result->text.resize(n);
+  result->source_begin.resize(n);
+  result->source_end.resize(n);
+  result->original_length = static_cast<uint32_t>(size);
+  return true;
+}
+
+}  // namespace
+
+uint32_t ObfuscationReport::total() const {
+  return format_characters + fancy_characters + combining_marks + homoglyphs + leet_characters +
+         spaced_out_runs;
+}
+
+Span NormalizedText::ToOriginal(uint32_t begin, uint32_t end) const {
+  const auto size = static_cast<uint32_t>(text.size());
+  begin = std::min(begin, size);
+  end = std::min(end, size);
+  if (begin >= end) {
+    const uint32_t at = begin == size ? original_length : source_begin[begin];
+    return {at, at};
+  }
+  return {source_begin[begin], source_end[end - 1]};
+}
+
+struct Normalizer::Impl {
+  const icu::Normalizer2* nfkc_casefold = nullptr;  // ICU-owned singleton
+  USpoofChecker* spoof_checker = nullptr;
+  WordSet words;
+
+  ~Impl() {
+    if (spoof_checker != nullptr) uspoof_close(spoof_checker);
+  }
+
+  bool IsWord(std::string_view word) const { return words.find(word) != words.end(); }
+
+  void Decode(Scratch* scratch) const;
+  void NormalizeSegment(const std::vector<char32_t>& segment, uint32_t begin, uint32_t end,
+                        Scratch* scratch) const;
+  void FoldHomoglyphs(Scratch* scratch) const;
+  void FoldLeetspeak(Scratch* scratch) const;
+  static void CapRepeats(Scratch* scratch);
+};
+
+// Pass 1: decode, drop ignorables, NFKC_Casefold by canonical segment, lookalike letters,
+// mark stripping and white space. ASCII not followed by a combining sequence takes the fast
+// path (lower-casing is all NFKC_Casefold does to it).
+void Normalizer::Impl::Decode(Scratch* scratch) const {
+  const std::string_view s = scratch->original;
+  std::vector<Unit>& out = scratch->units;
+  std::vector<char32_t> segment;
+  size_t i = 0;
+  const auto size = static_cast<uint32_t>(s.size());
+  while (i < size) {
+    // An ASCII run takes the fast path, except a last byte followed by non-ASCII, which
+    // may be the base of a combining sequence.
+    size_t run_end = i;
+    while (run_end < size && static_cast<unsigned char>(s[run_end]) < 0x80) ++run_end;
+    const size_t fast_end = run_end < size && run_end > i ? run_end - 1 : run_end;
+    if (fast_end > i) {
+      AppendAscii(s, i, fast_end, &out);
+      i = fast_end;
+      continue;
+    }
+    const auto c0 = static_cast<unsigned char>(s[i]);
+    uint32_t length;
+    const char32_t c = DecodeOne(s, i, &length);
+    const auto begin = static_cast<uint32_t>(i);
+    i += length;
+    if (c == kReplacementCharacter && length == 1 && c0 >= 0x80) {
+      scratch->has_non_ascii = true;
+      out.push_back({kReplacementCharacter, begin, begin + 1});
+      continue;
+    }
+    if (IsIgnorable(c)) {
+      if (!IsVariationSelector(c) && !out.empty() && IsLatinLetterOrDigit(out.back().cp)) {
+        ++scratch->report.format_characters;
+        scratch->MarkObfuscated(begin, begin + length);
+      }
+      continue;
+    }
+    // Gather the canonical segment: c and every following code point without a
+    // normalization boundary before it, skipping ignorables inside it.
+    segment.clear();
+    segment.push_back(c);
+    uint32_t end = begin + length;
+    while (i < size) {
+      uint32_t next_length;
+      const char32_t next = DecodeOne(s, i, &next_length);
+      if (next == kReplacementCharacter && next_length == 1) break;
+      if (IsIgnorable(next)) {
+        if (!IsVariationSelector(next) && IsLatinLetterOrDigit(segment[0])) {
+          ++scratch->report.format_characters;
+          scratch->MarkObfuscated(static_cast<uint32_t>(i), static_cast<uint32_t>(i) + next_length);
+        }
+        i += next_length;  // not part of the segment's span unless a mark follows
+        continue;
+      }
+      if (nfkc_casefold->hasBoundaryBefore(next)) break;
+      segment.push_back(next);
+      i += next_length;
+      end = static_cast<uint32_t>(i);
+    }
+    NormalizeSegment(segment, begin, end, scratch);
+  }
+  if (!out.empty() && out.back().cp == ' ') out.pop_back();
+}
+
+void Normalizer::Impl::NormalizeSegment(const std::vector<char32_t>& segment, uint32_t begin,
+                                        uint32_t end, Scratch* scratch) const {
+  if (segment.size() == 1 && nfkc_casefold->isInert(segment[0])) {
+    EmitNormalized(segment[0], begin, end, scratch);
+    return;
+  }
+  icu::UnicodeString source;
+  bool compatibility = false;
+  for (char32_t c : segment) {
+    source.append(static_cast<UChar32>(c));
+    compatibility = compatibility || HasCompatibilityDecomposition(c);
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString normalized;
+  nfkc_casefold->normalize(source, normalized, status);
+  if (U_FAILURE(status)) normalized = source;
+  bool counted = false;
+  for (int32_t k = 0; k < normalized.length();) {
+    const UChar32 c = normalized.char32At(k);
+    k += U16_LENGTH(c);
+    // A letter or digit reached through a compatibility mapping (fullwidth, mathematical,
+    // circled...) is "fancy"; NBSP -> space or "…" -> "..." is not worth reporting.
+    if (compatibility && !counted && u_isalnum(c)) {
+      counted = true;
+      ++scratch->report.fancy_characters;
+      scratch->MarkObfuscated(begin, end);
+    }
+    EmitNormalized(static_cast<char32_t>(c), begin, end, scratch);
+  }
+}
+
+// Pass 3: a word mixing Latin with another script has its non-Latin letters replaced by
+// their Latin confusable skeleton, but only when every one of them has one, so that a
+// Cyrillic word with one Latin letter slipped in is not turned into Latin gibberish.
+void Normalizer::Impl::FoldHomoglyphs(Scratch* scratch) const {
+  std::vector<Unit>& in = scratch->units;
+
+  std::vector<Unit>& out = scratch->next;
+  out.clear();
+  size_t i = 0;
+  while (i < in.size()) {
+    if (!(u_isalnum(in[i].cp) || IsCombiningMark(in[i].cp))) {
+      out.push_back(in[i++]);
+      continue;
+    }
+    size_t j = i;
+    bool has_latin = false;
+    bool has_other = false;
+    for (; j < in.size() && (u_isalnum(in[j].cp) || IsCombiningMark(in[j].cp)); ++j) {
+      if (!u_isalpha(in[j].cp)) continue;
+      UErrorCode status = U_ZERO_ERROR;
+      const UScriptCode script = uscript_getScript(in[j].cp, &status);
+      if (script == USCRIPT_LATIN) {
+        has_latin = true;
+      } else if (script != USCRIPT_COMMON && script != USCRIPT_INHERITED) {
+        has_other = true;
+      }
+    }
+    if (!(has_latin && has_other)) {
+      out.insert(out.end(), in.begin() + i, in.begin() + j);
+      i = j;
+      continue;
+    }
+    const size_t word_start = out.size();
+    uint32_t folded = 0;
+    bool foldable = true;
+    for (size_t k = i; k < j && foldable; ++k) {
+      const char32_t c = in[k].cp;
+      UErrorCode status = U_ZERO_ERROR;
+      const UScriptCode script = uscript_getScript(c, &status);
+      if (!u_isalpha(c) || script == USCRIPT_LATIN || script == USCRIPT_COMMON ||
+          script == USCRIPT_INHERITED) {
+        out.push_back(in[k]);
+        continue;
+      }
+      std::array<UChar, 2> source;
+      int32_t source_length = 0;
+      U16_APPEND_UNSAFE(source.data(), source_length, static_cast<UChar32>(c));
+      std::array<UChar, 16> target;
+      const int32_t target_length =
+          uspoof_getSkeleton(spoof_checker, 0, source.data(), source_length, target.data(),
+                             static_cast<int32_t>(target.size()), &status);
+      if (U_FAILURE(status) || target_length == 0) {
+        foldable = false;
+        break;
+      }
+      for (int32_t t = 0; t < target_length; ++t) {
+        char32_t latin = target[t];
+        if (latin >= 'A' && latin <= 'Z') latin += 'a' - 'A';
+        if (!(latin >= 'a' && latin <= 'z')) {
+          foldable = false;
+          break;
+        }
+        out.push_back({latin, in[k].begin, in[k].end});
+      }
+      ++folded;
+    }
+    if (!foldable) {
+      out.resize(word_start);
+      out.insert(out.end(), in.begin() + i, in.begin() + j);
+    } else if (folded > 0) {
+      scratch->report.homoglyphs += folded;
+      scratch->MarkObfuscated(in[i].begin, in[j - 1].end);
+    }
+    i = j;
+  }
+  std::swap(scratch->units, scratch->next);
+}
+
+// Pass 4: leetspeak, in place (every fold is one code point for one code point).
+void Normalizer::Impl::FoldLeetspeak(Scratch* scratch) const {
+  std::vector<Unit>& u = scratch->units;
+  const auto is_leet = IsLeetCharacter;
+  const auto is_run_char = [&](char32_t c) {
+    return (c >= 'a' && c <= 'z') || IsAsciiDigit(c) || c == '@' || c == '$';
+  };
+  constexpr size_t kMaxRun = 24;
+  constexpr int kMaxAmbiguous = 4;  // '1' may be 'i' or 'l': at most 2^4 candidates
+  size_t i = 0;
+  while (i < u.size()) {
+    // One white-space token at a time, so a URL or address is skipped as a whole.
+    size_t token_end = i;
+    bool has_leet = false;
+    for (; token_end < u.size() && u[token_end].cp != ' '; ++token_end) {
+      has_leet = has_leet || is_leet(u[token_end].cp);
+    }
+    if (!has_leet || LooksLikeAddress(u, i, token_end)) {
+      i = token_end + 1;
+      continue;
+    }
+    size_t r = i;
+    while (r < token_end) {
+      if (!is_run_char(u[r].cp)) {
+        ++r;
+        continue;
+      }
+      size_t run_end = r;
+      bool has_letter = false;
+      int leet = 0;
+      int ambiguous = 0;
+      while (run_end < token_end && is_run_char(u[run_end].cp)) {
+        has_letter = has_letter || (u[run_end].cp >= 'a' && u[run_end].cp <= 'z');
+        leet += is_leet(u[run_end].cp);
+        ambiguous += u[run_end].cp == '1';
+        ++run_end;
+      }
+      const size_t length = run_end - r;
+      const size_t start = r;
+      r = run_end;
+      // Only leet inside a word counts: a run must begin and end with a letter. That keeps
+      // "10p", "pop3", "x11", "$scope" and "@name" (a handle) as they are.
+      const auto is_letter = [](char32_t c) { return c >= 'a' && c <= 'z'; };
+      if (!has_letter || leet == 0 || length < 3 || length > kMaxRun || !is_letter(u[start].cp) ||
+          !is_letter(u[run_end - 1].cp) || ambiguous > kMaxAmbiguous) {
+        continue;
+      }
+      char run[kMaxRun];
+      for (size_t k = 0; k < length; ++k) run[k] = static_cast<char>(u[start + k].cp);
+      char candidate[kMaxRun];
+      for (int mask = 0; mask < (1 << ambiguous); ++mask) {
+        int bit = 0;
+        for (size_t k = 0; k < length; ++k) {
+          switch (run[k]) {
+            case '0':
+              candidate[k] = 'o';
+              break;
+            case '1':
+              candidate[k] = (mask >> bit++) & 1 ? 'i' : 'l';
+              break;
+            case '3':
+              candidate[k] = 'e';
+              break;
+            case '4':
+            case '@':
+              candidate[k] = 'a';
+              break;
+            case '5':
+            case '$':
+              candidate[k] = 's';
+              break;
+            case '7':
+              candidate[k] = 't';
+              break;
+            default:
+              candidate[k] = run[k];
+          }
+        }
+        if (!IsWord(std::string_view(candidate, length))) continue;
+        for (size_t k = 0; k < length; ++k)
+          u[start + k].cp = static_cast<unsigned char>(candidate[k]);
+        scratch->report.leet_characters += leet;
+        scratch->MarkObfuscated(u[start].begin, u[run_end - 1].end);
+        break;
+      }
+    }
+    i = token_end + 1;
+  }
+}
+
+// Pass 5: a run of more than 3 of one code point keeps 3; the third covers the dropped ones.
+void Normalizer::Impl::CapRepeats(Scratch* scratch) {
+  std::vector<Unit>& u = scratch->units;
+  constexpr size_t kMaxRepeat = 3;
+  size_t first = kMaxRepeat;  // first index that may be dropped
+  for (; first < u.size(); ++first) {
+    const char32_t c = u[first].cp;
+    if (c == u[first - 1].cp && c == u[first - 2].cp && c == u[first - 3].cp && !IsAsciiDigit(c)) {
+      break;
+    }
+  }
+  if (first >= u.size()) return;
+  size_t write = first;
+  size_t run = kMaxRepeat;
+  for (size_t read = first; read < u.size(); ++read) {
+    const bool same = write > 0 && u[write - 1].cp == u[read].cp;
+    run = same ? run + 1 : 1;
+    if (run > kMaxRepeat && !IsAsciiDigit(u[read].cp) && u[read].cp != ' ') {
+      ++scratch->report.repeated_characters;
+      u[write - 1].end = u[read].end;
+      continue;
+    }
+    u[write++] = u[read];
+  }
+  u.resize(write);
+}
+
+Normalizer::Normalizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Normalizer::~Normalizer() = default;
+
+Result<std::shared_ptr<const Normalizer>> Normalizer::Create(NormalizerOptions options) {
+  auto impl = std::make_unique<Impl>();
+  UErrorCode status = U_ZERO_ERROR;
+  impl->nfkc_casefold = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  if (U_FAILURE(status)) {
+    return Status::Internal(std::string("ICU NFKC_Casefold data unavailable: ") +
+                            u_errorName(status));
+  }
+  impl->spoof_checker = uspoof_open(&status);
+  if (U_FAILURE(status)) {
+    return Status::Internal(std::string("ICU spoof checker unavailable: ") + u_errorName(status));
+  }
+  for (const std::string& path : options.word_list_paths) {
+    std::ifstream in(path);
+    if (!in) return Status::NotFound("word list " + path + " cannot be opened");
+    std::string line;
+    bool any = false;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      any = true;
+      impl->words.insert(line);
+    }
+    if (in.bad()) return Status::IoError("reading word list " + path + " failed");
+    if (!any) return Status::Corruption("word list " + path + " holds no words");
+  }
+  return std::shared_ptr<const Normalizer>(new Normalizer(std::move(impl)));
+}
+
+NormalizedText Normalizer::Normalize(std::string_view original) const {
+  NormalizedText plain;
+  if (NormalizePlainAscii(original, &plain)) return plain;
+  Scratch scratch;
+  scratch.original = original;
+  scratch.units.reserve(original.size());
+  impl_->Decode(&scratch);
+  const Survey survey = SurveyUnits(scratch.units);
+  if (survey.spaced_out_run) RejoinSpacedOut(&scratch);
+  if (scratch.has_non_ascii) impl_->FoldHomoglyphs(&scratch);
+  if (survey.leet) impl_->FoldLeetspeak(&scratch);
+  if (survey.long_repeat) Impl::CapRepeats(&scratch);
+
+  NormalizedText result;
+  result.original_length = static_cast<uint32_t>(original.size());
+  size_t bytes = scratch.units.size();
+  if (scratch.has_non_ascii) {
+    bytes = 0;
+    for (const Unit& u : scratch.units) bytes += Utf8Length(u.cp);
+  }
+  result.text.resize(bytes);
+  result.source_begin.resize(bytes);
+  result.source_end.resize(bytes);
+  char* text = result.text.data();
+  uint32_t* begins = result.source_begin.data();
+  uint32_t* ends = result.source_end.data();
+  if (!scratch.has_non_ascii) {
+    for (size_t k = 0; k < bytes; ++k) {
+      const Unit& u = scratch.units[k];
+      text[k] = static_cast<char>(u.cp);
+      begins[k] = u.begin;
+      ends[k] = u.end;
+    }
+  } else {
+    for (const Unit& u : scratch.units) {
+      const size_t length = EncodeUtf8(u.cp, text);
+      for (size_t k = 0; k < length; ++k) {
+        begins[k] = u.begin;
+        ends[k] = u.end;
+      }
+      text += length;
+      begins += length;
+      ends += length;
+    }
+  }
+
+  // Widen each obfuscated span to the whole original word around it, then merge spans that
+  // overlap, touch, or are separated only by white space, so a moderator sees "Wh​ats​app"
+  // or a fancy-lettered sentence as one stretch rather than as scattered code points.
+  std::vector<Span>& spans = scratch.report.spans;
+  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  for (Span& span : spans) {
+    while (span.begin > 0 && !is_space(original[span.begin - 1])) --span.begin;
+    while (span.end < original.size() && !is_space(original[span.end])) ++span.end;
+  }
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  std::vector<Span> merged;
+  for (const Span& span : spans) {
+    if (!merged.empty()) {
+      Span& last = merged.back();
+      bool joinable = span.begin <= last.end;
+      if (!joinable) {
+        joinable = true;
+        for (uint32_t k = last.end; k < span.begin && joinable; ++k) {
+          joinable = is_space(original[k]);
+        }
+      }
+      if (joinable) {
+        last.end = std::max(last.end, span.end);
+        continue;
+      }
+    }
+    merged.push_back(span);
+  }
+  scratch.report.spans = std::move(merged);
+  result.obfuscation = std::move(scratch.report);
+  return result;
+}
+
+std::string Normalizer::NormalizeForMatching(std::string_view original) const {
+  return Normalize(original).text;
+}
+
+}  // namespace spamguard

@@ -1,0 +1,259 @@
+#include "model/entities.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "model/normalizer.h"
+
+namespace spamguard {
+namespace {
+
+class EntityExtractorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto normalizer = Normalizer::Create();
+    ASSERT_TRUE(normalizer.ok()) << normalizer.status().ToString();
+    normalizer_ = std::move(normalizer).value();
+    auto extractor = EntityExtractor::Create({});
+    ASSERT_TRUE(extractor.ok()) << extractor.status().ToString();
+    extractor_ = std::move(extractor).value();
+  }
+  static void TearDownTestSuite() {
+    normalizer_.reset();
+    extractor_.reset();
+  }
+
+  void Extract(std::string original) {
+    original_ = std::move(original);
+    normalized_ = normalizer_->Normalize(original_);
+    entities_ = extractor_->Extract(normalized_);
+  }
+  std::string OriginalText(const EntityLocation& location) const {
+    return original_.substr(location.original.begin,
+                            location.original.end - location.original.begin);
+  }
+  std::string NormalizedText(const EntityLocation& location) const {
+    return normalized_.text.substr(location.normalized_begin,
+                                   location.normalized_end - location.normalized_begin);
+  }
+  std::vector<std::string> Channels() const {
+    std::vector<std::string> channels;
+    for (const ContactCall& call : entities_.contact_calls) channels.push_back(call.channel);
+    return channels;
+  }
+
+  static std::shared_ptr<const Normalizer> normalizer_;
+  static std::shared_ptr<const EntityExtractor> extractor_;
+  std::string original_;
+  spamguard::NormalizedText normalized_;
+  Entities entities_;
+};
+
+std::shared_ptr<const Normalizer> EntityExtractorTest::normalizer_;
+std::shared_ptr<const EntityExtractor> EntityExtractorTest::extractor_;
+
+constexpr char kSeedSpam[] =
+    "Qurani Dua For Love back and All life problem Solution — We will Solve your All type of "
+    "problem: Love, Marriage, Family, Relationship, Ex Love back Etc. Call and Whatsapp Now "
+    "+91 9829286600";
+
+TEST_F(EntityExtractorTest, SeedSpamHasExactlyOnePhoneSpanningItsOriginalBytes) {
+  Extract(kSeedSpam);
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  const PhoneNumber& phone = entities_.phones[0];
+  EXPECT_EQ(phone.e164, "+919829286600");
+  EXPECT_EQ(phone.country_code, 91);
+  EXPECT_EQ(phone.region, "IN");
+  EXPECT_FALSE(phone.obfuscated);
+  const size_t at = original_.find("+91 9829286600");
+  EXPECT_EQ(phone.location.original,
+            (Span{static_cast<uint32_t>(at), static_cast<uint32_t>(at + 14)}));
+}
+
+TEST_F(EntityExtractorTest, SeedSpamCallsForWhatsappAndACall) {
+  Extract(kSeedSpam);
+  EXPECT_EQ(Channels(), (std::vector<std::string>{"call", "whatsapp"}));
+  EXPECT_EQ(OriginalText(entities_.contact_calls[1].location), "Whatsapp");
+}
+
+TEST_F(EntityExtractorTest, PhoneWithCombiningMarksIsObfuscatedAndCoversTheMarks) {
+  Extract("Call +9̾1̾ 9̾8̾2̾9̾2̾8̾6̾6̾0̾0̾ today");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
+  EXPECT_TRUE(entities_.phones[0].obfuscated);
+  EXPECT_EQ(OriginalText(entities_.phones[0].location), "+9̾1̾ 9̾8̾2̾9̾2̾8̾6̾6̾0̾0̾");
+}
+
+TEST_F(EntityExtractorTest, FullwidthPhoneIsFound) {
+  Extract("Ring ＋９１ ９８２９２８６６００ now");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
+  EXPECT_TRUE(entities_.phones[0].obfuscated);
+  EXPECT_EQ(OriginalText(entities_.phones[0].location), "＋９１ ９８２９２８６６００");
+}
+
+TEST_F(EntityExtractorTest, SpacedOutPhoneIsFound) {
+  Extract("Call +9 1 9 8 2 9 2 8 6 6 0 0 for help");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
+  EXPECT_TRUE(entities_.phones[0].obfuscated);
+  EXPECT_EQ(OriginalText(entities_.phones[0].location), "+9 1 9 8 2 9 2 8 6 6 0 0");
+}
+
+TEST_F(EntityExtractorTest, PhoneWithZeroWidthCharactersInsideIsFound) {
+  Extract("Now +91 98292\u200b86600\u200d!");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
+  EXPECT_TRUE(entities_.phones[0].obfuscated);
+  EXPECT_EQ(OriginalText(entities_.phones[0].location), "+91 98292\u200b86600");
+}
+
+TEST_F(EntityExtractorTest, PhoneAfterNonAsciiTextHasByteOffsets) {
+  Extract("Звоните сейчас: +1 (415) 555-2671");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+14155552671");
+  EXPECT_EQ(entities_.phones[0].region, "US");
+  EXPECT_EQ(OriginalText(entities_.phones[0].location), "+1 (415) 555-2671");
+}
+
+TEST_F(EntityExtractorTest, NationalNumberIsFoundWithADefaultRegion) {
+  Extract("call 098292 86600 anytime");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
+}
+
+TEST_F(EntityExtractorTest, YearsAndPricesAreNotPhones) {
+  Extract("From 2013 to 2015 it cost 1,000 and 250.");
+  EXPECT_TRUE(entities_.phones.empty());
+}
+
+TEST_F(EntityExtractorTest, LinkWithSchemeHasHostRegistrableDomainAndTld) {
+  Extract("See https://News.BBC.co.uk/world/123, really.");
+  ASSERT_EQ(entities_.links.size(), 1u);
+  const Link& link = entities_.links[0];
+  EXPECT_EQ(link.url, "https://news.bbc.co.uk/world/123");
+  EXPECT_EQ(link.host, "news.bbc.co.uk");
+  EXPECT_EQ(link.registrable_domain, "bbc.co.uk");
+  EXPECT_EQ(link.top_level_domain, "uk");
+  EXPECT_FALSE(link.is_shortener);
+  EXPECT_EQ(OriginalText(link.location), "https://News.BBC.co.uk/world/123");
+}
+
+TEST_F(EntityExtractorTest, BareDomainWithARealTldIsALink) {
+  Extract("visit murdev.com for more");
+  ASSERT_EQ(entities_.links.size(), 1u);
+  EXPECT_EQ(entities_.links[0].registrable_domain, "murdev.com");
+  EXPECT_EQ(OriginalText(entities_.links[0].location), "murdev.com");
+}
+
+TEST_F(EntityExtractorTest, WordsJoinedByADotAreNotLinks) {
+  Extract("It failed.so I tried node.js and file.txt, e.g. this");
+  EXPECT_TRUE(entities_.links.empty());
+}
+
+TEST_F(EntityExtractorTest, ShortenersAndWwwLinksAreRecognised) {
+  Extract("go www.bit.ly/abc or t.co/x");
+  ASSERT_EQ(entities_.links.size(), 2u);
+  EXPECT_EQ(entities_.links[0].host, "www.bit.ly");
+  EXPECT_EQ(entities_.links[0].registrable_domain, "bit.ly");
+  EXPECT_TRUE(entities_.links[0].is_shortener);
+  EXPECT_TRUE(entities_.links[1].is_shortener);
+}
+
+TEST_F(EntityExtractorTest, EmailIsNotAlsoALinkAndFreeMailIsFlagged) {
+  Extract("Mail Baba.Ji@Yahoo.co.in or help@murdev.com");
+  ASSERT_EQ(entities_.emails.size(), 2u);
+  EXPECT_EQ(entities_.emails[0].address, "baba.ji@yahoo.co.in");
+  EXPECT_EQ(entities_.emails[0].domain, "yahoo.co.in");
+  EXPECT_TRUE(entities_.emails[0].is_free_mail);
+  EXPECT_FALSE(entities_.emails[1].is_free_mail);
+  EXPECT_EQ(OriginalText(entities_.emails[0].location), "Baba.Ji@Yahoo.co.in");
+  EXPECT_TRUE(entities_.links.empty());
+}
+
+TEST_F(EntityExtractorTest, RegistrableDomainFollowsPublicSuffixRules) {
+  EXPECT_EQ(extractor_->RegistrableDomain("https://a.b.example.co.uk/x"), "example.co.uk");
+  EXPECT_EQ(extractor_->RegistrableDomain("WWW.Example.COM:8080"), "example.com");
+  EXPECT_EQ(extractor_->RegistrableDomain("someone.blogspot.com"), "someone.blogspot.com");
+  // Wildcard "*.ck" and its exception "!www.ck".
+  EXPECT_EQ(extractor_->RegistrableDomain("a.b.foo.ck"), "b.foo.ck");
+  EXPECT_EQ(extractor_->RegistrableDomain("a.www.ck"), "www.ck");
+  EXPECT_EQ(extractor_->RegistrableDomain("localhost"), "localhost");
+  EXPECT_EQ(extractor_->RegistrableDomain("http://192.168.0.1/x"), "192.168.0.1");
+  EXPECT_EQ(extractor_->RegistrableDomain(""), "");
+}
+
+TEST_F(EntityExtractorTest, ContactCallsAreFound) {
+  Extract("DM me or inbox me on Telegram, whats app, text me, call now");
+  EXPECT_EQ(Channels(),
+            (std::vector<std::string>{"dm", "inbox", "telegram", "whatsapp", "text", "call"}));
+}
+
+TEST_F(EntityExtractorTest, HandlesAndHashtagsButNotEmailsOrAnchors) {
+  Extract("follow @Love_Guru. #LoveBack c# a@b.com page#2 A&#38;");
+  ASSERT_EQ(Channels(), (std::vector<std::string>{"handle", "hashtag"}));
+  EXPECT_EQ(OriginalText(entities_.contact_calls[0].location), "@Love_Guru");
+  EXPECT_EQ(OriginalText(entities_.contact_calls[1].location), "#LoveBack");
+}
+
+TEST_F(EntityExtractorTest, ObfuscatedWhatsappMapsToItsOriginalBytes) {
+  Extract("W h a t s a p p me");
+  ASSERT_EQ(Channels(), (std::vector<std::string>{"whatsapp"}));
+  EXPECT_EQ(OriginalText(entities_.contact_calls[0].location), "W h a t s a p p");
+}
+
+TEST_F(EntityExtractorTest, MoneyAmountsCarryTheirCurrency) {
+  Extract("Earn $400 daily, 8000 USD weekly, ₹5,000, €20, £3.50, 0.5 btc, 100 usdt");
+  std::vector<std::string> currencies;
+  for (const MoneyAmount& money : entities_.money) currencies.push_back(money.currency);
+  EXPECT_EQ(currencies,
+            (std::vector<std::string>{"usd", "usd", "inr", "eur", "gbp", "btc", "usdt"}));
+  EXPECT_EQ(OriginalText(entities_.money[1].location), "8000 USD");
+}
+
+TEST_F(EntityExtractorTest, PlainNumbersAreNotMoney) {
+  Extract("I have 2 cats and 400 books");
+  EXPECT_TRUE(entities_.money.empty());
+}
+
+TEST_F(EntityExtractorTest, SeedHamHasNoEntities) {
+  Extract(
+      "I agree. One positive thing that has happened so far is that I'm feeling less "
+      "stressed. I can focus on my work this weekend. :) Thanks Manuel.");
+  EXPECT_TRUE(entities_.links.empty());
+  EXPECT_TRUE(entities_.emails.empty());
+  EXPECT_TRUE(entities_.phones.empty());
+  EXPECT_TRUE(entities_.contact_calls.empty());
+  EXPECT_TRUE(entities_.money.empty());
+}
+
+TEST(EntityExtractorCreateTest, MissingPublicSuffixListIsNotFound) {
+  EntityExtractorOptions options;
+  options.public_suffix_list_path = "/nonexistent/psl.dat";
+  const auto created = EntityExtractor::Create(options);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), Status::Code::kNotFound);
+}
+
+TEST(EntityExtractorCreateTest, PublicSuffixListWithoutRulesIsCorruption) {
+  const std::string path = ::testing::TempDir() + "/empty_psl.dat";
+  std::ofstream(path) << "// only a comment\n";
+  EntityExtractorOptions options;
+  options.public_suffix_list_path = path;
+  const auto created = EntityExtractor::Create(options);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), Status::Code::kCorruption);
+}
+
+TEST(EntityExtractorCreateTest, UnknownRegionIsInvalidArgument) {
+  EntityExtractorOptions options;
+  options.default_regions = {"XX"};
+  const auto created = EntityExtractor::Create(options);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace spamguard

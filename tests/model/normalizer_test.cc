@@ -1,0 +1,264 @@
+#include "model/normalizer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace spamguard {
+namespace {
+
+class NormalizerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto created = Normalizer::Create();
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    normalizer_ = std::move(created).value();
+  }
+  static void TearDownTestSuite() { normalizer_.reset(); }
+
+  static NormalizedText Normalize(std::string_view text) { return normalizer_->Normalize(text); }
+
+  // The original bytes behind the first occurrence of needle in the normalized text.
+  static std::string OriginalOf(std::string_view original, const NormalizedText& normalized,
+                                std::string_view needle) {
+    const size_t at = normalized.text.find(needle);
+    if (at == std::string::npos) return "<" + std::string(needle) + " not found>";
+    const Span span =
+        normalized.ToOriginal(static_cast<uint32_t>(at), static_cast<uint32_t>(at + needle.size()));
+    return std::string(original.substr(span.begin, span.end - span.begin));
+  }
+
+  static std::shared_ptr<const Normalizer> normalizer_;
+};
+
+std::shared_ptr<const Normalizer> NormalizerTest::normalizer_;
+
+TEST_F(NormalizerTest, PlainTextIsLowerCasedAndNotReportedAsObfuscated) {
+  const NormalizedText n = Normalize("I agree. Thanks Manuel :)");
+  EXPECT_EQ(n.text, "i agree. thanks manuel :)");
+  EXPECT_EQ(n.obfuscation.total(), 0u);
+  EXPECT_TRUE(n.obfuscation.spans.empty());
+}
+
+TEST_F(NormalizerTest, EveryNormalizedByteHasASourceRange) {
+  const std::string original = "Ｌоvе  𝐜𝐚𝐥𝐥 +9̾1̾ W h a t s a p p\u200b!!!!!";
+  const NormalizedText n = Normalize(original);
+  ASSERT_EQ(n.source_begin.size(), n.text.size());
+  ASSERT_EQ(n.source_end.size(), n.text.size());
+  for (size_t i = 0; i < n.text.size(); ++i) {
+    EXPECT_LT(n.source_begin[i], n.source_end[i]) << "byte " << i;
+    EXPECT_LE(n.source_end[i], original.size()) << "byte " << i;
+    if (i > 0) {
+      EXPECT_LE(n.source_begin[i - 1], n.source_begin[i]) << "byte " << i;
+    }
+  }
+}
+
+TEST_F(NormalizerTest, WhiteSpaceIsCollapsedAndTrimmed) {
+  const NormalizedText n = Normalize("  hello \t\n\u00a0 world  ");
+  EXPECT_EQ(n.text, "hello world");
+  EXPECT_EQ(n.ToOriginal(5, 6), (Span{7, 13}));  // the space stands for " \t\n\u00a0 "
+}
+
+TEST_F(NormalizerTest, ZeroWidthCharactersAreRemovedAndCounted) {
+  const std::string original = "Wh\u200bats\u2060app";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "whatsapp");
+  EXPECT_EQ(n.obfuscation.format_characters, 2u);
+  EXPECT_EQ(OriginalOf(original, n, "whatsapp"), original);
+  ASSERT_EQ(n.obfuscation.spans.size(), 1u);
+  EXPECT_EQ(n.obfuscation.spans[0], (Span{0, static_cast<uint32_t>(original.size())}));
+}
+
+TEST_F(NormalizerTest, EmojiJoinersAndVariationSelectorsAreNotObfuscation) {
+  const NormalizedText n = Normalize("love it \u2764\ufe0f \U0001F468\u200d\U0001F469");
+  EXPECT_EQ(n.obfuscation.format_characters, 0u);
+  EXPECT_EQ(n.obfuscation.total(), 0u);
+}
+
+TEST_F(NormalizerTest, FullwidthAndMathematicalLettersFoldToPlainOnes) {
+  const std::string original = "ＣＡＬＬ 𝐍𝐨𝐰 𝕃𝕠𝕧𝕖";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "call now love");
+  EXPECT_EQ(n.obfuscation.fancy_characters, 11u);
+  EXPECT_EQ(OriginalOf(original, n, "now"), "𝐍𝐨𝐰");
+}
+
+TEST_F(NormalizerTest, SmallCapitalsFoldByTable) {
+  const NormalizedText n = Normalize("ʟᴏᴠᴇ ᴘʀᴏʙʟᴇᴍ ꜱᴏʟᴜᴛɪᴏɴ ɢᴜʀᴜ");
+  EXPECT_EQ(n.text, "love problem solution guru");
+  EXPECT_EQ(n.obfuscation.fancy_characters, 23u);
+}
+
+TEST_F(NormalizerTest, CombiningMarksAreStrippedFromDigitsAndCoveredBySpans) {
+  const std::string original = "+9̾1̾-8̾0̾";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "+91-80");
+  EXPECT_EQ(n.obfuscation.combining_marks, 4u);
+  EXPECT_EQ(OriginalOf(original, n, "91-80"), original.substr(1));
+}
+
+TEST_F(NormalizerTest, AccentedLettersKeepTheirAccents) {
+  // Precomposed and decomposed forms both end up as the composed letter, not as "e".
+  const NormalizedText n = Normalize("Café cafe\u0301 ÉCOLE");
+  EXPECT_EQ(n.text, "café café école");
+  EXPECT_EQ(n.obfuscation.total(), 0u);
+}
+
+TEST_F(NormalizerTest, MarksOnNonLatinScriptsAreKept) {
+  const std::string hindi = "नमस्ते";  // virama and vowel signs are marks
+  EXPECT_EQ(Normalize(hindi).text, hindi);
+  EXPECT_EQ(Normalize(hindi).obfuscation.combining_marks, 0u);
+}
+
+TEST_F(NormalizerTest, CyrillicHomoglyphInLatinWordFoldsToLatin) {
+  const std::string original = "l\u043eve";  // Cyrillic о
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "love");
+  EXPECT_EQ(n.obfuscation.homoglyphs, 1u);
+  EXPECT_EQ(OriginalOf(original, n, "o"), "\u043e");
+}
+
+TEST_F(NormalizerTest, WhollyCyrillicAndArabicTextStaysReadable) {
+  const std::string text = "привет, это обычный текст. مرحبا بالعالم";
+  const NormalizedText n = Normalize(text);
+  EXPECT_EQ(n.text, text);
+  EXPECT_EQ(n.obfuscation.total(), 0u);
+}
+
+TEST_F(NormalizerTest, CyrillicWordWithOneLatinLetterIsNotTurnedIntoLatin) {
+  // "привeт" with a Latin e: folding the Cyrillic letters toward Latin would be gibberish.
+  EXPECT_EQ(Normalize("привeт").text, "привeт");
+}
+
+TEST_F(NormalizerTest, LeetspeakFoldsWhenItMakesAKnownWord) {
+  const std::string original = "C4ll me, l0ve pr0blem, wh@tsapp";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "call me, love problem, whatsapp");
+  EXPECT_EQ(n.obfuscation.leet_characters, 4u);
+  EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "wh@tsapp");
+}
+
+TEST_F(NormalizerTest, LeetspeakLeavesNumbersUnitsVersionsAndCodeAlone) {
+  EXPECT_EQ(Normalize("10am 50p 3rd 2024 4u covid19 pop3 x11 $scope.$on h2o").text,
+            "10am 50p 3rd 2024 4u covid19 pop3 x11 $scope.$on h2o");
+}
+
+TEST_F(NormalizerTest, LeetspeakNeverTouchesUrlsEmailsOrHandles) {
+  EXPECT_EQ(Normalize("https://l0ve.com/c4ll l0ve.com m3@l0ve.com @l0ve").text,
+            "https://l0ve.com/c4ll l0ve.com m3@l0ve.com @l0ve");
+}
+
+TEST_F(NormalizerTest, SpacedOutLettersAreRejoined) {
+  const std::string original = "Contact on W h a t s a p p now";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "contact on whatsapp now");
+  EXPECT_EQ(n.obfuscation.spaced_out_runs, 1u);
+  EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "W h a t s a p p");
+}
+
+TEST_F(NormalizerTest, SpacedOutDigitsWithPlusAreRejoined) {
+  const std::string original = "+9 1 9 8 2 9 2 8 6 6 0 0";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "+919829286600");
+  EXPECT_EQ(n.obfuscation.spaced_out_runs, 1u);
+  EXPECT_EQ(n.ToOriginal(0, static_cast<uint32_t>(n.text.size())),
+            (Span{0, static_cast<uint32_t>(original.size())}));
+}
+
+TEST_F(NormalizerTest, ShortRunsOfSingleCharactersStaySeparate) {
+  EXPECT_EQ(Normalize("I am a fan of 1 2 3, u r a star").text, "i am a fan of 1 2 3, u r a star");
+}
+
+TEST_F(NormalizerTest, RepeatsAreCappedAtThreeExceptDigits) {
+  const std::string original = "soooooo good!!!!!! 1000000";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "sooo good!!! 1000000");
+  EXPECT_EQ(n.obfuscation.repeated_characters, 6u);
+  EXPECT_EQ(n.obfuscation.total(), 0u);  // shouting is not obfuscation
+  EXPECT_EQ(OriginalOf(original, n, "sooo"), "soooooo");
+}
+
+TEST_F(NormalizerTest, ObfuscatedStretchesAreMergedIntoOriginalSpans) {
+  const std::string original = "Hi. 𝐋𝐨𝐯𝐞 𝐛𝐚𝐜𝐤 now. Call l0ve";
+  const NormalizedText n = Normalize(original);
+  const size_t fancy_begin = original.find("𝐋");
+  const size_t fancy_end = original.find(" now");
+  const size_t leet_begin = original.find("l0ve");
+  ASSERT_EQ(n.obfuscation.spans.size(), 2u);
+  EXPECT_EQ(n.obfuscation.spans[0],
+            (Span{static_cast<uint32_t>(fancy_begin), static_cast<uint32_t>(fancy_end)}));
+  EXPECT_EQ(n.obfuscation.spans[1],
+            (Span{static_cast<uint32_t>(leet_begin), static_cast<uint32_t>(original.size())}));
+}
+
+TEST_F(NormalizerTest, InvalidUtf8BytesBecomeReplacementCharactersMappedToThemselves) {
+  const std::string original = "ab\xff\xc3z";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "ab\uFFFD\uFFFDz");
+  EXPECT_EQ(n.ToOriginal(2, 5), (Span{2, 3}));
+  EXPECT_EQ(n.ToOriginal(5, 8), (Span{3, 4}));
+  EXPECT_EQ(n.ToOriginal(8, 9), (Span{4, 5}));
+}
+
+TEST_F(NormalizerTest, EmptyRangesMapToAnEmptySpan) {
+  const NormalizedText n = Normalize("  abc");
+  EXPECT_EQ(n.ToOriginal(1, 1), (Span{3, 3}));
+  EXPECT_EQ(n.ToOriginal(3, 3), (Span{5, 5}));
+  EXPECT_EQ(Normalize("").ToOriginal(0, 0), (Span{0, 0}));
+}
+
+TEST_F(NormalizerTest, NormalizeForMatchingReturnsTheNormalizedText) {
+  EXPECT_EQ(normalizer_->NormalizeForMatching("Ｊｏｈｎ  ＳＭＩＴＨ"), "john smith");
+}
+
+TEST_F(NormalizerTest, ConcurrentCallsGiveTheSameResult) {
+  const std::string original = "𝐂𝐚𝐥𝐥 +9̾1̾ l\u043eve W h a t s a p p c4ll";
+  const std::string expected = Normalize(original).text;
+  std::atomic<int> mismatches = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        if (normalizer_->Normalize(original).text != expected) ++mismatches;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(NormalizerCreateTest, MissingWordListIsNotFound) {
+  NormalizerOptions options;
+  options.word_list_paths = {"/nonexistent/words.txt"};
+  const auto created = Normalizer::Create(options);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), Status::Code::kNotFound);
+}
+
+TEST(NormalizerCreateTest, EmptyWordListIsCorruption) {
+  const std::string path = ::testing::TempDir() + "/empty_words.txt";
+  std::ofstream(path) << "# no words\n";
+  NormalizerOptions options;
+  options.word_list_paths = {path};
+  const auto created = Normalizer::Create(options);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), Status::Code::kCorruption);
+}
+
+TEST(NormalizerCreateTest, LeetspeakFoldsOnlyIntoTheConfiguredWords) {
+  const std::string path = ::testing::TempDir() + "/one_word.txt";
+  std::ofstream(path) << "zebra\n";
+  NormalizerOptions options;
+  options.word_list_paths = {path};
+  const auto created = Normalizer::Create(options);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created.value()->Normalize("z3bra l0ve").text, "zebra l0ve");
+}
+
+}  // namespace
+}  // namespace spamguard
