@@ -1,0 +1,92 @@
+#include "server/admin_service.h"
+
+#include <chrono>
+
+#include "model/rule_set.h"
+#include "model/spam_model.h"
+#include "server/comment_conversion.h"
+#include "server/grpc_status.h"
+
+namespace spamguard::server {
+
+AdminService::AdminService(ServingClassifier* classifier,
+                           const CommentFilterService* comment_filter,
+                           const FeedbackStore* feedback, int64_t started_at_ms)
+    : classifier_(classifier),
+      comment_filter_(comment_filter),
+      feedback_(feedback),
+      started_at_ms_(started_at_ms) {}
+
+grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* context,
+                                                  const spamguard::v1::GetStatusRequest*,
+                                                  spamguard::v1::GetStatusResponse* response) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  if (const auto generation = classifier_->current()) {
+    const CommentClassifier& classifier = *generation->classifier;
+    const ModelInfo& info = classifier.model()->info();
+    response->set_model_version(info.version);
+    response->set_model_path(generation->model_path);
+    SetUnixMs(generation->loaded_at_ms, response->mutable_model_loaded_at());
+    spamguard::v1::ModelMetrics* metrics = response->mutable_model_metrics();
+    const spamguard::ModelMetrics& m = info.validation_metrics;
+    metrics->set_precision(m.precision);
+    metrics->set_recall(m.recall);
+    metrics->set_f1(m.f1);
+    metrics->set_mcc(m.mcc);
+    metrics->set_ham_false_positive_rate(m.ham_false_positive_rate);
+    metrics->set_roc_auc(m.roc_auc);
+    metrics->set_calibration_error(m.calibration_error);
+    if (classifier.rules()) {
+      response->set_rules_version(classifier.rules()->version());
+      response->set_rules_path(classifier.rules()->path());
+      SetUnixMs(generation->loaded_at_ms, response->mutable_rules_loaded_at());
+      response->set_rules_active(
+          static_cast<uint32_t>(classifier.rules()->report().active_rules()));
+    }
+  } else {
+    response->set_rules_path(classifier_->rules_path());
+  }
+  response->set_uptime_seconds(static_cast<uint64_t>((now_ms - started_at_ms_) / 1000));
+  const CheckCounts checks = comment_filter_->counts();
+  response->set_checks_ham(checks.ham);
+  response->set_checks_hold(checks.hold);
+  response->set_checks_spam(checks.spam);
+  response->set_checks_discard(checks.discard);
+  const LabelCounts feedback = feedback_->counts();
+  response->set_feedback_spam(feedback.spam);
+  response->set_feedback_ham(feedback.ham);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::ReloadModel(
+    grpc::CallbackServerContext* context, const spamguard::v1::ReloadModelRequest* request,
+    spamguard::v1::ReloadModelResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  classifier_->EnqueueReload(
+      request->model_version(),
+      [reactor, response](Result<std::shared_ptr<const ClassifierGeneration>> loaded) {
+        if (!loaded.ok()) {
+          // NOT_FOUND for an unknown version; any file that exists but cannot be served
+          // (corrupt, wrong format, bad rule pack) is FAILED_PRECONDITION.
+          const Status& status = loaded.status();
+          reactor->Finish(status.code() == Status::Code::kNotFound
+                              ? ToGrpcStatus(status)
+                              : grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                             "reload refused, the previous model keeps "
+                                             "serving: " +
+                                                 status.message()));
+          return;
+        }
+        const CommentClassifier& classifier = *(*loaded)->classifier;
+        response->set_model_version(classifier.model()->info().version);
+        if (classifier.rules()) response->set_rules_version(classifier.rules()->version());
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
+}
+
+}  // namespace spamguard::server

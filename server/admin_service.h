@@ -1,0 +1,41 @@
+// AdminService: the spamguard.v1.Admin RPCs (operators only).
+//
+// GetStatus answers from memory. ReloadModel queues the load on ServingClassifier's
+// background thread and finishes the call from there, so no gRPC thread waits for a load.
+//
+// Thread safety: called by gRPC from any thread; all members are thread-safe.
+#ifndef SPAMGUARD_SERVER_ADMIN_SERVICE_H_
+#define SPAMGUARD_SERVER_ADMIN_SERVICE_H_
+
+#include <cstdint>
+
+#include "server/comment_filter_service.h"
+#include "server/feedback_store.h"
+#include "server/serving_classifier.h"
+#include "spamguard/v1/spamguard.grpc.pb.h"
+
+namespace spamguard::server {
+
+class AdminService final : public spamguard::v1::Admin::CallbackService {
+ public:
+  // The referenced objects must outlive the service. started_at_ms: server start, Unix ms.
+  AdminService(ServingClassifier* classifier, const CommentFilterService* comment_filter,
+               const FeedbackStore* feedback, int64_t started_at_ms);
+
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
+                                      const spamguard::v1::GetStatusRequest* request,
+                                      spamguard::v1::GetStatusResponse* response) override;
+  grpc::ServerUnaryReactor* ReloadModel(grpc::CallbackServerContext* context,
+                                        const spamguard::v1::ReloadModelRequest* request,
+                                        spamguard::v1::ReloadModelResponse* response) override;
+
+ private:
+  ServingClassifier* const classifier_;
+  const CommentFilterService* const comment_filter_;
+  const FeedbackStore* const feedback_;
+  const int64_t started_at_ms_;
+};
+
+}  // namespace spamguard::server
+
+#endif  // SPAMGUARD_SERVER_ADMIN_SERVICE_H_

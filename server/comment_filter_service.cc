@@ -1,0 +1,198 @@
+#include "server/comment_filter_service.h"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "server/comment_conversion.h"
+#include "server/grpc_status.h"
+#include "server/message_codec.h"
+
+namespace spamguard::server {
+namespace {
+
+using spamguard::v1::CheckCommentRequest;
+using spamguard::v1::CheckCommentResponse;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// 64 random bits: unguessable enough that one site cannot report on another's checks by
+// guessing ids, and collision-free in practice within the retention.
+std::string NewCheckId() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "ck-%016llx", static_cast<unsigned long long>(random()));
+  return buffer;
+}
+
+// The deadline check lives at the edge: a call whose deadline already passed is not worth
+// classifying, and gRPC reports DEADLINE_EXCEEDED to the client either way.
+grpc::Status DeadlineStatus(grpc::CallbackServerContext* context) {
+  if (context->deadline() <= std::chrono::system_clock::now()) {
+    return {grpc::StatusCode::DEADLINE_EXCEEDED, "the call's deadline passed before it was served"};
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+CommentFilterService::CommentFilterService(ServingClassifier* classifier, FeedbackStore* feedback,
+                                           RequestLimits limits)
+    : classifier_(classifier), feedback_(feedback), limits_(limits) {}
+
+CheckCounts CommentFilterService::counts() const {
+  auto at = [this](Verdict v) { return checks_by_verdict_[static_cast<int>(v)].load(); };
+  return {at(Verdict::kHam), at(Verdict::kHold), at(Verdict::kSpam), at(Verdict::kDiscard)};
+}
+
+Status CommentFilterService::Check(const CheckCommentRequest& request,
+                                   CheckCommentResponse* response) {
+  if (shutting_down_) return Status::Unavailable("the server is shutting down");
+  if (Status s = ValidateCheckRequest(request, limits_); !s.ok()) return s;
+  // Pin the generation for the whole call: a swap during it does not affect this request.
+  const std::shared_ptr<const ClassifierGeneration> generation = classifier_->current();
+  if (!generation) {
+    return Status::Unavailable("no model is loaded; see the server log, then ReloadModel");
+  }
+  const int64_t now_ms = NowMs();
+  ClassifyOptions options;
+  options.now_ms = now_ms;
+  options.record_duplicate = !request.is_test() && request.recheck_reason().empty();
+  const Assessment assessment = generation->classifier->Classify(ToComment(request), options);
+
+  response->Clear();
+  FillResponse(assessment, response);
+  response->set_request_id(request.request_id());
+  if (!request.is_test()) {
+    const std::string check_id = NewCheckId();
+    response->set_check_id(check_id);
+    feedback_->RecordCheck(check_id, now_ms, request);
+    ++checks_by_verdict_[static_cast<int>(assessment.verdict)];
+  }
+  return Status::Ok();
+}
+
+grpc::ServerUnaryReactor* CommentFilterService::CheckComment(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* request_bytes,
+                                                             grpc::ByteBuffer* response_bytes) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status deadline = DeadlineStatus(context); !deadline.ok()) {
+    reactor->Finish(deadline);
+    return reactor;
+  }
+  CheckCommentRequest request;
+  CheckCommentResponse response;
+  Status status = ParseMessage(*request_bytes, &request);
+  if (status.ok()) status = Check(request, &response);
+  if (status.ok()) SerializeMessage(response, response_bytes);
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// One request in flight at a time: read, classify, write, and only after the write
+// completes read the next. That is what keeps responses in request order.
+class CommentFilterService::CheckStream final
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  CheckStream(CommentFilterService* service, grpc::CallbackServerContext* context)
+      : service_(service), context_(context) {
+    StartRead(&in_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client half-closed: every request has been answered
+      Finish(grpc::Status::OK);
+      return;
+    }
+    if (grpc::Status deadline = DeadlineStatus(context_); !deadline.ok()) {
+      Finish(deadline);
+      return;
+    }
+    CheckCommentRequest request;
+    CheckCommentResponse response;
+    Status status = ParseMessage(in_, &request);
+    if (status.ok()) status = service_->Check(request, &response);
+    if (!status.ok()) {
+      // A stream has no per-message error; the call ends, naming the failed request.
+      Finish(ToGrpcStatus(Status(status.code() == Status::Code::kInvalidArgument
+                                     ? Status::InvalidArgument("request " + std::to_string(index_) +
+                                                               ": " + status.message())
+                                     : status)));
+      return;
+    }
+    ++index_;
+    SerializeMessage(response, &out_);
+    StartWrite(&out_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+      return;
+    }
+    StartRead(&in_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  CommentFilterService* const service_;
+  grpc::CallbackServerContext* const context_;
+  grpc::ByteBuffer in_;
+  grpc::ByteBuffer out_;
+  uint64_t index_ = 0;  // of the next request, from 0
+};
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* CommentFilterService::CheckComments(
+    grpc::CallbackServerContext* context) {
+  return new CheckStream(this, context);
+}
+
+grpc::ServerUnaryReactor* CommentFilterService::SubmitFeedback(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  spamguard::v1::SubmitFeedbackRequest request;
+  Status status = ParseMessage(*request_bytes, &request);
+  if (status.ok()) status = ValidateFeedbackRequest(request, limits_);
+  if (status.ok() && shutting_down_) status = Status::Unavailable("the server is shutting down");
+  if (!status.ok()) {
+    reactor->Finish(ToGrpcStatus(status));
+    return reactor;
+  }
+  if (request.has_comment() && request.comment().is_test()) {
+    // is_test stores nothing and counts nothing; the report is accepted as a no-op.
+    SerializeMessage(spamguard::v1::SubmitFeedbackResponse(), response_bytes);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  FeedbackSubmission submission;
+  submission.site_id = request.site_id();
+  submission.check_id = request.check_id();
+  if (request.has_comment()) submission.request = request.comment();
+  submission.label =
+      request.label() == spamguard::v1::LABEL_SPAM ? FeedbackLabel::kSpam : FeedbackLabel::kHam;
+  submission.reporter = request.reporter();
+  // Finish runs on the writer thread after the commit: the client hears OK only once the
+  // report is on disk.
+  feedback_->Submit(std::move(submission),
+                    [reactor, response_bytes](Result<FeedbackOutcome> outcome) {
+                      if (!outcome.ok()) {
+                        reactor->Finish(ToGrpcStatus(outcome.status()));
+                        return;
+                      }
+                      spamguard::v1::SubmitFeedbackResponse response;
+                      response.set_feedback_id(outcome->feedback_id);
+                      response.set_duplicate(outcome->duplicate);
+                      SerializeMessage(response, response_bytes);
+                      reactor->Finish(grpc::Status::OK);
+                    });
+  return reactor;
+}
+
+}  // namespace spamguard::server

@@ -1,0 +1,80 @@
+// CommentFilterService: the spamguard.v1.CommentFilter RPCs (what blog engines call).
+//
+// One comment's path: bytes -> ParseMessage -> ValidateCheckRequest -> ToComment ->
+// CommentClassifier::Classify (on the generation serving when the call started) -> response;
+// then, unless is_test, the check is counted and remembered for SubmitFeedback.
+//
+// The methods take raw byte buffers (see message_codec.h for why) but are otherwise the
+// callback API: CheckComment and SubmitFeedback use DefaultReactor; CheckComments is a
+// ServerBidiReactor that reads one request, answers it, and only then reads the next, so
+// responses come in request order. Handlers never block: classification is CPU-only and
+// short; SubmitFeedback completes from the feedback store's writer thread after the commit.
+//
+// Thread safety: called by gRPC from any thread; all members are thread-safe.
+#ifndef SPAMGUARD_SERVER_COMMENT_FILTER_SERVICE_H_
+#define SPAMGUARD_SERVER_COMMENT_FILTER_SERVICE_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "model/assessment.h"
+#include "model/status.h"
+#include "server/feedback_store.h"
+#include "server/request_validation.h"
+#include "server/serving_classifier.h"
+#include "spamguard/v1/spamguard.grpc.pb.h"
+
+namespace spamguard::server {
+
+// Checks answered since start, by verdict (is_test excluded).
+struct CheckCounts {
+  uint64_t ham = 0;
+  uint64_t hold = 0;
+  uint64_t spam = 0;
+  uint64_t discard = 0;
+};
+
+using CommentFilterRawService = spamguard::v1::CommentFilter::WithRawCallbackMethod_CheckComment<
+    spamguard::v1::CommentFilter::WithRawCallbackMethod_CheckComments<
+        spamguard::v1::CommentFilter::WithRawCallbackMethod_SubmitFeedback<
+            spamguard::v1::CommentFilter::Service>>>;
+
+class CommentFilterService final : public CommentFilterRawService {
+ public:
+  // The referenced objects must outlive the service (and the grpc::Server it is registered
+  // with).
+  CommentFilterService(ServingClassifier* classifier, FeedbackStore* feedback,
+                       RequestLimits limits);
+
+  grpc::ServerUnaryReactor* CheckComment(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* CheckComments(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* SubmitFeedback(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+
+  // From now on new checks get UNAVAILABLE (the server is draining).
+  void BeginShutdown() { shutting_down_ = true; }
+  CheckCounts counts() const;
+
+  // Classifies one request (the whole path above). Errors: kInvalidArgument naming the
+  // field and limit, kUnavailable (no model loaded, or shutting down).
+  Status Check(const spamguard::v1::CheckCommentRequest& request,
+               spamguard::v1::CheckCommentResponse* response);
+
+ private:
+  class CheckStream;
+
+  ServingClassifier* const classifier_;
+  FeedbackStore* const feedback_;
+  const RequestLimits limits_;
+  std::atomic<bool> shutting_down_{false};
+  std::array<std::atomic<uint64_t>, 5> checks_by_verdict_{};  // index: Verdict value
+};
+
+}  // namespace spamguard::server
+
+#endif  // SPAMGUARD_SERVER_COMMENT_FILTER_SERVICE_H_

@@ -1,0 +1,624 @@
+#include "server/feedback_store.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace spamguard::server {
+namespace {
+
+using spamguard::v1::CheckCommentRequest;
+
+// Schema history. Index i holds the statements that take user_version i to i + 1; a new
+// version appends an entry and never edits an old one.
+const char* const kMigrations[] = {
+    // 0 -> 1
+    "CREATE TABLE feedback ("
+    "  id INTEGER PRIMARY KEY,"
+    "  feedback_id TEXT NOT NULL UNIQUE,"
+    "  site_id TEXT NOT NULL,"
+    "  check_id TEXT NOT NULL,"  // '' when reported by comment only
+    "  label INTEGER NOT NULL,"  // spamguard.v1.Label: 1 spam, 2 ham
+    "  reporter TEXT NOT NULL,"
+    "  reported_at_ms INTEGER NOT NULL,"
+    "  dedup_key TEXT NOT NULL,"  // 'check:<check_id>' or 'content:<hash>'
+    "  request BLOB NOT NULL"     // serialized spamguard.v1.CheckCommentRequest
+    ");"
+    "CREATE UNIQUE INDEX feedback_dedup ON feedback(dedup_key, label);"
+    "CREATE INDEX feedback_reported_at ON feedback(reported_at_ms);"
+    "CREATE TABLE checks ("
+    "  check_id TEXT PRIMARY KEY,"
+    "  checked_at_ms INTEGER NOT NULL,"
+    "  request BLOB NOT NULL"
+    ");"
+    "CREATE INDEX checks_checked_at ON checks(checked_at_ms);",
+};
+static_assert(std::size(kMigrations) == kFeedbackSchemaVersion);
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// 64-bit FNV-1a: stable across builds and machines (std::hash is not), which the
+// duplicate key needs because it is stored.
+std::string ContentKey(const std::string& content) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : content) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "content:%016llx:%zu", static_cast<unsigned long long>(hash),
+                content.size());
+  return buffer;
+}
+
+std::string SqliteError(sqlite3* db, const std::string& path, const std::string& what) {
+  return path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+// A prepared statement, finalized on destruction.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  bool ok() const { return stmt_ != nullptr; }
+  sqlite3_stmt* get() const { return stmt_; }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  void Bind(int index, const std::string& text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  void BindBlob(int index, const std::string& bytes) {
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  }
+  void Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+  std::string Text(int column) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return text ? std::string(text, sqlite3_column_bytes(stmt_, column)) : std::string();
+  }
+  std::string Blob(int column) const {
+    const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    return data ? std::string(data, sqlite3_column_bytes(stmt_, column)) : std::string();
+  }
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+Status Exec(sqlite3* db, const std::string& path, const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = path + ": " + (error ? error : "unknown SQLite error");
+    sqlite3_free(error);
+    return Status::IoError(message);
+  }
+  return Status::Ok();
+}
+
+Result<int> SchemaVersion(sqlite3* db, const std::string& path) {
+  Statement statement(db, "PRAGMA user_version");
+  if (!statement.ok() || sqlite3_step(statement.get()) != SQLITE_ROW) {
+    return Status::IoError(SqliteError(db, path, "cannot read the schema version"));
+  }
+  return static_cast<int>(statement.Int(0));
+}
+
+Status CheckNotNewer(int version, const std::string& path) {
+  if (version > kFeedbackSchemaVersion) {
+    return Status::FailedPrecondition(
+        path + ": schema version " + std::to_string(version) + " is newer than this program's " +
+        std::to_string(kFeedbackSchemaVersion) + "; use a newer spamguard");
+  }
+  return Status::Ok();
+}
+
+// Brings the schema to kFeedbackSchemaVersion, one migration per transaction.
+Status Migrate(sqlite3* db, const std::string& path) {
+  Result<int> version = SchemaVersion(db, path);
+  if (!version.ok()) return version.status();
+  if (Status s = CheckNotNewer(*version, path); !s.ok()) return s;
+  for (int v = *version; v < kFeedbackSchemaVersion; ++v) {
+    std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
+                      "PRAGMA user_version = " + std::to_string(v + 1) + ";COMMIT;";
+    if (Status s = Exec(db, path, sql.c_str()); !s.ok()) {
+      Exec(db, path, "ROLLBACK");
+      return Status::IoError("migrating schema " + std::to_string(v) + " -> " +
+                             std::to_string(v + 1) + ": " + s.message());
+    }
+  }
+  return Status::Ok();
+}
+
+std::string NewFeedbackId(std::mt19937_64& random) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "fb-%016llx", static_cast<unsigned long long>(random()));
+  return buffer;
+}
+
+// SQL WHERE clause and bindings for a filter.
+struct FilterSql {
+  std::string where;
+  void Bind(Statement& statement, const FeedbackFilter& filter) const {
+    int index = 1;
+    if (filter.since_ms) statement.Bind(index++, *filter.since_ms);
+    if (filter.site_id) statement.Bind(index++, *filter.site_id);
+  }
+};
+
+FilterSql ToSql(const FeedbackFilter& filter) {
+  FilterSql sql;
+  std::vector<std::string> conditions;
+  if (filter.since_ms) conditions.push_back("reported_at_ms >= ?");
+  if (filter.site_id) conditions.push_back("site_id = ?");
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    sql.where += (i == 0 ? " WHERE " : " AND ") + conditions[i];
+  }
+  return sql;
+}
+
+}  // namespace
+
+const char* FeedbackLabelName(FeedbackLabel label) {
+  return label == FeedbackLabel::kSpam ? "spam" : "ham";
+}
+
+nlohmann::json TrainingRecord(const FeedbackReport& report) {
+  const Comment comment = ToComment(report.request);
+  nlohmann::json record = {
+      {"site_id", report.site_id},
+      {"content", comment.content},
+      {"author_name", comment.author_name},
+      {"author_email", comment.author_email},
+      {"author_url", comment.author_url},
+      {"type", CommentKindName(comment.kind)},
+      {"language", comment.language},
+      {"client_ip", comment.client_ip},
+      {"user_agent", comment.user_agent},
+      {"referrer", comment.referrer},
+      {"post_permalink", comment.post_permalink},
+      {"post_title", comment.post_title},
+      {"post_tags", comment.post_tags},
+      {"honeypot_value", comment.honeypot_value},
+      {"user_role", comment.user_role},
+      {"recheck_reason", report.request.recheck_reason()},
+  };
+  if (comment.created_at_ms) record["created_at_ms"] = *comment.created_at_ms;
+  if (comment.post_published_at_ms) record["post_published_at_ms"] = *comment.post_published_at_ms;
+  if (comment.form_rendered_at_ms) record["form_rendered_at_ms"] = *comment.form_rendered_at_ms;
+  record["label"] = FeedbackLabelName(report.label);
+  record["feedback_id"] = report.feedback_id;
+  record["check_id"] = report.check_id;
+  record["reporter"] = report.reporter;
+  record["reported_at_ms"] = report.reported_at_ms;
+  return record;
+}
+
+// ---------------------------------------------------------------------------------------
+// FeedbackReader
+
+struct FeedbackReader::Connection {
+  sqlite3* db = nullptr;
+  ~Connection() { sqlite3_close(db); }
+};
+
+FeedbackReader::FeedbackReader(std::string path, std::unique_ptr<Connection> connection)
+    : path_(std::move(path)), connection_(std::move(connection)) {}
+FeedbackReader::~FeedbackReader() = default;
+
+Result<std::unique_ptr<FeedbackReader>> FeedbackReader::Open(const std::string& data_dir) {
+  const std::string path = (std::filesystem::path(data_dir) / kFeedbackDatabaseFile).string();
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    return Status::NotFound(path + ": no feedback store (no report was ever stored here)");
+  }
+  auto connection = std::make_unique<Connection>();
+  // Read-write without CREATE: SQLite needs write access to the -shm file to read a WAL
+  // database whose writer is gone. Nothing here ever writes. Fall back to read-only for
+  // a directory the reader cannot write.
+  int rc = sqlite3_open_v2(path.c_str(), &connection->db, SQLITE_OPEN_READWRITE, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(connection->db);
+    connection->db = nullptr;
+    rc = sqlite3_open_v2(path.c_str(), &connection->db, SQLITE_OPEN_READONLY, nullptr);
+  }
+  if (rc != SQLITE_OK) return Status::IoError(SqliteError(connection->db, path, "cannot open"));
+  sqlite3_busy_timeout(connection->db, 5000);
+  Result<int> version = SchemaVersion(connection->db, path);
+  if (!version.ok()) return version.status();
+  if (Status s = CheckNotNewer(*version, path); !s.ok()) return s;
+  if (*version < kFeedbackSchemaVersion) {
+    return Status::FailedPrecondition(path + ": schema version " + std::to_string(*version) +
+                                      " is older than " + std::to_string(kFeedbackSchemaVersion) +
+                                      "; start spamguard-server once to migrate it");
+  }
+  return std::unique_ptr<FeedbackReader>(new FeedbackReader(path, std::move(connection)));
+}
+
+Result<FeedbackStats> FeedbackReader::Stats(const FeedbackFilter& filter) const {
+  const FilterSql sql = ToSql(filter);
+  const std::string query =
+      "SELECT site_id, label, count(*), min(reported_at_ms), max(reported_at_ms) FROM feedback" +
+      sql.where + " GROUP BY site_id, label";
+  Statement statement(connection_->db, query.c_str());
+  if (!statement.ok()) return Status::IoError(SqliteError(connection_->db, path_, "query"));
+  sql.Bind(statement, filter);
+  FeedbackStats stats;
+  int rc;
+  while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
+    const auto count = static_cast<uint64_t>(statement.Int(2));
+    LabelCounts& site = stats.by_site[statement.Text(0)];
+    if (statement.Int(1) == static_cast<int64_t>(FeedbackLabel::kSpam)) {
+      site.spam += count;
+      stats.all.spam += count;
+    } else {
+      site.ham += count;
+      stats.all.ham += count;
+    }
+    const int64_t first = statement.Int(3);
+    const int64_t last = statement.Int(4);
+    if (!stats.first_reported_at_ms || first < *stats.first_reported_at_ms) {
+      stats.first_reported_at_ms = first;
+    }
+    if (!stats.last_reported_at_ms || last > *stats.last_reported_at_ms) {
+      stats.last_reported_at_ms = last;
+    }
+  }
+  if (rc != SQLITE_DONE) return Status::IoError(SqliteError(connection_->db, path_, "query"));
+  return stats;
+}
+
+Status FeedbackReader::ForEach(const FeedbackFilter& filter,
+                               const std::function<bool(const FeedbackReport&)>& visit) const {
+  const FilterSql sql = ToSql(filter);
+  const std::string query =
+      "SELECT feedback_id, site_id, check_id, label, reporter, reported_at_ms, request "
+      "FROM feedback" +
+      sql.where + " ORDER BY reported_at_ms, id";
+  Statement statement(connection_->db, query.c_str());
+  if (!statement.ok()) return Status::IoError(SqliteError(connection_->db, path_, "query"));
+  sql.Bind(statement, filter);
+  int rc;
+  while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
+    FeedbackReport report;
+    report.feedback_id = statement.Text(0);
+    report.site_id = statement.Text(1);
+    report.check_id = statement.Text(2);
+    report.label = statement.Int(3) == static_cast<int64_t>(FeedbackLabel::kSpam)
+                       ? FeedbackLabel::kSpam
+                       : FeedbackLabel::kHam;
+    report.reporter = statement.Text(4);
+    report.reported_at_ms = statement.Int(5);
+    if (!report.request.ParseFromString(statement.Blob(6))) {
+      return Status::Corruption(path_ + ": report " + report.feedback_id +
+                                " holds an unreadable comment");
+    }
+    if (!visit(report)) return Status::Ok();
+  }
+  if (rc != SQLITE_DONE) return Status::IoError(SqliteError(connection_->db, path_, "query"));
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------
+// FeedbackStore
+
+struct FeedbackStore::Impl {
+  struct PendingReport {
+    FeedbackSubmission submission;
+    std::function<void(Result<FeedbackOutcome>)> done;
+  };
+  struct PendingCheck {
+    std::string check_id;
+    int64_t checked_at_ms;
+    std::string request;  // serialized
+  };
+  // Flush pending checks early once this many are queued, to keep transactions small.
+  static constexpr size_t kCheckBatch = 2048;
+  static constexpr int64_t kPruneIntervalMs = 60'000;
+
+  FeedbackStoreOptions options;
+  std::string path;
+  sqlite3* db = nullptr;  // owned by the writer thread after Open
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<PendingReport> reports;  // guarded by mutex
+  std::deque<PendingCheck> checks;    // guarded by mutex
+  bool stopping = false;              // guarded by mutex
+
+  std::atomic<uint64_t> spam_count{0};
+  std::atomic<uint64_t> ham_count{0};
+  std::atomic<uint64_t> dropped_checks{0};
+  std::mt19937_64 random{std::random_device{}()};  // writer thread only
+  std::thread writer;
+
+  ~Impl() { sqlite3_close(db); }
+
+  void Run();
+  // Writes one batch in one transaction; returns one result per report, in order.
+  std::vector<Result<FeedbackOutcome>> WriteBatch(std::vector<PendingCheck>& new_checks,
+                                                  std::vector<PendingReport>& new_reports);
+  Result<FeedbackOutcome> StoreReport(const FeedbackSubmission& submission, int64_t now_ms,
+                                      LabelCounts* added);
+  void Prune(int64_t now_ms);
+};
+
+void FeedbackStore::Impl::Run() {
+  int64_t last_flush_ms = options.now_ms();
+  int64_t last_prune_ms = last_flush_ms;
+  for (;;) {
+    std::vector<PendingReport> batch_reports;
+    std::vector<PendingCheck> batch_checks;
+    bool stop;
+    {
+      std::unique_lock lock(mutex);
+      const auto deadline = std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(options.check_flush_interval_ms);
+      wake.wait_until(lock, deadline,
+                      [&] { return stopping || !reports.empty() || checks.size() >= kCheckBatch; });
+      stop = stopping;
+      batch_reports.assign(std::make_move_iterator(reports.begin()),
+                           std::make_move_iterator(reports.end()));
+      reports.clear();
+      // Check records ride along with any transaction, and get one of their own at least
+      // every check_flush_interval_ms.
+      const int64_t now = options.now_ms();
+      if (!batch_reports.empty() || stop || checks.size() >= kCheckBatch ||
+          now - last_flush_ms >= options.check_flush_interval_ms) {
+        batch_checks.assign(std::make_move_iterator(checks.begin()),
+                            std::make_move_iterator(checks.end()));
+        checks.clear();
+      }
+    }
+    const int64_t now = options.now_ms();
+    if (!batch_reports.empty() || !batch_checks.empty()) {
+      std::vector<Result<FeedbackOutcome>> results = WriteBatch(batch_checks, batch_reports);
+      last_flush_ms = now;
+      for (size_t i = 0; i < batch_reports.size(); ++i) {
+        batch_reports[i].done(std::move(results[i]));
+      }
+    } else {
+      last_flush_ms = now;
+    }
+    if (now - last_prune_ms >= kPruneIntervalMs) {
+      Prune(now);
+      last_prune_ms = now;
+    }
+    if (stop) {
+      std::lock_guard lock(mutex);
+      if (reports.empty() && checks.empty()) return;
+    }
+  }
+}
+
+std::vector<Result<FeedbackOutcome>> FeedbackStore::Impl::WriteBatch(
+    std::vector<PendingCheck>& new_checks, std::vector<PendingReport>& new_reports) {
+  std::vector<Result<FeedbackOutcome>> results;
+  results.reserve(new_reports.size());
+  auto fail_all = [&](const std::string& message) {
+    results.clear();
+    for (size_t i = 0; i < new_reports.size(); ++i) {
+      results.emplace_back(Status::IoError(message + "; the report was not stored"));
+    }
+    return results;
+  };
+  if (Status s = Exec(db, path, "BEGIN IMMEDIATE"); !s.ok()) return fail_all(s.message());
+
+  {
+    Statement insert(db,
+                     "INSERT OR REPLACE INTO checks(check_id, checked_at_ms, request) "
+                     "VALUES(?, ?, ?)");
+    for (const PendingCheck& check : new_checks) {
+      insert.Reset();
+      insert.Bind(1, check.check_id);
+      insert.Bind(2, check.checked_at_ms);
+      insert.BindBlob(3, check.request);
+      if (sqlite3_step(insert.get()) != SQLITE_DONE) {
+        const std::string message = SqliteError(db, path, "storing check records");
+        Exec(db, path, "ROLLBACK");
+        return fail_all(message);
+      }
+    }
+  }
+
+  const int64_t now = options.now_ms();
+  LabelCounts added;
+  for (const PendingReport& report : new_reports) {
+    results.push_back(StoreReport(report.submission, now, &added));
+  }
+  // The commit is the durability point (synchronous=FULL): only after it returns are the
+  // reports acknowledged.
+  if (Status s = Exec(db, path, "COMMIT"); !s.ok()) {
+    Exec(db, path, "ROLLBACK");
+    return fail_all(s.message());
+  }
+  spam_count += added.spam;
+  ham_count += added.ham;
+  return results;
+}
+
+Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmission& submission,
+                                                         int64_t now_ms, LabelCounts* added) {
+  // The check record is preferred over a comment sent with the report: it is exactly what
+  // the classifier saw.
+  std::string request_bytes;
+  if (!submission.check_id.empty()) {
+    Statement lookup(db, "SELECT request FROM checks WHERE check_id = ? AND checked_at_ms >= ?");
+    lookup.Bind(1, submission.check_id);
+    lookup.Bind(2, now_ms - options.check_retention_ms);
+    if (sqlite3_step(lookup.get()) == SQLITE_ROW) request_bytes = lookup.Blob(0);
+  }
+  CheckCommentRequest request;
+  if (!request_bytes.empty()) {
+    if (!request.ParseFromString(request_bytes)) request_bytes.clear();
+  }
+  if (request_bytes.empty()) {
+    if (!submission.request) {
+      return Status::NotFound("check_id '" + submission.check_id +
+                              "' is unknown or expired (checks are kept " +
+                              std::to_string(options.check_retention_ms / 3'600'000) +
+                              " hours); send the comment with the report");
+    }
+    request = *submission.request;
+    request_bytes = request.SerializeAsString();
+  }
+
+  const std::string dedup_key = submission.check_id.empty()
+                                    ? ContentKey(request.comment().content())
+                                    : "check:" + submission.check_id;
+  const auto label = static_cast<int64_t>(submission.label);
+  {
+    Statement existing(db, "SELECT feedback_id FROM feedback WHERE dedup_key = ? AND label = ?");
+    existing.Bind(1, dedup_key);
+    existing.Bind(2, label);
+    if (sqlite3_step(existing.get()) == SQLITE_ROW) {
+      return FeedbackOutcome{existing.Text(0), /*duplicate=*/true};
+    }
+  }
+
+  const std::string site_id = submission.site_id.empty() ? request.site_id() : submission.site_id;
+  const std::string feedback_id = NewFeedbackId(random);
+  Statement insert(db,
+                   "INSERT INTO feedback(feedback_id, site_id, check_id, label, reporter, "
+                   "reported_at_ms, dedup_key, request) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.Bind(1, feedback_id);
+  insert.Bind(2, site_id);
+  insert.Bind(3, submission.check_id);
+  insert.Bind(4, label);
+  insert.Bind(5, submission.reporter);
+  insert.Bind(6, now_ms);
+  insert.Bind(7, dedup_key);
+  insert.BindBlob(8, request_bytes);
+  if (sqlite3_step(insert.get()) != SQLITE_DONE) {
+    return Status::IoError(SqliteError(db, path, "storing a report"));
+  }
+  if (submission.label == FeedbackLabel::kSpam) {
+    ++added->spam;
+  } else {
+    ++added->ham;
+  }
+  return FeedbackOutcome{feedback_id, /*duplicate=*/false};
+}
+
+void FeedbackStore::Impl::Prune(int64_t now_ms) {
+  Statement by_age(db, "DELETE FROM checks WHERE checked_at_ms < ?");
+  by_age.Bind(1, now_ms - options.check_retention_ms);
+  sqlite3_step(by_age.get());
+  Statement by_count(db,
+                     "DELETE FROM checks WHERE check_id IN (SELECT check_id FROM checks "
+                     "ORDER BY checked_at_ms LIMIT max(0, (SELECT count(*) FROM checks) - ?))");
+  by_count.Bind(1, static_cast<int64_t>(options.check_max_records));
+  sqlite3_step(by_count.get());
+}
+
+FeedbackStore::FeedbackStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+FeedbackStore::~FeedbackStore() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  if (impl_->writer.joinable()) impl_->writer.join();
+}
+
+Result<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(FeedbackStoreOptions options) {
+  if (!options.now_ms) options.now_ms = SystemNowMs;
+  auto impl = std::make_unique<Impl>();
+  std::error_code error;
+  std::filesystem::create_directories(options.data_dir, error);
+  if (error) {
+    return Status::IoError(options.data_dir +
+                           ": cannot create the data directory: " + error.message());
+  }
+  impl->path = (std::filesystem::path(options.data_dir) / kFeedbackDatabaseFile).string();
+  impl->options = std::move(options);
+  const std::string& path = impl->path;
+  if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
+    return Status::IoError(SqliteError(impl->db, path, "cannot open"));
+  }
+  sqlite3_busy_timeout(impl->db, 5000);
+  // WAL: readers (the CLI) never block the writer. synchronous=FULL: a COMMIT has reached
+  // the disk (fsync of the WAL) when it returns, which is what acknowledging a report needs.
+  if (Status s = Exec(impl->db, path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = Migrate(impl->db, path); !s.ok()) return s;
+  {
+    Statement counts(impl->db, "SELECT label, count(*) FROM feedback GROUP BY label");
+    while (counts.ok() && sqlite3_step(counts.get()) == SQLITE_ROW) {
+      const auto count = static_cast<uint64_t>(counts.Int(1));
+      if (counts.Int(0) == static_cast<int64_t>(FeedbackLabel::kSpam)) {
+        impl->spam_count = count;
+      } else {
+        impl->ham_count = count;
+      }
+    }
+  }
+  impl->Prune(impl->options.now_ms());
+  Impl* raw = impl.get();
+  impl->writer = std::thread([raw] { raw->Run(); });
+  return std::unique_ptr<FeedbackStore>(new FeedbackStore(std::move(impl)));
+}
+
+void FeedbackStore::RecordCheck(const std::string& check_id, int64_t checked_at_ms,
+                                const CheckCommentRequest& request) {
+  Impl::PendingCheck check{check_id, checked_at_ms, request.SerializeAsString()};
+  bool wake = false;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->stopping) return;
+    if (impl_->checks.size() >= impl_->options.check_max_pending) {
+      impl_->checks.pop_front();
+      ++impl_->dropped_checks;
+    }
+    impl_->checks.push_back(std::move(check));
+    wake = impl_->checks.size() == Impl::kCheckBatch;
+  }
+  if (wake) impl_->wake.notify_one();
+}
+
+void FeedbackStore::Submit(FeedbackSubmission submission,
+                           std::function<void(Result<FeedbackOutcome>)> done) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->stopping) {
+      impl_->reports.push_back({std::move(submission), std::move(done)});
+      done = nullptr;
+    }
+  }
+  if (done) {
+    done(Status::Unavailable("the feedback store is shutting down"));
+    return;
+  }
+  impl_->wake.notify_one();
+}
+
+LabelCounts FeedbackStore::counts() const {
+  return LabelCounts{impl_->spam_count.load(), impl_->ham_count.load()};
+}
+
+uint64_t FeedbackStore::dropped_check_records() const { return impl_->dropped_checks.load(); }
+
+const std::string& FeedbackStore::path() const { return impl_->path; }
+
+}  // namespace spamguard::server

@@ -1,0 +1,186 @@
+// Feedback store: moderators' spam/ham reports, kept durably in SQLite under the data
+// directory, plus the short-lived check records SubmitFeedback needs to resolve a check_id.
+//
+// File: <data_dir>/feedback.db (WAL journal, schema versioned with PRAGMA user_version and
+// migrated forward on open by the writer; a reader refuses a newer schema than it knows).
+//
+// Two classes share the file:
+//   - FeedbackStore: the server's writer. One background writer thread owns the write
+//     connection. Feedback reports are group-committed: every report queued while the previous
+//     transaction was being written goes into the next one, committed with synchronous=FULL,
+//     and only then is each report's completion callback run. So a report whose RPC has
+//     finished OK is on disk, even if the process is killed right after. Check records
+//     (RecordCheck) never wait for the disk: they are queued in memory and written by the same
+//     thread in batches (at least once a second), so a crash can lose the last second of
+//     check records but never an acknowledged report.
+//   - FeedbackReader: read-only access for the CLI (`spamguardctl feedback`, `retrain`). It
+//     may be opened while the server is writing (WAL lets readers and one writer coexist).
+//
+// Training format (TrainingRecord / `spamguardctl feedback export`): one JSON object per
+// line, the CheckCommentRequest flattened with the names of spamguard::Comment's fields:
+//   {"site_id", "content", "author_name", "author_email", "author_url",
+//    "type" (CommentKindName: "comment", "trackback", ...), "language", "client_ip",
+//    "user_agent", "referrer", "post_permalink", "post_title", "post_tags" (array),
+//    "honeypot_value", "user_role", "recheck_reason",
+//    "created_at_ms", "post_published_at_ms", "form_rendered_at_ms" (Unix ms; omitted when
+//    unset), "label" ("spam" | "ham"), and for the audit trail "feedback_id", "check_id",
+//    "reporter", "reported_at_ms"}.
+#ifndef SPAMGUARD_SERVER_FEEDBACK_STORE_H_
+#define SPAMGUARD_SERVER_FEEDBACK_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/status.h"
+#include "server/comment_conversion.h"  // ToComment, for readers that train on reports
+#include "spamguard/v1/spamguard.pb.h"
+
+namespace spamguard::server {
+
+inline constexpr char kFeedbackDatabaseFile[] = "feedback.db";
+// Version of the schema this code writes; stored in PRAGMA user_version.
+inline constexpr int kFeedbackSchemaVersion = 1;
+
+enum class FeedbackLabel { kSpam = 1, kHam = 2 };  // values equal spamguard.v1.Label's
+
+// "spam" or "ham".
+const char* FeedbackLabelName(FeedbackLabel label);
+
+// One stored report.
+struct FeedbackReport {
+  std::string feedback_id;  // "fb-" + 16 hex digits; unique
+  std::string site_id;      // the reporting site (request's site_id, else the comment's)
+  std::string check_id;     // the check reported on; empty when reported by comment only
+  FeedbackLabel label = FeedbackLabel::kSpam;
+  std::string reporter;
+  int64_t reported_at_ms = 0;  // server time of the report, Unix ms
+  // The comment as it was received: the CheckComment request that check_id names when the
+  // server still had it, else the comment sent with the report.
+  spamguard::v1::CheckCommentRequest request;
+};
+
+// The training-format JSON object for a report (see the file comment).
+nlohmann::json TrainingRecord(const FeedbackReport& report);
+
+struct LabelCounts {
+  uint64_t spam = 0;
+  uint64_t ham = 0;
+  uint64_t total() const { return spam + ham; }
+};
+
+struct FeedbackStats {
+  LabelCounts all;
+  std::map<std::string, LabelCounts> by_site;   // key: site_id ("" for the default site)
+  std::optional<int64_t> first_reported_at_ms;  // unset when there are no reports
+  std::optional<int64_t> last_reported_at_ms;
+};
+
+// Which reports to read. Unset fields do not filter.
+struct FeedbackFilter {
+  std::optional<int64_t> since_ms;     // reported_at_ms >= since_ms
+  std::optional<std::string> site_id;  // exact match
+};
+
+// Read-only view of a feedback store. Thread safety: one instance must be used by one
+// thread at a time (it owns one SQLite connection); open one per thread otherwise.
+class FeedbackReader {
+ public:
+  // Opens <data_dir>/feedback.db read-only. Errors: kNotFound when the file does not exist
+  // (no feedback was ever stored there), kFailedPrecondition when its schema is newer than
+  // this code, kIoError for anything SQLite reports. Messages name the file.
+  static Result<std::unique_ptr<FeedbackReader>> Open(const std::string& data_dir);
+  ~FeedbackReader();
+  FeedbackReader(const FeedbackReader&) = delete;
+  FeedbackReader& operator=(const FeedbackReader&) = delete;
+
+  // Counts of the reports matching the filter.
+  Result<FeedbackStats> Stats(const FeedbackFilter& filter = {}) const;
+
+  // Calls visit for every matching report, oldest first; stops early (still OK) when visit
+  // returns false. Errors: kIoError, or kCorruption when a stored comment cannot be parsed.
+  Status ForEach(const FeedbackFilter& filter,
+                 const std::function<bool(const FeedbackReport&)>& visit) const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Connection;
+  FeedbackReader(std::string path, std::unique_ptr<Connection> connection);
+  std::string path_;
+  std::unique_ptr<Connection> connection_;
+};
+
+struct FeedbackStoreOptions {
+  std::string data_dir = "var";  // created when missing
+  // Check records older than this are forgotten (SubmitFeedback then needs the comment).
+  int64_t check_retention_ms = 7LL * 24 * 3600 * 1000;
+  // At most this many check records are kept on disk; the oldest go first.
+  uint64_t check_max_records = 1'000'000;
+  // At most this many check records wait in memory for the writer; beyond it the oldest
+  // pending ones are dropped (counted in dropped_check_records()) rather than slowing
+  // CheckComment down when the disk cannot keep up.
+  size_t check_max_pending = 100'000;
+  // The writer flushes pending check records at least this often.
+  int64_t check_flush_interval_ms = 1000;
+  // Clock, Unix ms; replaceable in tests.
+  std::function<int64_t()> now_ms;
+};
+
+// A report to store, as SubmitFeedback received it (already validated by the caller).
+struct FeedbackSubmission {
+  std::string site_id;
+  std::string check_id;  // may be empty when request is set
+  std::optional<spamguard::v1::CheckCommentRequest> request;
+  FeedbackLabel label = FeedbackLabel::kSpam;
+  std::string reporter;
+};
+
+struct FeedbackOutcome {
+  std::string feedback_id;  // the stored report's id (the earlier one for a duplicate)
+  bool duplicate = false;   // the same report was already stored; nothing new was written
+};
+
+// The server's writer. Thread safety: all public methods may be called from any thread.
+class FeedbackStore {
+ public:
+  // Creates the data directory and the database when missing, migrates the schema, and
+  // starts the writer thread. Errors: kIoError / kFailedPrecondition naming the file.
+  static Result<std::unique_ptr<FeedbackStore>> Open(FeedbackStoreOptions options);
+  // Writes everything still queued (reports and check records), then stops the writer.
+  ~FeedbackStore();
+  FeedbackStore(const FeedbackStore&) = delete;
+  FeedbackStore& operator=(const FeedbackStore&) = delete;
+
+  // Remembers what a check saw so that a later report can quote its check_id. Never blocks
+  // on the disk (see FeedbackStoreOptions::check_max_pending).
+  void RecordCheck(const std::string& check_id, int64_t checked_at_ms,
+                   const spamguard::v1::CheckCommentRequest& request);
+
+  // Queues a report; done runs on the writer thread once the report is durably committed
+  // (or found to be a duplicate), or with an error: kNotFound when check_id is unknown or
+  // expired and no comment was given, kIoError when the commit failed (nothing stored),
+  // kUnavailable after shutdown began. Duplicate key: check_id + label when check_id is set,
+  // else the comment content + label. done must not block for long.
+  void Submit(FeedbackSubmission submission, std::function<void(Result<FeedbackOutcome>)> done);
+
+  // Reports stored, all time (read at open, then kept up to date by the writer).
+  LabelCounts counts() const;
+  // Check records dropped because the writer fell behind (see check_max_pending).
+  uint64_t dropped_check_records() const;
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  explicit FeedbackStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spamguard::server
+
+#endif  // SPAMGUARD_SERVER_FEEDBACK_STORE_H_

@@ -1,0 +1,82 @@
+// spamguard-server: the gRPC service blog engines call. See docs/operations.md.
+//
+// Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads model and rules. They are
+// blocked in every thread and taken by one thread with sigwait, so the work they trigger
+// runs in normal code, not in a signal handler.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "server/server_config.h"
+#include "server/server_log.h"
+#include "server/spamguard_server.h"
+
+namespace {
+
+sigset_t HandledSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  return signals;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using spamguard::server::LogLine;
+  CLI::App app{"spamguard-server: comment spam filter (gRPC)"};
+  spamguard::server::ServerConfig config;
+  std::string config_file;
+  std::string listen, model, rules, data_dir;
+  app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:50051)");
+  app.add_option("--model", model,
+                 "model file, or model store directory serving its `current` (default models)");
+  app.add_option("--rules", rules, "rule pack file (default rules/default.yaml)");
+  app.add_option("--data-dir", data_dir, "directory of the feedback store (default var)");
+  app.add_option("--config", config_file, "YAML config file (see docs/operations.md)");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!config_file.empty()) {
+    if (auto status = spamguard::server::LoadServerConfigFile(config_file, &config); !status.ok()) {
+      std::fprintf(stderr, "spamguard-server: %s\n", status.message().c_str());
+      return 2;
+    }
+  }
+  // Flags win over the config file.
+  if (!listen.empty()) config.listen = listen;
+  if (!model.empty()) config.model = model;
+  if (!rules.empty()) config.rules = rules;
+  if (!data_dir.empty()) config.data_dir = data_dir;
+
+  // Before any thread exists, so that every thread (gRPC's included) inherits the mask.
+  const sigset_t signals = HandledSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = spamguard::server::SpamguardServer::Start(config);
+  if (!server.ok()) {
+    std::fprintf(stderr, "spamguard-server: %s\n", server.status().message().c_str());
+    return 1;
+  }
+  spamguard::server::SpamguardServer* running = server->get();
+  std::thread signal_thread([running, signals] {
+    for (;;) {
+      int signal_number = 0;
+      if (sigwait(&signals, &signal_number) != 0) continue;
+      if (signal_number == SIGHUP) {
+        running->Reload();
+        continue;
+      }
+      LogLine(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
+      running->Shutdown();
+      return;
+    }
+  });
+  running->Wait();
+  signal_thread.join();
+  server->reset();  // flushes the feedback store
+  return 0;
+}

@@ -1,0 +1,125 @@
+#include "server/request_validation.h"
+
+namespace spamguard::server {
+namespace {
+
+Status CheckString(const std::string& field, std::string_view value, size_t limit) {
+  if (value.size() > limit) {
+    return Status::InvalidArgument(field + " is " + std::to_string(value.size()) +
+                                   " bytes; the limit is " + std::to_string(limit));
+  }
+  size_t offset = 0;
+  if (!IsValidUtf8(value, &offset)) {
+    return Status::InvalidArgument(field + " is not valid UTF-8 (bad byte sequence at offset " +
+                                   std::to_string(offset) + ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text, size_t* error_offset) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t size = text.size();
+  size_t i = 0;
+  auto fail = [&] {
+    if (error_offset) *error_offset = i;
+    return false;
+  };
+  while (i < size) {
+    const unsigned char lead = bytes[i];
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length;
+    unsigned char min_second = 0x80, max_second = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) min_second = 0xA0;  // overlong
+      if (lead == 0xED) max_second = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) min_second = 0x90;  // overlong
+      if (lead == 0xF4) max_second = 0x8F;  // above U+10FFFF
+    } else {
+      return fail();
+    }
+    if (i + length > size) return fail();
+    if (bytes[i + 1] < min_second || bytes[i + 1] > max_second) return fail();
+    for (size_t k = 2; k < length; ++k) {
+      if (bytes[i + k] < 0x80 || bytes[i + k] > 0xBF) return fail();
+    }
+    i += length;
+  }
+  return true;
+}
+
+Status ValidateCheckRequest(const spamguard::v1::CheckCommentRequest& request,
+                            const RequestLimits& limits, const std::string& prefix) {
+  const spamguard::v1::Comment& comment = request.comment();
+  if (comment.content().empty()) {
+    return Status::InvalidArgument(prefix + "comment.content is required and must not be empty");
+  }
+  const std::pair<const char*, const std::string*> strings[] = {
+      {"site_id", &request.site_id()},
+      {"comment.author_name", &comment.author_name()},
+      {"comment.author_email", &comment.author_email()},
+      {"comment.author_url", &comment.author_url()},
+      {"comment.language", &comment.language()},
+      {"client.ip", &request.client().ip()},
+      {"client.user_agent", &request.client().user_agent()},
+      {"client.referrer", &request.client().referrer()},
+      {"post.permalink", &request.post().permalink()},
+      {"post.title", &request.post().title()},
+      {"honeypot_value", &request.honeypot_value()},
+      {"user_role", &request.user_role()},
+      {"recheck_reason", &request.recheck_reason()},
+      {"request_id", &request.request_id()},
+  };
+  if (Status s =
+          CheckString(prefix + "comment.content", comment.content(), limits.max_content_bytes);
+      !s.ok()) {
+    return s;
+  }
+  for (const auto& [name, value] : strings) {
+    if (Status s = CheckString(prefix + name, *value, limits.max_string_bytes); !s.ok()) return s;
+  }
+  const auto& tags = request.post().tags();
+  if (static_cast<size_t>(tags.size()) > limits.max_tags) {
+    return Status::InvalidArgument(prefix + "post.tags has " + std::to_string(tags.size()) +
+                                   " entries; the limit is " + std::to_string(limits.max_tags));
+  }
+  for (int i = 0; i < tags.size(); ++i) {
+    if (Status s = CheckString(prefix + "post.tags[" + std::to_string(i) + "]", tags[i],
+                               limits.max_string_bytes);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateFeedbackRequest(const spamguard::v1::SubmitFeedbackRequest& request,
+                               const RequestLimits& limits) {
+  if (request.label() != spamguard::v1::LABEL_SPAM && request.label() != spamguard::v1::LABEL_HAM) {
+    return Status::InvalidArgument("label is required: LABEL_SPAM or LABEL_HAM");
+  }
+  const std::pair<const char*, const std::string*> strings[] = {
+      {"site_id", &request.site_id()},
+      {"check_id", &request.check_id()},
+      {"reporter", &request.reporter()},
+  };
+  for (const auto& [name, value] : strings) {
+    if (Status s = CheckString(name, *value, limits.max_string_bytes); !s.ok()) return s;
+  }
+  if (request.check_id().empty() && !request.has_comment()) {
+    return Status::InvalidArgument("check_id or comment is required");
+  }
+  if (request.has_comment()) return ValidateCheckRequest(request.comment(), limits, "comment.");
+  return Status::Ok();
+}
+
+}  // namespace spamguard::server

@@ -1,0 +1,113 @@
+#include "server/server_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+
+namespace spamguard::server {
+namespace {
+
+// One section of the file: key -> how to apply its value. Appliers throw
+// YAML::Exception (bad type) or std::invalid_argument (bad value); both are caught below.
+using Appliers = std::map<std::string, std::function<void(const YAML::Node&)>>;
+
+template <typename T>
+std::function<void(const YAML::Node&)> Positive(T* target, double scale = 1) {
+  return [target, scale](const YAML::Node& node) {
+    const double value = node.as<double>();
+    if (!(value > 0)) throw std::invalid_argument("must be a positive number");
+    *target = static_cast<T>(value * scale);
+  };
+}
+
+std::function<void(const YAML::Node&)> Text(std::string* target) {
+  return [target](const YAML::Node& node) {
+    *target = node.as<std::string>();
+    if (target->empty()) throw std::invalid_argument("must not be empty");
+  };
+}
+
+Status ApplySection(const std::string& path, const std::string& section, const YAML::Node& node,
+                    const Appliers& appliers) {
+  if (!node.IsMap()) {
+    return Status::InvalidArgument(path + ": line " + std::to_string(node.Mark().line + 1) + ": '" +
+                                   section + "' must be a mapping");
+  }
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    const std::string where = path + ": line " + std::to_string(entry.first.Mark().line + 1) +
+                              ": " + (section.empty() ? "" : section + ".") + key;
+    auto applier = appliers.find(key);
+    if (applier == appliers.end()) return Status::InvalidArgument(where + ": unknown setting");
+    try {
+      applier->second(entry.second);
+    } catch (const std::exception& e) {
+      return Status::InvalidArgument(where + ": " + e.what());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return Status::NotFound(path + ": config file not found");
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ": line " + std::to_string(e.mark.line + 1) + ": " +
+                                   e.msg);
+  }
+  if (root.IsNull()) return Status::Ok();  // an empty file changes nothing
+
+  ServerConfig& c = *config;
+  const std::map<std::string, Appliers> sections = {
+      {"limits",
+       {{"content_bytes", Positive(&c.limits.max_content_bytes)},
+        {"string_bytes", Positive(&c.limits.max_string_bytes)},
+        {"tags", Positive(&c.limits.max_tags)},
+        {"message_bytes", Positive(&c.limits.max_message_bytes)}}},
+      {"check_records",
+       {{"retention_hours", Positive(&c.check_retention_ms, 3600.0 * 1000)},
+        {"max_records", Positive(&c.check_max_records)}}},
+      {"duplicate_window",
+       {{"retention_minutes", Positive(&c.duplicate_retention_ms, 60.0 * 1000)},
+        {"max_entries", Positive(&c.duplicate_max_entries)}}},
+      {"shutdown", {{"drain_deadline_seconds", Positive(&c.drain_deadline_ms, 1000)}}},
+      {"connections",
+       {{"keepalive_time_seconds", Positive(&c.keepalive_time_ms, 1000)},
+        {"keepalive_timeout_seconds", Positive(&c.keepalive_timeout_ms, 1000)},
+        {"max_connection_age_seconds", Positive(&c.max_connection_age_ms, 1000)},
+        {"max_connection_age_grace_seconds", Positive(&c.max_connection_age_grace_ms, 1000)},
+        {"max_concurrent_streams", Positive(&c.max_concurrent_streams)}}},
+      {"model_watch", {{"interval_ms", Positive(&c.model_watch_interval_ms)}}},
+  };
+  Appliers top = {
+      {"listen", Text(&c.listen)},
+      {"model", Text(&c.model)},
+      {"rules", Text(&c.rules)},
+      {"data_dir", Text(&c.data_dir)},
+  };
+  std::map<std::string, YAML::Node> section_nodes;
+  for (const auto& [name, unused] : sections) {
+    top[name] = [&section_nodes, name](const YAML::Node& node) { section_nodes[name] = node; };
+  }
+  if (Status s = ApplySection(path, "", root, top); !s.ok()) return s;
+  for (const auto& [name, node] : section_nodes) {
+    if (Status s = ApplySection(path, name, node, sections.at(name)); !s.ok()) return s;
+  }
+  if (c.limits.max_content_bytes >= c.limits.max_message_bytes) {
+    return Status::InvalidArgument(path +
+                                   ": limits.content_bytes must be below "
+                                   "limits.message_bytes");
+  }
+  return Status::Ok();
+}
+
+}  // namespace spamguard::server

@@ -1,0 +1,52 @@
+// ServerConfig: everything spamguard-server can be told, with its defaults. Command-line
+// flags (--listen, --model, --rules, --data-dir) override the config file (--config), which
+// overrides the defaults. docs/operations.md is the reference for the file.
+#ifndef SPAMGUARD_SERVER_SERVER_CONFIG_H_
+#define SPAMGUARD_SERVER_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "model/status.h"
+#include "server/request_validation.h"
+
+namespace spamguard::server {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";
+  std::string model = "models";  // a model file, or a model store directory
+  std::string rules = "rules/default.yaml";
+  std::string data_dir = "var";
+
+  RequestLimits limits;
+
+  // Check records (what SubmitFeedback resolves a check_id against).
+  int64_t check_retention_ms = 7LL * 24 * 3600 * 1000;
+  uint64_t check_max_records = 1'000'000;
+
+  // Duplicate-content window shared by every classifier generation.
+  int64_t duplicate_retention_ms = 24LL * 3600 * 1000;
+  size_t duplicate_max_entries = 200'000;
+
+  // SIGTERM/SIGINT: in-flight calls get this long to finish, then are cancelled.
+  int64_t drain_deadline_ms = 10'000;
+
+  // HTTP/2 connection management.
+  int64_t keepalive_time_ms = 60'000;
+  int64_t keepalive_timeout_ms = 20'000;
+  int64_t max_connection_age_ms = 30LL * 60 * 1000;
+  int64_t max_connection_age_grace_ms = 30'000;
+  int max_concurrent_streams = 256;
+
+  // How often the model store's `current` link is checked for a new target.
+  int64_t model_watch_interval_ms = 1000;
+};
+
+// Reads a YAML config file into *config, leaving unmentioned settings as they are. Errors:
+// kNotFound (no file), kInvalidArgument naming the file, the key and what is wrong (unknown
+// keys are errors, so a typo is not silently ignored).
+Status LoadServerConfigFile(const std::string& path, ServerConfig* config);
+
+}  // namespace spamguard::server
+
+#endif  // SPAMGUARD_SERVER_SERVER_CONFIG_H_

@@ -1,0 +1,159 @@
+#include "server/serving_classifier.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <utility>
+
+#include "model/model_store.h"
+#include "model/rule_set.h"
+#include "model/spam_model.h"
+#include "server/server_log.h"
+
+namespace spamguard::server {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ServingClassifier::ServingClassifier(std::shared_ptr<const TextPipeline> pipeline,
+                                     std::shared_ptr<DuplicateWindow> duplicates,
+                                     std::string model_argument, std::string rules_path,
+                                     std::function<void(bool)> on_serving)
+    : pipeline_(std::move(pipeline)),
+      duplicates_(std::move(duplicates)),
+      model_argument_(std::move(model_argument)),
+      rules_path_(std::move(rules_path)),
+      on_serving_(std::move(on_serving)) {}
+
+ServingClassifier::~ServingClassifier() {
+  std::deque<Job> abandoned;
+  {
+    std::lock_guard lock(jobs_mutex_);
+    stopping_ = true;
+  }
+  jobs_wake_.notify_all();
+  if (background_.joinable()) background_.join();
+  {
+    std::lock_guard lock(jobs_mutex_);
+    abandoned.swap(jobs_);
+  }
+  for (Job& job : abandoned) {
+    if (job.done) job.done(Status::Unavailable("the server is shutting down"));
+  }
+}
+
+std::shared_ptr<const ClassifierGeneration> ServingClassifier::current() const {
+  std::lock_guard lock(current_mutex_);
+  return current_;
+}
+
+Result<std::string> ServingClassifier::ResolveRequest(const std::string& model_request) const {
+  if (model_request.empty()) return ResolveModelPath(model_argument_);
+  std::error_code error;
+  if (std::filesystem::exists(model_request, error)) return ResolveModelPath(model_request);
+  return ResolveModelVersion(model_argument_, model_request);
+}
+
+Result<std::shared_ptr<const ClassifierGeneration>> ServingClassifier::LoadNow(
+    const std::string& model_request) {
+  std::lock_guard load_lock(load_mutex_);
+  Result<std::string> model_path = ResolveRequest(model_request);
+  if (!model_path.ok()) return model_path.status();
+  Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(*model_path);
+  if (!model.ok()) return model.status();
+  Result<std::shared_ptr<const RuleSet>> rules =
+      RuleSet::LoadFile(rules_path_, pipeline_->normalizer(), pipeline_->extractor());
+  if (!rules.ok()) return rules.status();
+
+  auto generation = std::make_shared<ClassifierGeneration>();
+  generation->classifier =
+      std::make_shared<const CommentClassifier>(pipeline_, *model, *rules, duplicates_);
+  // Through `current` resolved, so that status and logs name the version directory.
+  std::error_code error;
+  const std::filesystem::path canonical = std::filesystem::canonical(*model_path, error);
+  generation->model_path = error ? *model_path : canonical.string();
+  generation->loaded_at_ms = NowMs();
+  {
+    std::lock_guard lock(current_mutex_);
+    current_ = generation;
+  }
+  const RuleSet& loaded_rules = **rules;
+  LogLine("model: " + generation->model_path + " version " + (*model)->info().version);
+  LogLine("rules: " + loaded_rules.path() + " version " + loaded_rules.version() + ", " +
+          std::to_string(loaded_rules.report().active_rules()) + " active rules");
+  for (const std::string& skipped : loaded_rules.report().skipped) {
+    LogLine("rules: skipped " + skipped);
+  }
+  if (on_serving_) on_serving_(true);
+  return std::shared_ptr<const ClassifierGeneration>(generation);
+}
+
+std::string ServingClassifier::ReadCurrentLink() const {
+  const std::string link = (std::filesystem::path(model_argument_) / kCurrentLinkName).string();
+  char buffer[4096];
+  const ssize_t length = readlink(link.c_str(), buffer, sizeof buffer - 1);
+  if (length <= 0) return "";
+  return std::string(buffer, static_cast<size_t>(length));
+}
+
+void ServingClassifier::StartBackground(int64_t watch_interval_ms) {
+  watched_link_target_ = ReadCurrentLink();
+  background_ = std::thread([this, watch_interval_ms] { RunBackground(watch_interval_ms); });
+}
+
+void ServingClassifier::EnqueueReload(std::string model_request, LoadDone done) {
+  {
+    std::lock_guard lock(jobs_mutex_);
+    if (!stopping_) {
+      jobs_.push_back({std::move(model_request), std::move(done)});
+      done = nullptr;
+    }
+  }
+  if (done) {
+    done(Status::Unavailable("the server is shutting down"));
+    return;
+  }
+  jobs_wake_.notify_one();
+}
+
+void ServingClassifier::RunBackground(int64_t watch_interval_ms) {
+  for (;;) {
+    Job job;
+    bool have_job = false;
+    {
+      std::unique_lock lock(jobs_mutex_);
+      jobs_wake_.wait_for(lock, std::chrono::milliseconds(watch_interval_ms),
+                          [this] { return stopping_ || !jobs_.empty(); });
+      if (stopping_) return;
+      if (!jobs_.empty()) {
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+        have_job = true;
+      }
+    }
+    if (have_job) {
+      auto result = LoadNow(job.model_request);
+      if (!result.ok()) LogLine("reload refused: " + result.status().message());
+      if (job.done) job.done(std::move(result));
+      continue;
+    }
+    // A publish or rollback switched the store's `current` link: serve the new target.
+    // A target that fails to load is logged once and not retried until the link changes.
+    const std::string target = ReadCurrentLink();
+    if (!target.empty() && target != watched_link_target_) {
+      watched_link_target_ = target;
+      LogLine("model store: current -> " + target + "; reloading");
+      auto result = LoadNow("");
+      if (!result.ok()) LogLine("reload refused: " + result.status().message());
+    }
+  }
+}
+
+}  // namespace spamguard::server

@@ -1,0 +1,128 @@
+#include "server/spamguard_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <chrono>
+
+#include "model/comment_classifier.h"
+#include "server/server_log.h"
+
+namespace spamguard::server {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int ToInt(int64_t value) {
+  return static_cast<int>(std::min<int64_t>(value, std::numeric_limits<int>::max()));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConfig& config) {
+  const int64_t started_at_ms = NowMs();
+  std::unique_ptr<SpamguardServer> self(new SpamguardServer());
+  self->config_ = config;
+
+  FeedbackStoreOptions store_options;
+  store_options.data_dir = config.data_dir;
+  store_options.check_retention_ms = config.check_retention_ms;
+  store_options.check_max_records = config.check_max_records;
+  Result<std::unique_ptr<FeedbackStore>> feedback = FeedbackStore::Open(store_options);
+  if (!feedback.ok()) return feedback.status();
+  self->feedback_ = std::move(feedback).value();
+
+  // Built once: the normalizer and extractor are the expensive, model-independent part.
+  Result<std::shared_ptr<const TextPipeline>> pipeline = TextPipeline::Create();
+  if (!pipeline.ok()) return pipeline.status();
+  // One window for all generations, so a reload does not forget recent duplicates.
+  auto duplicates = std::make_shared<DuplicateWindow>(config.duplicate_retention_ms,
+                                                      config.duplicate_max_entries);
+
+  // Health follows "a model is loaded"; the callback may run before server_ exists (never:
+  // the first load happens after BuildAndStart below) and after health shutdown, when the
+  // default service ignores it.
+  SpamguardServer* raw = self.get();
+  self->classifier_ = std::make_unique<ServingClassifier>(
+      std::move(pipeline).value(), std::move(duplicates), config.model, config.rules,
+      [raw](bool serving) {
+        if (raw->server_ && raw->server_->GetHealthCheckService()) {
+          raw->server_->GetHealthCheckService()->SetServingStatus(serving);
+        }
+      });
+  self->comment_filter_ = std::make_unique<CommentFilterService>(
+      self->classifier_.get(), self->feedback_.get(), config.limits);
+  self->admin_ = std::make_unique<AdminService>(
+      self->classifier_.get(), self->comment_filter_.get(), self->feedback_.get(), started_at_ms);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(self->comment_filter_.get());
+  builder.RegisterService(self->admin_.get());
+  const int max_message = static_cast<int>(config.limits.max_message_bytes);
+  builder.SetMaxReceiveMessageSize(max_message);
+  builder.SetMaxSendMessageSize(max_message);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ToInt(config.keepalive_time_ms));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ToInt(config.keepalive_timeout_ms));
+  // Clients may ping idle connections (to keep them through NATs) at most every 10 s.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, ToInt(config.max_connection_age_ms));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             ToInt(config.max_connection_age_grace_ms));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_concurrent_streams);
+  self->server_ = builder.BuildAndStart();
+  if (!self->server_ || port == 0) {
+    return Status::Unavailable("cannot listen on " + config.listen +
+                               " (address in use or not a HOST:PORT)");
+  }
+  self->server_->GetHealthCheckService()->SetServingStatus(false);
+  LogLine("listening on " + config.listen + " (feedback store " + self->feedback_->path() + ")");
+
+  if (auto loaded = self->classifier_->LoadNow(""); !loaded.ok()) {
+    LogLine("no model loaded, serving NOT_SERVING until one loads: " + loaded.status().message());
+  }
+  self->classifier_->StartBackground(config.model_watch_interval_ms);
+  return self;
+}
+
+SpamguardServer::~SpamguardServer() {
+  Shutdown();
+  // Order matters: the gRPC server is stopped (no handler runs any more); then the
+  // classifier's background thread; then the store flushes what is still queued.
+  classifier_.reset();
+  feedback_.reset();
+}
+
+void SpamguardServer::Reload() {
+  LogLine("reloading model and rules");
+  classifier_->EnqueueReload("", nullptr);
+}
+
+void SpamguardServer::Shutdown() {
+  std::lock_guard lock(shutdown_mutex_);
+  if (shut_down_ || !server_) return;
+  shut_down_ = true;
+  LogLine("shutting down: NOT_SERVING, draining for at most " +
+          std::to_string(config_.drain_deadline_ms) + " ms");
+  // Health first, so load balancers stop sending before the port goes away. The default
+  // health service's Shutdown() pins NOT_SERVING: a reload finishing now cannot undo it.
+  server_->GetHealthCheckService()->Shutdown();
+  comment_filter_->BeginShutdown();
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(config_.drain_deadline_ms));
+  LogLine("stopped");
+}
+
+void SpamguardServer::Wait() { server_->Wait(); }
+
+}  // namespace spamguard::server

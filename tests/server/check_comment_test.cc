@@ -1,0 +1,196 @@
+// CommentFilter.CheckComment / CheckComments against the real server binary and the
+// default model: verdicts on the seed comments, spans, ordering, validation, shutdown.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/server/server_harness.h"
+
+namespace spamguard::testing {
+namespace {
+
+using spamguard::v1::CheckCommentRequest;
+using spamguard::v1::CheckCommentResponse;
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+
+class CheckCommentTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_dir_ = new TempDir();
+    if (!DefaultModelFile().empty()) server_ = new RunningServer(data_dir_->path());
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete data_dir_;
+    server_ = nullptr;
+    data_dir_ = nullptr;
+  }
+  void SetUp() override {
+    SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+    ASSERT_TRUE(server_->started()) << server_->Log();
+  }
+
+  grpc::Status Check(const CheckCommentRequest& request, CheckCommentResponse* response) {
+    return server_->filter().CheckComment(Context().get(), request, response);
+  }
+
+  static TempDir* data_dir_;
+  static RunningServer* server_;
+};
+TempDir* CheckCommentTest::data_dir_ = nullptr;
+RunningServer* CheckCommentTest::server_ = nullptr;
+
+TEST_F(CheckCommentTest, SeedSpamWithPhoneIsSpamWithPhoneSpanOnTheNumber) {
+  CheckCommentResponse response;
+  const std::string content = kSeedSpamPhone;
+  ASSERT_TRUE(Check(CommentRequest(content), &response).ok());
+  EXPECT_THAT(response.verdict(),
+              AnyOf(spamguard::v1::VERDICT_SPAM, spamguard::v1::VERDICT_DISCARD));
+  const size_t number_at = content.find("+91 9829286600");
+  bool found = false;
+  for (const auto& reason : response.reasons()) {
+    if (reason.code() != "phone-number") continue;
+    found = true;
+    ASSERT_EQ(reason.spans_size(), 1);
+    EXPECT_EQ(reason.spans(0).begin(), number_at);
+    EXPECT_EQ(reason.spans(0).end(), number_at + std::string("+91 9829286600").size());
+  }
+  EXPECT_TRUE(found) << response.DebugString();
+}
+
+TEST_F(CheckCommentTest, SeedSpamWithoutPhoneIsSpam) {
+  CheckCommentResponse response;
+  ASSERT_TRUE(Check(CommentRequest(kSeedSpamNoPhone), &response).ok());
+  EXPECT_THAT(response.verdict(),
+              AnyOf(spamguard::v1::VERDICT_SPAM, spamguard::v1::VERDICT_DISCARD))
+      << response.DebugString();
+}
+
+TEST_F(CheckCommentTest, SeedHamIsHam) {
+  CheckCommentResponse response;
+  ASSERT_TRUE(Check(CommentRequest(kSeedHam), &response).ok());
+  EXPECT_EQ(response.verdict(), spamguard::v1::VERDICT_HAM) << response.DebugString();
+}
+
+TEST_F(CheckCommentTest, ResponseEchoesRequestIdAndNamesCheckAndVersions) {
+  CheckCommentRequest request = CommentRequest(kSeedHam);
+  request.set_request_id("req-42");
+  CheckCommentResponse response;
+  ASSERT_TRUE(Check(request, &response).ok());
+  EXPECT_EQ(response.request_id(), "req-42");
+  EXPECT_FALSE(response.check_id().empty());
+  EXPECT_FALSE(response.model_version().empty());
+  EXPECT_FALSE(response.rules_version().empty());
+  EXPECT_GE(response.spam_probability(), 0.0);
+  EXPECT_LE(response.spam_probability(), 1.0);
+}
+
+TEST_F(CheckCommentTest, StreamAnswersEveryRequestInOrder) {
+  auto context = Context();
+  auto stream = server_->filter().CheckComments(context.get());
+  const int kRequests = 40;
+  for (int i = 0; i < kRequests; ++i) {
+    CheckCommentRequest request = CommentRequest(
+        i % 2 == 0 ? kSeedHam : kSeedSpamPhone + std::string(" #") + std::to_string(i));
+    request.set_request_id("r" + std::to_string(i));
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  CheckCommentResponse response;
+  int received = 0;
+  while (stream->Read(&response)) {
+    EXPECT_EQ(response.request_id(), "r" + std::to_string(received));
+    ++received;
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(received, kRequests);
+}
+
+TEST_F(CheckCommentTest, EmptyContentIsInvalidArgumentNamingTheField) {
+  CheckCommentResponse response;
+  const grpc::Status status = Check(CommentRequest(""), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("comment.content"));
+}
+
+TEST_F(CheckCommentTest, OverLimitContentIsInvalidArgumentNamingFieldAndLimit) {
+  CheckCommentResponse response;
+  const grpc::Status status = Check(CommentRequest(std::string(70000, 'a')), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "comment.content is 70000 bytes; the limit is 65536");
+}
+
+TEST_F(CheckCommentTest, OverLimitAuthorNameIsInvalidArgumentNamingFieldAndLimit) {
+  CheckCommentRequest request = CommentRequest(kSeedHam);
+  request.mutable_comment()->set_author_name(std::string(3000, 'x'));
+  CheckCommentResponse response;
+  const grpc::Status status = Check(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "comment.author_name is 3000 bytes; the limit is 2048");
+}
+
+TEST_F(CheckCommentTest, InvalidUtf8ContentIsInvalidArgumentNamingTheField) {
+  CheckCommentResponse response;
+  const grpc::Status status = Check(CommentRequest("caf\xC3\x28 ok"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("comment.content is not valid UTF-8"));
+}
+
+TEST_F(CheckCommentTest, InvalidUtf8InATagIsInvalidArgumentNamingTheTag) {
+  CheckCommentRequest request = CommentRequest(kSeedHam);
+  request.mutable_post()->add_tags("fine");
+  request.mutable_post()->add_tags("\xFF\xFE");
+  CheckCommentResponse response;
+  const grpc::Status status = Check(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("post.tags[1] is not valid UTF-8"));
+}
+
+TEST_F(CheckCommentTest, TestRequestsGetNoCheckIdAndAreNotCounted) {
+  spamguard::v1::GetStatusResponse before;
+  ASSERT_TRUE(server_->admin().GetStatus(Context().get(), {}, &before).ok());
+  CheckCommentRequest request = CommentRequest(kSeedHam);
+  request.set_is_test(true);
+  CheckCommentResponse response;
+  ASSERT_TRUE(Check(request, &response).ok());
+  EXPECT_TRUE(response.check_id().empty());
+  EXPECT_EQ(response.verdict(), spamguard::v1::VERDICT_HAM);
+  spamguard::v1::GetStatusResponse after;
+  ASSERT_TRUE(server_->admin().GetStatus(Context().get(), {}, &after).ok());
+  EXPECT_EQ(after.checks_ham(), before.checks_ham());
+}
+
+TEST_F(CheckCommentTest, StatusCountsChecksByVerdictAndNamesTheModel) {
+  spamguard::v1::GetStatusResponse before;
+  ASSERT_TRUE(server_->admin().GetStatus(Context().get(), {}, &before).ok());
+  CheckCommentResponse response;
+  ASSERT_TRUE(Check(CommentRequest(kSeedHam), &response).ok());
+  spamguard::v1::GetStatusResponse after;
+  ASSERT_TRUE(server_->admin().GetStatus(Context().get(), {}, &after).ok());
+  EXPECT_EQ(after.checks_ham(), before.checks_ham() + 1);
+  EXPECT_EQ(after.model_version(), response.model_version());
+  EXPECT_EQ(after.rules_version(), response.rules_version());
+  EXPECT_GT(after.rules_active(), 0u);
+  EXPECT_FALSE(after.model_path().empty());
+}
+
+// Its own server: it stops it.
+TEST(ServerShutdownTest, SigtermTurnsHealthNotServingAndExitsZero) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir data_dir;
+  RunningServer server(data_dir.path());
+  ASSERT_TRUE(server.started()) << server.Log();
+  auto watch = std::make_unique<HealthWatch>(server.address());
+  ASSERT_EQ(watch->Next(), Health::kServing);
+  ASSERT_TRUE(server.process().Signal(SIGTERM));
+  EXPECT_EQ(watch->Next(), Health::kNotServing);
+  watch.reset();  // an open watch would otherwise be drained until the deadline
+  EXPECT_EQ(server.process().WaitForExit(), 0) << server.Log();
+}
+
+}  // namespace
+}  // namespace spamguard::testing

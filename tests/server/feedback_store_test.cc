@@ -1,0 +1,139 @@
+// FeedbackStore / FeedbackReader through the C++ API, with an injected clock.
+#include "server/feedback_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+
+#include "tests/support/test_process.h"
+
+namespace spamguard::server {
+namespace {
+
+using spamguard::testing::TempDir;
+
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+class FeedbackStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<FeedbackStore> Open() {
+    FeedbackStoreOptions options;
+    options.data_dir = dir_.path();
+    options.now_ms = [this] { return now_ms_.load(); };
+    auto store = FeedbackStore::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status().message();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  static Result<FeedbackOutcome> SubmitAndWait(FeedbackStore& store, FeedbackSubmission s) {
+    std::promise<Result<FeedbackOutcome>> done;
+    store.Submit(std::move(s), [&done](Result<FeedbackOutcome> r) { done.set_value(r); });
+    return done.get_future().get();
+  }
+
+  static spamguard::v1::CheckCommentRequest Request(const std::string& content) {
+    spamguard::v1::CheckCommentRequest request;
+    request.set_site_id("blog");
+    request.mutable_comment()->set_content(content);
+    return request;
+  }
+
+  TempDir dir_;
+  std::atomic<int64_t> now_ms_{100 * kDayMs};
+};
+
+TEST_F(FeedbackStoreTest, ReportOnARecordedCheckStoresTheCheckedRequest) {
+  auto store = Open();
+  store->RecordCheck("ck-1", now_ms_, Request("checked text"));
+  FeedbackSubmission submission;
+  submission.check_id = "ck-1";
+  submission.label = FeedbackLabel::kHam;
+  auto outcome = SubmitAndWait(*store, submission);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message();
+  store.reset();
+
+  auto reader = FeedbackReader::Open(dir_.path());
+  ASSERT_TRUE(reader.ok());
+  std::vector<FeedbackReport> reports;
+  ASSERT_TRUE((*reader)
+                  ->ForEach({},
+                            [&](const FeedbackReport& r) {
+                              reports.push_back(r);
+                              return true;
+                            })
+                  .ok());
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].request.comment().content(), "checked text");
+  EXPECT_EQ(reports[0].site_id, "blog");  // from the checked request
+}
+
+TEST_F(FeedbackStoreTest, ChecksOlderThanTheRetentionCannotBeResolved) {
+  auto store = Open();
+  store->RecordCheck("ck-old", now_ms_, Request("old"));
+  now_ms_ += 8 * kDayMs;
+  FeedbackSubmission submission;
+  submission.check_id = "ck-old";
+  auto outcome = SubmitAndWait(*store, submission);
+  EXPECT_EQ(outcome.status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(FeedbackStoreTest, StatsAndExportFilterBySiteAndTime) {
+  auto store = Open();
+  for (const char* site : {"a", "b", "b"}) {
+    FeedbackSubmission submission;
+    submission.site_id = site;
+    submission.request = Request(std::string("text at ") + std::to_string(now_ms_.load()));
+    submission.label = FeedbackLabel::kSpam;
+    ASSERT_TRUE(SubmitAndWait(*store, submission).ok());
+    now_ms_ += kDayMs;
+  }
+  EXPECT_EQ(store->counts().spam, 3u);
+  store.reset();
+  auto reader = FeedbackReader::Open(dir_.path());
+  ASSERT_TRUE(reader.ok());
+  auto all = (*reader)->Stats();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->all.spam, 3u);
+  EXPECT_EQ(all->by_site["b"].spam, 2u);
+  FeedbackFilter recent;
+  recent.since_ms = 101 * kDayMs;
+  recent.site_id = "b";
+  auto filtered = (*reader)->Stats(recent);
+  ASSERT_TRUE(filtered.ok());
+  EXPECT_EQ(filtered->all.total(), 2u);
+  recent.since_ms = 102 * kDayMs;
+  int exported = 0;
+  ASSERT_TRUE((*reader)
+                  ->ForEach(recent,
+                            [&](const FeedbackReport& report) {
+                              EXPECT_EQ(TrainingRecord(report)["label"], "spam");
+                              ++exported;
+                              return true;
+                            })
+                  .ok());
+  EXPECT_EQ(exported, 1);
+}
+
+TEST_F(FeedbackStoreTest, ReaderRefusesADirectoryWithoutAStore) {
+  auto reader = FeedbackReader::Open(dir_.path());
+  EXPECT_EQ(reader.status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(FeedbackStoreTest, ConcurrentReportsAreAllStored) {
+  auto store = Open();
+  std::vector<std::future<Result<FeedbackOutcome>>> results;
+  std::vector<std::shared_ptr<std::promise<Result<FeedbackOutcome>>>> promises;
+  for (int i = 0; i < 500; ++i) {
+    auto promise = std::make_shared<std::promise<Result<FeedbackOutcome>>>();
+    results.push_back(promise->get_future());
+    FeedbackSubmission submission;
+    submission.request = Request("report " + std::to_string(i));
+    store->Submit(submission, [promise](Result<FeedbackOutcome> r) { promise->set_value(r); });
+  }
+  for (auto& result : results) EXPECT_TRUE(result.get().ok());
+  EXPECT_EQ(store->counts().spam, 500u);
+}
+
+}  // namespace
+}  // namespace spamguard::server

@@ -1,0 +1,142 @@
+// Hot reload against the real server binary: a bad model file is refused and the old model
+// keeps serving; swaps (ReloadModel, a new `current` link, SIGHUP) fail no request.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "tests/server/server_harness.h"
+
+namespace spamguard::testing {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+// A model store in a temporary directory with two versions (copies of the default model)
+// and `current` -> v1.
+class TwoVersionStore {
+ public:
+  TwoVersionStore() {
+    for (const char* version : {"v1", "v2"}) {
+      fs::create_directories(root() + "/" + version);
+      fs::copy_file(DefaultModelFile(), root() + "/" + version + "/model.spgm");
+    }
+    fs::create_directory_symlink("v1", root() + "/current");
+  }
+  std::string root() const { return dir_.path() + "/models"; }
+  // Points current at version the way a publish does: new link, then rename over.
+  void SetCurrent(const std::string& version) {
+    const std::string temporary = root() + "/current.new";
+    fs::create_directory_symlink(version, temporary);
+    fs::rename(temporary, root() + "/current");
+  }
+
+ private:
+  TempDir dir_;
+};
+
+std::string ServingModelPath(RunningServer& server) {
+  spamguard::v1::GetStatusResponse status;
+  EXPECT_TRUE(server.admin().GetStatus(Context().get(), {}, &status).ok());
+  return status.model_path();
+}
+
+class ReloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override { SPAMGUARD_REQUIRE_DEFAULT_MODEL(); }
+  TempDir data_dir_;
+};
+
+TEST_F(ReloadTest, CorruptModelFileIsRefusedAndTheOldModelKeepsServing) {
+  TwoVersionStore store;
+  RunningServer server(data_dir_.path(), {}, store.root());
+  ASSERT_TRUE(server.started()) << server.Log();
+  const std::string before = ServingModelPath(server);
+
+  const std::string corrupt = data_dir_.File("corrupt.spgm");
+  std::ofstream(corrupt) << "SPGMODEL but then nothing that a model file holds";
+  spamguard::v1::ReloadModelRequest request;
+  request.set_model_version(corrupt);
+  spamguard::v1::ReloadModelResponse response;
+  const grpc::Status status = server.admin().ReloadModel(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr(corrupt));
+
+  EXPECT_EQ(ServingModelPath(server), before);
+  spamguard::v1::CheckCommentResponse check;
+  EXPECT_TRUE(server.filter().CheckComment(Context().get(), CommentRequest(kSeedHam), &check).ok());
+  EXPECT_EQ(CheckHealth(server.address()), Health::kServing);
+}
+
+TEST_F(ReloadTest, ReloadModelByVersionServesThatVersion) {
+  TwoVersionStore store;
+  RunningServer server(data_dir_.path(), {}, store.root());
+  ASSERT_TRUE(server.started()) << server.Log();
+  spamguard::v1::ReloadModelRequest request;
+  request.set_model_version("v2");
+  spamguard::v1::ReloadModelResponse response;
+  const grpc::Status status = server.admin().ReloadModel(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.model_version().empty());
+  EXPECT_THAT(ServingModelPath(server), HasSubstr("/v2/"));
+}
+
+TEST_F(ReloadTest, NewCurrentLinkIsPickedUpWithoutARequest) {
+  TwoVersionStore store;
+  RunningServer server(data_dir_.path(), {}, store.root());
+  ASSERT_TRUE(server.started()) << server.Log();
+  ASSERT_THAT(ServingModelPath(server), HasSubstr("/v1/"));
+  store.SetCurrent("v2");
+  // The watcher polls about once a second; wait generously for the swap.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (ServingModelPath(server).find("/v2/") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_THAT(ServingModelPath(server), HasSubstr("/v2/")) << server.Log();
+}
+
+TEST_F(ReloadTest, ClientLoopThroughSwapsSeesNoFailedRequest) {
+  TwoVersionStore store;
+  RunningServer server(data_dir_.path(), {}, store.root());
+  ASSERT_TRUE(server.started()) << server.Log();
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&] {
+      while (!stop) {
+        spamguard::v1::CheckCommentResponse response;
+        const grpc::Status status = server.filter().CheckComment(
+            Context().get(), CommentRequest(kSeedSpamPhone), &response);
+        (status.ok() ? ok : failed)++;
+      }
+    });
+  }
+  // Six swaps, by all three triggers.
+  for (int round = 0; round < 2; ++round) {
+    spamguard::v1::ReloadModelRequest request;
+    request.set_model_version(round == 0 ? "v2" : "v1");
+    spamguard::v1::ReloadModelResponse response;
+    EXPECT_TRUE(server.admin().ReloadModel(Context().get(), request, &response).ok());
+    store.SetCurrent(round == 0 ? "v2" : "v1");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // let the watcher swap
+    server.process().Signal(SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  stop = true;
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_THAT(server.Log(), HasSubstr("reloading"));
+}
+
+}  // namespace
+}  // namespace spamguard::testing
