@@ -1,7 +1,5 @@
 #include "model/spam_model.h"
 
-#include <fasttext/fasttext.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -12,14 +10,13 @@
 #include <sstream>
 #include <vector>
 
+#include "model/fasttext_classifier.h"
 #include "model/features.h"
 
 namespace spamguard {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'P', 'G', 'M', 'O', 'D', 'E', 'L'};
-constexpr char kSpamLabel[] = "__label__spam";
-constexpr char kHamLabel[] = "__label__ham";
 // A metadata block larger than this is not a model file of ours.
 constexpr uint32_t kMaxMetadataBytes = 1 << 20;
 
@@ -48,13 +45,6 @@ uint32_t GetUint32(const char* bytes) {
   for (int i = 0; i < 4; ++i) value |= uint32_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
   return value;
 }
-
-// fastText's loadModel(std::istream&) expects its own magic number and version to have been
-// read and checked already (loadModel(filename) does it with the protected checkModel).
-class EmbeddedFastText : public fasttext::FastText {
- public:
-  bool ReadHeader(std::istream& in) { return checkModel(in); }
-};
 
 nlohmann::json MetricsToJson(const ModelMetrics& m) {
   return {{"precision", m.precision},
@@ -102,19 +92,16 @@ Result<ModelInfo> InfoFromJson(const std::string& text, const std::string& path)
 }  // namespace
 
 double PlattCalibration::Apply(double raw_probability) const {
-  const double p = std::clamp(raw_probability, 1e-6, 1.0 - 1e-6);
-  const double z = slope * std::log(p / (1.0 - p)) + intercept;
-  return 1.0 / (1.0 + std::exp(-z));
+  const double p = std::clamp(raw_probability, kRawProbabilityFloor, 1.0 - kRawProbabilityFloor);
+  return ApplyToMargin(std::log(p / (1.0 - p)));
 }
 
-SpamModel::SpamModel(std::string path, ModelInfo info, std::unique_ptr<fasttext::FastText> fasttext)
-    : path_(std::move(path)), info_(std::move(info)), fasttext_(std::move(fasttext)) {
-  // predict() reports labels by their index in the label table; find the spam label's.
-  const auto dictionary = fasttext_->getDictionary();
-  for (int32_t i = 0; i < dictionary->nlabels(); ++i) {
-    if (dictionary->getLabel(i) == kSpamLabel) spam_label_id_ = i;
-  }
+double PlattCalibration::ApplyToMargin(double margin) const {
+  return 1.0 / (1.0 + std::exp(-(slope * margin + intercept)));
 }
+
+SpamModel::SpamModel(std::string path, ModelInfo info, std::unique_ptr<FastTextClassifier> fasttext)
+    : path_(std::move(path)), info_(std::move(info)), fasttext_(std::move(fasttext)) {}
 
 SpamModel::~SpamModel() = default;
 
@@ -204,7 +191,7 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
     return Status::Corruption(path + ": fastText payload is truncated or damaged (checksum)");
   }
 
-  auto fasttext = std::make_unique<EmbeddedFastText>();
+  auto fasttext = std::make_unique<FastTextClassifier>();
   try {
     if (!fasttext->ReadHeader(payload)) {
       return Status::Corruption(path + ": embedded fastText model has a bad header or version");
@@ -213,35 +200,25 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
   } catch (const std::exception& error) {
     return Status::Corruption(path + ": fastText model unreadable: " + error.what());
   }
-  if (fasttext->getArgs().model != fasttext::model_name::sup) {
-    return Status::Corruption(path + ": fastText model is not a supervised classifier");
-  }
-  if (fasttext->getLabelId(kSpamLabel) < 0 || fasttext->getLabelId(kHamLabel) < 0) {
+  if (!fasttext->PrepareForScoring()) {
     return Status::Corruption(path +
-                              ": fastText model lacks the __label__spam/__label__ham labels");
+                              ": fastText model is not a softmax classifier with the "
+                              "__label__spam and __label__ham labels and a dense output matrix");
   }
   return std::shared_ptr<const SpamModel>(
       new SpamModel(path, std::move(info).value(), std::move(fasttext)));
 }
 
+double SpamModel::SpamMargin(std::string_view model_input) const {
+  return fasttext_->SpamMargin(model_input);
+}
+
 double SpamModel::RawSpamProbability(std::string_view model_input) const {
-  // Dictionary::getLine reads one line from a stream; the stream and vectors are per call,
-  // which is what keeps this method safe to call from many threads at once.
-  std::istringstream line{std::string(model_input)};
-  std::vector<int32_t> words;
-  std::vector<int32_t> labels;
-  fasttext_->getDictionary()->getLine(line, words, labels);
-  if (words.empty()) return 0.5;
-  fasttext::Predictions predictions;
-  fasttext_->predict(/*k=*/-1, words, predictions);
-  for (const auto& [log_probability, label] : predictions) {
-    if (label == spam_label_id_) return std::exp(log_probability);
-  }
-  return 0.0;
+  return 1.0 / (1.0 + std::exp(-SpamMargin(model_input)));
 }
 
 double SpamModel::SpamProbability(std::string_view model_input) const {
-  return info_.calibration.Apply(RawSpamProbability(model_input));
+  return info_.calibration.ApplyToMargin(SpamMargin(model_input));
 }
 
 }  // namespace spamguard

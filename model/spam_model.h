@@ -9,7 +9,7 @@
 // Load() checks the magic, the format version and the feature schema version, and refuses a
 // file that fails any check with kCorruption or kFailedPrecondition naming the file.
 //
-// Thread safety: Predict is const and allocates its scratch state per call (fastText's
+// Thread safety: the scoring methods are const and allocates its scratch state per call (fastText's
 // predict is const); one loaded SpamModel is shared read-only by all threads.
 #ifndef SPAMGUARD_MODEL_SPAM_MODEL_H_
 #define SPAMGUARD_MODEL_SPAM_MODEL_H_
@@ -21,11 +21,9 @@
 
 #include "model/status.h"
 
-namespace fasttext {
-class FastText;
-}
-
 namespace spamguard {
+
+class FastTextClassifier;
 
 inline constexpr uint32_t kSpamModelFormatVersion = 1;
 
@@ -40,11 +38,17 @@ struct ModelMetrics {
   double calibration_error = 0;
 };
 
+// Raw probabilities are clamped to [kRawProbabilityFloor, 1 - kRawProbabilityFloor]
+// before their logit is taken; small enough not to tie fastText margins of up to ~34.
+inline constexpr double kRawProbabilityFloor = 1e-15;
+
 // Platt scaling: calibrated = 1 / (1 + exp(-(slope * logit(raw) + intercept))).
 struct PlattCalibration {
   double slope = 1;
   double intercept = 0;
   double Apply(double raw_probability) const;
+  // The same, from the raw log-odds (the fastText margin) directly.
+  double ApplyToMargin(double margin) const;
 };
 
 struct ModelInfo {
@@ -52,7 +56,7 @@ struct ModelInfo {
   int feature_schema_version = 0;
   PlattCalibration calibration;
   ModelMetrics validation_metrics;
-  std::string trained_at;  // ISO 8601 UTC
+  std::string trained_at;       // ISO 8601 UTC
   std::string parameters_json;  // the training parameters, as a JSON object text
 };
 
@@ -68,20 +72,22 @@ class SpamModel {
   SpamModel(const SpamModel&) = delete;
   SpamModel& operator=(const SpamModel&) = delete;
 
-  // Raw fastText probability of the spam label for one FeatureBuilder line.
+  // Raw (uncalibrated) log-odds of spam for one FeatureBuilder line: fastText's output
+  // before its softmax, which unlike the softmax in float never saturates at 0 or 1.
+  double SpamMargin(std::string_view model_input) const;
+  // sigmoid(SpamMargin): what fastText's softmax gives, in double precision.
   double RawSpamProbability(std::string_view model_input) const;
-  // Calibrated probability: info().calibration applied to the raw one.
+  // Calibrated probability: info().calibration applied to the margin.
   double SpamProbability(std::string_view model_input) const;
 
   const ModelInfo& info() const { return info_; }
   const std::string& path() const { return path_; }
 
  private:
-  SpamModel(std::string path, ModelInfo info, std::unique_ptr<fasttext::FastText> fasttext);
+  SpamModel(std::string path, ModelInfo info, std::unique_ptr<FastTextClassifier> fasttext);
   std::string path_;
   ModelInfo info_;
-  std::unique_ptr<fasttext::FastText> fasttext_;
-  int32_t spam_label_id_ = -1;
+  std::unique_ptr<FastTextClassifier> fasttext_;
 };
 
 }  // namespace spamguard

@@ -211,6 +211,55 @@ TEST_F(RuleSetTest, ListFileEntriesComeFromTheChosenFieldMinusExcludes) {
   EXPECT_THAT(rules->report().skipped[0], HasSubstr("watched.txt:4: rule 'watched' pattern"));
 }
 
+TEST_F(RuleSetTest, OverlappingMatchesOfARulesPatternsMergeIntoOneSpan) {
+  auto rules = MustLoad(Pack(R"(
+  - id: love-back
+    description: Love back.
+    kind: regex
+    word_boundary: true
+    patterns: ['love back', 'your lost', 'lost love', 'get']
+    score: 1
+)"));
+  const auto reasons = Run(*rules, Text("get your lost love back now, lost love"));
+  ASSERT_NE(Find(reasons, "love-back"), nullptr);
+  EXPECT_EQ(Find(reasons, "love-back")->spans, (std::vector<Span>{{0, 3}, {4, 23}, {29, 38}}));
+}
+
+TEST_F(RuleSetTest, AReasonKeepsTheFirst16SpansInPatternOrder) {
+  auto rules = MustLoad(Pack(R"(
+  - id: pair
+    description: Pairs.
+    kind: regex
+    word_boundary: true
+    patterns: ['bb', 'aa']
+    score: 1
+)"));
+  std::string content;
+  for (int i = 0; i < 10; ++i) content += "aa ";
+  for (int i = 0; i < 10; ++i) content += "bb ";
+  const auto reasons = Run(*rules, Text(content));
+  ASSERT_NE(Find(reasons, "pair"), nullptr);
+  // All ten of the first pattern, then the first six of the second.
+  std::vector<Span> expected;
+  for (uint32_t i = 0; i < 6; ++i) expected.push_back(Span{3 * i, 3 * i + 2});
+  for (uint32_t i = 10; i < 20; ++i) expected.push_back(Span{3 * i, 3 * i + 2});
+  EXPECT_EQ(Find(reasons, "pair")->spans, expected);
+}
+
+TEST_F(RuleSetTest, WordBoundaryFailuresDoNotHideLaterMatchesOfTheSamePattern) {
+  auto rules = MustLoad(Pack(R"(
+  - id: wazifa
+    description: Wazifa.
+    kind: regex
+    word_boundary: true
+    patterns: ['wazifa', 'azifa']
+    score: 1
+)"));
+  const auto reasons = Run(*rules, Text("wazifas xwazifa wazifa, azifa"));
+  ASSERT_NE(Find(reasons, "wazifa"), nullptr);
+  EXPECT_EQ(Find(reasons, "wazifa")->spans, (std::vector<Span>{{16, 22}, {24, 29}}));
+}
+
 // --- refusing bad files --------------------------------------------------------------------
 
 TEST_F(RuleSetTest, MalformedYamlIsRefusedWithFileAndLine) {
@@ -633,6 +682,55 @@ TEST_F(RuleSetTest, DefaultPackLoadsAndSeparatesTheSeedComments) {
             spam_log_odds);
   // Weak evidence alone is not enough: one link and one phone number.
   EXPECT_LT(total("Our office is at https://example.org, call +1 415 555 0100."), spam_log_odds);
+}
+
+// The benchmark's heavy love-back comment (bench/rule_set_bench.cc): the reasons, scores and
+// spans the default pack produces, pinned so that span-finding optimizations provably keep
+// the output.
+TEST_F(RuleSetTest, DefaultPackPinsReasonsAndSpansOfAHeavySpamComment) {
+  auto loaded =
+      RuleSet::LoadFile(SPAMGUARD_SOURCE_DIR "/rules/default.yaml", normalizer_, extractor_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  Comment comment = Text(
+      "Qurani Dua For Love back and All life problem Solution. We will Solve your All type of "
+      "problem: Love, Marriage, Family, Relationship, Ex Love back, Husband Wife dispute, "
+      "Inter caste marriage problem solution by world famous astrologer Molvi ji. Get your lost "
+      "love back in just 2 days by Islamic Remedies and powerful wazifa. 100% result "
+      "guaranteed. Call and Whatsapp Now +9\xCC\xBE"
+      "1\xCC\xBE 98292 86600 or visit "
+      "https://best-vashikaran-specialist.example/contact today, contact us on call anytime.");
+  comment.author_name = "Anna";
+  comment.client_ip = "203.0.113.7";
+  const NormalizedText normalized = normalizer_->Normalize(comment.content);
+  const Entities entities = extractor_->Extract(normalized);
+  std::vector<Reason> reasons =
+      loaded.value()->Evaluate(RuleInput{comment, normalized, entities, kNow});
+  std::sort(reasons.begin(), reasons.end(),
+            [](const Reason& a, const Reason& b) { return a.code < b.code; });
+
+  struct Expected {
+    std::string code;
+    double score;
+    std::vector<Span> spans;
+  };
+  const std::vector<Expected> expected = {
+      {"black-magic", 1.5, {{0, 19}, {287, 303}, {317, 323}}},
+      {"call-whatsapp", 0.9, {{349, 370}, {458, 476}}},
+      {"get-love-back", 1.5, {{11, 24}, {134, 146}, {245, 268}}},
+      {"has-link", 0.3, {{400, 450}}},
+      {"indian-phone-number", 0.6, {{371, 390}}},
+      {"love-problem-solution", 2.5, {{29, 54}, {170, 198}}},
+      {"phone-number", 0.4, {{371, 390}}},
+      {"smokedetector-keyword", 2, {{254, 268}}},
+      {"spell-caster-titles", 1.5, {{211, 234}, {235, 243}}},
+      {"vashikaran", 3, {{413, 423}}},
+  };
+  ASSERT_EQ(reasons.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(reasons[i].code, expected[i].code);
+    EXPECT_DOUBLE_EQ(reasons[i].score, expected[i].score) << reasons[i].code;
+    EXPECT_EQ(reasons[i].spans, expected[i].spans) << reasons[i].code;
+  }
 }
 
 }  // namespace

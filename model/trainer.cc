@@ -1,0 +1,373 @@
+#include "model/trainer.h"
+
+#include <fasttext/fasttext.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "model/dataset.h"
+#include "model/fasttext_classifier.h"
+#include "model/features.h"
+
+namespace spamguard {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kSpamLabel = FastTextClassifier::kSpamLabel;
+constexpr const char* kHamLabel = FastTextClassifier::kHamLabel;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Raw probabilities as SpamModel computes them (sigmoid of the unsaturated fastText
+// margin, in double), on a model still in memory.
+std::vector<ScoredExample> ScoreRaw(const FastTextClassifier& model,
+                                    const std::vector<TrainingLine>& lines) {
+  std::vector<ScoredExample> scored;
+  scored.reserve(lines.size());
+  for (const TrainingLine& line : lines) {
+    const double margin = model.SpamMargin(line.model_input);
+    scored.push_back({1.0 / (1.0 + std::exp(-margin)), line.spam});
+  }
+  return scored;
+}
+
+// Calibrates raw scores on themselves, picks the constrained threshold and evaluates.
+struct CalibratedEvaluation {
+  PlattCalibration calibration;
+  ThresholdChoice threshold;
+  BinaryMetrics metrics;
+};
+Result<CalibratedEvaluation> CalibrateAndEvaluate(const std::vector<ScoredExample>& raw,
+                                                  double max_ham_fpr) {
+  Result<PlattCalibration> calibration = FitPlatt(raw);
+  if (!calibration.ok()) return calibration.status();
+  std::vector<ScoredExample> calibrated = raw;
+  for (ScoredExample& example : calibrated) {
+    example.probability = calibration->Apply(example.probability);
+  }
+  CalibratedEvaluation result;
+  result.calibration = *calibration;
+  result.threshold = ChooseThreshold(calibrated, max_ham_fpr);
+  result.metrics = Evaluate(calibrated, result.threshold.threshold);
+  return result;
+}
+
+std::string SanitizedLine(const std::string& line) {
+  std::string out = line;
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+
+Status WriteTrainingFile(const std::vector<TrainingLine>& lines, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::IoError("cannot write training file " + path);
+  for (const TrainingLine& line : lines) {
+    const std::string text = SanitizedLine(line.model_input);
+    for (int r = 0; r < std::max(1, line.repeat); ++r) {
+      out << (line.spam ? kSpamLabel : kHamLabel) << ' ' << text << '\n';
+    }
+  }
+  out.flush();
+  if (!out) return Status::IoError("failed writing training file " + path);
+  return Status::Ok();
+}
+
+fasttext::Args BaseArgs(const FastTextParameters& p, int seed, const std::string& input) {
+  fasttext::Args args;
+  args.input = input;
+  args.model = fasttext::model_name::sup;
+  args.loss = fasttext::loss_name::softmax;
+  args.dim = p.dim;
+  args.epoch = p.epoch;
+  args.lr = p.lr;
+  args.wordNgrams = p.word_ngrams;
+  args.minn = p.minn;
+  args.maxn = p.maxn;
+  args.bucket = p.bucket;
+  args.minCount = 1;
+  args.thread = 1;  // one thread: Hogwild across threads would make runs differ
+  args.seed = seed;
+  args.verbose = 0;
+  return args;
+}
+
+struct TrainedCandidate {
+  SearchCandidate summary;
+  std::shared_ptr<FastTextClassifier> model;
+  std::vector<ScoredExample> validation_raw;
+  Status status;
+};
+
+TrainedCandidate TrainCandidate(const FastTextParameters& parameters, int seed,
+                                const std::string& input,
+                                const std::vector<TrainingLine>& validation, double max_ham_fpr) {
+  TrainedCandidate candidate;
+  candidate.summary.parameters = parameters;
+  const Clock::time_point start = Clock::now();
+  try {
+    candidate.model = std::make_shared<FastTextClassifier>();
+    candidate.model->train(BaseArgs(parameters, seed, input));
+    if (!candidate.model->PrepareForScoring()) {
+      candidate.status = Status::Internal("trained model lacks the spam or ham label");
+      return candidate;
+    }
+  } catch (const std::exception& error) {
+    candidate.status = Status::Internal(std::string("fastText training failed: ") + error.what());
+    return candidate;
+  }
+  candidate.validation_raw = ScoreRaw(*candidate.model, validation);
+  candidate.summary.validation_f1 = ChooseThreshold(candidate.validation_raw, max_ham_fpr).f1;
+  candidate.summary.validation_roc_auc = RocAuc(candidate.validation_raw);
+  candidate.summary.seconds = SecondsSince(start);
+  return candidate;
+}
+
+bool Better(const SearchCandidate& a, const SearchCandidate& b) {
+  if (a.validation_f1 != b.validation_f1) return a.validation_f1 > b.validation_f1;
+  return a.validation_roc_auc > b.validation_roc_auc;
+}
+
+std::string UtcNow(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[64];
+  std::strftime(buffer, sizeof(buffer), format, &utc);
+  return buffer;
+}
+
+Result<std::string> FileHashHex(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("cannot read " + path);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(Fnv1a64(bytes.str())));
+  return std::string(hex);
+}
+
+Status CheckSplit(const std::vector<TrainingLine>& lines, const char* name) {
+  bool spam = false, ham = false;
+  for (const TrainingLine& line : lines) (line.spam ? spam : ham) = true;
+  if (!spam || !ham) {
+    return Status::InvalidArgument(std::string("the ") + name +
+                                   " split needs both spam and ham examples");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string FastTextParameters::ToString() const {
+  std::ostringstream out;
+  out << "dim=" << dim << " epoch=" << epoch << " lr=" << lr << " wordNgrams=" << word_ngrams
+      << " minn=" << minn << " maxn=" << maxn << " bucket=" << bucket;
+  return out.str();
+}
+
+std::vector<FastTextParameters> TrainerOptions::DefaultSearchGrid() {
+  // The first entry is the default when the search is off. Character n-grams (minn/maxn)
+  // help with misspelled and obfuscated words the normalizer could not fold.
+  std::vector<FastTextParameters> grid;
+  auto add = [&grid](int dim, int epoch, double lr, int ngrams, int minn, int maxn) {
+    FastTextParameters p;
+    p.dim = dim;
+    p.epoch = epoch;
+    p.lr = lr;
+    p.word_ngrams = ngrams;
+    p.minn = minn;
+    p.maxn = maxn;
+    grid.push_back(p);
+  };
+  // Few epochs: longer training saturates fastText's softmax at 0/1 on this small corpus,
+  // which leaves calibration and the threshold nothing to separate.
+  add(32, 5, 0.5, 2, 0, 0);
+  add(32, 10, 0.2, 2, 0, 0);
+  add(32, 10, 0.5, 2, 3, 5);
+  add(32, 25, 0.5, 2, 0, 0);
+  return grid;
+}
+
+Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
+                                      const std::vector<TrainingLine>& validation,
+                                      const TrainerOptions& options,
+                                      const std::string& model_path) {
+  const Clock::time_point start = Clock::now();
+  if (Status s = CheckSplit(training, "training"); !s.ok()) return s;
+  if (Status s = CheckSplit(validation, "validation"); !s.ok()) return s;
+  if (options.grid.empty()) return Status::InvalidArgument("the search grid is empty");
+
+  std::error_code error;
+  const fs::path work =
+      options.work_directory.empty()
+          ? fs::temp_directory_path() / ("spamguard-train-" + std::to_string(::getpid()))
+          : fs::path(options.work_directory);
+  fs::create_directories(work, error);
+  if (error) return Status::IoError("cannot create work directory " + work.string());
+  struct Cleanup {
+    fs::path path;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } cleanup{work};
+
+  const std::string input = (work / "train.txt").string();
+  if (Status s = WriteTrainingFile(training, input); !s.ok()) return s;
+
+  TrainingReport report;
+  report.training_lines = training.size();
+  report.validation_lines = validation.size();
+  report.quantize = options.quantize;
+
+  // --- search: the grid in order, two candidates at a time -----------------------------
+  const size_t candidates = options.search ? options.grid.size() : 1;
+  TrainedCandidate best;
+  for (size_t next = 0; next < candidates; next += 2) {
+    if (next > 0 && SecondsSince(start) > options.search_budget_seconds) {
+      report.search_truncated = true;
+      break;
+    }
+    std::vector<TrainedCandidate> batch(std::min<size_t>(2, candidates - next));
+    std::vector<std::thread> workers;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      workers.emplace_back([&, i] {
+        batch[i] = TrainCandidate(options.grid[next + i], options.seed, input, validation,
+                                  options.max_ham_fpr);
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+    for (TrainedCandidate& candidate : batch) {
+      if (!candidate.status.ok()) return candidate.status;
+      report.search.push_back(candidate.summary);
+      if (!best.model || Better(candidate.summary, best.summary)) best = std::move(candidate);
+    }
+  }
+  report.chosen = best.summary.parameters;
+  report.search_seconds = SecondsSince(start);
+
+  Result<CalibratedEvaluation> unquantized =
+      CalibrateAndEvaluate(best.validation_raw, options.max_ham_fpr);
+  if (!unquantized.ok()) return unquantized.status();
+  report.validation_unquantized = unquantized->metrics;
+
+  // --- quantize --------------------------------------------------------------------------
+  const std::string bin_path = (work / "model.bin").string();
+  const std::string ftz_path = (work / "model.ftz").string();
+  std::string fasttext_path = bin_path;
+  try {
+    best.model->saveModel(bin_path);
+    report.unquantized_bytes = fs::file_size(bin_path, error);
+    if (options.quantize.enabled) {
+      const Clock::time_point quantize_start = Clock::now();
+      fasttext::Args qargs = BaseArgs(report.chosen, options.seed, input);
+      qargs.output = (work / "model").string();
+      qargs.cutoff = options.quantize.cutoff;
+      qargs.dsub = options.quantize.dsub;
+      qargs.qnorm = options.quantize.qnorm;
+      qargs.retrain = options.quantize.retrain;
+      qargs.qout = false;
+      best.model->quantize(qargs);
+      best.model->saveModel(ftz_path);
+      if (!best.model->PrepareForScoring()) {
+        return Status::Internal("quantized model cannot be scored");
+      }
+      fasttext_path = ftz_path;
+      report.quantize_seconds = SecondsSince(quantize_start);
+    }
+  } catch (const std::exception& exception) {
+    return Status::Internal(std::string("fastText save/quantize failed: ") + exception.what());
+  }
+
+  // --- calibrate, choose the threshold and evaluate what is shipped ------------------------
+  Result<CalibratedEvaluation> shipped =
+      CalibrateAndEvaluate(ScoreRaw(*best.model, validation), options.max_ham_fpr);
+  if (!shipped.ok()) return shipped.status();
+  report.calibration = shipped->calibration;
+  report.decision_threshold = shipped->threshold.threshold;
+  report.threshold_constraint_met = shipped->threshold.constraint_met;
+  report.validation = shipped->metrics;
+
+  Result<std::string> hash = FileHashHex(fasttext_path);
+  if (!hash.ok()) return hash.status();
+  ModelInfo& info = report.info;
+  info.version = options.version.empty() ? UtcNow("%Y%m%d-%H%M%S") + "-" + hash->substr(0, 8)
+                                         : options.version;
+  info.feature_schema_version = kFeatureSchemaVersion;
+  info.calibration = report.calibration;
+  info.validation_metrics = ToModelMetrics(report.validation);
+  info.trained_at = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  info.parameters_json = ParametersJson(report, options.seed);
+  if (Status s = SpamModel::Write(model_path, fasttext_path, info); !s.ok()) return s;
+  report.model_bytes = fs::file_size(model_path, error);
+  report.total_seconds = SecondsSince(start);
+  return report;
+}
+
+std::string ParametersJson(const TrainingReport& report, int seed) {
+  const FastTextParameters& p = report.chosen;
+  const nlohmann::json json = {
+      {"seed", seed},
+      {"loss", "softmax"},
+      {"min_count", 1},
+      {"threads", 1},
+      {"fasttext",
+       {{"dim", p.dim},
+        {"epoch", p.epoch},
+        {"lr", p.lr},
+        {"word_ngrams", p.word_ngrams},
+        {"minn", p.minn},
+        {"maxn", p.maxn},
+        {"bucket", p.bucket}}},
+      {"quantize",
+       {{"enabled", report.quantize.enabled},
+        {"cutoff", report.quantize.cutoff},
+        {"dsub", report.quantize.dsub},
+        {"qnorm", report.quantize.qnorm},
+        {"retrain", report.quantize.retrain}}},
+      {"decision_threshold", report.decision_threshold},
+      {"decision_threshold_constraint_met", report.threshold_constraint_met},
+  };
+  return json.dump();
+}
+
+void ParseParametersJson(const std::string& text, FastTextParameters& p,
+                         QuantizeParameters& quantize, double* decision_threshold) {
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) return;
+  if (auto f = json.find("fasttext"); f != json.end() && f->is_object()) {
+    p.dim = f->value("dim", p.dim);
+    p.epoch = f->value("epoch", p.epoch);
+    p.lr = f->value("lr", p.lr);
+    p.word_ngrams = f->value("word_ngrams", p.word_ngrams);
+    p.minn = f->value("minn", p.minn);
+    p.maxn = f->value("maxn", p.maxn);
+    p.bucket = f->value("bucket", p.bucket);
+  }
+  if (auto q = json.find("quantize"); q != json.end() && q->is_object()) {
+    quantize.enabled = q->value("enabled", quantize.enabled);
+    quantize.cutoff = q->value("cutoff", quantize.cutoff);
+    quantize.dsub = q->value("dsub", quantize.dsub);
+    quantize.qnorm = q->value("qnorm", quantize.qnorm);
+    quantize.retrain = q->value("retrain", quantize.retrain);
+  }
+  if (decision_threshold != nullptr) {
+    *decision_threshold = json.value("decision_threshold", *decision_threshold);
+  }
+}
+
+}  // namespace spamguard

@@ -1,0 +1,133 @@
+// Trainer: turns prepared (model input, label) lines into a calibrated, quantized Spamguard
+// model file.
+//
+// One run: write the training lines to a temporary file; train one fastText supervised
+// model per candidate of the search grid (softmax loss, thread=1 and a fixed seed, so the
+// same data and options give the same model bytes); score each on the validation lines by
+// its F1 at the best threshold with ham FPR <= max_ham_fpr (ties: higher ROC-AUC); quantize
+// the best one to .ftz (cutoff, product quantization with dsub, qnorm, retraining the kept
+// embeddings); fit Platt scaling and choose the decision threshold on the quantized model's
+// validation scores; write the SpamModel file with SpamModel::Write.
+//
+// The lines are FeatureBuilder lines (TextPipeline::ModelInput), so training and serving
+// read identical tokens. Callers prepare them; the trainer never sees raw comments.
+//
+// Determinism: the grid is fixed and evaluated in order, two candidates at a time on two
+// worker threads (each fastText run itself uses one thread). The time budget is a safety
+// cap only: when it cuts the search short, TrainingReport::search_truncated says so and the
+// result may differ between machines.
+//
+// Thread safety: Train() may run concurrently with other calls on other data; it touches
+// only its own work directory.
+#ifndef SPAMGUARD_MODEL_TRAINER_H_
+#define SPAMGUARD_MODEL_TRAINER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/evaluation.h"
+#include "model/spam_model.h"
+#include "model/status.h"
+
+namespace fasttext {
+class FastText;
+}
+
+namespace spamguard {
+
+// The fastText hyperparameters we search over (everything else is fixed: softmax loss,
+// minCount 1, thread 1).
+struct FastTextParameters {
+  int dim = 32;
+  int epoch = 5;
+  double lr = 0.5;
+  int word_ngrams = 2;
+  int minn = 0;  // character n-grams off when maxn == 0
+  int maxn = 0;
+  int bucket = 200000;
+  // "dim=32 epoch=5 lr=0.5 wordNgrams=2 minn=0 maxn=0 bucket=200000"
+  std::string ToString() const;
+};
+
+struct QuantizeParameters {
+  bool enabled = true;
+  // Embeddings kept (words + n-gram buckets), by norm. Product-quantizer training costs
+  // about cutoff * 256 * dim * 25 operations, so this also bounds quantization time.
+  size_t cutoff = 20000;
+  int dsub = 2;         // product-quantizer sub-vector size
+  bool qnorm = true;    // quantize the norms separately
+  bool retrain = true;  // fine-tune the kept embeddings after the cutoff
+};
+
+struct TrainerOptions {
+  int seed = 42;
+  // Tried in order; the first is also the model when search is off.
+  std::vector<FastTextParameters> grid = DefaultSearchGrid();
+  bool search = true;
+  double search_budget_seconds = 40;
+  QuantizeParameters quantize;
+  double max_ham_fpr = 0.01;  // the constraint on the decision threshold
+  // Version recorded in the model; empty: "<UTC yyyymmdd-hhmmss>-<8 hex of the model hash>".
+  std::string version;
+  // Temporary files go here (created if missing; removed after the run).
+  std::string work_directory;
+
+  static std::vector<FastTextParameters> DefaultSearchGrid();
+};
+
+struct TrainingLine {
+  std::string model_input;  // one FeatureBuilder line, no newline
+  bool spam = false;
+  int repeat = 1;  // written this many times (how feedback is weighted)
+};
+
+struct SearchCandidate {
+  FastTextParameters parameters;
+  double validation_f1 = 0;  // at its own best constrained threshold (raw scores)
+  double validation_roc_auc = 0;
+  double seconds = 0;
+};
+
+struct TrainingReport {
+  FastTextParameters chosen;
+  std::vector<SearchCandidate> search;
+  bool search_truncated = false;
+  QuantizeParameters quantize;
+  PlattCalibration calibration;
+  double decision_threshold = 0.5;  // on the calibrated probability
+  bool threshold_constraint_met = false;
+  // Validation metrics of the unquantized best model and of the shipped (quantized) model,
+  // each calibrated and thresholded the same way.
+  BinaryMetrics validation_unquantized;
+  BinaryMetrics validation;
+  uint64_t unquantized_bytes = 0;  // the .bin fastText would write
+  uint64_t model_bytes = 0;        // the .spgm written
+  size_t training_lines = 0;
+  size_t validation_lines = 0;
+  double search_seconds = 0;
+  double quantize_seconds = 0;
+  double total_seconds = 0;
+  ModelInfo info;  // what was written into the model file
+};
+
+// Trains and writes the model to model_path. Errors: kInvalidArgument when either split
+// lacks a class or is empty; kIoError for the work files; kInternal when fastText throws.
+Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
+                                      const std::vector<TrainingLine>& validation,
+                                      const TrainerOptions& options, const std::string& model_path);
+
+// The training parameters of a report as a JSON object text (stored in ModelInfo and in
+// manifests), including the decision threshold.
+std::string ParametersJson(const TrainingReport& report, int seed);
+
+// Reads FastTextParameters and QuantizeParameters back from ParametersJson text (missing
+// fields keep their defaults), so the evaluation protocol can train with a model's settings.
+void ParseParametersJson(const std::string& json, FastTextParameters& parameters,
+                         QuantizeParameters& quantize, double* decision_threshold);
+
+}  // namespace spamguard
+
+#endif  // SPAMGUARD_MODEL_TRAINER_H_

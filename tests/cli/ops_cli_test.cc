@@ -1,0 +1,476 @@
+// spamguardctl's operating commands (check, status, reload, rules test|check), run as
+// processes the way an operator runs them.
+//
+// The local model is the repository's published one (SPAMGUARD_SOURCE_DIR/models, which
+// `make test` builds first); without it the suite trains a small one from the YouTube
+// corpus with `spamguardctl train`, and fails with a message saying so if that fails too.
+#include <signal.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "model/model_store.h"
+#include "tests/support/test_process.h"
+
+namespace spamguard {
+namespace {
+
+using ::spamguard::testing::FreeLoopbackPort;
+using ::spamguard::testing::RunProcess;
+using ::spamguard::testing::RunResult;
+using ::spamguard::testing::TempDir;
+using ::spamguard::testing::TestProcess;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kSeedSpam[] =
+    "Qurani Dua For Love back and All life problem Solution \xE2\x80\x94 We will Solve your All "
+    "type of problem: Love, Marriage, Family, Relationship, Ex Love back Etc. Call and "
+    "Whatsapp Now +91 9829286600";
+constexpr char kSeedHam[] =
+    "I agree. One positive thing that has happened so far is that I'm feeling less stressed. "
+    "I can focus on my work this weekend. :) Thanks Manuel.";
+constexpr char kPhone[] = "+91 9829286600";
+
+const std::string kSourceDir = SPAMGUARD_SOURCE_DIR;
+const std::string kDefaultRules = kSourceDir + "/rules/default.yaml";
+
+// A pack whose two rules both fire on the seed spam, with spans that do not touch, so the
+// marked output is predictable whatever the shipped pack contains.
+constexpr char kSmallPack[] = R"(version: 1
+name: ops-cli-test
+policy:
+  hold: 0.5
+  spam: 0.8
+  discard: 0.98
+rules:
+  - id: phone-number
+    description: The comment contains a phone number.
+    kind: phone-count
+    min: 1
+    score: 0.5
+  - id: love-back
+    description: Promises to bring a lost love back.
+    kind: regex
+    patterns:
+      - 'love\W+back'
+    score: 2.0
+)";
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+  ASSERT_TRUE(out.good()) << path;
+}
+
+RunResult Ctl(const std::vector<std::string>& args) { return RunProcess(SPAMGUARDCTL_BIN, args); }
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  return lines;
+}
+
+// Every failure is exactly one line on stderr, prefixed with the command, and a non-zero
+// exit.
+void ExpectOneLineError(const RunResult& result, const std::string& prefix) {
+  EXPECT_NE(result.exit_code, 0) << result.stdout_text;
+  EXPECT_THAT(result.stderr_text, StartsWith(prefix));
+  EXPECT_EQ(Lines(result.stderr_text).size(), 1u) << result.stderr_text;
+}
+
+// The reason with this code in a `check --json` object, or null.
+nlohmann::json FindReason(const nlohmann::json& check, const std::string& code) {
+  for (const nlohmann::json& reason : check.at("reasons")) {
+    if (reason.at("code") == code) return reason;
+  }
+  return nullptr;
+}
+
+class OpsCliTest : public ::testing::Test {
+ protected:
+  // Finds or trains the model once for the whole suite.
+  static void SetUpTestSuite() {
+    Result<std::string> published = ResolveModelPath(kSourceDir + "/models");
+    if (published.ok()) {
+      model_path_ = new std::string(published.value());
+      return;
+    }
+    training_dir_ = new TempDir();
+    const std::string store = training_dir_->File("models");
+    const RunResult trained = Ctl({"train", "--model", store, "--publish", "--no-search",
+                                   kSourceDir + "/data/youtube-spam/youtube-spam.tsv"});
+    Result<std::string> trained_path = ResolveModelPath(store);
+    if (trained.exit_code == 0 && trained_path.ok()) {
+      model_path_ = new std::string(trained_path.value());
+    } else {
+      setup_error_ = new std::string("no model: " + kSourceDir + "/models has none (" +
+                                     published.status().ToString() +
+                                     ", run `make model`) and `spamguardctl train` into " + store +
+                                     " failed: " + trained.stderr_text);
+    }
+  }
+  static void TearDownTestSuite() {
+    delete model_path_;
+    delete setup_error_;
+    delete training_dir_;
+    model_path_ = nullptr;
+    setup_error_ = nullptr;
+    training_dir_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_EQ(setup_error_, nullptr) << *setup_error_;
+    WriteFile(small_pack(), kSmallPack);
+  }
+
+  static const std::string& model() { return *model_path_; }
+  std::string small_pack() const { return dir_.File("small.yaml"); }
+
+  TempDir dir_;
+
+ private:
+  static std::string* model_path_;
+  static std::string* setup_error_;
+  static TempDir* training_dir_;
+};
+
+std::string* OpsCliTest::model_path_ = nullptr;
+std::string* OpsCliTest::setup_error_ = nullptr;
+TempDir* OpsCliTest::training_dir_ = nullptr;
+
+// --- check, local ----------------------------------------------------------------------------
+
+TEST_F(OpsCliTest, LocalCheckMarksTheSpansOfEveryReasonInTheComment) {
+  const RunResult result = Ctl({"check", "--model", model(), "--rules", small_pack(), kSeedSpam});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text, HasSubstr("Now [[+91 9829286600]]"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("Dua For [[Love back]] and"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("Ex [[Love back]] Etc."));
+  // Not a terminal: no ANSI escapes.
+  EXPECT_THAT(result.stdout_text, ::testing::Not(HasSubstr("\x1b[")));
+}
+
+TEST_F(OpsCliTest, LocalCheckListsReasonsStrongestFirstWithScoreCodeAndDescription) {
+  const RunResult result = Ctl({"check", "--model", model(), "--rules", small_pack(), kSeedSpam});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  const size_t love = result.stdout_text.find("+2.00  love-back");
+  const size_t phone = result.stdout_text.find("+0.50  phone-number");
+  ASSERT_NE(love, std::string::npos) << result.stdout_text;
+  ASSERT_NE(phone, std::string::npos) << result.stdout_text;
+  EXPECT_LT(love, phone);
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("The comment contains a phone number.  \"+91 9829286600\""));
+}
+
+TEST_F(OpsCliTest, LocalCheckWithTheShippedPackCatchesTheSeedSpamWithThePhoneSpan) {
+  const RunResult result =
+      Ctl({"check", "--model", model(), "--rules", kDefaultRules, "--json", kSeedSpam});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  const nlohmann::json check = nlohmann::json::parse(result.stdout_text);
+  EXPECT_THAT(check.at("verdict").get<std::string>(), ::testing::AnyOf("spam", "discard"));
+  const nlohmann::json phone = FindReason(check, "phone-number");
+  ASSERT_FALSE(phone.is_null()) << result.stdout_text;
+  ASSERT_EQ(phone.at("spans").size(), 1u);
+  const std::string seed = kSeedSpam;
+  const uint32_t begin = static_cast<uint32_t>(seed.find(kPhone));
+  EXPECT_EQ(phone.at("spans")[0].at("begin"), begin);
+  EXPECT_EQ(phone.at("spans")[0].at("end"), begin + std::string(kPhone).size());
+  EXPECT_EQ(phone.at("spans")[0].at("text"), kPhone);
+}
+
+TEST_F(OpsCliTest, SpansAreByteOffsetsAndRenderWholeCharactersInMultibyteText) {
+  // Cyrillic, an emoji and fullwidth digits before and inside the marked stretches.
+  const std::string text =
+      "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 \xF0\x9F\x92\x98 love back "
+      "\xE2\x80\x94 call +91 9829286600 \xE2\x9C\x93";
+  const RunResult result =
+      Ctl({"check", "--model", model(), "--rules", small_pack(), "--json", text});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  const nlohmann::json check = nlohmann::json::parse(result.stdout_text);
+  const nlohmann::json love = FindReason(check, "love-back");
+  ASSERT_FALSE(love.is_null()) << result.stdout_text;
+  EXPECT_EQ(love.at("spans")[0].at("begin"), text.find("love back"));
+  EXPECT_EQ(love.at("spans")[0].at("text"), "love back");
+  const nlohmann::json phone = FindReason(check, "phone-number");
+  ASSERT_FALSE(phone.is_null()) << result.stdout_text;
+  EXPECT_EQ(phone.at("spans")[0].at("text"), kPhone);
+
+  const RunResult human = Ctl({"check", "--model", model(), "--rules", small_pack(), text});
+  ASSERT_EQ(human.exit_code, 0) << human.stderr_text;
+  EXPECT_THAT(human.stdout_text,
+              HasSubstr("\xF0\x9F\x92\x98 [[love back]] \xE2\x80\x94 call [[+91 9829286600]] "
+                        "\xE2\x9C\x93"));
+}
+
+TEST_F(OpsCliTest, FileCheckPrintsOneJsonObjectPerNonBlankLineNamingTheLine) {
+  const std::string input = dir_.File("comments.txt");
+  WriteFile(input, std::string(kSeedSpam) + "\n\n" + kSeedHam + "\n");
+  const RunResult result =
+      Ctl({"check", "--model", model(), "--rules", kDefaultRules, "--json", "--file", input});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  const std::vector<std::string> lines = Lines(result.stdout_text);
+  ASSERT_EQ(lines.size(), 2u) << result.stdout_text;
+  const nlohmann::json spam = nlohmann::json::parse(lines[0]);
+  const nlohmann::json ham = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(spam.at("line"), 1);
+  EXPECT_EQ(spam.at("text"), kSeedSpam);
+  EXPECT_EQ(ham.at("line"), 3);
+  EXPECT_EQ(ham.at("text"), kSeedHam);
+  EXPECT_EQ(ham.at("verdict"), "ham");
+}
+
+// --- check errors ----------------------------------------------------------------------------
+
+TEST_F(OpsCliTest, MissingModelFileIsAOneLineError) {
+  const RunResult result =
+      Ctl({"check", "--model", dir_.File("absent.spgm"), "--rules", small_pack(), kSeedHam});
+  ExpectOneLineError(result, "spamguardctl check: ");
+  EXPECT_THAT(result.stderr_text, HasSubstr("absent.spgm"));
+}
+
+TEST_F(OpsCliTest, RefusedRulePackIsAOneLineErrorForCheck) {
+  WriteFile(dir_.File("broken.yaml"), "version: 1\nrules:\n  - id: [unclosed\n");
+  const RunResult result =
+      Ctl({"check", "--model", model(), "--rules", dir_.File("broken.yaml"), kSeedHam});
+  ExpectOneLineError(result, "spamguardctl check: ");
+  EXPECT_THAT(result.stderr_text, HasSubstr("broken.yaml"));
+}
+
+TEST_F(OpsCliTest, CheckWithoutTextIsAOneLineError) {
+  ExpectOneLineError(Ctl({"check", "--model", model()}), "spamguardctl check: ");
+}
+
+TEST_F(OpsCliTest, UnreachableServerIsAOneLineErrorWithTheGrpcCode) {
+  const std::string address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  const RunResult status = Ctl({"status", "--server", address, "--timeout", "2"});
+  ExpectOneLineError(status, "spamguardctl status: ");
+  EXPECT_THAT(status.stderr_text, ::testing::ContainsRegex("^spamguardctl status: "
+                                                           "(UNAVAILABLE|DEADLINE_EXCEEDED): "));
+  const RunResult check = Ctl({"check", "--server", address, "--timeout", "2", kSeedHam});
+  ExpectOneLineError(check, "spamguardctl check: ");
+  const RunResult reload = Ctl({"reload", "--server", address, "--timeout", "2"});
+  ExpectOneLineError(reload, "spamguardctl reload: ");
+}
+
+// --- against a running server ------------------------------------------------------------
+
+class OpsCliServerTest : public OpsCliTest {
+ protected:
+  void SetUp() override {
+    OpsCliTest::SetUp();
+    if (HasFatalFailure()) return;
+    address_ = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+    server_ = std::make_unique<TestProcess>(
+        SPAMGUARD_SERVER_BIN,
+        std::vector<std::string>{"--listen", address_, "--model", model(), "--rules", kDefaultRules,
+                                 "--data-dir", dir_.File("var")});
+    ASSERT_TRUE(server_->WaitUntilServing(address_)) << server_->Stderr();
+  }
+  void TearDown() override {
+    if (server_ && server_->Running()) {
+      server_->Signal(SIGTERM);
+      server_->WaitForExit();
+    }
+  }
+
+  std::string address_;
+  std::unique_ptr<TestProcess> server_;
+};
+
+TEST_F(OpsCliServerTest, ServerCheckCatchesTheSeedSpamAndMarksThePhoneNumber) {
+  const RunResult result = Ctl({"check", "--server", address_, kSeedSpam});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text, ::testing::ContainsRegex("^(SPAM|DISCARD)  spam probability"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("+91 9829286600]]"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("check "));  // the server's check id
+
+  const RunResult json = Ctl({"check", "--server", address_, "--json", kSeedSpam});
+  ASSERT_EQ(json.exit_code, 0) << json.stderr_text;
+  const nlohmann::json check = nlohmann::json::parse(json.stdout_text);
+  const nlohmann::json phone = FindReason(check, "phone-number");
+  ASSERT_FALSE(phone.is_null()) << json.stdout_text;
+  EXPECT_EQ(phone.at("spans")[0].at("text"), kPhone);
+}
+
+TEST_F(OpsCliServerTest, ServerFileCheckStreamsAnswersInInputOrder) {
+  const std::string input = dir_.File("queue.txt");
+  WriteFile(input,
+            std::string(kSeedHam) + "\n" + kSeedSpam + "\n" + kSeedHam + "\n" + kSeedSpam + "\n");
+  const RunResult result =
+      Ctl({"check", "--server", address_, "--json", "--test", "--file", input});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  const std::vector<std::string> lines = Lines(result.stdout_text);
+  ASSERT_EQ(lines.size(), 4u) << result.stdout_text;
+  for (int i = 0; i < 4; ++i) {
+    const nlohmann::json check = nlohmann::json::parse(lines[i]);
+    EXPECT_EQ(check.at("line"), i + 1);
+    if (i % 2 == 0) {
+      EXPECT_EQ(check.at("verdict"), "ham") << lines[i];
+    } else {
+      EXPECT_NE(check.at("verdict"), "ham") << lines[i];
+    }
+  }
+}
+
+TEST_F(OpsCliServerTest, LocalAndServerChecksAgree) {
+  const RunResult local =
+      Ctl({"check", "--model", model(), "--rules", kDefaultRules, "--json", kSeedSpam});
+  const RunResult remote = Ctl({"check", "--server", address_, "--json", "--test", kSeedSpam});
+  ASSERT_EQ(local.exit_code, 0) << local.stderr_text;
+  ASSERT_EQ(remote.exit_code, 0) << remote.stderr_text;
+  const nlohmann::json a = nlohmann::json::parse(local.stdout_text);
+  const nlohmann::json b = nlohmann::json::parse(remote.stdout_text);
+  EXPECT_EQ(a.at("verdict"), b.at("verdict"));
+  EXPECT_NEAR(a.at("spam_probability").get<double>(), b.at("spam_probability").get<double>(), 1e-6);
+  EXPECT_EQ(a.at("reasons"), b.at("reasons"));
+}
+
+TEST_F(OpsCliServerTest, StatusShowsTheServingVersionsAsTableAndJson) {
+  const RunResult checked = Ctl({"check", "--server", address_, "--json", kSeedSpam});
+  ASSERT_EQ(checked.exit_code, 0) << checked.stderr_text;
+  const nlohmann::json check = nlohmann::json::parse(checked.stdout_text);
+
+  const RunResult table = Ctl({"status", "--server", address_});
+  ASSERT_EQ(table.exit_code, 0) << table.stderr_text;
+  EXPECT_THAT(table.stdout_text,
+              HasSubstr("model     " + check.at("model_version").get<std::string>()));
+  EXPECT_THAT(table.stdout_text,
+              HasSubstr("rules     " + check.at("rules_version").get<std::string>()));
+
+  const RunResult json = Ctl({"status", "--server", address_, "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.stderr_text;
+  const nlohmann::json status = nlohmann::json::parse(json.stdout_text);
+  EXPECT_EQ(status.at("model_version"), check.at("model_version"));
+  EXPECT_EQ(status.at("rules_version"), check.at("rules_version"));
+  const nlohmann::json& counts = status.at("checks");
+  EXPECT_EQ(counts.at("ham").get<int>() + counts.at("hold").get<int>() +
+                counts.at("spam").get<int>() + counts.at("discard").get<int>(),
+            1);
+}
+
+TEST_F(OpsCliServerTest, ReloadReportsTheVersionsNowServing) {
+  const RunResult result = Ctl({"reload", "--server", address_, "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  const nlohmann::json reloaded = nlohmann::json::parse(result.stdout_text);
+  const RunResult status = Ctl({"status", "--server", address_, "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.stderr_text;
+  EXPECT_EQ(reloaded.at("model_version"),
+            nlohmann::json::parse(status.stdout_text).at("model_version"));
+}
+
+TEST_F(OpsCliServerTest, ReloadOfAnUnknownVersionIsAOneLineGrpcError) {
+  const RunResult result =
+      Ctl({"reload", "--server", address_, "--version", "no-such-version-0000"});
+  ExpectOneLineError(result, "spamguardctl reload: ");
+  EXPECT_THAT(result.stderr_text, ::testing::ContainsRegex("^spamguardctl reload: [A-Z_]+: "));
+}
+
+// --- rules -----------------------------------------------------------------------------------
+
+TEST_F(OpsCliTest, RulesTestCountsEachRulesHitsOnSpamAndHam) {
+  const std::string data = dir_.File("labeled.tsv");
+  WriteFile(data, std::string("label\ttext\tsource\n") +
+                      "spam\tGet your love back now, call +91 9829286600\tblog\n"
+                      "spam\tEx love back specialist\tblog\n"
+                      "ham\tCall me at +33 1 42 68 53 00 about the meetup\tblog\n"
+                      "ham\tI love this song\tblog\n");
+  const RunResult result = Ctl({"rules", "test", "--rules", small_pack(), "--json", data});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  const nlohmann::json report = nlohmann::json::parse(result.stdout_text);
+  std::map<std::string, nlohmann::json> rules;
+  for (const nlohmann::json& rule : report.at("rules")) rules[rule.at("id")] = rule;
+  ASSERT_EQ(rules.count("love-back"), 1u) << result.stdout_text;
+  ASSERT_EQ(rules.count("phone-number"), 1u) << result.stdout_text;
+  EXPECT_EQ(rules["love-back"].at("spam_hits"), 2);
+  EXPECT_EQ(rules["love-back"].at("ham_hits"), 0);
+  EXPECT_EQ(rules["phone-number"].at("spam_hits"), 1);
+  EXPECT_EQ(rules["phone-number"].at("ham_hits"), 1);
+  EXPECT_DOUBLE_EQ(rules["phone-number"].at("ham_hit_rate").get<double>(), 0.5);
+  // Rules alone: love-back + phone (2.5) reaches logit(0.8) = 1.39; love-back alone (2.0)
+  // does too; the ham phone number (0.5) does not.
+  EXPECT_EQ(report.at("pack").at("spam_caught"), 2);
+  EXPECT_EQ(report.at("pack").at("ham_flagged"), 0);
+}
+
+TEST_F(OpsCliTest, RulesTestTableNamesEveryRuleAndThePackFigures) {
+  const std::string data = dir_.File("labeled.tsv");
+  WriteFile(data, "label\ttext\nspam\tbring my love back\nham\tcall +33 1 42 68 53 00 today\n");
+  const RunResult result = Ctl({"rules", "test", "--rules", small_pack(), data});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text, ::testing::ContainsRegex("phone-number +phone-count +\\+0\\.50 "
+                                                           "+0 +0\\.00% +1 +100\\.00%"));
+  EXPECT_THAT(result.stdout_text, ::testing::ContainsRegex("love-back +regex +\\+2\\.00 +1 "
+                                                           "+100\\.00% +0 +0\\.00%"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("ham flagged: 0.00% (0 of 1)"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("spam caught: 100.00% (1 of 1)"));
+}
+
+TEST_F(OpsCliTest, RulesTestRejectsABadLabelNamingTheLine) {
+  const std::string data = dir_.File("bad.tsv");
+  WriteFile(data, "label\ttext\nspam\tfine\nmaybe\tnot fine\n");
+  const RunResult result = Ctl({"rules", "test", "--rules", small_pack(), data});
+  ExpectOneLineError(result, "spamguardctl rules test: ");
+  EXPECT_THAT(result.stderr_text, HasSubstr("bad.tsv:3"));
+}
+
+TEST_F(OpsCliTest, RulesCheckReportsVersionActiveRulesPerKindAndSkippedPatterns) {
+  const std::string pack = dir_.File("skips.yaml");
+  WriteFile(pack, std::string(kSmallPack) +
+                      "  - id: lookbehind\n"
+                      "    description: Uses a construct RE2 does not support.\n"
+                      "    kind: regex\n"
+                      "    patterns:\n"
+                      "      - 'spam'\n"
+                      "      - '(?<=buy )now'\n"  // line 24 of the file
+                      "    score: 1.0\n");
+  const RunResult result = Ctl({"rules", "check", "--rules", pack});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text, ::testing::ContainsRegex("version [0-9a-f]+, 3 active rules"));
+  EXPECT_THAT(result.stdout_text, ::testing::ContainsRegex("\n  phone-count +1\n"));
+  EXPECT_THAT(result.stdout_text, ::testing::ContainsRegex("\n  regex +2\n"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("1 pattern skipped:\n  " + pack + ":24:"));
+
+  ExpectOneLineError(Ctl({"rules", "check", "--strict", "--rules", pack}),
+                     "spamguardctl rules check: ");
+}
+
+TEST_F(OpsCliTest, RulesCheckRefusesABrokenPackNamingFileAndLine) {
+  const std::string pack = dir_.File("broken.yaml");
+  WriteFile(pack,
+            "version: 1\n"
+            "rules:\n"
+            "  - id: fine\n"
+            "    description: ok\n"
+            "    kind: regex\n"
+            "    patterns: ['x']\n"
+            "    score: 1\n"
+            "  - id: wrong\n"
+            "    description: not a kind\n"
+            "    kind: no-such-kind\n"  // line 10
+            "    score: 1\n");
+  const RunResult result = Ctl({"rules", "check", "--rules", pack});
+  ExpectOneLineError(result, "spamguardctl rules check: ");
+  EXPECT_THAT(result.stderr_text, HasSubstr(pack + ":"));
+  EXPECT_THAT(result.stderr_text, ::testing::ContainsRegex("broken\\.yaml:(8|10):"));
+}
+
+TEST_F(OpsCliTest, RulesCheckAcceptsTheShippedPack) {
+  const RunResult result = Ctl({"rules", "check", "--rules", kDefaultRules, "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  const nlohmann::json report = nlohmann::json::parse(result.stdout_text);
+  EXPECT_GT(report.at("active_rules").get<int>(), 0);
+  EXPECT_FALSE(report.at("version").get<std::string>().empty());
+}
+
+}  // namespace
+}  // namespace spamguard

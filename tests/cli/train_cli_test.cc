@@ -1,0 +1,258 @@
+// spamguardctl's model life cycle run as processes: train -> eval -> check -> replay,
+// retrain's gate refusing label-flipped feedback, --force, models list and rollback.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/test_process.h"
+
+namespace spamguard {
+namespace {
+
+namespace fs = std::filesystem;
+using ::spamguard::testing::RunProcess;
+using ::spamguard::testing::RunResult;
+using ::spamguard::testing::TempDir;
+
+RunResult Ctl(const std::vector<std::string>& args) {
+  return RunProcess(SPAMGUARDCTL_BIN, args, std::chrono::seconds(300));
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Lines of the small synthetic corpus: spam asks to be contacted or sells, ham talks about
+// the post. Combinations make every text distinct (dedup would otherwise fold them).
+std::vector<std::pair<std::string, std::string>> Corpus() {
+  const std::vector<std::string> spam_openers = {"Love back specialist baba ji",
+                                                 "Earn 5000 dollars weekly from home",
+                                                 "Cheap followers and likes",
+                                                 "Get your ex love back fast",
+                                                 "Bitcoin trading expert with guaranteed profit",
+                                                 "Best online casino bonus"};
+  const std::vector<std::string> spam_closers = {
+      "call and whatsapp now +91 9829286600", "visit www.cheap-deals.example now",
+      "DM me on telegram for details",        "contact me on whatsapp today",
+      "click here http://bit.ly/abc123",      "inbox me for the offer"};
+  const std::vector<std::string> ham_openers = {
+      "Great article, thanks for writing it",     "I disagree with the second point",
+      "This song brings back memories",           "My kids loved this recipe",
+      "The chart in the middle was very helpful", "Interesting take on the election"};
+  const std::vector<std::string> ham_closers = {
+      "looking forward to the next post.",      "but the conclusion makes sense.",
+      "I shared it with my colleagues.",        "we will try the variation next week.",
+      "could you add sources for the numbers?", "well done as always."};
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& a : spam_openers) {
+    for (const auto& b : spam_closers) rows.push_back({"spam", a + ", " + b});
+  }
+  for (const auto& a : ham_openers) {
+    for (const auto& b : ham_closers) rows.push_back({"ham", a + ", " + b});
+  }
+  return rows;
+}
+
+class TrainCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    corpus_ = dir_.File("corpus.tsv");
+    std::ofstream out(corpus_);
+    out << "label\ttext\tsource\n";
+    for (const auto& [label, text] : Corpus()) out << label << '\t' << text << "\tsynthetic\n";
+    out.close();
+    cases_ = dir_.File("cases.jsonl");
+    std::ofstream cases(cases_);
+    cases
+        << R"({"name":"spam","content":"Get your ex love back fast, call and whatsapp now +91 9829286600","label":"spam","expect":["spam","discard"]})"
+        << "\n"
+        << R"({"name":"ham","content":"Great article, thanks for writing it, well done as always.","label":"ham","expect":"ham"})"
+        << "\n";
+  }
+
+  std::string store() const { return dir_.File("models"); }
+
+  // Trains and publishes the first version; returns its name.
+  std::string TrainFirstVersion() {
+    const RunResult trained = Ctl({"train", "--model", store(), "--publish", "--no-search",
+                                   "--held-back-fraction", "0.2", corpus_});
+    EXPECT_EQ(trained.exit_code, 0) << trained.stderr_text;
+    return fs::read_symlink(fs::path(store()) / "current").string();
+  }
+
+  TempDir dir_;
+  std::string corpus_;
+  std::string cases_;
+};
+
+TEST_F(TrainCliTest, TrainPublishesAVersionWithMetricsAndManifest) {
+  const std::string version = TrainFirstVersion();
+  ASSERT_FALSE(version.empty());
+  const fs::path directory = fs::path(store()) / version;
+  EXPECT_TRUE(fs::is_regular_file(directory / "model.spgm"));
+  EXPECT_LE(fs::file_size(directory / "model.spgm"), 5u * 1024 * 1024);
+  const auto metrics = nlohmann::json::parse(ReadFile((directory / "metrics.json").string()));
+  EXPECT_GT(metrics["held_back"]["f1"].get<double>(), 0.8);
+  const auto manifest = nlohmann::json::parse(ReadFile((directory / "manifest.json").string()));
+  ASSERT_EQ(manifest["inputs"].size(), 1u);
+  EXPECT_EQ(manifest["inputs"][0]["path"], corpus_);
+  EXPECT_EQ(manifest["inputs"][0]["sha256"].get<std::string>().size(), 64u);
+  EXPECT_TRUE(manifest.contains("source_revision"));
+  EXPECT_EQ(manifest["version"], version);
+}
+
+TEST_F(TrainCliTest, TrainEvalCheckAndReplayOnASmallCorpus) {
+  const std::string model = dir_.File("model.spgm");
+  const RunResult trained = Ctl({"train", "--model", model, "--no-search", corpus_});
+  ASSERT_EQ(trained.exit_code, 0) << trained.stderr_text;
+  EXPECT_TRUE(fs::is_regular_file(model + ".metrics.json"));
+
+  const RunResult eval = Ctl({"eval", "--model", model, "--json", corpus_});
+  ASSERT_EQ(eval.exit_code, 0) << eval.stderr_text;
+  const auto figures = nlohmann::json::parse(eval.stdout_text);
+  EXPECT_GT(figures["f1"].get<double>(), 0.9);
+  EXPECT_LT(figures["ham_false_positive_rate"].get<double>(), 0.1);
+  EXPECT_EQ(figures["examples"].get<int>(), 72);
+  for (const char* key :
+       {"precision", "recall", "mcc", "roc_auc", "calibration_error", "confusion"}) {
+    EXPECT_TRUE(figures.contains(key)) << key;
+  }
+
+  const RunResult text_eval = Ctl({"eval", "--model", model, corpus_});
+  ASSERT_EQ(text_eval.exit_code, 0) << text_eval.stderr_text;
+  EXPECT_NE(text_eval.stdout_text.find("MCC"), std::string::npos);
+
+  const RunResult check = Ctl({"check", "--model", model, "--no-rules", "--json",
+                               "Cheap followers and likes, DM me on telegram for details"});
+  ASSERT_EQ(check.exit_code, 0) << check.stderr_text;
+  const auto verdict = nlohmann::json::parse(check.stdout_text);
+  EXPECT_GT(verdict["spam_probability"].get<double>(), 0.5);
+
+  const RunResult replay = Ctl({"replay", "--model", model, "--no-rules", "--cases", cases_});
+  EXPECT_EQ(replay.exit_code, 0) << replay.stdout_text << replay.stderr_text;
+  EXPECT_NE(replay.stdout_text.find("2 cases, 0 flips"), std::string::npos) << replay.stdout_text;
+}
+
+TEST_F(TrainCliTest, ReplayFailsAndPrintsEveryFlip) {
+  const std::string model = dir_.File("model.spgm");
+  ASSERT_EQ(Ctl({"train", "--model", model, "--no-search", corpus_}).exit_code, 0);
+  const std::string wrong = dir_.File("wrong.jsonl");
+  std::ofstream(wrong)
+      << R"({"name":"ham-expected-spam","content":"Great article, thanks for writing it, well done as always.","label":"ham","expect":["spam"]})"
+      << "\n";
+  const RunResult replay = Ctl({"replay", "--model", model, "--no-rules", "--cases", wrong});
+  EXPECT_NE(replay.exit_code, 0);
+  EXPECT_NE(replay.stdout_text.find("FLIP ham-expected-spam: expected spam, got ham"),
+            std::string::npos)
+      << replay.stdout_text;
+  EXPECT_NE(replay.stdout_text.find("model"), std::string::npos);  // the model reason
+}
+
+TEST_F(TrainCliTest, RetrainRefusesACandidateTrainedOnLabelFlippedFeedback) {
+  const std::string first = TrainFirstVersion();
+  // Feedback that reports every corpus text with the wrong label.
+  const std::string feedback = dir_.File("flipped.jsonl");
+  {
+    std::ofstream out(feedback);
+    for (const auto& [label, text] : Corpus()) {
+      out << nlohmann::json{{"content", text}, {"label", label == "spam" ? "ham" : "spam"}}.dump()
+          << "\n";
+    }
+  }
+  const RunResult retrain =
+      Ctl({"retrain", "--model", store(), "--data-dir", dir_.File("var"), "--base", corpus_,
+           "--feedback", feedback, "--cases", cases_, "--no-rules"});
+  EXPECT_NE(retrain.exit_code, 0) << retrain.stdout_text;
+  EXPECT_NE(retrain.stderr_text.find("candidate refused"), std::string::npos)
+      << retrain.stderr_text;
+  EXPECT_NE(retrain.stdout_text.find("candidate"), std::string::npos);  // the comparison table
+  EXPECT_NE(retrain.stdout_text.find("current"), std::string::npos);
+  EXPECT_EQ(fs::read_symlink(fs::path(store()) / "current").string(), first);
+  size_t versions = 0;
+  for (const auto& entry : fs::directory_iterator(store())) {
+    versions += entry.is_directory() && !entry.is_symlink() ? 1 : 0;
+  }
+  EXPECT_EQ(versions, 1u);  // nothing published, no staging left behind
+
+  // --force publishes anyway and says so.
+  const RunResult forced =
+      Ctl({"retrain", "--model", store(), "--data-dir", dir_.File("var"), "--base", corpus_,
+           "--feedback", feedback, "--cases", cases_, "--no-rules", "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.stderr_text;
+  EXPECT_NE(forced.stderr_text.find("--force"), std::string::npos);
+  const std::string second = fs::read_symlink(fs::path(store()) / "current").string();
+  EXPECT_NE(second, first);
+  const auto manifest = nlohmann::json::parse(ReadFile(store() + "/" + second + "/manifest.json"));
+  EXPECT_TRUE(manifest["forced"].get<bool>());
+  EXPECT_EQ(manifest["previous_version"], first);
+}
+
+TEST_F(TrainCliTest, RetrainWithAgreeingFeedbackPublishesAndRollbackRestores) {
+  const std::string first = TrainFirstVersion();
+  const std::string feedback = dir_.File("agreeing.jsonl");
+  std::ofstream(feedback) << nlohmann::json{{"content",
+                                             "Cheap watches, whatsapp me now +1 555 0100"},
+                                            {"label", "spam"}}
+                                 .dump()
+                          << "\n";
+  const RunResult retrain =
+      Ctl({"retrain", "--model", store(), "--data-dir", dir_.File("var"), "--base", corpus_,
+           "--feedback", feedback, "--cases", cases_, "--no-rules"});
+  ASSERT_EQ(retrain.exit_code, 0) << retrain.stdout_text << retrain.stderr_text;
+  const std::string second = fs::read_symlink(fs::path(store()) / "current").string();
+  ASSERT_NE(second, first);
+
+  const RunResult list = Ctl({"models", "list", "--model", store()});
+  ASSERT_EQ(list.exit_code, 0) << list.stderr_text;
+  EXPECT_NE(list.stdout_text.find(first), std::string::npos);
+  EXPECT_NE(list.stdout_text.find("*  " + second), std::string::npos) << list.stdout_text;
+
+  const RunResult rollback = Ctl({"models", "rollback", first, "--model", store()});
+  ASSERT_EQ(rollback.exit_code, 0) << rollback.stderr_text;
+  EXPECT_EQ(fs::read_symlink(fs::path(store()) / "current").string(), first);
+
+  const RunResult bad = Ctl({"models", "rollback", "no-such-version", "--model", store()});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(std::count(bad.stderr_text.begin(), bad.stderr_text.end(), '\n'), 1);
+  EXPECT_EQ(fs::read_symlink(fs::path(store()) / "current").string(), first);
+}
+
+TEST_F(TrainCliTest, ErrorsAreOneLineAndNonZero) {
+  const RunResult missing = Ctl({"train", "--model", dir_.File("m.spgm"), dir_.File("absent.tsv")});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_EQ(missing.stderr_text.rfind("spamguardctl train: ", 0), 0u) << missing.stderr_text;
+  EXPECT_EQ(std::count(missing.stderr_text.begin(), missing.stderr_text.end(), '\n'), 1);
+
+  const RunResult eval = Ctl({"eval", "--model", dir_.File("nothing"), corpus_});
+  EXPECT_NE(eval.exit_code, 0);
+  EXPECT_EQ(eval.stderr_text.rfind("spamguardctl eval: ", 0), 0u) << eval.stderr_text;
+
+  const RunResult subsample =
+      Ctl({"train", "--model", dir_.File("m.spgm"), "--subsample", "x", corpus_});
+  EXPECT_NE(subsample.exit_code, 0);
+  EXPECT_NE(subsample.stderr_text.find("SOURCE=N"), std::string::npos) << subsample.stderr_text;
+}
+
+// The committed regression cases against the default model and rule pack (`make test`
+// builds the model before running the tests).
+TEST(RegressionReplayTest, DefaultModelPassesTheCommittedCases) {
+  const fs::path root = SPAMGUARD_SOURCE_DIR;
+  if (!fs::exists(root / "models" / "current" / "model.spgm")) {
+    GTEST_SKIP() << "no default model in " << root / "models"
+                 << " (run `make model`)";
+  }
+  const RunResult replay = Ctl({"replay", "--model", (root / "models").string(), "--cases",
+                                (root / "tests/regression/cases.jsonl").string(), "--rules",
+                                (root / "rules/default.yaml").string()});
+  EXPECT_EQ(replay.exit_code, 0) << replay.stdout_text << replay.stderr_text;
+}
+
+}  // namespace
+}  // namespace spamguard

@@ -1,0 +1,176 @@
+#include "model/dataset.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace spamguard {
+namespace {
+
+std::shared_ptr<const Normalizer> TheNormalizer() {
+  static const std::shared_ptr<const Normalizer> normalizer = [] {
+    Result<std::shared_ptr<const Normalizer>> created = Normalizer::Create();
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.ok() ? *created : nullptr;
+  }();
+  return normalizer;
+}
+
+LabeledExample Example(const std::string& text, bool spam, const std::string& source = "s") {
+  LabeledExample example;
+  example.comment.content = text;
+  example.spam = spam;
+  example.source = source;
+  return example;
+}
+
+TEST(DatasetTest, ParsesTsvWithHeaderAndOptionalSource) {
+  Result<std::vector<LabeledExample>> parsed = ParseLabeledText(
+      "label\ttext\tsource\nspam\tbuy now\tyoutube-psy\nham\tnice song\n", "data/corpus.tsv");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_TRUE((*parsed)[0].spam);
+  EXPECT_EQ((*parsed)[0].comment.content, "buy now");
+  EXPECT_EQ((*parsed)[0].source, "youtube-psy");
+  EXPECT_FALSE((*parsed)[1].spam);
+  EXPECT_EQ((*parsed)[1].source, "corpus");  // the file's stem
+}
+
+TEST(DatasetTest, ParsesJsonlRequestFields) {
+  Result<std::vector<LabeledExample>> parsed = ParseLabeledText(
+      R"({"content":"hi","author_name":"Bob","author_url":"http://x.example","type":"COMMENT_TYPE_TRACKBACK","site_id":"blog","created_at_ms":5,"label":"spam"})"
+      "\n"
+      R"({"content":"ok","type":"reply","label":"ham","source":"feedback"})",
+      "f.jsonl");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  const Comment& first = (*parsed)[0].comment;
+  EXPECT_EQ(first.author_name, "Bob");
+  EXPECT_EQ(first.author_url, "http://x.example");
+  EXPECT_EQ(first.kind, CommentKind::kTrackback);
+  EXPECT_EQ(first.site_id, "blog");
+  ASSERT_TRUE(first.created_at_ms.has_value());
+  EXPECT_EQ(*first.created_at_ms, 5);
+  EXPECT_EQ((*parsed)[1].comment.kind, CommentKind::kReply);
+  EXPECT_EQ((*parsed)[1].source, "feedback");
+}
+
+TEST(DatasetTest, ParsesFastTextFormat) {
+  Result<std::vector<LabeledExample>> parsed =
+      ParseLabeledText("__label__spam call now +91 98\n__label__ham thanks!\n", "x.txt");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE((*parsed)[0].spam);
+  EXPECT_EQ((*parsed)[0].comment.content, "call now +91 98");
+  EXPECT_EQ((*parsed)[1].comment.content, "thanks!");
+}
+
+TEST(DatasetTest, MalformedLineIsAnErrorNamingFileAndLine) {
+  Result<std::vector<LabeledExample>> parsed =
+      ParseLabeledText("label\ttext\nspam\tok\nmaybe\tbad label\n", "d.tsv");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(parsed.status().message().find("d.tsv:3"), std::string::npos)
+      << parsed.status().message();
+  EXPECT_FALSE(ParseLabeledText("{\"content\":\"x\"}\n", "j.jsonl").ok());  // no label
+  EXPECT_FALSE(ParseLabeledText("just some text\n", "u.txt").ok());         // unknown format
+  EXPECT_FALSE(ParseLabeledText("label\ttext\n", "empty.tsv").ok());        // no rows
+}
+
+TEST(DatasetTest, MissingFileIsNotFound) {
+  EXPECT_EQ(LoadLabeledFile("/nonexistent/dir/x.tsv").status().code(), Status::Code::kNotFound);
+}
+
+TEST(DatasetTest, DeduplicationKeepsTheFirstAndCountsConflicts) {
+  std::vector<LabeledExample> examples = {
+      Example("Check out my channel!", true), Example("CHECK OUT MY CHANNEL!", true),
+      Example("check out my channel!", false), Example("Lovely song", false)};
+  const DedupReport report = Deduplicate(*TheNormalizer(), examples);
+  EXPECT_EQ(report.kept, 2u);
+  EXPECT_EQ(report.duplicates, 1u);
+  EXPECT_EQ(report.conflicts, 1u);
+  ASSERT_EQ(examples.size(), 2u);
+  EXPECT_EQ(examples[0].comment.content, "Check out my channel!");
+  EXPECT_TRUE(examples[0].spam);
+}
+
+TEST(DatasetTest, DeduplicationSeesThroughObfuscation) {
+  // A zero-width space does not make a new text.
+  std::vector<LabeledExample> examples = {Example("whatsapp me now", true),
+                                          Example("whats\u200bapp me now", true)};
+  Deduplicate(*TheNormalizer(), examples);
+  EXPECT_EQ(examples.size(), 1u);
+}
+
+TEST(DatasetTest, SubsampleRuleParsing) {
+  Result<SubsampleRule> rule = ParseSubsampleRule("se-good=4000");
+  ASSERT_TRUE(rule.ok());
+  EXPECT_EQ(rule->source_prefix, "se-good");
+  EXPECT_EQ(rule->keep, 4000u);
+  EXPECT_FALSE(ParseSubsampleRule("se-good").ok());
+  EXPECT_FALSE(ParseSubsampleRule("=5").ok());
+  EXPECT_FALSE(ParseSubsampleRule("x=-1").ok());
+  EXPECT_FALSE(ParseSubsampleRule("x=ten").ok());
+}
+
+TEST(DatasetTest, SourcePrefixMatchesWholeDashSeparatedParts) {
+  EXPECT_TRUE(SourceMatches("se-good", "se-good"));
+  EXPECT_TRUE(SourceMatches("se-good-gaming", "se-good"));
+  EXPECT_FALSE(SourceMatches("se-goodness", "se-good"));
+  EXPECT_FALSE(SourceMatches("se-bad", "se-good"));
+}
+
+TEST(DatasetTest, SubsampleKeepsNOfTheMatchingSourcesDeterministically) {
+  std::vector<LabeledExample> examples;
+  for (int i = 0; i < 50; ++i)
+    examples.push_back(Example("title " + std::to_string(i), false, "se-good-math"));
+  for (int i = 0; i < 50; ++i)
+    examples.push_back(Example("game " + std::to_string(i), false, "se-good-gaming"));
+  for (int i = 0; i < 5; ++i)
+    examples.push_back(Example("spam " + std::to_string(i), true, "se-bad"));
+  std::vector<LabeledExample> first = examples;
+  std::vector<LabeledExample> second = examples;
+  Subsample({{"se-good", 10}}, 7, first);
+  Subsample({{"se-good", 10}}, 7, second);
+  ASSERT_EQ(first.size(), 15u);
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].comment.content, second[i].comment.content);
+  }
+  std::vector<LabeledExample> other_seed = examples;
+  Subsample({{"se-good", 10}}, 8, other_seed);
+  std::set<std::string> a, b;
+  for (const auto& e : first) a.insert(e.comment.content);
+  for (const auto& e : other_seed) b.insert(e.comment.content);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(CountBySource(first)["se-bad"].spam, 5u);  // other sources untouched
+}
+
+TEST(DatasetTest, SplitIsDeterministicAndStableWhenDataIsAdded) {
+  std::vector<LabeledExample> examples;
+  for (int i = 0; i < 1000; ++i) examples.push_back(Example("comment " + std::to_string(i), i % 2));
+  ComputeKeys(*TheNormalizer(), examples);
+  const Split split = SplitByKey(examples, kHeldBackSalt, 0.2);
+  EXPECT_NEAR(static_cast<double>(split.selected.size()), 200.0, 40.0);
+  EXPECT_EQ(split.selected.size() + split.rest.size(), 1000u);
+
+  std::set<std::string> held;
+  for (const auto& e : split.selected) held.insert(e.key);
+  std::vector<LabeledExample> more = examples;
+  for (int i = 0; i < 500; ++i) more.push_back(Example("new " + std::to_string(i), true));
+  ComputeKeys(*TheNormalizer(), more);
+  const Split bigger = SplitByKey(more, kHeldBackSalt, 0.2);
+  size_t old_held = 0;
+  for (const auto& e : bigger.selected) old_held += held.count(e.key);
+  EXPECT_EQ(old_held, held.size());  // every old held-back example is still held back
+}
+
+TEST(DatasetTest, StableUnitDependsOnSaltAndKey) {
+  EXPECT_EQ(StableUnit(1, "abc"), StableUnit(1, "abc"));
+  EXPECT_NE(StableUnit(1, "abc"), StableUnit(2, "abc"));
+  EXPECT_NE(StableUnit(1, "abc"), StableUnit(1, "abd"));
+  EXPECT_GE(StableUnit(3, ""), 0.0);
+  EXPECT_LT(StableUnit(3, ""), 1.0);
+}
+
+}  // namespace
+}  // namespace spamguard
