@@ -36,19 +36,6 @@ constexpr size_t kMaxSpansPerReason = 16;
 // its DFA. This is an upper bound, not an allocation.
 constexpr int64_t kRegexSetMaxMem = int64_t{256} << 20;
 
-// Spans of the regex and phrase rules are found in one pass over the text with an alternation
-// of their patterns (see LocateInOnePass) instead of one or two passes per matched pattern.
-// Rules with more patterns than this (the SmokeDetector lists) stay out of it: they would make
-// the alternation as large and as slow to scan as the set, and few of their patterns match any
-// one comment, so those are located one by one.
-constexpr size_t kMaxAlternationRulePatterns = 64;
-constexpr int64_t kAlternationMaxMem = int64_t{64} << 20;
-// Start positions the one-pass search visits before handing the patterns still searching to
-// the per-pattern search (same results, bounded work on text full of candidate positions).
-constexpr int kMaxAlternationCandidates = 128;
-// How many bytes of a pattern's possible-match range are computed for the start filter.
-constexpr int kMatchRangeLength = 8;
-
 // Scores of the built-in per-site list rules (SitePolicy's extra lists).
 constexpr double kSiteBlockedScore = 6.0;
 constexpr double kSiteAllowedScore = -6.0;
@@ -295,46 +282,6 @@ class SetPattern {
     return exact_->ok() ? exact_.get() : nullptr;
   }
 
-  const std::string& source() const { return exact_source_; }
-
-  // Computes the start filter from RE2's possible-match range (at load; compiles the exact
-  // regex). Patterns whose match depends on the text before it (^, \A, \b, \B: the range is
-  // computed as if at the start of the text) keep no filter.
-  void PrepareStartFilter() {
-    const RE2* exact = Exact();
-    if (exact == nullptr) return;
-    for (std::string_view assertion : {"^", "\\A", "\\b", "\\B"}) {
-      if (exact_source_.find(assertion) != std::string::npos) return;
-    }
-    reads_preceding_text_ = false;
-    std::string min;
-    std::string max;
-    if (!exact->PossibleMatchRange(&min, &max, kMatchRangeLength) || min.empty()) return;
-    // Every anchored match m has min <= m <= max (an empty max means no upper bound), so m
-    // starts with their common prefix and its first byte lies between theirs.
-    first_min_ = static_cast<unsigned char>(min[0]);
-    if (!max.empty()) {
-      first_max_ = static_cast<unsigned char>(max[0]);
-      size_t common = 0;
-      while (common < min.size() && common < max.size() && min[common] == max[common]) ++common;
-      prefix_ = min.substr(0, common);
-    }
-    has_start_filter_ = true;
-  }
-
-  // False when no match of the pattern can start at offset; true when one may.
-  bool MayStartAt(std::string_view text, size_t offset) const {
-    if (!has_start_filter_) return true;
-    if (offset >= text.size()) return false;
-    const auto first = static_cast<unsigned char>(text[offset]);
-    return first >= first_min_ && first <= first_max_ &&
-           text.substr(offset).starts_with(prefix_);
-  }
-
-  // Whether a match may depend on the text before its start (conservatively true unless
-  // PrepareStartFilter found none of ^, \A, \b, \B in the pattern).
-  bool reads_preceding_text() const { return reads_preceding_text_; }
-
   const size_t rule;
   // A match counts only when not glued to a letter, digit or '_' on either side (checked in
   // code: a Unicode-aware wrapper inside the regex would make each one ~50x slower).
@@ -344,11 +291,6 @@ class SetPattern {
   const std::string exact_source_;
   mutable std::once_flag compiled_;
   mutable std::unique_ptr<RE2> exact_;
-  bool reads_preceding_text_ = true;
-  bool has_start_filter_ = false;
-  unsigned char first_min_ = 0;
-  unsigned char first_max_ = 0xff;
-  std::string prefix_;
 };
 
 // A SitePolicy plus its extra lists turned into rules.
@@ -471,15 +413,6 @@ struct CompiledPack {
   // Regex and phrase rules: one set over the normalized text.
   std::unique_ptr<RE2::Set> text_set;
   std::deque<SetPattern> text_patterns;  // by set index
-  // The patterns of the rules located in one pass (LocateInOnePass), as one alternation; null
-  // when no rule is. located_in_one_pass is indexed by rule.
-  std::unique_ptr<RE2> text_alternation;
-  std::vector<bool> located_in_one_pass;
-  // The alternation's patterns that do not read the text before their start, as a set anchored
-  // at the start: which of them match at a given position, in one scan. Null if it did not
-  // compile. anchored_patterns maps its indices to text_patterns indices.
-  std::unique_ptr<RE2::Set> anchored_set;
-  std::vector<size_t> anchored_patterns;
   // Author-name rules: one set over the normalized author name.
   std::unique_ptr<RE2::Set> name_set;
   std::deque<SetPattern> name_patterns;
@@ -681,181 +614,31 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
   return false;
 }
 
-// The search state of one matched set pattern: its matches are found left to right, each
-// search starting where the previous match ended.
-struct PatternCursor {
-  size_t set_index = 0;
-  const SetPattern* pattern = nullptr;
-  size_t pos = 0;      // where the next search starts
-  int retries = 0;     // matches rejected by the word-boundary check
-  size_t spans = 0;    // spans counted against kMaxSpansPerReason
-  bool done = false;   // no further match is wanted or possible
-};
-
-// A span found for cursors[cursor].
-struct LocatedSpan {
-  size_t cursor;
-  Span span;
-};
-
-// Applies the cursor's next match, [begin, end): a span unless the word-boundary check rejects
-// it, and where the next search starts.
-void ApplyMatch(PatternCursor& cursor, size_t index, size_t begin, size_t end,
-                const NormalizedText& normalized, std::vector<LocatedSpan>& found) {
+// Finds the spans of one matched set pattern (at most kMaxSpansPerReason in total).
+void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
+               std::vector<Span>& spans) {
   const std::string& text = normalized.text;
-  if (cursor.pattern->word_boundary &&
-      (WordCharacterBefore(text, begin) || WordCharacterAt(text, end))) {
-    if (++cursor.retries > kMaxBoundaryRetries) {
-      cursor.done = true;
-      return;
-    }
-    cursor.pos = begin + 1;
-    while (cursor.pos < text.size() &&
-           (static_cast<unsigned char>(text[cursor.pos]) & 0xC0) == 0x80) {
-      ++cursor.pos;
-    }
-    return;
-  }
-  if (end > begin) {
-    found.push_back(LocatedSpan{
-        index, normalized.ToOriginal(static_cast<uint32_t>(begin), static_cast<uint32_t>(end))});
-    if (++cursor.spans >= kMaxSpansPerReason) cursor.done = true;
-  }
-  cursor.pos = end > begin ? end : begin + 1;
-  if (cursor.pos > text.size()) cursor.done = true;
-}
-
-// Finds the cursor's remaining matches with its own regex, until it has kMaxSpansPerReason
-// spans.
-void FindSpans(PatternCursor& cursor, size_t index, const NormalizedText& normalized,
-               std::vector<LocatedSpan>& found) {
-  const std::string& text = normalized.text;
-  const RE2* exact = cursor.pattern->Exact();
+  const RE2* exact = pattern.Exact();
+  if (exact == nullptr) return;
   re2::StringPiece match;
-  while (!cursor.done && cursor.pos <= text.size() && cursor.spans < kMaxSpansPerReason) {
-    if (exact == nullptr ||
-        !exact->Match(text, cursor.pos, text.size(), RE2::UNANCHORED, &match, 1)) {
-      break;
-    }
+  size_t pos = 0;
+  int retries = 0;
+  while (pos <= text.size() && spans.size() < kMaxSpansPerReason) {
+    if (!exact->Match(text, pos, text.size(), RE2::UNANCHORED, &match, 1)) break;
     const size_t begin = static_cast<size_t>(match.data() - text.data());
-    ApplyMatch(cursor, index, begin, begin + match.size(), normalized, found);
-  }
-  cursor.done = true;
-}
-
-// Finds the matches of several set patterns in one pass instead of one pass each, with the
-// same results as FindSpans on each (every cursor must start fresh and be in the alternation,
-// and every pattern in the alternation that matches the text anywhere must have a cursor).
-//
-// The alternation's leftmost match from `from` starts at the first position where any of its
-// patterns has an anchored match; each cursor whose search would have reached that position
-// has its next match there if and only if its pattern matches anchored there, with the same
-// end. Walking these positions left to right therefore reproduces every cursor's sequence of
-// matches. Which patterns match at a position is settled by their start filters and, when
-// more than one pattern passes its filter, by anchored matches; when only one passes, it is
-// the alternation's match itself.
-void LocateInOnePass(const CompiledPack& pack, std::vector<PatternCursor>& cursors,
-                     const std::vector<size_t>& in_pass, const NormalizedText& normalized,
-                     std::vector<LocatedSpan>& found) {
-  const std::string& text = normalized.text;
-  auto searching = [&] {
-    return std::any_of(in_pass.begin(), in_pass.end(),
-                       [&](size_t index) { return !cursors[index].done; });
-  };
-  // The cursor of a pattern that matched at the current position, and the match's end
-  // (npos: not known yet).
-  struct Starting {
-    size_t cursor;
-    size_t end;
-  };
-  std::vector<Starting> starting;
-  std::vector<int> anchored_hits;
-  re2::StringPiece match;
-  size_t from = 0;
-  for (int candidates = 0; from <= text.size() && searching(); ++candidates) {
-    if (candidates == kMaxAlternationCandidates) {
-      for (size_t index : in_pass) FindSpans(cursors[index], index, normalized, found);
-      return;
-    }
-    timespec t0, t1; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-    bool ok = pack.text_alternation->Match(text, from, text.size(), RE2::UNANCHORED, &match, 1);
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-    if (getenv("DBG")) fprintf(stderr, "G from %zu: %ld ns\n", from, (t1.tv_sec-t0.tv_sec)*1000000000L + t1.tv_nsec - t0.tv_nsec);
-    if (!ok) break;
-    const size_t begin = static_cast<size_t>(match.data() - text.data());
-    const size_t alternation_end = begin + match.size();
-    from = begin + 1;
-    auto due = [&](size_t index) {
-      return !cursors[index].done && cursors[index].pos <= begin;
-    };
-
-    // Which patterns match at begin. The alternation's own match is that of the first of them
-    // in pattern order; when the start filters leave a single candidate, that is all.
-    size_t possible = 0;
-    size_t only = 0;
-    for (size_t index : in_pass) {
-      if (cursors[index].pattern->MayStartAt(text, begin)) {
-        ++possible;
-        only = index;
-      }
-    }
-    if (possible == 1) {
-      if (due(only)) ApplyMatch(cursors[only], only, begin, alternation_end, normalized, found);
+    const size_t end = begin + match.size();
+    if (pattern.word_boundary && (WordCharacterBefore(text, begin) || WordCharacterAt(text, end))) {
+      if (++retries > kMaxBoundaryRetries) break;
+      pos = begin + 1;
+      while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) ++pos;
       continue;
     }
-    starting.clear();
-    bool set_answered = false;
-    if (pack.anchored_set) {
-      anchored_hits.clear();
-      RE2::Set::ErrorInfo error;
-      timespec t0, t1; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-      set_answered = pack.anchored_set->Match(std::string_view(text).substr(begin),
-                                              &anchored_hits, &error) ||
-                     error.kind == RE2::Set::kNoError;
-      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-      if (getenv("DBG")) fprintf(stderr, "  A at %zu: %ld ns hits %zu\n", begin, (t1.tv_sec-t0.tv_sec)*1000000000L + t1.tv_nsec - t0.tv_nsec, anchored_hits.size());
-      for (int hit : set_answered ? anchored_hits : std::vector<int>()) {
-        const size_t set_index = pack.anchored_patterns[hit];
-        auto it = std::lower_bound(
-            in_pass.begin(), in_pass.end(), set_index,
-            [&](size_t index, size_t value) { return cursors[index].set_index < value; });
-        if (it != in_pass.end() && cursors[*it].set_index == set_index) {
-          starting.push_back(Starting{*it, std::string::npos});
-        }
-      }
+    if (end > begin) {
+      spans.push_back(
+          normalized.ToOriginal(static_cast<uint32_t>(begin), static_cast<uint32_t>(end)));
     }
-    for (size_t index : in_pass) {
-      const SetPattern& pattern = *cursors[index].pattern;
-      if ((set_answered && !pattern.reads_preceding_text()) || !pattern.MayStartAt(text, begin)) {
-        continue;
-      }
-      const RE2* exact = pattern.Exact();
-      re2::StringPiece anchored;
-      if (exact != nullptr &&
-          exact->Match(text, begin, text.size(), RE2::ANCHOR_START, &anchored, 1)) {
-        starting.push_back(Starting{index, begin + anchored.size()});
-      }
-    }
-    if (starting.empty()) continue;
-    std::sort(starting.begin(), starting.end(),
-              [](const Starting& a, const Starting& b) { return a.cursor < b.cursor; });
-    starting.front().end = alternation_end;
-    for (Starting& start : starting) {
-      if (!due(start.cursor)) continue;
-      if (start.end == std::string::npos) {
-        re2::StringPiece anchored;
-        const RE2* exact = cursors[start.cursor].pattern->Exact();
-        if (exact == nullptr ||
-            !exact->Match(text, begin, text.size(), RE2::ANCHOR_START, &anchored, 1)) {
-          continue;
-        }
-        start.end = begin + anchored.size();
-      }
-      ApplyMatch(cursors[start.cursor], start.cursor, begin, start.end, normalized, found);
-    }
+    pos = end > begin ? end : begin + 1;
   }
-  // No pattern matches at or after `from`.
-  for (size_t index : in_pass) cursors[index].done = true;
 }
 
 // Whether any pattern of the set matches; with the RE2 DFA out of memory (a pathological
@@ -1326,63 +1109,10 @@ class Loader {
     if (impl_.text_set && !impl_.text_set->Compile()) {
       return Status::Internal(path_ + ": the regex and phrase rules are too large to compile");
     }
-    CompileAlternation();
     if (impl_.name_set && !impl_.name_set->Compile()) {
       return Status::Internal(path_ + ": the author-name rules are too large to compile");
     }
     return Status::Ok();
-  }
-
-  // Chooses the rules located in one pass and compiles their patterns' alternation. A rule
-  // stays out when it has too many patterns, when a pattern's exact regex does not compile, or
-  // when a pattern uses \\Q (its quoting could run past the pattern's end in the
-  // alternation); if the alternation itself does not compile, every rule stays out. Either way
-  // the results are the same, only slower.
-  void CompileAlternation() {
-    std::deque<SetPattern>& patterns = impl_.text_patterns;
-    impl_.located_in_one_pass.assign(impl_.rules.size(), false);
-    std::string alternation;
-    for (size_t first = 0; first < patterns.size();) {
-      size_t last = first;
-      while (last < patterns.size() && patterns[last].rule == patterns[first].rule) ++last;
-      bool usable = last - first <= kMaxAlternationRulePatterns;
-      for (size_t i = first; usable && i < last; ++i) {
-        usable = patterns[i].Exact() != nullptr &&
-                 patterns[i].source().find("\\Q") == std::string::npos;
-      }
-      if (usable) {
-        impl_.located_in_one_pass[patterns[first].rule] = true;
-        for (size_t i = first; i < last; ++i) {
-          patterns[i].PrepareStartFilter();
-          alternation += (alternation.empty() ? "(?:" : "|(?:") + patterns[i].source() + ")";
-        }
-      }
-      first = last;
-    }
-    if (alternation.empty()) return;
-    RE2::Options options = PatternOptions();
-    options.set_max_mem(kAlternationMaxMem);
-    options.set_log_errors(getenv("DBG") != nullptr);
-    if (getenv("DBG")) fprintf(stderr, "ALT %s\n", alternation.c_str());
-    auto compiled = std::make_unique<RE2>(alternation, options);
-    if (!compiled->ok()) {
-      impl_.located_in_one_pass.assign(impl_.rules.size(), false);
-      return;
-    }
-    impl_.text_alternation = std::move(compiled);
-    auto anchored = std::make_unique<RE2::Set>(options, RE2::ANCHOR_START);
-    for (size_t i = 0; i < patterns.size(); ++i) {
-      if (!impl_.located_in_one_pass[patterns[i].rule] || patterns[i].reads_preceding_text()) {
-        continue;
-      }
-      if (anchored->Add(patterns[i].source(), nullptr) < 0) return;
-      impl_.anchored_patterns.push_back(i);
-    }
-    if (impl_.anchored_patterns.empty() || !anchored->Compile()) {
-      impl_.anchored_patterns.clear();
-      return;
-    }
-    impl_.anchored_set = std::move(anchored);
   }
 
   Status LoadPolicy(const YAML::Node& node, const std::string& what, const SitePolicy& base,
@@ -1553,70 +1283,40 @@ std::vector<Reason> RuleSet::Evaluate(const RuleInput& input) const {
     reasons.push_back(Reason{rule.id, rule.description, score, std::move(spans)});
   };
 
-  // Regex and phrase rules: one scan of the set, then the spans of the matched patterns
-  // only. A rule's patterns have consecutive set indices, so sorted hits group by rule. The
-  // set ignores word boundaries; the span search decides whether a rule fires.
-  if (impl.text_set) {
-    const NormalizedText& normalized = input.normalized;
+  // Regex and phrase rules: one scan of the set, then the exact pass for the matched
+  // patterns only. A rule's patterns have consecutive set indices, so sorted hits group by
+  // rule.
+  auto run_set = [&](const RE2::Set& set, const std::deque<SetPattern>& patterns,
+                     std::string_view text, const NormalizedText* spans_from) {
     std::vector<int> hits;
-    MatchSet(*impl.text_set, impl.text_patterns, normalized.text, hits);
-    std::sort(hits.begin(), hits.end());
-    std::vector<PatternCursor> cursors(hits.size());
-    std::vector<size_t> in_pass;
-    for (size_t i = 0; i < hits.size(); ++i) {
-      cursors[i].set_index = static_cast<size_t>(hits[i]);
-      cursors[i].pattern = &impl.text_patterns[hits[i]];
-      if (impl.located_in_one_pass[cursors[i].pattern->rule]) in_pass.push_back(i);
-    }
-    std::vector<LocatedSpan> found;
-    if (!in_pass.empty()) {
-      LocateInOnePass(impl, cursors, in_pass, normalized, found);
-    }
-    // The other rules' patterns one by one, each counting the spans of the rule's earlier
-    // patterns against kMaxSpansPerReason.
-    for (size_t i = 0; i < cursors.size();) {
-      const size_t rule_index = cursors[i].pattern->rule;
-      const bool one_pass = impl.located_in_one_pass[rule_index];
-      size_t rule_spans = 0;
-      for (; i < cursors.size() && cursors[i].pattern->rule == rule_index; ++i) {
-        if (one_pass) continue;
-        cursors[i].spans = rule_spans;
-        FindSpans(cursors[i], i, normalized, found);
-        rule_spans = cursors[i].spans;
-      }
-    }
-    // A reason keeps the first kMaxSpansPerReason spans in pattern order, each pattern's in
-    // text order: what searching the patterns one after the other would find.
-    std::stable_sort(found.begin(), found.end(), [](const LocatedSpan& a, const LocatedSpan& b) {
-      return a.cursor < b.cursor;
-    });
-    size_t next = 0;
-    for (size_t i = 0; i < cursors.size();) {
-      const size_t rule_index = cursors[i].pattern->rule;
-      std::vector<Span> spans;
-      for (; i < cursors.size() && cursors[i].pattern->rule == rule_index; ++i) {
-        for (; next < found.size() && found[next].cursor == i; ++next) {
-          if (spans.size() < kMaxSpansPerReason) spans.push_back(found[next].span);
-        }
-      }
-      if (!spans.empty()) emit(impl.rules[rule_index], std::move(spans));
-    }
-  }
-  if (impl.name_set && !input.comment.author_name.empty()) {
-    const std::string name = impl.normalizer->NormalizeForMatching(input.comment.author_name);
-    std::vector<int> hits;
-    MatchSet(*impl.name_set, impl.name_patterns, name, hits);
+    MatchSet(set, patterns, text, hits);
     std::sort(hits.begin(), hits.end());
     size_t i = 0;
     while (i < hits.size()) {
-      const size_t rule_index = impl.name_patterns[hits[i]].rule;
+      const size_t rule_index = patterns[hits[i]].rule;
+      std::vector<Span> spans;
       bool fired = false;
-      for (; i < hits.size() && impl.name_patterns[hits[i]].rule == rule_index; ++i) {
-        const RE2* exact = impl.name_patterns[hits[i]].Exact();
-        fired = fired || (exact != nullptr && RE2::PartialMatch(name, *exact));
+      for (; i < hits.size() && patterns[hits[i]].rule == rule_index; ++i) {
+        const SetPattern& pattern = patterns[hits[i]];
+        if (spans_from != nullptr) {
+          const size_t before = spans.size();
+          FindSpans(pattern, *spans_from, spans);
+          // The set ignores word boundaries; the exact pass decides.
+          fired = fired || spans.size() > before;
+        } else {
+          const RE2* exact = pattern.Exact();
+          fired = fired || (exact != nullptr && RE2::PartialMatch(text, *exact));
+        }
       }
-      if (fired) emit(impl.rules[rule_index], {});
+      if (fired) emit(impl.rules[rule_index], std::move(spans));
     }
+  };
+  if (impl.text_set) {
+    run_set(*impl.text_set, impl.text_patterns, input.normalized.text, &input.normalized);
+  }
+  if (impl.name_set && !input.comment.author_name.empty()) {
+    const std::string name = impl.normalizer->NormalizeForMatching(input.comment.author_name);
+    run_set(*impl.name_set, impl.name_patterns, name, nullptr);
   }
 
   EvaluationContext context(input, *impl.extractor);
