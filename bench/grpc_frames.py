@@ -7,6 +7,9 @@ Usage:
                                            unless both return OK
   grpc_frames.py loop HOST:PORT SECONDS    call CheckComment in a loop; print "ok=N failed=M"
                                            (counts every non-OK grpc-status)
+  grpc_frames.py feedback HOST:PORT N [IN_FLIGHT]
+                                           send N distinct SubmitFeedback reports, IN_FLIGHT
+                                           (default 256) at a time; print reports/s
 
 Uses Debian's /usr/bin/python3 with python3-grpcio and python3-grpc-tools; the proto is
 compiled into a temporary directory at start.
@@ -94,6 +97,40 @@ def loop(target, seconds):
     return 0 if failed == 0 else 1
 
 
+def feedback(target, total, in_flight):
+    import grpc
+    import threading
+    pb2, pb2_grpc = load_modules()
+    stub = pb2_grpc.CommentFilterStub(grpc.insecure_channel(target))
+    window = threading.Semaphore(in_flight)
+    lock = threading.Lock()
+    counts = {"ok": 0, "failed": 0, "duplicate": 0}
+
+    def done(future):
+        with lock:
+            try:
+                counts["duplicate" if future.result().duplicate else "ok"] += 1
+            except grpc.RpcError as error:
+                counts["failed"] += 1
+                print(f"feedback: {error.code().name}: {error.details()}", file=sys.stderr)
+        window.release()
+
+    start = time.monotonic()
+    for i in range(total):
+        window.acquire()
+        report = pb2.SubmitFeedbackRequest(site_id="bench", label=pb2.LABEL_SPAM,
+                                           reporter="bench")
+        report.comment.comment.content = f"feedback load report {i} {start}"
+        stub.SubmitFeedback.future(report, timeout=30).add_done_callback(done)
+    for _ in range(in_flight):
+        window.acquire()
+    seconds = time.monotonic() - start
+    print(f"feedback: {counts['ok']} stored, {counts['duplicate']} duplicate, "
+          f"{counts['failed']} failed in {seconds:.2f} s = {counts['ok'] / seconds:.0f} reports/s "
+          f"({in_flight} in flight)")
+    return 0 if counts["failed"] == 0 else 1
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "bodies":
         write_bodies(sys.argv[2])
@@ -101,6 +138,9 @@ def main():
         verify(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "loop":
         sys.exit(loop(sys.argv[2], float(sys.argv[3])))
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "feedback":
+        in_flight = int(sys.argv[4]) if len(sys.argv) == 5 else 256
+        sys.exit(feedback(sys.argv[2], int(sys.argv[3]), in_flight))
     else:
         sys.exit(__doc__)
 
