@@ -39,10 +39,11 @@ run: model
 test: model
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 2
 
+# The model library's unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize: deps
 	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Debug -DSPAMGUARD_SANITIZE=ON >/dev/null
-	cmake --build $(SANITIZE_DIR) -j $(JOBS)
-	cd $(SANITIZE_DIR) && ctest --output-on-failure -j 2
+	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target spamguard_unit_tests
+	$(SANITIZE_DIR)/spamguard_unit_tests --gtest_brief=1
 
 eval: model
 	$(CTL) eval-protocol --model $(MODEL_STORE)
