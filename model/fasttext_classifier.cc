@@ -1,5 +1,6 @@
 #include "model/fasttext_classifier.h"
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,11 +17,30 @@ bool FastTextClassifier::PrepareForScoring() {
     if (dict_->getLabel(i) == kSpamLabel) spam_row_ = i;
     if (dict_->getLabel(i) == kHamLabel) ham_row_ = i;
   }
-  return spam_row_ >= 0 && ham_row_ >= 0;
+  if (spam_row_ < 0 || ham_row_ < 0) return false;
+
+  dimension_ = args_->dim;
+  decoded_input_.clear();
+  if (quant_) {
+    const int64_t rows = input_->size(0);
+    decoded_input_.resize(static_cast<size_t>(rows * dimension_));
+    fasttext::Vector row(dimension_);
+    for (int64_t i = 0; i < rows; ++i) {
+      row.zero();
+      input_->addRowToVector(row, static_cast<int32_t>(i));
+      std::copy(row.data(), row.data() + dimension_, decoded_input_.begin() + i * dimension_);
+    }
+  }
+  return true;
 }
 
 double FastTextClassifier::SpamMargin(std::string_view line) const {
-  std::istringstream in{std::string(line)};
+  // The trailing newline makes getLine() append the end-of-sentence token "</s>", as it
+  // does for every training line and for fastText's own predict(); without it the hidden
+  // vector misses a word the model saw in every example.
+  std::string text(line);
+  text.push_back('\n');
+  std::istringstream in{text};
   std::vector<int32_t> words;
   std::vector<int32_t> labels;
   dict_->getLine(in, words, labels);
@@ -28,7 +48,15 @@ double FastTextClassifier::SpamMargin(std::string_view line) const {
   // The hidden layer exactly as fastText's Model::computeHidden builds it.
   fasttext::Vector hidden(args_->dim);
   hidden.zero();
-  for (int32_t word : words) input_->addRowToVector(hidden, word);
+  if (decoded_input_.empty()) {
+    for (int32_t word : words) input_->addRowToVector(hidden, word);
+  } else {
+    float* sum = hidden.data();
+    for (int32_t word : words) {
+      const float* row = decoded_input_.data() + static_cast<int64_t>(word) * dimension_;
+      for (int64_t j = 0; j < dimension_; ++j) sum[j] += row[j];
+    }
+  }
   hidden.mul(1.0 / static_cast<double>(words.size()));
   return static_cast<double>(output_->dotRow(hidden, spam_row_)) -
          static_cast<double>(output_->dotRow(hidden, ham_row_));
