@@ -43,6 +43,7 @@
 #include "model/comment_classifier.h"
 #include "model/dataset.h"
 #include "model/evaluation.h"
+#include "model/fasttext_classifier.h"
 #include "model/model_store.h"
 #include "model/rule_set.h"
 #include "model/spam_model.h"
@@ -689,7 +690,24 @@ struct ProtocolOptions {
   bool json_output = false;
   std::vector<std::string> only;  // "lovo", "tubespam", "held-back"
   int jobs = 2;
+  // When set: write every split's training and test model inputs there, in fastText's
+  // format, and stop (so other learners, e.g. the fastText CLI, run on identical splits).
+  std::string dump_splits;
 };
+
+// "<label> <model input>" lines, the format `fasttext supervised` and `fasttext test` read.
+void DumpSplit(const std::string& command, const TextPipeline& pipeline,
+               const std::vector<LabeledExample>& examples, const fs::path& path) {
+  std::error_code error;
+  fs::create_directories(path.parent_path(), error);
+  std::ofstream out(path, std::ios::trunc);
+  for (const LabeledExample& example : examples) {
+    out << (example.spam ? FastTextClassifier::kSpamLabel : FastTextClassifier::kHamLabel) << ' '
+        << pipeline.ModelInput(example.comment) << '\n';
+  }
+  out.flush();
+  if (!out) Fail(command, "cannot write " + path.string());
+}
 
 void RunEvalProtocol(const ProtocolOptions& options) {
   const std::string command = "eval-protocol";
@@ -799,6 +817,16 @@ void RunEvalProtocol(const ProtocolOptions& options) {
       split.train = WithoutTestTexts(std::move(split.train), split.test);
       splits.push_back(std::move(split));
     }
+  }
+
+  if (!options.dump_splits.empty()) {
+    for (const ProtocolSplit& split : splits) {
+      const fs::path base = fs::path(options.dump_splits) / split.name;
+      DumpSplit(command, *pipeline, split.train, base.string() + ".train.txt");
+      DumpSplit(command, *pipeline, split.test, base.string() + ".test.txt");
+    }
+    std::cout << "wrote " << splits.size() << " splits to " << options.dump_splits << "\n";
+    return;
   }
 
   // Train and test every split, `jobs` at a time (each training is single-threaded).
@@ -1391,6 +1419,8 @@ void AddEvalProtocolCommand(CLI::App& app) {
   command->add_option("--only", options->only, "Subset: lovo, tubespam, held-back");
   command->add_option("--jobs", options->jobs, "Splits trained at once")->capture_default_str();
   command->add_flag("--json", options->json_output, "JSON instead of a table");
+  command->add_option("--dump-splits", options->dump_splits,
+                      "Write each split's train/test model inputs (fastText format) here and stop");
   command->callback([options] { RunEvalProtocol(*options); });
 }
 

@@ -213,6 +213,42 @@ ThresholdChoice ChooseThreshold(const std::vector<ScoredExample>& scored, double
   return best;
 }
 
+ThresholdChoice LowestThresholdWithin(const std::vector<ScoredExample>& scored, double max_ham_fpr,
+                                      double floor) {
+  std::vector<ScoredExample> sorted = scored;
+  std::sort(sorted.begin(), sorted.end(), [](const ScoredExample& a, const ScoredExample& b) {
+    return a.probability > b.probability;
+  });
+  int64_t spam_total = 0;
+  for (const ScoredExample& example : sorted) spam_total += example.spam ? 1 : 0;
+  const int64_t ham_total = static_cast<int64_t>(sorted.size()) - spam_total;
+
+  ThresholdChoice choice;
+  choice.threshold =
+      sorted.empty() ? floor : std::max(floor, std::nextafter(sorted.front().probability, 2.0));
+  choice.constraint_met = ham_total == 0 || sorted.empty();
+  int64_t tp = 0, fp = 0;
+  for (size_t i = 0; i < sorted.size();) {
+    if (sorted[i].probability < floor) break;
+    size_t j = i;
+    while (j < sorted.size() && sorted[j].probability == sorted[i].probability) {
+      ++(sorted[j].spam ? tp : fp);
+      ++j;
+    }
+    const double fpr = ham_total > 0 ? static_cast<double>(fp) / static_cast<double>(ham_total) : 0;
+    if (fpr > max_ham_fpr) break;  // FPR only grows as the threshold falls
+    choice.constraint_met = true;
+    choice.f1 = F1(tp, fp, spam_total - tp);
+    choice.ham_false_positive_rate = fpr;
+    // Halfway to the next lower score (but not below the floor): same decisions, a margin.
+    choice.threshold = j < sorted.size()
+                           ? std::max(floor, (sorted[i].probability + sorted[j].probability) / 2.0)
+                           : std::max(floor, sorted[i].probability);
+    i = j;
+  }
+  return choice;
+}
+
 ModelMetrics ToModelMetrics(const BinaryMetrics& m) {
   ModelMetrics out;
   out.precision = m.precision;

@@ -81,6 +81,16 @@ struct ThresholdChoice {
 };
 ThresholdChoice ChooseThreshold(const std::vector<ScoredExample>& scored, double max_ham_fpr);
 
+// The lowest threshold, not below `floor`, at which ham FPR <= max_ham_fpr: the most spam
+// caught within the false-positive budget. This is what the trainer ships: on a mixed
+// validation split the F1-maximizing threshold is fitted to a few borderline examples and
+// sits far above 0.5, while a calibrated 0.5 floor plus the FPR budget transfers to unseen
+// comment sources (docs/quality.md). constraint_met is false when even the highest score
+// exceeds the budget; threshold is then just above the highest score. f1 and
+// ham_false_positive_rate are those at the returned threshold.
+ThresholdChoice LowestThresholdWithin(const std::vector<ScoredExample>& scored, double max_ham_fpr,
+                                      double floor);
+
 // ModelMetrics as stored in a model file, from BinaryMetrics.
 ModelMetrics ToModelMetrics(const BinaryMetrics& metrics);
 

@@ -134,5 +134,38 @@ TEST(EvaluationTest, ThresholdLiesBetweenScoresSoDecisionsAreUnchanged) {
   EXPECT_EQ(Confuse(scored, choice.threshold).false_positives, 0);
 }
 
+TEST(EvaluationTest, LowestThresholdWithinCatchesAllSpamTheBudgetAllows) {
+  // 100 hams at 0.1 except one at 0.7; spam at 0.9 (10) and 0.6 (2). With a 1% budget the
+  // 0.7 ham is allowed, so the threshold falls to take the 0.6 spam too.
+  std::vector<ScoredExample> scored;
+  for (int i = 0; i < 99; ++i) scored.push_back({0.1, false});
+  scored.push_back({0.7, false});
+  for (int i = 0; i < 10; ++i) scored.push_back({0.9, true});
+  scored.push_back({0.6, true});
+  scored.push_back({0.6, true});
+  const ThresholdChoice choice = LowestThresholdWithin(scored, 0.01, 0.5);
+  EXPECT_TRUE(choice.constraint_met);
+  EXPECT_GE(choice.threshold, 0.5);
+  EXPECT_LE(choice.threshold, 0.6);
+  EXPECT_EQ(Confuse(scored, choice.threshold).false_negatives, 0);
+  EXPECT_DOUBLE_EQ(choice.ham_false_positive_rate, 0.01);
+}
+
+TEST(EvaluationTest, LowestThresholdWithinNeverGoesBelowTheFloor) {
+  const auto scored = Examples({{0.9, true}, {0.3, true}, {0.1, false}});
+  const ThresholdChoice choice = LowestThresholdWithin(scored, 0.0, 0.5);
+  EXPECT_TRUE(choice.constraint_met);
+  EXPECT_GE(choice.threshold, 0.5);  // the 0.3 spam stays below it
+  EXPECT_LT(choice.threshold, 0.9);
+  EXPECT_EQ(Confuse(scored, choice.threshold).false_negatives, 1);
+}
+
+TEST(EvaluationTest, LowestThresholdWithinReportsAnUnmeetableBudget) {
+  const auto scored = Examples({{0.95, false}, {0.9, true}, {0.1, false}});
+  const ThresholdChoice choice = LowestThresholdWithin(scored, 0.0, 0.5);
+  EXPECT_FALSE(choice.constraint_met);
+  EXPECT_GT(choice.threshold, 0.95);
+}
+
 }  // namespace
 }  // namespace spamguard
