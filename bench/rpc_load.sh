@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # RPC throughput and latency over loopback with h2load: CheckComment (seed ham and seed spam)
 # next to an empty unary RPC (grpc.health.v1.Health/Check) on the same server in the same
-# run, which is the ceiling the transport allows. Correctness is checked separately with a
+# run, which is the ceiling the transport allows. Each is run twice: loaded (CLIENTS x
+# STREAMS in flight: throughput, and latency including queueing) and one call at a time
+# (latency of a single call). Correctness is checked separately with a
 # real gRPC client (h2load cannot see grpc-status).
 #
 #   bench/rpc_load.sh [REQUESTS] [CLIENTS] [STREAMS_PER_CLIENT]
@@ -31,16 +33,22 @@ percentiles() {  # h2load --log-file: start_us status duration_us
     $2 != 200 {bad++}'
 }
 
-run() {  # name path body
-  h2load -n "$requests" -c "$clients" -m "$streams" -d "$3" \
-    -H 'content-type: application/grpc' -H 'te: trailers' --log-file "$work/$1.log" \
-    "http://127.0.0.1:$port$2" > "$work/$1.out"
-  printf '%-22s %s; %s\n' "$1" "$(grep -o 'finished in .*req/s' "$work/$1.out")" \
-    "$(percentiles "$work/$1.log")"
+run() {  # name path body requests clients streams
+  h2load -n "$4" -c "$5" -m "$6" -d "$3" \
+    -H 'content-type: application/grpc' -H 'te: trailers' --log-file "$work/${1//\//_}.log" \
+    "http://127.0.0.1:$port$2" > "$work/${1//\//_}.out"
+  printf '%-30s %s; %s\n' "$1" "$(grep -o "finished in .*req/s" "$work/${1//\//_}.out")" \
+    "$(percentiles "$work/${1//\//_}.log")"
 }
 
-echo "h2load: $requests requests, $clients clients x $streams streams, $(nproc) cores"
-run empty_health_check /grpc.health.v1.Health/Check "$work/empty.bin"
-run check_comment_ham /spamguard.v1.CommentFilter/CheckComment "$work/check_ham.bin"
-run check_comment_spam /spamguard.v1.CommentFilter/CheckComment "$work/check_spam.bin"
+echo "loaded: $requests requests, $clients clients x $streams streams; single: 5000 requests," \
+  "1 client x 1 stream; $(nproc) cores"
+for mode in loaded single; do
+  if [ "$mode" = loaded ]; then args=("$requests" "$clients" "$streams"); else args=(5000 1 1); fi
+  run "empty_health_check/$mode" /grpc.health.v1.Health/Check "$work/empty.bin" "${args[@]}"
+  run "check_comment_ham/$mode" /spamguard.v1.CommentFilter/CheckComment \
+    "$work/check_ham.bin" "${args[@]}"
+  run "check_comment_spam/$mode" /spamguard.v1.CommentFilter/CheckComment \
+    "$work/check_spam.bin" "${args[@]}"
+done
 /usr/bin/python3 bench/grpc_frames.py verify "127.0.0.1:$port"
