@@ -178,14 +178,34 @@ Result<PlattCalibration> FitPlatt(const std::vector<ScoredExample>& raw) {
   return calibration;
 }
 
-ThresholdChoice ChooseThreshold(const std::vector<ScoredExample>& scored, double max_ham_fpr) {
-  std::vector<ScoredExample> sorted = scored;
-  std::sort(sorted.begin(), sorted.end(), [](const ScoredExample& a, const ScoredExample& b) {
-    return a.probability > b.probability;
-  });
+namespace {
+
+// Examples by falling probability, with the class totals: the walk both threshold choices
+// make, lowering the threshold one distinct score at a time.
+struct RankedScores {
+  std::vector<ScoredExample> sorted;
   int64_t spam_total = 0;
-  for (const ScoredExample& example : sorted) spam_total += example.spam ? 1 : 0;
-  const int64_t ham_total = static_cast<int64_t>(sorted.size()) - spam_total;
+  int64_t ham_total = 0;
+};
+
+RankedScores RankByScore(const std::vector<ScoredExample>& scored) {
+  RankedScores ranked;
+  ranked.sorted = scored;
+  std::sort(
+      ranked.sorted.begin(), ranked.sorted.end(),
+      [](const ScoredExample& a, const ScoredExample& b) { return a.probability > b.probability; });
+  for (const ScoredExample& example : ranked.sorted) ranked.spam_total += example.spam ? 1 : 0;
+  ranked.ham_total = static_cast<int64_t>(ranked.sorted.size()) - ranked.spam_total;
+  return ranked;
+}
+
+}  // namespace
+
+ThresholdChoice ChooseThreshold(const std::vector<ScoredExample>& scored, double max_ham_fpr) {
+  const RankedScores ranked = RankByScore(scored);
+  const std::vector<ScoredExample>& sorted = ranked.sorted;
+  const int64_t spam_total = ranked.spam_total;
+  const int64_t ham_total = ranked.ham_total;
 
   ThresholdChoice best;
   best.threshold = sorted.empty() ? 0.5 : std::nextafter(sorted.front().probability, 2.0);
@@ -215,13 +235,10 @@ ThresholdChoice ChooseThreshold(const std::vector<ScoredExample>& scored, double
 
 ThresholdChoice LowestThresholdWithin(const std::vector<ScoredExample>& scored, double max_ham_fpr,
                                       double floor) {
-  std::vector<ScoredExample> sorted = scored;
-  std::sort(sorted.begin(), sorted.end(), [](const ScoredExample& a, const ScoredExample& b) {
-    return a.probability > b.probability;
-  });
-  int64_t spam_total = 0;
-  for (const ScoredExample& example : sorted) spam_total += example.spam ? 1 : 0;
-  const int64_t ham_total = static_cast<int64_t>(sorted.size()) - spam_total;
+  const RankedScores ranked = RankByScore(scored);
+  const std::vector<ScoredExample>& sorted = ranked.sorted;
+  const int64_t spam_total = ranked.spam_total;
+  const int64_t ham_total = ranked.ham_total;
 
   ThresholdChoice choice;
   choice.threshold =
