@@ -5,6 +5,7 @@ Usage:
   grpc_frames.py bodies OUT_DIR            write check_ham.bin, check_spam.bin, empty.bin
   grpc_frames.py verify HOST:PORT          one CheckComment and one Health.Check; exit 1
                                            unless both return OK
+  grpc_frames.py wait HOST:PORT SECONDS    retry verify until it passes; exit 1 after SECONDS
   grpc_frames.py loop HOST:PORT SECONDS    call CheckComment in a loop; print "ok=N failed=M"
                                            (counts every non-OK grpc-status)
   grpc_frames.py feedback HOST:PORT N [IN_FLIGHT]
@@ -77,6 +78,19 @@ def verify(target):
     print(f"verify: CheckComment OK (verdict {pb2.Verdict.Name(response.verdict)}), Health OK")
 
 
+def wait(target, seconds):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            verify(target)
+            return 0
+        except Exception as error:  # connection refused, UNAVAILABLE while loading
+            if time.monotonic() > deadline:
+                print(f"wait: server at {target} not ready: {error}", file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+
+
 def loop(target, seconds):
     import grpc
     pb2, pb2_grpc = load_modules()
@@ -136,6 +150,8 @@ def main():
         write_bodies(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "verify":
         verify(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "wait":
+        sys.exit(wait(sys.argv[2], float(sys.argv[3])))
     elif len(sys.argv) == 4 and sys.argv[1] == "loop":
         sys.exit(loop(sys.argv[2], float(sys.argv[3])))
     elif len(sys.argv) in (4, 5) and sys.argv[1] == "feedback":

@@ -20,11 +20,7 @@ trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || 
 build/spamguard-server --listen "127.0.0.1:$port" --model models --data-dir "$work/var" \
   2>"$work/server.log" &
 server_pid=$!
-for _ in $(seq 100); do
-  /usr/bin/python3 bench/grpc_frames.py verify "127.0.0.1:$port" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-/usr/bin/python3 bench/grpc_frames.py verify "127.0.0.1:$port"
+/usr/bin/python3 bench/grpc_frames.py wait "127.0.0.1:$port" 20
 /usr/bin/python3 bench/grpc_frames.py bodies "$work"
 
 percentiles() {  # h2load --log-file: start_us status duration_us

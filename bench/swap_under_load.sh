@@ -28,10 +28,7 @@ $ctl models rollback "$default_version" --model "$work/store" > /dev/null
 build/spamguard-server --listen "127.0.0.1:$port" --model "$work/store" \
   --data-dir "$work/var" 2>"$work/server.log" &
 server_pid=$!
-for _ in $(seq 100); do
-  /usr/bin/python3 bench/grpc_frames.py verify "127.0.0.1:$port" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+/usr/bin/python3 bench/grpc_frames.py wait "127.0.0.1:$port" 20
 /usr/bin/python3 bench/grpc_frames.py bodies "$work"
 url="http://127.0.0.1:$port/spamguard.v1.CommentFilter/CheckComment"
 headers=(-H 'content-type: application/grpc' -H 'te: trailers')
