@@ -129,6 +129,28 @@ TEST_F(EntityExtractorTest, YearsAndPricesAreNotPhones) {
   EXPECT_TRUE(entities_.phones.empty());
 }
 
+TEST_F(EntityExtractorTest, DigitsInsideALinkOrEmailAreNotPhones) {
+  // +1 415 555 2671 would be a valid number anywhere else in the text.
+  Extract(
+      "photo https://www.facebook.com/photo.php?fbid=14155552671&set=a.2072302 "
+      "or mail 14155552671@example.com");
+  EXPECT_EQ(entities_.links.size(), 1u);
+  EXPECT_TRUE(entities_.phones.empty());
+}
+
+TEST_F(EntityExtractorTest, WhatsappClickToChatLinkHoldsAPhone) {
+  Extract("chat now https://wa.me/+919829286600 today");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
+}
+
+TEST_F(EntityExtractorTest, GroupedQuantitiesAreNotPhones) {
+  Extract("It must have 1.000.000.000 views, and 851,247,920 already.");
+  EXPECT_TRUE(entities_.phones.empty());
+  Extract("US office: 415.555.2671, India +91.98292.86600");
+  EXPECT_EQ(entities_.phones.size(), 2u);
+}
+
 TEST_F(EntityExtractorTest, LinkWithSchemeHasHostRegistrableDomainAndTld) {
   Extract("See https://News.BBC.co.uk/world/123, really.");
   ASSERT_EQ(entities_.links.size(), 1u);
