@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/corpus_sample.h"
 #include "model/comment_classifier.h"
 #include "model/model_store.h"
 
@@ -86,6 +87,17 @@ BENCHMARK_CAPTURE(BM_ClassifyComment, short_spam, kShortSpam)
     ->ReportAggregatesOnly();
 BENCHMARK_CAPTURE(BM_ClassifyComment, long_ham, kLongHam)->Repetitions(5)->ReportAggregatesOnly();
 BENCHMARK_CAPTURE(BM_ClassifyComment, long_spam, kLongSpam)->Repetitions(5)->ReportAggregatesOnly();
+
+// The target's own measure: the median over real comments of up to 500 bytes.
+void BM_ClassifyCorpusSample(benchmark::State& state) {
+  const CommentClassifier& classifier = *Classifier();
+  ClassifyOptions options;
+  options.now_ms = 1'700'000'000'000;
+  RunOverSample(state, [&](const LabeledExample& example) {
+    benchmark::DoNotOptimize(classifier.Classify(example.comment, options));
+  });
+}
+BENCHMARK(BM_ClassifyCorpusSample)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace spamguard
