@@ -90,13 +90,24 @@ Status WriteTrainingFile(const std::vector<TrainingLine>& lines, const std::stri
   return Status::Ok();
 }
 
-fasttext::Args BaseArgs(const FastTextParameters& p, int seed, const std::string& input) {
+// Fewest epochs a run is cut to by TrainerOptions::max_line_epochs.
+constexpr int kMinEpochs = 5;
+
+// The configured epochs, or fewer when lines x epochs would exceed the budget.
+int EpochsToRun(const FastTextParameters& p, size_t lines, size_t max_line_epochs) {
+  if (lines == 0 || static_cast<size_t>(p.epoch) * lines <= max_line_epochs) return p.epoch;
+  const int budgeted = static_cast<int>(max_line_epochs / lines);
+  return std::min(p.epoch, std::max(kMinEpochs, budgeted));
+}
+
+fasttext::Args BaseArgs(const FastTextParameters& p, int epochs, int seed,
+                        const std::string& input) {
   fasttext::Args args;
   args.input = input;
   args.model = fasttext::model_name::sup;
   args.loss = fasttext::loss_name::softmax;
   args.dim = p.dim;
-  args.epoch = p.epoch;
+  args.epoch = epochs;
   args.lr = p.lr;
   args.wordNgrams = p.word_ngrams;
   args.minn = p.minn;
@@ -116,15 +127,16 @@ struct TrainedCandidate {
   Status status;
 };
 
-TrainedCandidate TrainCandidate(const FastTextParameters& parameters, int seed,
+TrainedCandidate TrainCandidate(const FastTextParameters& parameters, int epochs, int seed,
                                 const std::string& input,
                                 const std::vector<TrainingLine>& validation, double max_ham_fpr) {
   TrainedCandidate candidate;
   candidate.summary.parameters = parameters;
+  candidate.summary.epochs_run = epochs;
   const Clock::time_point start = Clock::now();
   try {
     candidate.model = std::make_shared<FastTextClassifier>();
-    candidate.model->train(BaseArgs(parameters, seed, input));
+    candidate.model->train(BaseArgs(parameters, epochs, seed, input));
     if (!candidate.model->PrepareForScoring()) {
       candidate.status = Status::Internal("trained model lacks the spam or ham label");
       return candidate;
@@ -234,6 +246,9 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
   const std::string input = (work / "train.txt").string();
   if (Status s = WriteTrainingFile(training, input); !s.ok()) return s;
 
+  size_t written_lines = 0;
+  for (const TrainingLine& line : training) written_lines += std::max(1, line.repeat);
+
   TrainingReport report;
   report.training_lines = training.size();
   report.validation_lines = validation.size();
@@ -251,8 +266,10 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
     std::vector<std::thread> workers;
     for (size_t i = 0; i < batch.size(); ++i) {
       workers.emplace_back([&, i] {
-        batch[i] = TrainCandidate(options.grid[next + i], options.seed, input, validation,
-                                  options.max_ham_fpr);
+        const FastTextParameters& parameters = options.grid[next + i];
+        batch[i] = TrainCandidate(parameters,
+                                  EpochsToRun(parameters, written_lines, options.max_line_epochs),
+                                  options.seed, input, validation, options.max_ham_fpr);
       });
     }
     for (std::thread& worker : workers) worker.join();
@@ -263,6 +280,7 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
     }
   }
   report.chosen = best.summary.parameters;
+  report.epochs_run = best.summary.epochs_run;
   report.search_seconds = SecondsSince(start);
 
   Result<CalibratedEvaluation> unquantized =
@@ -279,7 +297,7 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
     report.unquantized_bytes = fs::file_size(bin_path, error);
     if (options.quantize.enabled) {
       const Clock::time_point quantize_start = Clock::now();
-      fasttext::Args qargs = BaseArgs(report.chosen, options.seed, input);
+      fasttext::Args qargs = BaseArgs(report.chosen, report.epochs_run, options.seed, input);
       qargs.output = (work / "model").string();
       qargs.cutoff = options.quantize.cutoff;
       qargs.dsub = options.quantize.dsub;
@@ -333,6 +351,7 @@ std::string ParametersJson(const TrainingReport& report, int seed) {
       {"fasttext",
        {{"dim", p.dim},
         {"epoch", p.epoch},
+        {"epochs_run", report.epochs_run},
         {"lr", p.lr},
         {"word_ngrams", p.word_ngrams},
         {"minn", p.minn},

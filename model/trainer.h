@@ -64,6 +64,13 @@ struct QuantizeParameters {
 
 struct TrainerOptions {
   int seed = 42;
+  // Bound on training work: lines x epochs per fastText run (the search candidates, and the
+  // quantization retrain). A run whose configured epochs would exceed it trains
+  // max(kMinEpochs, budget / lines) epochs instead: fastText's learning rate decays over the
+  // total number of updates, so a large corpus reaches the same schedule in fewer passes.
+  // The default mix (~10k lines) is far below it and trains its configured 25 epochs; a
+  // 100k-comment retrain trains 10. The epochs actually run are in the report and manifest.
+  size_t max_line_epochs = 1'000'000;
   // Tried in order; the first is also the model when search is off.
   std::vector<FastTextParameters> grid = DefaultSearchGrid();
   bool search = true;
@@ -86,6 +93,7 @@ struct TrainingLine {
 
 struct SearchCandidate {
   FastTextParameters parameters;
+  int epochs_run = 0;        // parameters.epoch, or fewer under max_line_epochs
   double validation_f1 = 0;  // at its own best constrained threshold (raw scores)
   double validation_roc_auc = 0;
   double seconds = 0;
@@ -93,6 +101,7 @@ struct SearchCandidate {
 
 struct TrainingReport {
   FastTextParameters chosen;
+  int epochs_run = 0;  // of the chosen candidate and of its quantization retrain
   std::vector<SearchCandidate> search;
   bool search_truncated = false;
   QuantizeParameters quantize;

@@ -1,0 +1,92 @@
+#include "model/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace spamguard {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Tiny, separable data: enough for fastText to learn in milliseconds.
+std::vector<TrainingLine> Lines(int copies) {
+  std::vector<TrainingLine> lines;
+  for (int i = 0; i < copies; ++i) {
+    lines.push_back({"call whatsapp now love back solution __phone__ " + std::to_string(i), true});
+    lines.push_back({"cheap pills buy now __url__ offer " + std::to_string(i), true});
+    lines.push_back({"thanks for the thoughtful post i agree " + std::to_string(i), false});
+    lines.push_back({"great song i listen to it every day " + std::to_string(i), false});
+  }
+  return lines;
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() / ("trainer_test_" + std::to_string(::getpid()));
+    fs::create_directories(directory_);
+    options_.search = false;
+    options_.quantize.enabled = false;
+    options_.grid.front().dim = 8;
+    options_.grid.front().bucket = 1000;
+    options_.grid.front().epoch = 25;
+    options_.work_directory = (directory_ / "work").string();
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  Result<TrainingReport> Train(const std::vector<TrainingLine>& training) {
+    return TrainSpamModel(training, Lines(5), options_, (directory_ / "model.spgm").string());
+  }
+
+  fs::path directory_;
+  TrainerOptions options_;
+};
+
+TEST_F(TrainerTest, SmallDataTrainsTheConfiguredEpochs) {
+  options_.max_line_epochs = 100'000;
+  Result<TrainingReport> report = Train(Lines(20));  // 80 lines x 25 epochs = 2,000
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->epochs_run, 25);
+  EXPECT_EQ(report->chosen.epoch, 25);
+}
+
+TEST_F(TrainerTest, LargeDataTrainsFewerEpochsWithinTheBudget) {
+  options_.max_line_epochs = 1'000;
+  Result<TrainingReport> report = Train(Lines(20));  // 1,000 / 80 lines -> 12 epochs
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->epochs_run, 12);
+  EXPECT_EQ(report->chosen.epoch, 25);  // the configured value is what the next retrain reads
+  EXPECT_NE(report->info.parameters_json.find("\"epochs_run\":12"), std::string::npos)
+      << report->info.parameters_json;
+}
+
+TEST_F(TrainerTest, TheBudgetNeverCutsBelowFiveEpochs) {
+  options_.max_line_epochs = 10;
+  Result<TrainingReport> report = Train(Lines(20));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->epochs_run, 5);
+}
+
+TEST_F(TrainerTest, FeedbackRepeatsCountAsLines) {
+  options_.max_line_epochs = 2'000;
+  std::vector<TrainingLine> lines = Lines(20);
+  for (TrainingLine& line : lines) line.repeat = 2;  // 160 written lines -> 12 epochs
+  Result<TrainingReport> report = Train(lines);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->epochs_run, 12);
+}
+
+TEST_F(TrainerTest, ATrainingSplitWithoutSpamIsInvalidArgument) {
+  std::vector<TrainingLine> ham_only;
+  for (const TrainingLine& line : Lines(5))
+    if (!line.spam) ham_only.push_back(line);
+  Result<TrainingReport> report = Train(ham_only);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace spamguard
