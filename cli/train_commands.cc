@@ -56,6 +56,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 constexpr char kDefaultStore[] = "models";
 constexpr char kDefaultDataDir[] = "var";
 constexpr char kDefaultRules[] = "rules/default.yaml";
@@ -350,8 +354,7 @@ Result<TrainingReport> TrainFromExamples(const TextPipeline& pipeline,
   std::vector<TrainingLine> validation = ToLines(pipeline, split.selected, /*repeats=*/false);
   if (request.verbose) {
     std::cerr << "prepared " << training.size() + validation.size() << " model inputs in "
-              << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
-              << " s\n";
+              << SecondsSince(start) << " s\n";
   }
   return TrainSpamModel(training, validation, options, model_path);
 }
@@ -360,6 +363,7 @@ json ReportJson(const TrainingReport& report) {
   json search = json::array();
   for (const SearchCandidate& c : report.search) {
     search.push_back({{"parameters", c.parameters.ToString()},
+                      {"epochs_run", c.epochs_run},
                       {"validation_f1", c.validation_f1},
                       {"validation_roc_auc", c.validation_roc_auc},
                       {"seconds", c.seconds}});
@@ -459,8 +463,7 @@ void RunTrain(const TrainOptions& options) {
   const std::shared_ptr<const TextPipeline> pipeline = CreatePipeline(command);
   const std::vector<SubsampleRule> rules = options.mix.Rules(command);
   Corpus corpus = LoadCorpus(command, *pipeline, options.inputs, rules, options.mix.seed);
-  std::cerr << "loaded " << corpus.examples.size() << " examples in "
-            << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+  std::cerr << "loaded " << corpus.examples.size() << " examples in " << SecondsSince(start)
             << " s\n";
   Split held_back =
       SplitByKey(std::move(corpus.examples), kHeldBackSalt, options.held_back_fraction);
@@ -504,8 +507,7 @@ void RunTrain(const TrainOptions& options) {
     metrics["held_back"] = MetricsJson(
         Evaluate(Score(*pipeline, *model, held_back.selected), DecisionThreshold(*model)));
   }
-  metrics["seconds_total"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics["seconds_total"] = SecondsSince(start);
 
   if (options.publish) {
     json inputs = json::array();
@@ -534,9 +536,9 @@ void RunTrain(const TrainOptions& options) {
             << " duplicates, " << corpus.dedup.conflicts << " label conflicts dropped); "
             << report.training_lines << " train / " << report.validation_lines << " validation / "
             << held_back.selected.size() << " held back\n"
-            << "  chosen: " << report.chosen.ToString() << " (" << report.search.size()
-            << " candidates" << (report.search_truncated ? ", search cut by the time budget" : "")
-            << ")\n"
+            << "  chosen: " << report.chosen.ToString() << ", " << report.epochs_run
+            << " epochs run (" << report.search.size() << " candidates"
+            << (report.search_truncated ? ", search cut by the time budget" : "") << ")\n"
             << "  validation F1 " << Fixed(report.validation.f1) << " (unquantized "
             << Fixed(report.validation_unquantized.f1) << "), ham FPR "
             << Fixed(report.validation.ham_false_positive_rate) << ", threshold "
@@ -865,8 +867,7 @@ void RunEvalProtocol(const ProtocolOptions& options) {
       }
       result.metrics =
           Evaluate(Score(*pipeline, **split_model, split.test), trained->decision_threshold);
-      result.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      result.seconds = SecondsSince(start);
       std::lock_guard<std::mutex> lock(progress);
       std::cerr << "eval-protocol: " << split.name << " F1 " << Fixed(result.metrics.f1) << " ("
                 << Fixed(result.seconds, 1) << " s)\n";
@@ -1210,6 +1211,7 @@ void RunRetrain(RetrainOptions options) {
   if (error) Fail(command, "cannot create model store " + options.model + ": " + error.message());
   const std::string staging = StagingDirectory(options.model);
   const std::string candidate_path = (fs::path(staging) / kModelFileName).string();
+  const double prepared_seconds = SecondsSince(start);
   Result<TrainingReport> trained = TrainFromExamples(*pipeline, pool, request, candidate_path);
   if (!trained.ok()) {
     fs::remove_all(staging);
@@ -1224,13 +1226,13 @@ void RunRetrain(RetrainOptions options) {
   const std::vector<ReplayCase> cases = Check(command, LoadCases(options.cases));
   struct Judged {
     BinaryMetrics metrics;
-    size_t flips = 0;
+    std::vector<Flip> flips;
   };
   auto judge = [&](const std::shared_ptr<const SpamModel>& model) {
     Judged judged;
     judged.metrics =
         Evaluate(Score(*pipeline, *model, held_back.selected), DecisionThreshold(*model));
-    judged.flips = Replay(CommentClassifier(pipeline, model, rule_set, nullptr), cases).size();
+    judged.flips = Replay(CommentClassifier(pipeline, model, rule_set, nullptr), cases);
     return judged;
   };
   const Judged candidate_judged = judge(candidate);
@@ -1247,7 +1249,7 @@ void RunRetrain(RetrainOptions options) {
     std::cout << std::left << std::setw(22) << name << std::right << std::setw(10)
               << Fixed(j.metrics.f1) << std::setw(10) << Fixed(j.metrics.ham_false_positive_rate)
               << std::setw(10) << Fixed(j.metrics.mcc) << std::setw(10)
-              << Fixed(j.metrics.calibration_error) << std::setw(8) << j.flips << "\n";
+              << Fixed(j.metrics.calibration_error) << std::setw(8) << j.flips.size() << "\n";
   };
   row("candidate " + candidate->info().version.substr(0, 11), candidate_judged);
   json gate = {{"tolerances",
@@ -1256,7 +1258,7 @@ void RunRetrain(RetrainOptions options) {
                  {"mcc", options.tolerance.mcc},
                  {"calibration_error", options.tolerance.calibration_error}}},
                {"candidate", MetricsJson(candidate_judged.metrics)},
-               {"candidate_replay_flips", candidate_judged.flips}};
+               {"candidate_replay_flips", candidate_judged.flips.size()}};
   if (current) {
     const Judged current_judged = judge(current);
     row("current " + current->info().version.substr(0, 11), current_judged);
@@ -1275,18 +1277,24 @@ void RunRetrain(RetrainOptions options) {
       worse.push_back("ECE " + Fixed(c.calibration_error) + " > " + Fixed(k.calibration_error) +
                       " + " + Fixed(t.calibration_error, 3));
     }
-    if (candidate_judged.flips > current_judged.flips) {
-      worse.push_back("replay flips " + std::to_string(candidate_judged.flips) + " > " +
-                      std::to_string(current_judged.flips));
+    if (candidate_judged.flips.size() > current_judged.flips.size()) {
+      worse.push_back("replay flips " + std::to_string(candidate_judged.flips.size()) + " > " +
+                      std::to_string(current_judged.flips.size()));
     }
     gate["current"] = MetricsJson(current_judged.metrics);
     gate["current_version"] = current->info().version;
-    gate["current_replay_flips"] = current_judged.flips;
-  } else if (candidate_judged.flips > 0) {
-    worse.push_back("replay flips " + std::to_string(candidate_judged.flips) +
+    gate["current_replay_flips"] = current_judged.flips.size();
+  } else if (!candidate_judged.flips.empty()) {
+    worse.push_back("replay flips " + std::to_string(candidate_judged.flips.size()) +
                     " (no current model)");
   }
+  if (!candidate_judged.flips.empty()) std::cout << "candidate replay flips:\n";
+  for (const Flip& flip : candidate_judged.flips) PrintFlip(flip);
   gate["worse"] = worse;
+  std::cout << "time: data " << Fixed(prepared_seconds, 1) << " s, training "
+            << Fixed(trained->total_seconds, 1) << " s (" << trained->epochs_run
+            << " epochs; quantization " << Fixed(trained->quantize_seconds, 1) << " s), gate "
+            << Fixed(SecondsSince(start) - prepared_seconds - trained->total_seconds, 1) << " s\n";
   gate["forced"] = options.force && !worse.empty();
 
   std::string worse_text;
@@ -1302,7 +1310,7 @@ void RunRetrain(RetrainOptions options) {
 
   json metrics = ReportJson(*trained);
   metrics["held_back"] = MetricsJson(candidate_judged.metrics);
-  metrics["replay_flips"] = candidate_judged.flips;
+  metrics["replay_flips"] = candidate_judged.flips.size();
   metrics["gate"] = gate;
   json inputs = json::array();
   for (const std::string& path : options.base) inputs.push_back(FileFingerprint(path));
@@ -1332,10 +1340,7 @@ void RunRetrain(RetrainOptions options) {
                          {"model", FileFingerprint(candidate_path)}};
   Check(command, Publish(options.model, staging, trained->info.version, metrics, manifest, true));
   std::cout << "published " << trained->info.version << " as current ("
-            << Fixed(
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-                   1)
-            << " s)\n";
+            << Fixed(SecondsSince(start), 1) << " s)\n";
 }
 
 // --- models --------------------------------------------------------------------------------
