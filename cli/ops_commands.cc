@@ -18,6 +18,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -38,6 +39,7 @@
 #include "model/rule_set.h"
 #include "model/scorer.h"
 #include "model/spam_model.h"
+#include "server/comment_conversion.h"
 #include "spamguard/v1/spamguard.grpc.pb.h"
 
 namespace spamguard::cli {
@@ -331,32 +333,12 @@ Result<CheckedComment> FromResponse(const pb::CheckCommentResponse& response,
   checked.content = input.content;
   checked.line = input.line;
   checked.check_id = response.check_id();
-  Assessment& assessment = checked.assessment;
-  switch (response.verdict()) {
-    case pb::VERDICT_HAM:
-      assessment.verdict = Verdict::kHam;
-      break;
-    case pb::VERDICT_HOLD:
-      assessment.verdict = Verdict::kHold;
-      break;
-    case pb::VERDICT_SPAM:
-      assessment.verdict = Verdict::kSpam;
-      break;
-    case pb::VERDICT_DISCARD:
-      assessment.verdict = Verdict::kDiscard;
-      break;
-    default:
-      return Status::FailedPrecondition("the server answered without a verdict (" +
-                                        pb::Verdict_Name(response.verdict()) + ")");
+  std::optional<Assessment> assessment = server::ToAssessment(response);
+  if (!assessment) {
+    return Status::FailedPrecondition("the server answered without a verdict (" +
+                                      pb::Verdict_Name(response.verdict()) + ")");
   }
-  assessment.spam_probability = response.spam_probability();
-  assessment.model_version = response.model_version();
-  assessment.rules_version = response.rules_version();
-  for (const pb::Reason& from : response.reasons()) {
-    Reason reason{from.code(), from.description(), from.score(), {}};
-    for (const pb::Span& span : from.spans()) reason.spans.push_back({span.begin(), span.end()});
-    assessment.reasons.push_back(std::move(reason));
-  }
+  checked.assessment = std::move(*assessment);
   return checked;
 }
 

@@ -101,4 +101,35 @@ void FillResponse(const Assessment& assessment, spamguard::v1::CheckCommentRespo
   response->set_rules_version(assessment.rules_version);
 }
 
+std::optional<Assessment> ToAssessment(const spamguard::v1::CheckCommentResponse& response) {
+  Assessment assessment;
+  switch (response.verdict()) {
+    case spamguard::v1::VERDICT_HAM:
+      assessment.verdict = Verdict::kHam;
+      break;
+    case spamguard::v1::VERDICT_HOLD:
+      assessment.verdict = Verdict::kHold;
+      break;
+    case spamguard::v1::VERDICT_SPAM:
+      assessment.verdict = Verdict::kSpam;
+      break;
+    case spamguard::v1::VERDICT_DISCARD:
+      assessment.verdict = Verdict::kDiscard;
+      break;
+    default:
+      return std::nullopt;
+  }
+  assessment.spam_probability = response.spam_probability();
+  for (const spamguard::v1::Reason& from : response.reasons()) {
+    Reason reason{from.code(), from.description(), from.score(), {}};
+    for (const spamguard::v1::Span& span : from.spans()) {
+      reason.spans.push_back({span.begin(), span.end()});
+    }
+    assessment.reasons.push_back(std::move(reason));
+  }
+  assessment.model_version = response.model_version();
+  assessment.rules_version = response.rules_version();
+  return assessment;
+}
+
 }  // namespace spamguard::server

@@ -25,6 +25,10 @@ spamguard::v1::Verdict ToProto(Verdict verdict);
 // Fills verdict, probability, reasons and versions; leaves check_id and request_id alone.
 void FillResponse(const Assessment& assessment, spamguard::v1::CheckCommentResponse* response);
 
+// The inverse of FillResponse, for clients; nullopt when the response carries no verdict
+// (VERDICT_UNSPECIFIED or a value this build does not know).
+std::optional<Assessment> ToAssessment(const spamguard::v1::CheckCommentResponse& response);
+
 }  // namespace spamguard::server
 
 #endif  // SPAMGUARD_SERVER_COMMENT_CONVERSION_H_
