@@ -1,11 +1,44 @@
 #include "model/fasttext_classifier.h"
 
 #include <algorithm>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
 
 namespace spamguard {
+namespace {
+
+// sum += the rows `words` of a dense row-major matrix. Eight floats at a time with GCC's
+// vector extension (SSE or AVX as the target allows): a scalar loop was a quarter of a short
+// comment's whole pipeline time, and -O2 does not vectorize it on its own.
+void SumRows(const float* matrix, int64_t dimension, const std::vector<int32_t>& words,
+             float* sum) {
+  using Float8 = float __attribute__((vector_size(8 * sizeof(float))));
+  constexpr int64_t kLanes = 8;
+  constexpr int64_t kMaxBlocks = 64;  // dimension <= 512 takes the vector path
+  const int64_t blocks = dimension / kLanes;
+  if (dimension % kLanes != 0 || blocks > kMaxBlocks) {
+    for (int32_t word : words) {
+      const float* row = matrix + static_cast<int64_t>(word) * dimension;
+      for (int64_t j = 0; j < dimension; ++j) sum[j] += row[j];
+    }
+    return;
+  }
+  Float8 accumulator[kMaxBlocks];
+  std::memcpy(accumulator, sum, static_cast<size_t>(dimension) * sizeof(float));
+  for (int32_t word : words) {
+    const float* row = matrix + static_cast<int64_t>(word) * dimension;
+    for (int64_t b = 0; b < blocks; ++b) {
+      Float8 values;
+      std::memcpy(&values, row + b * kLanes, sizeof(values));
+      accumulator[b] += values;
+    }
+  }
+  std::memcpy(sum, accumulator, static_cast<size_t>(dimension) * sizeof(float));
+}
+
+}  // namespace
 
 bool FastTextClassifier::PrepareForScoring() {
   if (!args_ || args_->model != fasttext::model_name::sup ||
@@ -51,11 +84,7 @@ double FastTextClassifier::SpamMargin(std::string_view line) const {
   if (decoded_input_.empty()) {
     for (int32_t word : words) input_->addRowToVector(hidden, word);
   } else {
-    float* sum = hidden.data();
-    for (int32_t word : words) {
-      const float* row = decoded_input_.data() + static_cast<int64_t>(word) * dimension_;
-      for (int64_t j = 0; j < dimension_; ++j) sum[j] += row[j];
-    }
+    SumRows(decoded_input_.data(), dimension_, words, hidden.data());
   }
   hidden.mul(1.0 / static_cast<double>(words.size()));
   return static_cast<double>(output_->dotRow(hidden, spam_row_)) -
