@@ -1,6 +1,7 @@
 #include "model/rule_set.h"
 
 #include <arpa/inet.h>
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 #include <re2/set.h>
 #include <unicode/uchar.h>
@@ -20,6 +21,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -31,6 +33,8 @@ namespace {
 // A reason lists at most this many spans: enough for a moderator to see the pattern, and a
 // bound on the work a comment stuffed with matches can cause.
 constexpr size_t kMaxSpansPerReason = 16;
+// A pattern repeating something this many times or more goes into the second text set.
+constexpr int kLongRepetition = 10;
 
 // The regex set holds thousands of patterns; RE2's default 8 MiB budget is too small for
 // its DFA. This is an upper bound, not an allocation.
@@ -271,8 +275,11 @@ RE2::Options PatternOptions();
 // them all would cost more than the whole load budget.
 class SetPattern {
  public:
-  SetPattern(size_t rule, std::string exact_source, bool word_boundary)
-      : rule(rule), word_boundary(word_boundary), exact_source_(std::move(exact_source)) {}
+  SetPattern(size_t rule, size_t sequence, std::string exact_source, bool word_boundary)
+      : rule(rule),
+        sequence(sequence),
+        word_boundary(word_boundary),
+        exact_source_(std::move(exact_source)) {}
 
   // The compiled exact regex, or null if RE2 rejects it (it never does for a pattern the set
   // accepted, unless it exceeds RE2's memory budget). Thread-safe.
@@ -283,6 +290,7 @@ class SetPattern {
   }
 
   const size_t rule;
+  const size_t sequence;  // position among all patterns of its kind, in file order
   // A match counts only when not glued to a letter, digit or '_' on either side (checked in
   // code: a Unicode-aware wrapper inside the regex would make each one ~50x slower).
   const bool word_boundary;
@@ -291,6 +299,21 @@ class SetPattern {
   const std::string exact_source_;
   mutable std::once_flag compiled_;
   mutable std::unique_ptr<RE2> exact_;
+};
+
+// Patterns scanned together by one RE2::Set; `patterns` by set index.
+struct PatternSet {
+  std::unique_ptr<RE2::Set> set;
+  std::deque<SetPattern> patterns;
+};
+
+// Patterns kept out of the set and searched only when the text holds the literal strings
+// ("atoms") they need: RE2's FilteredRE2 computes the atoms, a small set of them finds those
+// present, and FilteredRE2 says which patterns can then match. `patterns` by FilteredRE2 id.
+struct FilteredPatterns {
+  std::unique_ptr<re2::FilteredRE2> filter;
+  std::unique_ptr<RE2::Set> atoms;  // null when no pattern has an atom
+  std::deque<SetPattern> patterns;
 };
 
 // A SitePolicy plus its extra lists turned into rules.
@@ -334,6 +357,37 @@ constexpr int kMaxBoundaryRetries = 64;
 // Lower-cases a regex outside its escapes ("\\W", "\\p{Lu}", "\\x{41}" stay as they are),
 // the same folding the normalizer applies to text. Non-ASCII letters use ICU's simple case
 // folding.
+// Whether a pattern has a counted repetition whose largest count is kLongRepetition or more
+// ("x{0,200}", "x{120}", "x{12,}"); escaped braces are not repetitions.
+bool HasLongCountedRepetition(std::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (pattern[i] != '{') continue;
+    int largest = -1;
+    int value = -1;
+    size_t j = i + 1;
+    for (; j < pattern.size() && pattern[j] != '}'; ++j) {
+      const char c = pattern[j];
+      if (c >= '0' && c <= '9') {
+        value = (value < 0 ? 0 : value) * 10 + (c - '0');
+        if (value > 100000) value = 100000;
+      } else if (c == ',') {
+        largest = std::max(largest, value);
+        value = -1;
+      } else {
+        break;  // not a counted repetition ("{" as a literal)
+      }
+    }
+    if (j < pattern.size() && pattern[j] == '}' && std::max(largest, value) >= kLongRepetition) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string FoldPatternCase(std::string_view pattern) {
   std::string out;
   out.reserve(pattern.size());
@@ -410,12 +464,16 @@ struct CompiledPack {
   std::shared_ptr<const EntityExtractor> extractor;
 
   std::vector<Rule> rules;  // every active rule, file order
-  // Regex and phrase rules: one set over the normalized text.
-  std::unique_ptr<RE2::Set> text_set;
-  std::deque<SetPattern> text_patterns;  // by set index
+  // Regex and phrase rules over the normalized text: one set, except the patterns with a
+  // long counted repetition (".{0,200}", ".{120}"), which are filtered by their literals.
+  // A DFA tracks a counter's every position, in a set of each pattern beside it; the
+  // default pack's ten such patterns made a typical comment cost 3-4x more in the set, and
+  // as much in a set of their own (docs/performance.md).
+  PatternSet text_set;
+  FilteredPatterns counted;
+  size_t text_pattern_count = 0;
   // Author-name rules: one set over the normalized author name.
-  std::unique_ptr<RE2::Set> name_set;
-  std::deque<SetPattern> name_patterns;
+  PatternSet name_set;
   std::vector<size_t> field_rules;  // indices of rules evaluated one by one
   bool has_duplicate_rule = false;
 
@@ -1072,16 +1130,9 @@ class Loader {
     return Status::Ok();
   }
 
-  // Adds a regex/phrase/author-name rule's patterns to its set; false when none compiled.
+  // Adds a regex/phrase/author-name rule's patterns to their sets; false when none compiled.
   bool AddPatterns(const Rule& rule, size_t rule_index, const std::vector<ListEntry>& entries) {
     const bool is_name = rule.kind == Kind::kAuthorName;
-    std::unique_ptr<RE2::Set>& set = is_name ? impl_.name_set : impl_.text_set;
-    std::deque<SetPattern>& patterns = is_name ? impl_.name_patterns : impl_.text_patterns;
-    if (!set) {
-      RE2::Options options = PatternOptions();
-      options.set_max_mem(kRegexSetMaxMem);
-      set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
-    }
     const bool wrap = rule.kind == Kind::kPhrase || (rule.kind == Kind::kRegex && word_boundary_);
     bool any = false;
     int number = 0;
@@ -1094,10 +1145,26 @@ class Loader {
               ? RE2::QuoteMeta(impl_.normalizer->NormalizeForMatching(entry.text))
               : FoldPatternCase(entry.text);
       std::string error;
-      if (set->Add(pattern, &error) >= 0) {
-        patterns.emplace_back(rule_index, pattern, wrap);
-        any = true;
-        continue;
+      if (!is_name && HasLongCountedRepetition(pattern)) {
+        if (AddCounted(pattern, error)) {
+          impl_.counted.patterns.emplace_back(rule_index, impl_.text_pattern_count++, pattern,
+                                              wrap);
+          any = true;
+          continue;
+        }
+      } else {
+        PatternSet& target = is_name ? impl_.name_set : impl_.text_set;
+        if (!target.set) {
+          RE2::Options options = PatternOptions();
+          options.set_max_mem(kRegexSetMaxMem);
+          target.set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+        }
+        if (target.set->Add(pattern, &error) >= 0) {
+          const size_t sequence = is_name ? target.patterns.size() : impl_.text_pattern_count++;
+          target.patterns.emplace_back(rule_index, sequence, pattern, wrap);
+          any = true;
+          continue;
+        }
       }
       impl_.report.skipped.push_back(entry.where + ": rule '" + rule.id + "' pattern " +
                                      std::to_string(number) + ": " + error + ": " + entry.text);
@@ -1105,11 +1172,45 @@ class Loader {
     return any;
   }
 
+  // Adds a pattern to the filtered group; false with RE2's message when it does not compile.
+  bool AddCounted(const std::string& pattern, std::string& error) {
+    const RE2 probe(pattern, PatternOptions());
+    if (!probe.ok()) {
+      error = probe.error();
+      return false;
+    }
+    if (!impl_.counted.filter) impl_.counted.filter = std::make_unique<re2::FilteredRE2>(3);
+    int id = -1;
+    if (impl_.counted.filter->Add(pattern, PatternOptions(), &id) != RE2::NoError ||
+        id != static_cast<int>(impl_.counted.patterns.size())) {
+      error = "cannot add to the filtered patterns";
+      return false;
+    }
+    return true;
+  }
+
   Status CompileSets() {
-    if (impl_.text_set && !impl_.text_set->Compile()) {
+    if (impl_.text_set.set && !impl_.text_set.set->Compile()) {
       return Status::Internal(path_ + ": the regex and phrase rules are too large to compile");
     }
-    if (impl_.name_set && !impl_.name_set->Compile()) {
+    if (impl_.counted.filter) {
+      std::vector<std::string> atoms;
+      impl_.counted.filter->Compile(&atoms);
+      if (!atoms.empty()) {
+        RE2::Options options = PatternOptions();
+        options.set_max_mem(kRegexSetMaxMem);
+        impl_.counted.atoms = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+        for (const std::string& atom : atoms) {
+          if (impl_.counted.atoms->Add(RE2::QuoteMeta(atom), nullptr) < 0) {
+            return Status::Internal(path_ + ": cannot compile the literal '" + atom + "'");
+          }
+        }
+        if (!impl_.counted.atoms->Compile()) {
+          return Status::Internal(path_ + ": the counted patterns' literals do not compile");
+        }
+      }
+    }
+    if (impl_.name_set.set && !impl_.name_set.set->Compile()) {
       return Status::Internal(path_ + ": the author-name rules are too large to compile");
     }
     return Status::Ok();
@@ -1283,21 +1384,21 @@ std::vector<Reason> RuleSet::Evaluate(const RuleInput& input) const {
     reasons.push_back(Reason{rule.id, rule.description, score, std::move(spans)});
   };
 
-  // Regex and phrase rules: one scan of the set, then the exact pass for the matched
-  // patterns only. A rule's patterns have consecutive set indices, so sorted hits group by
-  // rule.
-  auto run_set = [&](const RE2::Set& set, const std::deque<SetPattern>& patterns,
-                     std::string_view text, const NormalizedText* spans_from) {
-    std::vector<int> hits;
-    MatchSet(set, patterns, text, hits);
-    std::sort(hits.begin(), hits.end());
+  // Regex and phrase rules: the candidates (the set's hits, and the filtered patterns whose
+  // literals occur), then the exact pass on them only, rule by rule and in file order within
+  // a rule.
+  auto run_candidates = [&](std::vector<const SetPattern*>& matched, std::string_view text,
+                            const NormalizedText* spans_from) {
+    std::sort(matched.begin(), matched.end(), [](const SetPattern* a, const SetPattern* b) {
+      return a->rule != b->rule ? a->rule < b->rule : a->sequence < b->sequence;
+    });
     size_t i = 0;
-    while (i < hits.size()) {
-      const size_t rule_index = patterns[hits[i]].rule;
+    while (i < matched.size()) {
+      const size_t rule_index = matched[i]->rule;
       std::vector<Span> spans;
       bool fired = false;
-      for (; i < hits.size() && patterns[hits[i]].rule == rule_index; ++i) {
-        const SetPattern& pattern = patterns[hits[i]];
+      for (; i < matched.size() && matched[i]->rule == rule_index; ++i) {
+        const SetPattern& pattern = *matched[i];
         if (spans_from != nullptr) {
           const size_t before = spans.size();
           FindSpans(pattern, *spans_from, spans);
@@ -1311,12 +1412,29 @@ std::vector<Reason> RuleSet::Evaluate(const RuleInput& input) const {
       if (fired) emit(impl.rules[rule_index], std::move(spans));
     }
   };
-  if (impl.text_set) {
-    run_set(*impl.text_set, impl.text_patterns, input.normalized.text, &input.normalized);
+  {
+    const std::string_view text = input.normalized.text;
+    std::vector<const SetPattern*> matched;
+    std::vector<int> hits;
+    if (impl.text_set.set) {
+      MatchSet(*impl.text_set.set, impl.text_set.patterns, text, hits);
+      for (int hit : hits) matched.push_back(&impl.text_set.patterns[static_cast<size_t>(hit)]);
+    }
+    if (impl.counted.filter) {
+      std::vector<int> atoms;
+      if (impl.counted.atoms) impl.counted.atoms->Match(text, &atoms);
+      impl.counted.filter->AllPotentials(atoms, &hits);
+      for (int hit : hits) matched.push_back(&impl.counted.patterns[static_cast<size_t>(hit)]);
+    }
+    run_candidates(matched, text, &input.normalized);
   }
-  if (impl.name_set && !input.comment.author_name.empty()) {
+  if (impl.name_set.set && !input.comment.author_name.empty()) {
     const std::string name = impl.normalizer->NormalizeForMatching(input.comment.author_name);
-    run_set(*impl.name_set, impl.name_patterns, name, nullptr);
+    std::vector<const SetPattern*> matched;
+    std::vector<int> hits;
+    MatchSet(*impl.name_set.set, impl.name_set.patterns, name, hits);
+    for (int hit : hits) matched.push_back(&impl.name_set.patterns[static_cast<size_t>(hit)]);
+    run_candidates(matched, name, nullptr);
   }
 
   EvaluationContext context(input, *impl.extractor);

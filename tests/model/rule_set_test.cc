@@ -260,6 +260,41 @@ TEST_F(RuleSetTest, WordBoundaryFailuresDoNotHideLaterMatchesOfTheSamePattern) {
   EXPECT_EQ(Find(reasons, "wazifa")->spans, (std::vector<Span>{{16, 22}, {24, 29}}));
 }
 
+// Patterns with a long counted repetition are kept out of the regex set and searched only
+// when their literals occur; they must fire, give spans and group with the rule's other
+// patterns exactly like set patterns.
+TEST_F(RuleSetTest, CountedRepetitionPatternsFireWithSpansInPatternOrder) {
+  auto rules = MustLoad(Pack(R"(
+  - id: hacker
+    description: Hacker for hire.
+    kind: regex
+    word_boundary: true
+    patterns: ['hire\s+a\s+hacker', 'hack(er)?.{0,50}(text|call|contact)', 'recovery']
+    score: 2
+)"));
+  const std::string content = "need a hacker? just call me. hire a hacker, recovery";
+  const auto reasons = Run(*rules, Text(content));
+  ASSERT_EQ(reasons.size(), 1u);
+  // Pattern order: 'hire a hacker', then the counted one, then 'recovery'; merged.
+  EXPECT_EQ(reasons[0].spans, (std::vector<Span>{{7, 24}, {29, 42}, {44, 52}}));
+}
+
+TEST_F(RuleSetTest, CountedRepetitionPatternsNeedTheirLiteralsAndTheirWholeShape) {
+  auto rules = MustLoad(Pack(R"(
+  - id: fifa-coins
+    description: Sells FIFA coins.
+    kind: regex
+    patterns: ['fifa.{0,20}coins?']
+    score: 2
+)"));
+  EXPECT_NE(Find(Run(*rules, Text("cheap fifa 23 ultimate coins here")), "fifa-coins"), nullptr);
+  // Both literals, but too far apart: the filter lets it through, the exact pass refuses.
+  EXPECT_EQ(Find(Run(*rules, Text("fifa is a federation that has nothing to do with coins")),
+                 "fifa-coins"),
+            nullptr);
+  EXPECT_EQ(Find(Run(*rules, Text("coins and more coins")), "fifa-coins"), nullptr);
+}
+
 // --- refusing bad files --------------------------------------------------------------------
 
 TEST_F(RuleSetTest, MalformedYamlIsRefusedWithFileAndLine) {
