@@ -1422,9 +1422,16 @@ std::vector<Reason> RuleSet::Evaluate(const RuleInput& input) const {
     }
     if (impl.counted.filter) {
       std::vector<int> atoms;
-      if (impl.counted.atoms) impl.counted.atoms->Match(text, &atoms);
-      impl.counted.filter->AllPotentials(atoms, &hits);
-      for (int hit : hits) matched.push_back(&impl.counted.patterns[static_cast<size_t>(hit)]);
+      RE2::Set::ErrorInfo error{RE2::Set::kNoError};
+      if (impl.counted.atoms) impl.counted.atoms->Match(text, &atoms, &error);
+      if (error.kind == RE2::Set::kNoError) {
+        impl.counted.filter->AllPotentials(atoms, &hits);
+        for (int hit : hits) matched.push_back(&impl.counted.patterns[static_cast<size_t>(hit)]);
+      } else {
+        // The literal scan failed (RE2 out of memory on a pathological text): every counted
+        // pattern is a candidate, so that no rule is silently skipped.
+        for (const SetPattern& pattern : impl.counted.patterns) matched.push_back(&pattern);
+      }
     }
     run_candidates(matched, text, &input.normalized);
   }

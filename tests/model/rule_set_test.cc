@@ -279,6 +279,32 @@ TEST_F(RuleSetTest, CountedRepetitionPatternsFireWithSpansInPatternOrder) {
   EXPECT_EQ(reasons[0].spans, (std::vector<Span>{{7, 24}, {29, 42}, {44, 52}}));
 }
 
+TEST_F(RuleSetTest, CountedRepetitionPatternsOfSeveralRulesEachReportTheirOwnRule) {
+  auto rules = MustLoad(Pack(R"(
+  - id: plain
+    description: Plain.
+    kind: regex
+    patterns: ['zzz']
+    score: 1
+  - id: brain
+    description: Brain pills.
+    kind: regex
+    patterns: ['brain.{0,30}power', 'memory.{0,30}boost']
+    score: 1
+  - id: spell
+    description: Spell casters.
+    kind: regex
+    patterns: ['spell.{0,40}caster']
+    score: 1
+)"));
+  const auto reasons = Run(*rules, Text("a spell by the caster. memory and focus boost"));
+  ASSERT_EQ(reasons.size(), 2u);
+  ASSERT_NE(Find(reasons, "brain"), nullptr);
+  EXPECT_EQ(Find(reasons, "brain")->spans, (std::vector<Span>{{23, 45}}));
+  ASSERT_NE(Find(reasons, "spell"), nullptr);
+  EXPECT_EQ(Find(reasons, "spell")->spans, (std::vector<Span>{{2, 21}}));
+}
+
 TEST_F(RuleSetTest, CountedRepetitionPatternsNeedTheirLiteralsAndTheirWholeShape) {
   auto rules = MustLoad(Pack(R"(
   - id: fifa-coins
