@@ -1211,8 +1211,11 @@ void RunRetrain(RetrainOptions options) {
   if (error) Fail(command, "cannot create model store " + options.model + ": " + error.message());
   const std::string staging = StagingDirectory(options.model);
   const std::string candidate_path = (fs::path(staging) / kModelFileName).string();
-  const double prepared_seconds = SecondsSince(start);
+  const double loaded_seconds = SecondsSince(start);
   Result<TrainingReport> trained = TrainFromExamples(*pipeline, pool, request, candidate_path);
+  // TrainFromExamples turns the pool into model inputs, then trains (trained->total_seconds).
+  const double features_seconds =
+      SecondsSince(start) - loaded_seconds - (trained.ok() ? trained->total_seconds : 0.0);
   if (!trained.ok()) {
     fs::remove_all(staging);
     Fail(command, trained.status().ToString());
@@ -1235,6 +1238,7 @@ void RunRetrain(RetrainOptions options) {
     judged.flips = Replay(CommentClassifier(pipeline, model, rule_set, nullptr), cases);
     return judged;
   };
+  const auto gate_start = std::chrono::steady_clock::now();
   const Judged candidate_judged = judge(candidate);
   std::vector<std::string> worse;
   std::cout << "retrain: " << pool.size() << " training examples (" << feedback.size()
@@ -1291,10 +1295,11 @@ void RunRetrain(RetrainOptions options) {
   if (!candidate_judged.flips.empty()) std::cout << "candidate replay flips:\n";
   for (const Flip& flip : candidate_judged.flips) PrintFlip(flip);
   gate["worse"] = worse;
-  std::cout << "time: data " << Fixed(prepared_seconds, 1) << " s, training "
-            << Fixed(trained->total_seconds, 1) << " s (" << trained->epochs_run
-            << " epochs; quantization " << Fixed(trained->quantize_seconds, 1) << " s), gate "
-            << Fixed(SecondsSince(start) - prepared_seconds - trained->total_seconds, 1) << " s\n";
+  std::cout << "time: data " << Fixed(loaded_seconds, 1) << " s, model inputs "
+            << Fixed(features_seconds, 1) << " s, training " << Fixed(trained->total_seconds, 1)
+            << " s (" << trained->epochs_run << " epochs; quantization "
+            << Fixed(trained->quantize_seconds, 1) << " s), gate "
+            << Fixed(SecondsSince(gate_start), 1) << " s\n";
   gate["forced"] = options.force && !worse.empty();
 
   std::string worse_text;
