@@ -235,15 +235,6 @@ DedupReport Deduplicate(const Normalizer& normalizer, std::vector<LabeledExample
   return report;
 }
 
-uint64_t Fnv1a64(std::string_view bytes, uint64_t basis) {
-  uint64_t hash = basis;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
 double StableUnit(uint64_t salt, std::string_view key) {
   char salt_bytes[8];
   for (int i = 0; i < 8; ++i) salt_bytes[i] = static_cast<char>((salt >> (8 * i)) & 0xff);

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "model/comment.h"
+#include "model/fnv_hash.h"
 #include "model/normalizer.h"
 #include "model/status.h"
 
@@ -67,8 +68,6 @@ struct DedupReport {
 // content) are dropped as duplicates of each other.
 DedupReport Deduplicate(const Normalizer& normalizer, std::vector<LabeledExample>& examples);
 
-// FNV-1a 64 of bytes; the hash behind every deterministic choice here.
-uint64_t Fnv1a64(std::string_view bytes, uint64_t basis = 14695981039346656037ull);
 // A number in [0, 1) fixed by (salt, key).
 double StableUnit(uint64_t salt, std::string_view key);
 

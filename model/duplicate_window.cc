@@ -2,21 +2,9 @@
 
 #include <algorithm>
 
+#include "model/fnv_hash.h"
+
 namespace spamguard {
-namespace {
-
-// FNV-1a 64: fast and good enough for telling texts apart; a collision only makes two
-// different texts count as one, which needs about 2^32 distinct texts in the window.
-uint64_t HashText(std::string_view text) {
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
-}  // namespace
 
 DuplicateWindow::DuplicateWindow(int64_t retention_ms, size_t max_entries)
     : retention_ms_(std::max<int64_t>(retention_ms, 0)),
@@ -24,7 +12,9 @@ DuplicateWindow::DuplicateWindow(int64_t retention_ms, size_t max_entries)
 
 int DuplicateWindow::CountAndRecord(std::string_view normalized_text, int64_t now_ms,
                                     int64_t within_ms, bool record) {
-  const uint64_t hash = HashText(normalized_text);
+  // FNV-1a 64 tells texts apart well enough: a collision only makes two different texts
+  // count as one, which needs about 2^32 distinct texts in the window.
+  const uint64_t hash = Fnv1a64(normalized_text);
   std::lock_guard<std::mutex> lock(mutex_);
   EvictLocked(now_ms);
 

@@ -27,6 +27,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "model/fnv_hash.h"
+
 namespace spamguard {
 namespace {
 
@@ -432,14 +434,6 @@ std::string FoldPatternCase(std::string_view pattern) {
   return out;
 }
 
-uint64_t Fnv1a(uint64_t hash, std::string_view bytes) {
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
 void MergeSpans(std::vector<Span>& spans) {
   std::sort(spans.begin(), spans.end(),
             [](const Span& a, const Span& b) { return a.begin < b.begin; });
@@ -766,9 +760,9 @@ class Loader {
     content << in.rdbuf();
     if (in.bad()) return Status::IoError("cannot read rule file " + file);
     bytes = content.str();
-    hash_ = Fnv1a(hash_, hash_name);
-    hash_ = Fnv1a(hash_, std::string_view("\0", 1));
-    hash_ = Fnv1a(hash_, bytes);
+    hash_ = Fnv1a64(hash_name, hash_);
+    hash_ = Fnv1a64(std::string_view("\0", 1), hash_);
+    hash_ = Fnv1a64(bytes, hash_);
     return Status::Ok();
   }
 
@@ -1334,7 +1328,7 @@ class Loader {
   const std::string path_;
   const std::filesystem::path directory_;
   CompiledPack& impl_;
-  uint64_t hash_ = 14695981039346656037ull;
+  uint64_t hash_ = kFnv1a64Basis;
   std::unordered_set<std::string> known_ids_;
   bool word_boundary_ = false;  // the current regex rule's word_boundary
 };

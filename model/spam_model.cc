@@ -12,6 +12,7 @@
 
 #include "model/fasttext_classifier.h"
 #include "model/features.h"
+#include "model/fnv_hash.h"
 
 namespace spamguard {
 namespace {
@@ -20,15 +21,10 @@ constexpr char kMagic[8] = {'S', 'P', 'G', 'M', 'O', 'D', 'E', 'L'};
 // A metadata block larger than this is not a model file of ours.
 constexpr uint32_t kMaxMetadataBytes = 1 << 20;
 
-// FNV-1a, 64 bit: detects truncation and flipped bytes in the fastText payload.
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
+// The payload checksum (FNV-1a 64; detects truncation and flipped bytes in the fastText
+// payload) starts from this basis: the standard one with its last digit missing. Every
+// model file written so far carries a checksum made with it, so it stays.
+constexpr uint64_t kPayloadChecksumBasis = 1469598103934665603ULL;
 
 std::string Hex64(uint64_t value) {
   char text[17];
@@ -121,7 +117,7 @@ Status SpamModel::Write(const std::string& path, const std::string& fasttext_mod
        {{"slope", info.calibration.slope}, {"intercept", info.calibration.intercept}}},
       {"validation_metrics", MetricsToJson(info.validation_metrics)},
       {"payload_bytes", payload.size()},
-      {"payload_fnv1a64", Hex64(Fnv1a64(payload))},
+      {"payload_fnv1a64", Hex64(Fnv1a64(payload, kPayloadChecksumBasis))},
   };
   if (!info.parameters_json.empty()) {
     nlohmann::json parameters = nlohmann::json::parse(info.parameters_json, nullptr, false);
@@ -187,7 +183,8 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
   std::istringstream payload(rest.str());
   const nlohmann::json metadata_json = nlohmann::json::parse(metadata, nullptr, false);
   if (metadata_json.value("payload_bytes", uint64_t{0}) != payload.str().size() ||
-      metadata_json.value("payload_fnv1a64", "") != Hex64(Fnv1a64(payload.str()))) {
+      metadata_json.value("payload_fnv1a64", "") !=
+          Hex64(Fnv1a64(payload.str(), kPayloadChecksumBasis))) {
     return Status::Corruption(path + ": fastText payload is truncated or damaged (checksum)");
   }
 

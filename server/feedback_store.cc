@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "model/fnv_hash.h"
+
 namespace spamguard::server {
 namespace {
 
@@ -54,11 +56,7 @@ int64_t SystemNowMs() {
 // 64-bit FNV-1a: stable across builds and machines (std::hash is not), which the
 // duplicate key needs because it is stored.
 std::string ContentKey(const std::string& content) {
-  uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : content) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
+  const uint64_t hash = Fnv1a64(content);
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "content:%016llx:%zu", static_cast<unsigned long long>(hash),
                 content.size());
