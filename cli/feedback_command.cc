@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "model/unix_time.h"
 #include "server/feedback_store.h"
 
 namespace spamguard::cli {
@@ -25,9 +26,7 @@ using server::FeedbackReader;
 
 // "2026-11-01", "2026-11-01T12:30:00Z" (UTC), or an age: "90m", "24h", "7d".
 std::optional<int64_t> ParseSince(const std::string& text) {
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t now_ms = UnixNowMs();
   if (text.size() >= 2) {
     const char unit = text.back();
     const std::string number = text.substr(0, text.size() - 1);

@@ -39,6 +39,7 @@
 #include "model/rule_set.h"
 #include "model/scorer.h"
 #include "model/spam_model.h"
+#include "model/unix_time.h"
 #include "server/comment_conversion.h"
 #include "spamguard/v1/spamguard.grpc.pb.h"
 
@@ -57,12 +58,6 @@ constexpr double kDefaultTimeoutSeconds = 10;
   std::replace(what.begin(), what.end(), '\n', ' ');  // one line, whatever the cause says
   std::cerr << "spamguardctl " << command << ": " << what << "\n";
   throw CLI::RuntimeError(1);
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Colors only for a terminal, and never when the user opted out (https://no-color.org).
@@ -294,7 +289,7 @@ void CheckLocally(const CheckOptions& options, const std::vector<InputText>& inp
     comment.author_url = options.author_url;
     comment.client_ip = options.ip;
     CheckedComment checked;
-    checked.assessment = classifier.Classify(comment, ClassifyOptions{.now_ms = NowMs()});
+    checked.assessment = classifier.Classify(comment, ClassifyOptions{.now_ms = UnixNowMs()});
     checked.content = input.content;
     checked.line = input.line;
     PrintChecked(checked, options, first);
@@ -460,7 +455,7 @@ RulesTestReport RunRulesTest(const RulesTestOptions& options, const TextPipeline
     report.order.push_back(info.id);
     report.rules[info.id] = RuleHits{info.kind, info.score, info.description, 0, 0, {}};
   }
-  const int64_t now_ms = NowMs();
+  const int64_t now_ms = UnixNowMs();
   for (LabeledExample& example : examples) {
     Comment& comment = example.comment;
     if (!options.site_id.empty()) comment.site_id = options.site_id;

@@ -48,6 +48,7 @@
 #include "model/rule_set.h"
 #include "model/spam_model.h"
 #include "model/trainer.h"
+#include "model/unix_time.h"
 #include "server/feedback_store.h"
 
 namespace spamguard::cli {
@@ -1023,9 +1024,7 @@ struct Flip {
 std::vector<Flip> Replay(const CommentClassifier& classifier,
                          const std::vector<ReplayCase>& cases) {
   std::vector<Flip> flips;
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t now_ms = UnixNowMs();
   for (const ReplayCase& replay : cases) {
     Assessment assessment = classifier.Classify(replay.comment, ClassifyOptions{.now_ms = now_ms});
     if (std::find(replay.expected.begin(), replay.expected.end(), assessment.verdict) ==

@@ -4,6 +4,7 @@
 
 #include "model/rule_set.h"
 #include "model/spam_model.h"
+#include "model/unix_time.h"
 #include "server/comment_conversion.h"
 #include "server/grpc_status.h"
 
@@ -20,9 +21,7 @@ AdminService::AdminService(ServingClassifier* classifier,
 grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* context,
                                                   const spamguard::v1::GetStatusRequest*,
                                                   spamguard::v1::GetStatusResponse* response) {
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+  const int64_t now_ms = UnixNowMs();
   if (const auto generation = classifier_->current()) {
     const CommentClassifier& classifier = *generation->classifier;
     const ModelInfo& info = classifier.model()->info();

@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "model/unix_time.h"
 #include "server/comment_conversion.h"
 #include "server/grpc_status.h"
 #include "server/message_codec.h"
@@ -14,12 +15,6 @@ namespace {
 
 using spamguard::v1::CheckCommentRequest;
 using spamguard::v1::CheckCommentResponse;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // 64 random bits: unguessable enough that one site cannot report on another's checks by
 // guessing ids, and collision-free in practice within the retention.
@@ -59,7 +54,7 @@ Status CommentFilterService::Check(const CheckCommentRequest& request,
   if (!generation) {
     return Status::Unavailable("no model is loaded; see the server log, then ReloadModel");
   }
-  const int64_t now_ms = NowMs();
+  const int64_t now_ms = UnixNowMs();
   ClassifyOptions options;
   options.now_ms = now_ms;
   options.record_duplicate = !request.is_test() && request.recheck_reason().empty();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/fnv_hash.h"
+#include "model/unix_time.h"
 
 namespace spamguard::server {
 namespace {
@@ -46,12 +47,6 @@ const char* const kMigrations[] = {
     "CREATE INDEX checks_checked_at ON checks(checked_at_ms);",
 };
 static_assert(std::size(kMigrations) == kFeedbackSchemaVersion);
-
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // 64-bit FNV-1a: stable across builds and machines (std::hash is not), which the
 // duplicate key needs because it is stored.
@@ -538,7 +533,7 @@ FeedbackStore::~FeedbackStore() {
 }
 
 Result<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(FeedbackStoreOptions options) {
-  if (!options.now_ms) options.now_ms = SystemNowMs;
+  if (!options.now_ms) options.now_ms = UnixNowMs;
   auto impl = std::make_unique<Impl>();
   std::error_code error;
   std::filesystem::create_directories(options.data_dir, error);

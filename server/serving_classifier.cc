@@ -9,19 +9,10 @@
 #include "model/model_store.h"
 #include "model/rule_set.h"
 #include "model/spam_model.h"
+#include "model/unix_time.h"
 #include "server/server_log.h"
 
 namespace spamguard::server {
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 ServingClassifier::ServingClassifier(std::shared_ptr<const TextPipeline> pipeline,
                                      std::shared_ptr<DuplicateWindow> duplicates,
                                      std::string model_argument, std::string rules_path,
@@ -79,7 +70,7 @@ Result<std::shared_ptr<const ClassifierGeneration>> ServingClassifier::LoadNow(
   std::error_code error;
   const std::filesystem::path canonical = std::filesystem::canonical(*model_path, error);
   generation->model_path = error ? *model_path : canonical.string();
-  generation->loaded_at_ms = NowMs();
+  generation->loaded_at_ms = UnixNowMs();
   {
     std::lock_guard lock(current_mutex_);
     current_ = generation;

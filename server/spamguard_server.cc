@@ -8,16 +8,11 @@
 #include <chrono>
 
 #include "model/comment_classifier.h"
+#include "model/unix_time.h"
 #include "server/server_log.h"
 
 namespace spamguard::server {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 int ToInt(int64_t value) {
   return static_cast<int>(std::min<int64_t>(value, std::numeric_limits<int>::max()));
@@ -26,7 +21,7 @@ int ToInt(int64_t value) {
 }  // namespace
 
 Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConfig& config) {
-  const int64_t started_at_ms = NowMs();
+  const int64_t started_at_ms = UnixNowMs();
   std::unique_ptr<SpamguardServer> self(new SpamguardServer());
   self->config_ = config;
 
