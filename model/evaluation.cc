@@ -180,8 +180,7 @@ Result<PlattCalibration> FitPlatt(const std::vector<ScoredExample>& raw) {
 
 namespace {
 
-// Examples by falling probability, with the class totals: the walk both threshold choices
-// make, lowering the threshold one distinct score at a time.
+// Examples by falling probability, with the class totals.
 struct RankedScores {
   std::vector<ScoredExample> sorted;
   int64_t spam_total = 0;
@@ -199,70 +198,76 @@ RankedScores RankByScore(const std::vector<ScoredExample>& scored) {
   return ranked;
 }
 
-}  // namespace
+// One step of the walk: spam predicted for every example scoring >= `score`.
+struct Cut {
+  double score = 0;
+  double next_lower = 0;  // the next lower distinct score; `score` itself after the last
+  double f1 = 0;
+  double ham_false_positive_rate = 0;
+};
 
-ThresholdChoice ChooseThreshold(const std::vector<ScoredExample>& scored, double max_ham_fpr) {
-  const RankedScores ranked = RankByScore(scored);
+// The walk both threshold choices make: lowers the threshold one distinct score at a time,
+// from the top, while the ham FPR stays within max_ham_fpr (it only grows as the threshold
+// falls); `visit(cut)` returns false to stop earlier.
+template <typename Visit>
+void WalkCuts(const RankedScores& ranked, double max_ham_fpr, Visit visit) {
   const std::vector<ScoredExample>& sorted = ranked.sorted;
-  const int64_t spam_total = ranked.spam_total;
-  const int64_t ham_total = ranked.ham_total;
-
-  ThresholdChoice best;
-  best.threshold = sorted.empty() ? 0.5 : std::nextafter(sorted.front().probability, 2.0);
   int64_t tp = 0, fp = 0;
   for (size_t i = 0; i < sorted.size();) {
-    // Predict spam for every example scoring >= sorted[i].probability.
     size_t j = i;
     while (j < sorted.size() && sorted[j].probability == sorted[i].probability) {
       ++(sorted[j].spam ? tp : fp);
       ++j;
     }
-    const double fpr = ham_total > 0 ? static_cast<double>(fp) / static_cast<double>(ham_total) : 0;
-    if (fpr > max_ham_fpr) break;  // FPR only grows as the threshold falls
-    const double f1 = F1(tp, fp, spam_total - tp);
-    if (f1 > best.f1) {
-      best.f1 = f1;
-      best.ham_false_positive_rate = fpr;
-      best.constraint_met = true;
-      // Halfway to the next lower score: the same decisions on this data, with a margin.
-      best.threshold = j < sorted.size() ? (sorted[i].probability + sorted[j].probability) / 2.0
-                                         : sorted[i].probability;
-    }
+    Cut cut;
+    cut.score = sorted[i].probability;
+    cut.next_lower = j < sorted.size() ? sorted[j].probability : sorted[i].probability;
+    cut.ham_false_positive_rate =
+        ranked.ham_total > 0 ? static_cast<double>(fp) / static_cast<double>(ranked.ham_total) : 0;
+    if (cut.ham_false_positive_rate > max_ham_fpr) return;
+    cut.f1 = F1(tp, fp, ranked.spam_total - tp);
+    if (!visit(cut)) return;
     i = j;
   }
+}
+
+}  // namespace
+
+ThresholdChoice ChooseThreshold(const std::vector<ScoredExample>& scored, double max_ham_fpr) {
+  const RankedScores ranked = RankByScore(scored);
+  ThresholdChoice best;
+  best.threshold =
+      ranked.sorted.empty() ? 0.5 : std::nextafter(ranked.sorted.front().probability, 2.0);
+  WalkCuts(ranked, max_ham_fpr, [&](const Cut& cut) {
+    if (cut.f1 > best.f1) {
+      best.f1 = cut.f1;
+      best.ham_false_positive_rate = cut.ham_false_positive_rate;
+      best.constraint_met = true;
+      // Halfway to the next lower score: the same decisions on this data, with a margin.
+      best.threshold = (cut.score + cut.next_lower) / 2.0;
+    }
+    return true;
+  });
   return best;
 }
 
 ThresholdChoice LowestThresholdWithin(const std::vector<ScoredExample>& scored, double max_ham_fpr,
                                       double floor) {
   const RankedScores ranked = RankByScore(scored);
-  const std::vector<ScoredExample>& sorted = ranked.sorted;
-  const int64_t spam_total = ranked.spam_total;
-  const int64_t ham_total = ranked.ham_total;
-
   ThresholdChoice choice;
-  choice.threshold =
-      sorted.empty() ? floor : std::max(floor, std::nextafter(sorted.front().probability, 2.0));
-  choice.constraint_met = ham_total == 0 || sorted.empty();
-  int64_t tp = 0, fp = 0;
-  for (size_t i = 0; i < sorted.size();) {
-    if (sorted[i].probability < floor) break;
-    size_t j = i;
-    while (j < sorted.size() && sorted[j].probability == sorted[i].probability) {
-      ++(sorted[j].spam ? tp : fp);
-      ++j;
-    }
-    const double fpr = ham_total > 0 ? static_cast<double>(fp) / static_cast<double>(ham_total) : 0;
-    if (fpr > max_ham_fpr) break;  // FPR only grows as the threshold falls
+  choice.threshold = ranked.sorted.empty()
+                         ? floor
+                         : std::max(floor, std::nextafter(ranked.sorted.front().probability, 2.0));
+  choice.constraint_met = ranked.ham_total == 0 || ranked.sorted.empty();
+  WalkCuts(ranked, max_ham_fpr, [&](const Cut& cut) {
+    if (cut.score < floor) return false;
     choice.constraint_met = true;
-    choice.f1 = F1(tp, fp, spam_total - tp);
-    choice.ham_false_positive_rate = fpr;
+    choice.f1 = cut.f1;
+    choice.ham_false_positive_rate = cut.ham_false_positive_rate;
     // Halfway to the next lower score (but not below the floor): same decisions, a margin.
-    choice.threshold = j < sorted.size()
-                           ? std::max(floor, (sorted[i].probability + sorted[j].probability) / 2.0)
-                           : std::max(floor, sorted[i].probability);
-    i = j;
-  }
+    choice.threshold = std::max(floor, (cut.score + cut.next_lower) / 2.0);
+    return true;
+  });
   return choice;
 }
 
