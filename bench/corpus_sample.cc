@@ -73,11 +73,17 @@ LatencyDistribution TimeEachComment(const std::vector<LabeledExample>& comments,
   }
   if (const char* show = std::getenv("SPAMGUARD_BENCH_SLOWEST"); show != nullptr) {
     // Diagnostic: print the slowest comments, to see what the tail is made of.
+    char* end = nullptr;
+    const long wanted = std::strtol(show, &end, 10);
+    if (end == show || *end != '\0' || wanted < 0) {
+      std::fprintf(stderr, "SPAMGUARD_BENCH_SLOWEST must be a count of comments, got '%s'\n", show);
+      std::exit(1);
+    }
     std::vector<size_t> order(comments.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(),
               [&](size_t a, size_t b) { return per_comment[a] > per_comment[b]; });
-    const size_t count = std::min(order.size(), static_cast<size_t>(std::atoi(show)));
+    const size_t count = std::min(order.size(), static_cast<size_t>(wanted));
     for (size_t i = 0; i < count; ++i) {
       const LabeledExample& example = comments[order[i]];
       std::fprintf(stderr, "%10.1f us  %-20s %.120s\n", per_comment[order[i]] / 1000,

@@ -43,7 +43,7 @@ const Fixture& Get() {
     auto extractor = EntityExtractor::Create({});
     if (!normalizer.ok() || !extractor.ok()) {
       std::fprintf(stderr, "normalizer_bench: set-up failed\n");
-      std::abort();
+      std::exit(1);
     }
     return Fixture{normalizer.value(), extractor.value()};
   }();

@@ -33,7 +33,7 @@ const Components& Shared() {
     auto extractor = EntityExtractor::Create({});
     if (!normalizer.ok() || !extractor.ok()) {
       std::fprintf(stderr, "cannot build normalizer or extractor\n");
-      std::abort();
+      std::exit(1);
     }
     return Components{normalizer.value(), extractor.value()};
   }();
@@ -44,7 +44,7 @@ std::shared_ptr<const RuleSet> LoadPack() {
   auto rules = RuleSet::LoadFile(PackPath(), Shared().normalizer, Shared().extractor);
   if (!rules.ok()) {
     std::fprintf(stderr, "%s\n", rules.status().ToString().c_str());
-    std::abort();
+    std::exit(1);
   }
   return rules.value();
 }
