@@ -1168,15 +1168,13 @@ class Loader {
 
   // Adds a pattern to the filtered group; false with RE2's message when it does not compile.
   bool AddCounted(const std::string& pattern, std::string& error) {
-    const RE2 probe(pattern, PatternOptions());
-    if (!probe.ok()) {
-      error = probe.error();
-      return false;
-    }
     if (!impl_.counted.filter) impl_.counted.filter = std::make_unique<re2::FilteredRE2>(3);
     int id = -1;
-    if (impl_.counted.filter->Add(pattern, PatternOptions(), &id) != RE2::NoError ||
-        id != static_cast<int>(impl_.counted.patterns.size())) {
+    if (impl_.counted.filter->Add(pattern, PatternOptions(), &id) != RE2::NoError) {
+      error = RE2(pattern, PatternOptions()).error();  // compiled again only to say why
+      return false;
+    }
+    if (id != static_cast<int>(impl_.counted.patterns.size())) {
       error = "cannot add to the filtered patterns";
       return false;
     }
@@ -1187,7 +1185,7 @@ class Loader {
     if (impl_.text_set.set && !impl_.text_set.set->Compile()) {
       return Status::Internal(path_ + ": the regex and phrase rules are too large to compile");
     }
-    if (impl_.counted.filter) {
+    if (!impl_.counted.patterns.empty()) {
       std::vector<std::string> atoms;
       impl_.counted.filter->Compile(&atoms);
       if (!atoms.empty()) {
@@ -1414,7 +1412,7 @@ std::vector<Reason> RuleSet::Evaluate(const RuleInput& input) const {
       MatchSet(*impl.text_set.set, impl.text_set.patterns, text, hits);
       for (int hit : hits) matched.push_back(&impl.text_set.patterns[static_cast<size_t>(hit)]);
     }
-    if (impl.counted.filter) {
+    if (!impl.counted.patterns.empty()) {
       std::vector<int> atoms;
       RE2::Set::ErrorInfo error{RE2::Set::kNoError};
       if (impl.counted.atoms) impl.counted.atoms->Match(text, &atoms, &error);
