@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -53,6 +52,7 @@ bool FastTextClassifier::PrepareForScoring() {
   if (spam_row_ < 0 || ham_row_ < 0) return false;
 
   dimension_ = args_->dim;
+  line_index_ = FastTextLineIndex::Build(*dict_, *args_);
   decoded_input_.clear();
   if (quant_) {
     const int64_t rows = input_->size(0);
@@ -68,15 +68,10 @@ bool FastTextClassifier::PrepareForScoring() {
 }
 
 double FastTextClassifier::SpamMargin(std::string_view line) const {
-  // The trailing newline makes getLine() append the end-of-sentence token "</s>", as it
-  // does for every training line and for fastText's own predict(); without it the hidden
-  // vector misses a word the model saw in every example.
-  std::string text(line);
-  text.push_back('\n');
-  std::istringstream in{text};
+  // The rows of getLine() on `line` + "\n", including the end-of-sentence token "</s>" that
+  // fastText appends to every training line and to predict()'s input.
   std::vector<int32_t> words;
-  std::vector<int32_t> labels;
-  dict_->getLine(in, words, labels);
+  line_index_.Ids(line, words);
   if (words.empty()) return 0;
   // The hidden layer exactly as fastText's Model::computeHidden builds it.
   fasttext::Vector hidden(args_->dim);

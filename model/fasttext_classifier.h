@@ -12,7 +12,10 @@
 // decoding product-quantized rows per word made one prediction cost ~18 us; the file on
 // disk stays small.
 //
-// Thread safety: SpamMargin() is const and allocates its scratch vector per call.
+// The line's input rows come from a FastTextLineIndex built in PrepareForScoring(): the
+// same rows as the dictionary's getLine(), without its slow lookups.
+//
+// Thread safety: SpamMargin() is const and allocates its scratch vectors per call.
 #ifndef SPAMGUARD_MODEL_FASTTEXT_CLASSIFIER_H_
 #define SPAMGUARD_MODEL_FASTTEXT_CLASSIFIER_H_
 
@@ -22,6 +25,8 @@
 #include <istream>
 #include <string_view>
 #include <vector>
+
+#include "model/fasttext_line_index.h"
 
 namespace spamguard {
 
@@ -39,7 +44,8 @@ class FastTextClassifier : public fasttext::FastText {
   // matrix. Call after train()/loadModel()/quantize().
   bool PrepareForScoring();
 
-  // log(P(spam) / P(ham)) for one line of tokens; 0 for a line with no known token.
+  // log(P(spam) / P(ham)) for one line of tokens; 0 for a line with no known token. Needs
+  // PrepareForScoring().
   double SpamMargin(std::string_view line) const;
 
  private:
@@ -47,6 +53,7 @@ class FastTextClassifier : public fasttext::FastText {
   int32_t ham_row_ = -1;
   // Dense copy of a quantized input matrix, row-major; empty when the matrix is dense.
   std::vector<float> decoded_input_;
+  FastTextLineIndex line_index_;
   int64_t dimension_ = 0;
 };
 
