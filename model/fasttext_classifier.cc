@@ -52,7 +52,7 @@ bool FastTextClassifier::PrepareForScoring() {
   if (spam_row_ < 0 || ham_row_ < 0) return false;
 
   dimension_ = args_->dim;
-  line_index_ = FastTextLineIndex::Build(*dict_, *args_);
+  line_index_ = FastTextLineIndex::Build(*dict_);
   decoded_input_.clear();
   if (quant_) {
     const int64_t rows = input_->size(0);

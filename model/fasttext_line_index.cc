@@ -11,9 +11,13 @@ constexpr uint32_t kFnvBasis = 2166136261u;
 constexpr uint32_t kFnvPrime = 16777619u;
 constexpr uint64_t kWordNgramMultiplier = 116049371;  // Dictionary::addWordNgrams
 
-// The pruned index is a protected member of fasttext::Dictionary with no accessor; a
-// pointer to member named through a derived class reads it without copying the class.
+// The pruned index and the dictionary's own settings are protected members of
+// fasttext::Dictionary with no accessor; a pointer to member named through a derived class
+// reads them without copying the class.
 struct DictionaryInternals : fasttext::Dictionary {
+  static const fasttext::Args& Settings(const fasttext::Dictionary& dictionary) {
+    return *(dictionary.*(&DictionaryInternals::args_));
+  }
   static int64_t PruneIndexSize(const fasttext::Dictionary& dictionary) {
     return dictionary.*(&DictionaryInternals::pruneidx_size_);
   }
@@ -34,14 +38,15 @@ bool IsSeparator(char c) {
 
 bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
-// A power-of-two table size holding `entries` at a load of at most one half.
-uint32_t TableSize(size_t entries) {
-  uint32_t size = 16;
+// A power-of-two table size holding `entries` at a load of at most one half. `entries` is
+// at most fastText's vocabulary plus its bucket count, both int32.
+size_t TableSize(size_t entries) {
+  size_t size = 16;
   while (size < 2 * entries) size *= 2;
   return size;
 }
 
-uint32_t SlotOf(uint32_t key, uint32_t mask) {
+size_t SlotOf(uint32_t key, size_t mask) {
   key ^= key >> 16;
   key *= 0x9E3779B1u;
   key ^= key >> 15;
@@ -56,8 +61,8 @@ uint32_t FastTextLineIndex::Hash(std::string_view bytes) {
   return hash;
 }
 
-FastTextLineIndex FastTextLineIndex::Build(const fasttext::Dictionary& dictionary,
-                                           const fasttext::Args& args) {
+FastTextLineIndex FastTextLineIndex::Build(const fasttext::Dictionary& dictionary) {
+  const fasttext::Args& args = DictionaryInternals::Settings(dictionary);
   FastTextLineIndex index;
   index.nwords_ = dictionary.nwords();
   index.minn_ = args.minn;
@@ -71,7 +76,7 @@ FastTextLineIndex FastTextLineIndex::Build(const fasttext::Dictionary& dictionar
   index.is_label_.reserve(static_cast<size_t>(entries));
   index.subword_offsets_.reserve(static_cast<size_t>(entries) + 1);
   index.subword_offsets_.push_back(0);
-  const uint32_t word_table_size = TableSize(static_cast<size_t>(entries));
+  const size_t word_table_size = TableSize(static_cast<size_t>(entries));
   index.word_slots_.assign(word_table_size, WordSlot{});
   index.word_mask_ = word_table_size - 1;
   for (int32_t id = 0; id < entries; ++id) {
@@ -83,7 +88,7 @@ FastTextLineIndex FastTextLineIndex::Build(const fasttext::Dictionary& dictionar
     }
     index.subword_offsets_.push_back(static_cast<uint32_t>(index.subwords_.size()));
     const uint32_t hash = Hash(index.words_.back());
-    uint32_t slot = SlotOf(hash, index.word_mask_);
+    size_t slot = SlotOf(hash, index.word_mask_);
     while (index.word_slots_[slot].id >= 0) slot = (slot + 1) & index.word_mask_;
     index.word_slots_[slot] = WordSlot{hash, id};
   }
@@ -96,11 +101,11 @@ FastTextLineIndex FastTextLineIndex::Build(const fasttext::Dictionary& dictionar
   } else {
     index.pruning_ = Pruning::kTable;
     const auto& prune_index = DictionaryInternals::PruneIndex(dictionary);
-    const uint32_t prune_table_size = TableSize(prune_index.size());
+    const size_t prune_table_size = TableSize(prune_index.size());
     index.prune_slots_.assign(prune_table_size, PruneSlot{});
     index.prune_mask_ = prune_table_size - 1;
     for (const auto& [bucket, row] : prune_index) {
-      uint32_t slot = SlotOf(static_cast<uint32_t>(bucket), index.prune_mask_);
+      size_t slot = SlotOf(static_cast<uint32_t>(bucket), index.prune_mask_);
       while (index.prune_slots_[slot].bucket >= 0) slot = (slot + 1) & index.prune_mask_;
       index.prune_slots_[slot] = PruneSlot{bucket, row};
     }
@@ -110,7 +115,7 @@ FastTextLineIndex FastTextLineIndex::Build(const fasttext::Dictionary& dictionar
 
 int32_t FastTextLineIndex::WordId(std::string_view token, uint32_t hash) const {
   if (word_slots_.empty()) return -1;  // not built: no vocabulary
-  for (uint32_t slot = SlotOf(hash, word_mask_);; slot = (slot + 1) & word_mask_) {
+  for (size_t slot = SlotOf(hash, word_mask_);; slot = (slot + 1) & word_mask_) {
     const WordSlot& entry = word_slots_[slot];
     if (entry.id < 0) return -1;
     if (entry.hash == hash && words_[static_cast<size_t>(entry.id)] == token) return entry.id;
@@ -125,7 +130,7 @@ void FastTextLineIndex::PushBucket(int32_t bucket, std::vector<int32_t>& ids) co
     case Pruning::kKeepNone:
       return;
     case Pruning::kTable:
-      for (uint32_t slot = SlotOf(static_cast<uint32_t>(bucket), prune_mask_);;
+      for (size_t slot = SlotOf(static_cast<uint32_t>(bucket), prune_mask_);;
            slot = (slot + 1) & prune_mask_) {
         const PruneSlot& entry = prune_slots_[slot];
         if (entry.bucket < 0) return;
@@ -139,17 +144,21 @@ void FastTextLineIndex::PushBucket(int32_t bucket, std::vector<int32_t>& ids) co
 
 void FastTextLineIndex::PushSubwords(std::string_view token, std::vector<int32_t>& ids) const {
   if (bucket_count_ == 0) return;
-  // Dictionary::computeSubwords over BOW + token + EOW, hashing each n-gram as it grows.
+  // Dictionary::computeSubwords over BOW + token + EOW, hashing each n-gram as it grows. Its
+  // n-gram length is a size_t compared with the int minn and maxn, so a negative setting
+  // converts to a huge one; the same conversions keep that behaviour here.
+  const size_t minn = static_cast<size_t>(minn_);
+  const size_t maxn = static_cast<size_t>(maxn_);
   const size_t size = token.size() + 2;
   auto byte_at = [&](size_t i) { return i == 0 ? '<' : i == size - 1 ? '>' : token[i - 1]; };
   for (size_t i = 0; i < size; ++i) {
     if (IsContinuationByte(byte_at(i))) continue;
     uint32_t hash = kFnvBasis;
     size_t j = i;
-    for (int32_t n = 1; j < size && n <= maxn_; ++n) {
+    for (size_t n = 1; j < size && n <= maxn; ++n) {
       hash = FnvStep(hash, byte_at(j++));
       while (j < size && IsContinuationByte(byte_at(j))) hash = FnvStep(hash, byte_at(j++));
-      if (n >= minn_ && !(n == 1 && (i == 0 || j == size))) {
+      if (n >= minn && !(n == 1 && (i == 0 || j == size))) {
         PushBucket(static_cast<int32_t>(hash % bucket_count_), ids);
       }
     }

@@ -18,7 +18,6 @@
 #ifndef SPAMGUARD_MODEL_FASTTEXT_LINE_INDEX_H_
 #define SPAMGUARD_MODEL_FASTTEXT_LINE_INDEX_H_
 
-#include <fasttext/args.h>
 #include <fasttext/dictionary.h>
 
 #include <cstdint>
@@ -30,10 +29,9 @@ namespace spamguard {
 
 class FastTextLineIndex {
  public:
-  // Copies what getLine() consults from a loaded (or trained, or quantized) dictionary. A
-  // default-constructed index has no vocabulary and no n-gram rows.
-  static FastTextLineIndex Build(const fasttext::Dictionary& dictionary,
-                                 const fasttext::Args& args);
+  // Copies what getLine() consults, settings included, from a loaded (or trained, or
+  // quantized) dictionary. A default-constructed index has no vocabulary and no n-gram rows.
+  static FastTextLineIndex Build(const fasttext::Dictionary& dictionary);
 
   // Appends the input-matrix rows of `line` to `ids` (cleared first).
   void Ids(std::string_view line, std::vector<int32_t>& ids) const;
@@ -70,14 +68,14 @@ class FastTextLineIndex {
   std::vector<uint32_t> subword_offsets_;  // size words_.size() + 1
   std::vector<int32_t> subwords_;
   std::vector<WordSlot> word_slots_;  // power-of-two size
-  uint32_t word_mask_ = 0;
+  size_t word_mask_ = 0;
 
   // The pruned index: kKeepAll (an unpruned model: row = bucket), kKeepNone (no n-gram
   // rows), or kTable (the table bucket -> row of a quantized model).
   enum class Pruning { kKeepAll, kKeepNone, kTable };
   Pruning pruning_ = Pruning::kKeepNone;
   std::vector<PruneSlot> prune_slots_;  // power-of-two size
-  uint32_t prune_mask_ = 0;
+  size_t prune_mask_ = 0;
 };
 
 }  // namespace spamguard
