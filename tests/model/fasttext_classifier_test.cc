@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/tiny_fasttext.h"
+
 namespace spamguard {
 namespace {
 
@@ -53,12 +55,7 @@ class FastTextClassifierTest : public ::testing::TestWithParam<int> {
         out << "__label__ham great song i listen to it every day\n";
       }
     }
-    fasttext::Args args;
-    args.input = input;
-    args.output = (directory_ / "model").string();
-    args.model = fasttext::model_name::sup;
-    args.loss = fasttext::loss_name::softmax;
-    args.minCount = 1;
+    fasttext::Args args = testing::TinyFastTextArgs(input, (directory_ / "model").string());
     args.bucket = 2000;
     args.minn = 3;
     args.maxn = 4;
@@ -66,8 +63,6 @@ class FastTextClassifierTest : public ::testing::TestWithParam<int> {
     args.dim = GetParam();
     args.epoch = 3;  // few epochs: probabilities stay away from 0 and 1
     args.lr = 0.1;
-    args.thread = 1;
-    args.verbose = 0;
     model_.train(args);
     fasttext::Args quantize = args;
     quantize.cutoff = 300;  // product quantization needs at least 256 rows

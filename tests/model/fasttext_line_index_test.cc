@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/tiny_fasttext.h"
+
 namespace spamguard {
 namespace {
 
@@ -121,11 +123,7 @@ class FastTextLineIndexTest : public ::testing::TestWithParam<ModelSettings> {
         out << "__label__" << texts_[i].substr(0, tab) << ' ' << texts_[i].substr(tab + 1) << '\n';
       }
     }
-    fasttext::Args args;
-    args.input = input;
-    args.output = (directory_ / "model").string();
-    args.model = fasttext::model_name::sup;
-    args.loss = fasttext::loss_name::softmax;
+    fasttext::Args args = testing::TinyFastTextArgs(input, (directory_ / "model").string());
     args.minCount = 2;
     args.bucket = 50000;
     args.minn = GetParam().minn;
@@ -133,8 +131,6 @@ class FastTextLineIndexTest : public ::testing::TestWithParam<ModelSettings> {
     args.wordNgrams = GetParam().word_ngrams;
     args.dim = 8;
     args.epoch = 1;
-    args.thread = 1;
-    args.verbose = 0;
     fasttext::FastText trained;
     trained.train(args);
     if (GetParam().cutoff > 0) {

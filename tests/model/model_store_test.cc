@@ -11,6 +11,8 @@
 #include "model/features.h"
 #include "model/spam_model.h"
 
+#include "tests/support/tiny_fasttext.h"
+
 namespace spamguard {
 namespace {
 
@@ -30,16 +32,8 @@ class ModelStoreTest : public ::testing::Test {
         out << "__label__spam whatsapp love back __phone__\n__label__ham nice song\n";
       }
     }
-    fasttext::Args args;
-    args.input = train.string();
-    args.model = fasttext::model_name::sup;
-    args.loss = fasttext::loss_name::softmax;
-    args.minCount = 1;
-    args.bucket = 1000;
+    fasttext::Args args = testing::TinyFastTextArgs(train.string(), (scratch_ / "tiny").string());
     args.dim = 5;
-    args.epoch = 5;
-    args.thread = 1;
-    args.verbose = 0;
     fasttext::FastText trainer;
     trainer.train(args);
     fasttext_path_ = (scratch_ / "tiny.bin").string();

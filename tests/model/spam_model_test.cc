@@ -10,6 +10,8 @@
 
 #include "model/features.h"
 
+#include "tests/support/tiny_fasttext.h"
+
 namespace spamguard {
 namespace {
 
@@ -31,17 +33,8 @@ class SpamModelTest : public ::testing::Test {
         out << "__label__ham great song i listen to it every day\n";
       }
     }
-    fasttext::Args args;
-    args.input = train.string();
-    args.output = (directory_ / "tiny").string();
-    args.model = fasttext::model_name::sup;
-    args.loss = fasttext::loss_name::softmax;
-    args.minCount = 1;
-    args.bucket = 1000;
-    args.dim = 10;
+    fasttext::Args args = testing::TinyFastTextArgs(train.string(), (directory_ / "tiny").string());
     args.epoch = 20;
-    args.thread = 1;
-    args.verbose = 0;
     fasttext::FastText trainer;
     trainer.train(args);
     trainer.saveModel(args.output + ".bin");
