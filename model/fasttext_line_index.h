@@ -3,8 +3,9 @@
 //
 // Why: for a quantized model most words are out of the pruned vocabulary, so getLine()
 // hashes every character n-gram and word bigram and looks each up in the pruned index, a
-// node-based std::unordered_map, twice; and every word is looked up in a 30-million-slot
-// table (120 MB). Those lookups were 17% of the whole single-comment pipeline. This index
+// node-based std::unordered_map, twice; and every word goes through the dictionary's probe
+// table (30 million slots in a model fresh from training) and its entry's std::string.
+// Those lookups were 17% of the whole single-comment pipeline. This index
 // copies the vocabulary, the words' subword rows and the pruned index once, at model load,
 // into open-addressing tables that fit in the CPU cache, and computes the same row ids.
 //
