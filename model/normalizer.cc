@@ -835,14 +835,31 @@ NormalizedText Normalizer::Normalize(std::string_view original) const {
   // Widen each obfuscated span to the whole original word around it, then merge spans that
   // overlap, touch, or are separated only by white space, so a moderator sees "Wh​ats​app"
   // or a fancy-lettered sentence as one stretch rather than as scattered code points.
-  std::vector<Span>& spans = scratch.report.spans;
+  // Spans are taken in order and no byte is scanned twice: a span starting inside the last
+  // widened one only extends it, and a backward scan stops where the last one ended (the
+  // merge below joins what touches). Widening each span on its own was quadratic: 21,000
+  // fullwidth letters in one 63 KB word took 0.9 s.
+  std::vector<Span>& raw_spans = scratch.report.spans;
   const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  for (Span& span : spans) {
-    while (span.begin > 0 && !is_space(original[span.begin - 1])) --span.begin;
-    while (span.end < original.size() && !is_space(original[span.end])) ++span.end;
-  }
-  std::sort(spans.begin(), spans.end(),
+  const auto size = static_cast<uint32_t>(original.size());
+  std::sort(raw_spans.begin(), raw_spans.end(),
             [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  std::vector<Span> spans;
+  for (const Span& raw : raw_spans) {
+    if (!spans.empty() && raw.begin < spans.back().end) {
+      Span& last = spans.back();
+      if (raw.end > last.end) {
+        last.end = raw.end;
+        while (last.end < size && !is_space(original[last.end])) ++last.end;
+      }
+      continue;
+    }
+    Span span = raw;
+    const uint32_t floor = spans.empty() ? 0 : spans.back().end;
+    while (span.begin > floor && !is_space(original[span.begin - 1])) --span.begin;
+    while (span.end < size && !is_space(original[span.end])) ++span.end;
+    spans.push_back(span);
+  }
   std::vector<Span> merged;
   for (const Span& span : spans) {
     if (!merged.empty()) {

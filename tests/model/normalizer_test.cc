@@ -196,6 +196,22 @@ TEST_F(NormalizerTest, ObfuscatedStretchesAreMergedIntoOriginalSpans) {
             (Span{static_cast<uint32_t>(leet_begin), static_cast<uint32_t>(original.size())}));
 }
 
+TEST_F(NormalizerTest, SpansWidenToWholeWordsAcrossManyObfuscationsInOneWord) {
+  // Every other letter fullwidth in one long word, a plain word, then a word whose
+  // obfuscated letters sit in its middle: each obfuscated word is one span, whole.
+  std::string word;
+  for (int i = 0; i < 2000; ++i) word += i % 2 ? "a" : "\uff42";  // "ｂaｂa..."
+  const std::string original = "start " + word + " plain mid\u200bdle end";
+  const NormalizedText n = Normalize(original);
+  const auto word_begin = static_cast<uint32_t>(original.find(word));
+  const auto word_end = static_cast<uint32_t>(word_begin + word.size());
+  const auto mid_begin = static_cast<uint32_t>(original.find("mid"));
+  const auto mid_end = static_cast<uint32_t>(original.find(" end"));
+  ASSERT_EQ(n.obfuscation.spans.size(), 2u);
+  EXPECT_EQ(n.obfuscation.spans[0], (Span{word_begin, word_end}));
+  EXPECT_EQ(n.obfuscation.spans[1], (Span{mid_begin, mid_end}));
+}
+
 TEST_F(NormalizerTest, InvalidUtf8BytesBecomeReplacementCharactersMappedToThemselves) {
   const std::string original = "ab\xff\xc3z";
   const NormalizedText n = Normalize(original);
