@@ -241,7 +241,20 @@ bool IsGroupedQuantity(std::string_view run) {
 // number. Below 7 digits no number the matcher accepts can be present, and running the
 // matcher on these windows rather than on the whole text is what keeps it affordable.
 // Bytes inside `excluded` (sorted ranges: links and e-mail addresses, whose digits are
-// identifiers) end a stretch; grouped quantities are skipped.
+// identifiers) end a stretch; grouped quantities are skipped. A stretch longer than
+// kMaxPhoneWindowBytes is cut after its last separator within that length (a list of
+// numbers becomes several windows), and at most kMaxPhoneWindows windows are returned:
+// libphonenumber's cost grows faster than the window, and a 64 KB run of numbers took
+// 10 s in one window.
+constexpr size_t kMaxPhoneWindowBytes = 96;
+constexpr size_t kMaxHostBytes = 253;
+constexpr size_t kMaxPhoneWindows = 16;
+constexpr size_t kMaxPhoneDigitGroup = 17;
+// PhoneNumberMatcher runs per comment, over all windows and regions (30-50 us each).
+constexpr int kMaxMatcherRuns = 24;
+// Phone numbers reported per comment; rules and features only count them.
+constexpr size_t kMaxPhones = 16;
+
 std::vector<std::pair<size_t, size_t>> PhoneWindows(
     std::string_view text, const std::vector<std::pair<size_t, size_t>>& excluded) {
   std::vector<std::pair<size_t, size_t>> windows;
@@ -257,7 +270,7 @@ std::vector<std::pair<size_t, size_t>> PhoneWindows(
       ++i;
       continue;
     }
-    const size_t begin = i;
+    size_t begin = i;
     size_t digits = 0;
     while (i < text.size() && IsPhoneCharacter(text[i]) && !is_excluded(i)) {
       digits += IsAsciiDigit(text[i++]);
@@ -267,22 +280,43 @@ std::vector<std::pair<size_t, size_t>> PhoneWindows(
     while (!run.empty() && !IsAsciiDigit(run.back())) run.remove_suffix(1);
     while (!run.empty() && !IsAsciiDigit(run.front()) && run.front() != '+') run.remove_prefix(1);
     if (IsGroupedQuantity(run)) continue;
-    size_t window_begin = begin;
-    if (window_begin > 0) {
-      --window_begin;
-      while (window_begin > 0 && (static_cast<unsigned char>(text[window_begin]) & 0xC0) == 0x80) {
+    const size_t stretch_end = i;
+    while (begin < stretch_end && windows.size() < kMaxPhoneWindows) {
+      size_t end = stretch_end;
+      if (end - begin > kMaxPhoneWindowBytes) {
+        end = begin + kMaxPhoneWindowBytes;
+        size_t cut = end;
+        while (cut > begin && IsAsciiDigit(text[cut - 1])) --cut;
+        if (cut > begin) end = cut;
+      }
+      size_t window_begin = begin;
+      if (window_begin > 0) {
         --window_begin;
+        while (window_begin > 0 &&
+               (static_cast<unsigned char>(text[window_begin]) & 0xC0) == 0x80) {
+          --window_begin;
+        }
       }
-    }
-    size_t window_end = i;
-    if (window_end < text.size()) {
-      ++window_end;
-      while (window_end < text.size() &&
-             (static_cast<unsigned char>(text[window_end]) & 0xC0) == 0x80) {
+      size_t window_end = end;
+      if (window_end < text.size()) {
         ++window_end;
+        while (window_end < text.size() &&
+               (static_cast<unsigned char>(text[window_end]) & 0xC0) == 0x80) {
+          ++window_end;
+        }
       }
+      // A group of more digits than any phone number has (E.164: 15, plus a trunk
+      // prefix) is an id or a number of something, not a number to call.
+      size_t group = 0;
+      size_t longest_group = 0;
+      for (size_t k = begin; k < end; ++k) {
+        group = IsAsciiDigit(text[k]) ? group + 1 : 0;
+        longest_group = std::max(longest_group, group);
+      }
+      if (longest_group <= kMaxPhoneDigitGroup) windows.emplace_back(window_begin, window_end);
+      begin = end;
     }
-    windows.emplace_back(window_begin, window_end);
+    if (windows.size() >= kMaxPhoneWindows) break;
   }
   return windows;
 }
@@ -316,12 +350,27 @@ struct EntityExtractor::Impl {
 // ("!www.ck") beats the wildcard it carves out of, and with no match the TLD is the suffix.
 std::string_view EntityExtractor::Impl::RegistrableDomainOfHost(std::string_view host) const {
   if (host.empty() || IsIpAddress(host)) return host;
-  std::array<size_t, 64> starts;
+  // Only the last labels can form a suffix (the longest rule in the list has 5), so label
+  // starts are collected from the right, at most kMaxSuffixLabels of them; `more` says
+  // whether labels remain to their left.
+  constexpr size_t kMaxSuffixLabels = 16;
+  std::array<size_t, kMaxSuffixLabels> starts;
   size_t labels = 0;
-  starts[labels++] = 0;
-  for (size_t i = 0; i < host.size() && labels < starts.size(); ++i) {
-    if (host[i] == '.') starts[labels++] = i + 1;
+  size_t i = host.size();
+  for (; i > 0 && labels < kMaxSuffixLabels; --i) {
+    if (host[i - 1] == '.') starts[labels++] = i;
   }
+  bool more = true;  // labels left of the collected ones
+  if (i == 0 && labels < kMaxSuffixLabels) {
+    starts[labels++] = 0;
+    more = false;
+  }
+  std::reverse(starts.begin(), starts.begin() + static_cast<std::ptrdiff_t>(labels));
+  auto label_before = [&](size_t start) -> size_t {
+    if (start < 2) return 0;
+    const size_t dot = host.rfind('.', start - 2);
+    return dot == std::string_view::npos ? 0 : dot + 1;
+  };
   size_t suffix_index = labels - 1;
   for (size_t k = 0; k < labels; ++k) {
     const std::string_view suffix = host.substr(starts[k]);
@@ -335,7 +384,10 @@ std::string_view EntityExtractor::Impl::RegistrableDomainOfHost(std::string_view
       break;
     }
   }
-  if (suffix_index == 0 || suffix_index >= labels) return host;  // the host is a suffix
+  if (suffix_index >= labels) return host;
+  if (suffix_index == 0) {
+    return more ? host.substr(label_before(starts[0])) : host;
+  }
   return host.substr(starts[suffix_index - 1]);
 }
 
@@ -406,7 +458,9 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
     Link link;
     link.url = std::string(url);
     link.host = std::string(HostOf(url));
-    if (link.host.empty()) continue;
+    // A DNS name is at most 253 bytes; anything longer is not a host a browser would open,
+    // and matching the suffixes of a 60 KB "host" against domain lists was quadratic.
+    if (link.host.empty() || link.host.size() > kMaxHostBytes) continue;
     link.registrable_domain = std::string(RegistrableDomainOfHost(link.host));
     link.top_level_domain = std::string(LastLabel(link.host));
     link.is_shortener = std::find(std::begin(kShorteners), std::end(kShorteners),
@@ -446,6 +500,7 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
   std::sort(excluded.begin(), excluded.end());
   const std::vector<std::pair<size_t, size_t>> windows = PhoneWindows(text.text, excluded);
   std::vector<std::pair<size_t, size_t>> taken;
+  int matcher_runs = 0;
   for (const auto& [window_begin, window_end] : windows) {
     const std::string window = text.text.substr(window_begin, window_end - window_begin);
     // "ZZ" (unknown region) accepts only numbers written with a leading '+'; the default
@@ -455,11 +510,13 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
     if (window.find('+') != std::string::npos) regions.push_back(&kInternational);
     for (const std::string& region : options.default_regions) regions.push_back(&region);
     for (const std::string* region : regions) {
+      if (entities->phones.size() >= kMaxPhones || matcher_runs >= kMaxMatcherRuns) break;
       size_t unclaimed = 0;
       for (size_t k = window_begin; k < window_end; ++k) {
         unclaimed += IsAsciiDigit(text.text[k]) && !Overlaps(taken, k, k + 1);
       }
       if (unclaimed < 7) break;
+      ++matcher_runs;
       PhoneNumberMatcher matcher(*phone_util, window, *region, PhoneNumberMatcher::VALID,
                                  /*max_tries=*/64);
       PhoneNumberMatch match;
@@ -467,6 +524,7 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
         const size_t begin = window_begin + static_cast<size_t>(match.start());
         const size_t end = begin + static_cast<size_t>(match.length());
         if (end > window_end || Overlaps(taken, begin, end)) continue;
+        if (entities->phones.size() >= kMaxPhones) break;
         taken.emplace_back(begin, end);
         PhoneNumber phone;
         phone.location = Locate(text, begin, end);

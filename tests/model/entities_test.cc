@@ -152,6 +152,43 @@ TEST_F(EntityExtractorTest, GroupedQuantitiesAreNotPhones) {
   EXPECT_EQ(entities_.phones.size(), 2u);
 }
 
+TEST_F(EntityExtractorTest, AListOfNumbersIsSplitIntoWindowsAndCappedAtSixteenPhones) {
+  // Three numbers in one run of phone characters, longer than one window: all found.
+  Extract(
+      "+91 9829286600 +91 9829286601 +91 9829286602 +91 9829286603 +91 9829286604 "
+      "+91 9829286605 +91 9829286606");
+  EXPECT_EQ(entities_.phones.size(), 7u);
+  std::string many;
+  for (int i = 0; i < 5000; ++i) many += "9829286600 ";
+  Extract(many);
+  EXPECT_EQ(entities_.phones.size(), 16u);
+  for (const PhoneNumber& phone : entities_.phones) EXPECT_EQ(phone.e164, "+919829286600");
+}
+
+TEST_F(EntityExtractorTest, ARunOfMoreDigitsThanAnyPhoneNumberHasIsNotAPhone) {
+  Extract("id " + std::string(20000, '1'));
+  EXPECT_TRUE(entities_.phones.empty());
+  Extract("order 123456789012345678 or call +91 9829286600");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
+}
+
+TEST_F(EntityExtractorTest, AHostLongerThanADnsNameIsNotALink) {
+  std::string host;
+  for (int i = 0; i < 127; ++i) host += "a.";
+  Extract("see http://" + host + "com now");  // 257-byte host
+  EXPECT_TRUE(entities_.links.empty());
+  Extract("see http://" + host.substr(0, 240) + "com now");  // 243 bytes
+  ASSERT_EQ(entities_.links.size(), 1u);
+  EXPECT_EQ(entities_.links[0].host, host.substr(0, 240) + "com");
+  EXPECT_EQ(entities_.links[0].registrable_domain, "a.com");  // 121 labels, one suffix
+  std::string deep;
+  for (int i = 0; i < 20; ++i) deep += "l" + std::to_string(i) + ".";
+  Extract("see http://" + deep + "example.co.uk/x now");
+  ASSERT_EQ(entities_.links.size(), 1u);
+  EXPECT_EQ(entities_.links[0].registrable_domain, "example.co.uk");
+}
+
 TEST_F(EntityExtractorTest, LinkWithSchemeHasHostRegistrableDomainAndTld) {
   Extract("See https://News.BBC.co.uk/world/123, really.");
   ASSERT_EQ(entities_.links.size(), 1u);
