@@ -27,7 +27,7 @@ struct Reason {
   std::string code;         // stable slug: "model", "phone-number", a rule id, ...
   std::string description;  // one sentence for a moderator
   double score = 0;         // contribution in log-odds; > 0 toward spam, < 0 toward ham
-  std::vector<Span> spans;  // text that triggered it (original byte offsets), may be empty
+  std::vector<Span> spans;  // what triggered it (original byte offsets); may be empty; <= 16
 };
 
 struct Assessment {

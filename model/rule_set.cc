@@ -1373,6 +1373,9 @@ std::vector<Reason> RuleSet::Evaluate(const RuleInput& input) const {
     }
     if (score == 0) return;
     MergeSpans(spans);
+    // Every reason, not only a regex rule's: a comment with 13,000 links once made a
+    // response larger than the server may send.
+    if (spans.size() > kMaxSpansPerReason) spans.resize(kMaxSpansPerReason);
     reasons.push_back(Reason{rule.id, rule.description, score, std::move(spans)});
   };
 

@@ -406,6 +406,24 @@ TEST_F(RuleSetTest, LinkCountAndDensityFireAtTheirThresholdsWithLinkSpans) {
   EXPECT_EQ(Find(reasons, "dense"), nullptr);
 }
 
+TEST_F(RuleSetTest, EveryReasonKeepsAtMost16SpansEvenWhenEachLinkIsOne) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: has-link, description: L., kind: link-count, min: 1, score: 1}
+)"));
+  std::string content;
+  for (int i = 0; i < 40; ++i) content += "x" + std::to_string(i) + ".com ";
+  Entities entities;
+  for (int i = 0; i < 40; ++i) {
+    const std::string domain = "x" + std::to_string(i) + ".com";
+    entities.links.push_back(MakeLink(content, domain, domain, domain));
+  }
+  auto reasons = Run(*rules, Text(content), entities);
+  ASSERT_NE(Find(reasons, "has-link"), nullptr);
+  const std::vector<Span>& spans = Find(reasons, "has-link")->spans;
+  ASSERT_EQ(spans.size(), 16u);
+  EXPECT_EQ(spans.front(), (Span{0, 6}));  // "x0.com", the first link in the text
+}
+
 TEST_F(RuleSetTest, PhoneCountCanBeLimitedToCountryCodes) {
   auto rules = MustLoad(Pack(R"(
   - {id: indian-phone, description: P., kind: phone-count, country_codes: [91], score: 1}
