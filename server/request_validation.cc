@@ -1,5 +1,8 @@
 #include "server/request_validation.h"
 
+#include <cstdint>
+#include <tuple>
+
 namespace spamguard::server {
 namespace {
 
@@ -57,6 +60,29 @@ bool IsValidUtf8(std::string_view text, size_t* error_offset) {
   return true;
 }
 
+namespace {
+
+// google.protobuf.Timestamp's own range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z,
+// nanos 0-999,999,999). Inside it, milliseconds and their differences fit in int64; outside
+// it, the rules' "post age" and "time to submit" arithmetic overflowed.
+constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
+constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
+
+Status CheckTimestamp(const std::string& field, bool present,
+                      const google::protobuf::Timestamp& timestamp) {
+  if (!present) return Status::Ok();
+  if (timestamp.seconds() < kMinTimestampSeconds || timestamp.seconds() > kMaxTimestampSeconds ||
+      timestamp.nanos() < 0 || timestamp.nanos() > 999'999'999) {
+    return Status::InvalidArgument(
+        field + " is not a valid timestamp (seconds " + std::to_string(timestamp.seconds()) +
+        ", nanos " + std::to_string(timestamp.nanos()) +
+        "): it must lie between 0001-01-01 and 9999-12-31 UTC with nanos in 0..999999999");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ValidateCheckRequest(const spamguard::v1::CheckCommentRequest& request,
                             const RequestLimits& limits, const std::string& prefix) {
   const spamguard::v1::Comment& comment = request.comment();
@@ -98,6 +124,15 @@ Status ValidateCheckRequest(const spamguard::v1::CheckCommentRequest& request,
         !s.ok()) {
       return s;
     }
+  }
+  const std::tuple<const char*, bool, const google::protobuf::Timestamp*> timestamps[] = {
+      {"comment.created_at", comment.has_created_at(), &comment.created_at()},
+      {"post.published_at", request.post().has_published_at(), &request.post().published_at()},
+      {"post.modified_at", request.post().has_modified_at(), &request.post().modified_at()},
+      {"form_rendered_at", request.has_form_rendered_at(), &request.form_rendered_at()},
+  };
+  for (const auto& [name, present, timestamp] : timestamps) {
+    if (Status s = CheckTimestamp(prefix + name, present, *timestamp); !s.ok()) return s;
   }
   return Status::Ok();
 }

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "server/message_codec.h"
 
 namespace spamguard::server {
@@ -31,6 +33,41 @@ TEST(ValidateCheckRequestTest, NamesTheTagAndTheLimitWhenThereAreTooManyTags) {
   const Status status = ValidateCheckRequest(request, RequestLimits{});
   EXPECT_EQ(status.code(), Status::Code::kInvalidArgument);
   EXPECT_EQ(status.message(), "post.tags has 65 entries; the limit is 64");
+}
+
+TEST(ValidateCheckRequestTest, RefusesTimestampsOutsideTheTimestampRangeNamingTheField) {
+  spamguard::v1::CheckCommentRequest request;
+  request.mutable_comment()->set_content("hello");
+  request.mutable_post()->mutable_published_at()->set_seconds(INT64_MAX);
+  Status status = ValidateCheckRequest(request, RequestLimits{});
+  EXPECT_EQ(status.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(status.message().rfind("post.published_at is not a valid timestamp", 0), 0u)
+      << status.message();
+
+  request.mutable_post()->clear_published_at();
+  request.mutable_comment()->mutable_created_at()->set_seconds(INT64_MIN);
+  status = ValidateCheckRequest(request, RequestLimits{});
+  EXPECT_NE(status.message().find("comment.created_at"), std::string::npos) << status.message();
+
+  request.mutable_comment()->mutable_created_at()->set_seconds(1'700'000'000);
+  request.mutable_form_rendered_at()->set_nanos(2'000'000'000);
+  status = ValidateCheckRequest(request, RequestLimits{});
+  EXPECT_NE(status.message().find("form_rendered_at"), std::string::npos) << status.message();
+
+  request.mutable_form_rendered_at()->set_nanos(-1);
+  EXPECT_FALSE(ValidateCheckRequest(request, RequestLimits{}).ok());
+}
+
+TEST(ValidateCheckRequestTest, AcceptsTheFirstAndLastSecondsATimestampCanHold) {
+  spamguard::v1::CheckCommentRequest request;
+  request.mutable_comment()->set_content("hello");
+  request.mutable_post()->mutable_published_at()->set_seconds(-62'135'596'800);  // 0001-01-01
+  request.mutable_post()->mutable_modified_at()->set_seconds(253'402'300'799);   // 9999-12-31
+  request.mutable_post()->mutable_modified_at()->set_nanos(999'999'999);
+  request.mutable_form_rendered_at()->set_seconds(0);
+  EXPECT_TRUE(ValidateCheckRequest(request, RequestLimits{}).ok());
+  request.mutable_post()->mutable_modified_at()->set_seconds(253'402'300'800);
+  EXPECT_FALSE(ValidateCheckRequest(request, RequestLimits{}).ok());
 }
 
 TEST(ValidateFeedbackRequestTest, PrefixesFieldsOfTheEmbeddedComment) {
