@@ -334,6 +334,7 @@ struct FeedbackStore::Impl {
   std::condition_variable wake;
   std::deque<PendingReport> reports;  // guarded by mutex
   std::deque<PendingCheck> checks;    // guarded by mutex
+  size_t pending_check_bytes = 0;     // guarded by mutex: the requests in `checks`
   bool stopping = false;              // guarded by mutex
 
   std::atomic<uint64_t> spam_count{0};
@@ -378,6 +379,7 @@ void FeedbackStore::Impl::Run() {
         batch_checks.assign(std::make_move_iterator(checks.begin()),
                             std::make_move_iterator(checks.end()));
         checks.clear();
+        pending_check_bytes = 0;
       }
     }
     const int64_t now = options.now_ms();
@@ -580,10 +582,19 @@ void FeedbackStore::RecordCheck(const std::string& check_id, int64_t checked_at_
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->stopping) return;
-    if (impl_->checks.size() >= impl_->options.check_max_pending) {
+    const size_t bytes = check.request.size();
+    if (bytes > impl_->options.check_max_pending_bytes) {  // never fits: keep the others
+      ++impl_->dropped_checks;
+      return;
+    }
+    while (!impl_->checks.empty() &&
+           (impl_->checks.size() >= impl_->options.check_max_pending ||
+            impl_->pending_check_bytes + bytes > impl_->options.check_max_pending_bytes)) {
+      impl_->pending_check_bytes -= impl_->checks.front().request.size();
       impl_->checks.pop_front();
       ++impl_->dropped_checks;
     }
+    impl_->pending_check_bytes += bytes;
     impl_->checks.push_back(std::move(check));
     wake = impl_->checks.size() == Impl::kCheckBatch;
   }

@@ -122,10 +122,12 @@ struct FeedbackStoreOptions {
   int64_t check_retention_ms = 7LL * 24 * 3600 * 1000;
   // At most this many check records are kept on disk; the oldest go first.
   uint64_t check_max_records = 1'000'000;
-  // At most this many check records wait in memory for the writer; beyond it the oldest
-  // pending ones are dropped (counted in dropped_check_records()) rather than slowing
-  // CheckComment down when the disk cannot keep up.
+  // At most this many check records, and this many bytes of them, wait in memory for the
+  // writer; beyond either the oldest pending ones are dropped (counted in
+  // dropped_check_records()) rather than slowing CheckComment down when the disk cannot keep
+  // up. (A request is at most 256 KiB: a count alone let 2 GB pile up.)
   size_t check_max_pending = 100'000;
+  size_t check_max_pending_bytes = 64 * 1024 * 1024;
   // The writer flushes pending check records at least this often.
   int64_t check_flush_interval_ms = 1000;
   // Clock, Unix ms; replaceable in tests.

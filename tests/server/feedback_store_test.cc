@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
+#include <string>
 
 #include "tests/support/test_process.h"
 
@@ -17,10 +19,12 @@ constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
 class FeedbackStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<FeedbackStore> Open() {
+  std::unique_ptr<FeedbackStore> Open(
+      const std::function<void(FeedbackStoreOptions&)>& adjust = nullptr) {
     FeedbackStoreOptions options;
     options.data_dir = dir_.path();
     options.now_ms = [this] { return now_ms_.load(); };
+    if (adjust) adjust(options);
     auto store = FeedbackStore::Open(options);
     EXPECT_TRUE(store.ok()) << store.status().message();
     return store.ok() ? std::move(store).value() : nullptr;
@@ -66,6 +70,28 @@ TEST_F(FeedbackStoreTest, ReportOnARecordedCheckStoresTheCheckedRequest) {
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].request.comment().content(), "checked text");
   EXPECT_EQ(reports[0].site_id, "blog");  // from the checked request
+}
+
+TEST_F(FeedbackStoreTest, PendingCheckRecordsAreBoundedInBytesDroppingTheOldest) {
+  // The injected clock stands still, so nothing is flushed until a report arrives.
+  auto store = Open([](FeedbackStoreOptions& options) {
+    options.check_max_pending_bytes = 4096;
+    options.check_flush_interval_ms = 3'600'000;
+  });
+  for (int i = 0; i < 10; ++i) {
+    store->RecordCheck("ck-" + std::to_string(i), now_ms_,
+                       Request(std::to_string(i) + std::string(1000, 'x')));
+  }
+  EXPECT_EQ(store->dropped_check_records(), 6u);  // four ~1 KB requests fit in 4 KiB
+  store->RecordCheck("ck-huge", now_ms_, Request(std::string(8192, 'y')));
+  EXPECT_EQ(store->dropped_check_records(), 7u);  // larger than the budget on its own
+
+  FeedbackSubmission kept;
+  kept.check_id = "ck-9";
+  EXPECT_TRUE(SubmitAndWait(*store, kept).ok());
+  FeedbackSubmission dropped;
+  dropped.check_id = "ck-0";
+  EXPECT_EQ(SubmitAndWait(*store, dropped).status().code(), Status::Code::kNotFound);
 }
 
 TEST_F(FeedbackStoreTest, ChecksOlderThanTheRetentionCannotBeResolved) {
