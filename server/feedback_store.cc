@@ -462,8 +462,16 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
   }
   CheckCommentRequest request;
   if (!request_bytes.empty()) {
-    if (!request.ParseFromString(request_bytes)) request_bytes.clear();
+    // A check resolves only for the site that made it: check ids are not secrets a site
+    // can be trusted to keep from another, and a report on someone else's check would
+    // put words in their moderators' mouths.
+    if (!request.ParseFromString(request_bytes) ||
+        (!submission.site_id.empty() && request.site_id() != submission.site_id)) {
+      request_bytes.clear();
+      request.Clear();
+    }
   }
+  const bool resolved_check = !request_bytes.empty();
   if (request_bytes.empty()) {
     if (!submission.request) {
       return Status::NotFound("check_id '" + submission.check_id +
@@ -475,9 +483,8 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
     request_bytes = request.SerializeAsString();
   }
 
-  const std::string dedup_key = submission.check_id.empty()
-                                    ? ContentKey(request.comment().content())
-                                    : "check:" + submission.check_id;
+  const std::string dedup_key =
+      resolved_check ? "check:" + submission.check_id : ContentKey(request.comment().content());
   const auto label = static_cast<int64_t>(submission.label);
   {
     Statement existing(db, "SELECT feedback_id FROM feedback WHERE dedup_key = ? AND label = ?");

@@ -167,8 +167,10 @@ class FeedbackStore {
   // Queues a report; done runs on the writer thread once the report is durably committed
   // (or found to be a duplicate), or with an error: kNotFound when check_id is unknown or
   // expired and no comment was given, kIoError when the commit failed (nothing stored),
-  // kUnavailable after shutdown began. Duplicate key: check_id + label when check_id is set,
-  // else the comment content + label. done must not block for long.
+  // kUnavailable after shutdown began. A check_id resolves only for the site that made the
+  // check (an empty site_id in the submission takes the check's). Duplicate key: check_id +
+  // label when the check_id resolved, else the comment content + label. done must not block
+  // for long.
   void Submit(FeedbackSubmission submission, std::function<void(Result<FeedbackOutcome>)> done);
 
   // Reports stored, all time (read at open, then kept up to date by the writer).

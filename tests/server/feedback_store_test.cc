@@ -94,6 +94,29 @@ TEST_F(FeedbackStoreTest, PendingCheckRecordsAreBoundedInBytesDroppingTheOldest)
   EXPECT_EQ(SubmitAndWait(*store, dropped).status().code(), Status::Code::kNotFound);
 }
 
+TEST_F(FeedbackStoreTest, ACheckResolvesOnlyForTheSiteThatMadeIt) {
+  auto store = Open();
+  store->RecordCheck("ck-a", now_ms_, Request("site a's comment"));  // site "blog"
+  FeedbackSubmission own;
+  own.site_id = "blog";
+  own.check_id = "ck-a";
+  auto first = SubmitAndWait(*store, own);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+
+  FeedbackSubmission other;
+  other.site_id = "another-blog";
+  other.check_id = "ck-a";
+  EXPECT_EQ(SubmitAndWait(*store, other).status().code(), Status::Code::kNotFound);
+  // With its own comment the report is stored, as a new report, not as a duplicate of the
+  // first site's.
+  other.request = Request("another blog's comment");
+  other.request->set_site_id("another-blog");
+  auto second = SubmitAndWait(*store, other);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_FALSE(second->duplicate);
+  EXPECT_NE(second->feedback_id, first->feedback_id);
+}
+
 TEST_F(FeedbackStoreTest, ChecksOlderThanTheRetentionCannotBeResolved) {
   auto store = Open();
   store->RecordCheck("ck-old", now_ms_, Request("old"));
