@@ -69,10 +69,12 @@ grpc::ServerUnaryReactor* AdminService::ReloadModel(
       request->model_version(),
       [reactor, response](Result<std::shared_ptr<const ClassifierGeneration>> loaded) {
         if (!loaded.ok()) {
-          // NOT_FOUND for an unknown version; any file that exists but cannot be served
-          // (corrupt, wrong format, bad rule pack) is FAILED_PRECONDITION.
+          // NOT_FOUND for an unknown version or a missing path, INVALID_ARGUMENT for a
+          // malformed version name; any file that exists but cannot be served (corrupt,
+          // wrong format, bad rule pack) is FAILED_PRECONDITION.
           const Status& status = loaded.status();
-          reactor->Finish(status.code() == Status::Code::kNotFound
+          reactor->Finish(status.code() == Status::Code::kNotFound ||
+                                  status.code() == Status::Code::kInvalidArgument
                               ? ToGrpcStatus(status)
                               : grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                              "reload refused, the previous model keeps "

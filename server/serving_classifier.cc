@@ -49,6 +49,10 @@ Result<std::string> ServingClassifier::ResolveRequest(const std::string& model_r
   if (model_request.empty()) return ResolveModelPath(model_argument_);
   std::error_code error;
   if (std::filesystem::exists(model_request, error)) return ResolveModelPath(model_request);
+  // A version name never holds a '/'; a path that does not exist is simply not there.
+  if (model_request.find('/') != std::string::npos) {
+    return Status::NotFound("no model file or model store at " + model_request);
+  }
   return ResolveModelVersion(model_argument_, model_request);
 }
 

@@ -74,6 +74,26 @@ TEST_F(ReloadTest, CorruptModelFileIsRefusedAndTheOldModelKeepsServing) {
   EXPECT_EQ(CheckHealth(server.address()), Health::kServing);
 }
 
+TEST_F(ReloadTest, AMissingPathIsNotFoundAndAMalformedVersionNameIsInvalid) {
+  TwoVersionStore store;
+  RunningServer server(data_dir_.path(), {}, store.root());
+  ASSERT_TRUE(server.started()) << server.Log();
+  const std::string before = ServingModelPath(server);
+
+  spamguard::v1::ReloadModelRequest request;
+  request.set_model_version(data_dir_.File("no-such-model.spgm"));
+  spamguard::v1::ReloadModelResponse response;
+  grpc::Status status = server.admin().ReloadModel(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("no-such-model.spgm"));
+
+  request.set_model_version(std::string("v\0x", 3));  // a NUL never names a version
+  status = server.admin().ReloadModel(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("not a model version name"));
+  EXPECT_EQ(ServingModelPath(server), before);
+}
+
 TEST_F(ReloadTest, ReloadModelByVersionServesThatVersion) {
   TwoVersionStore store;
   RunningServer server(data_dir_.path(), {}, store.root());
