@@ -5,8 +5,11 @@
 // runs in normal code, not in a signal handler.
 #include <signal.h>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <string>
 #include <thread>
 
 #include "server/server_config.h"
@@ -24,9 +27,23 @@ sigset_t HandledSignals() {
   return signals;
 }
 
+// protobuf's own log lines, in the server's log; except the one it writes for every request
+// whose string field holds invalid UTF-8: the server answers that request with
+// INVALID_ARGUMENT naming the field, and a client could flood the log with the line.
+void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line,
+                 const std::string& message) {
+  if (level < google::protobuf::LOGLEVEL_FATAL &&
+      message.find("invalid UTF-8") != std::string::npos) {
+    return;
+  }
+  spamguard::server::LogLine("protobuf: " + std::string(file) + ":" + std::to_string(line) + ": " +
+                             message);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  google::protobuf::SetLogHandler(ProtobufLog);
   using spamguard::server::LogLine;
   CLI::App app{"spamguard-server: comment spam filter (gRPC)"};
   spamguard::server::ServerConfig config;
