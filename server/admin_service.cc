@@ -12,15 +12,39 @@ namespace spamguard::server {
 
 AdminService::AdminService(ServingClassifier* classifier,
                            const CommentFilterService* comment_filter,
-                           const FeedbackStore* feedback, int64_t started_at_ms)
+                           const FeedbackStore* feedback, int64_t started_at_ms, bool allow_remote)
     : classifier_(classifier),
       comment_filter_(comment_filter),
       feedback_(feedback),
-      started_at_ms_(started_at_ms) {}
+      started_at_ms_(started_at_ms),
+      allow_remote_(allow_remote) {}
+
+bool IsLoopbackPeer(const std::string& peer) {
+  if (peer.empty() || peer.starts_with("unix:")) return true;
+  if (peer.starts_with("ipv4:127.")) return true;
+  for (const char* loopback :
+       {"ipv6:[::1]:", "ipv6:%5B::1%5D:", "ipv6:[::ffff:127.", "ipv6:%5B::ffff:127."}) {
+    if (peer.starts_with(loopback)) return true;
+  }
+  return false;
+}
+
+grpc::Status AdminService::CheckPeer(grpc::CallbackServerContext* context) const {
+  const std::string peer = context->peer();
+  if (allow_remote_ || IsLoopbackPeer(peer)) return grpc::Status::OK;
+  return {grpc::StatusCode::PERMISSION_DENIED,
+          "spamguard.v1.Admin answers loopback clients only (this call came from " + peer +
+              "); set admin.allow_remote: true in the server config to allow others"};
+}
 
 grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* context,
                                                   const spamguard::v1::GetStatusRequest*,
                                                   spamguard::v1::GetStatusResponse* response) {
+  if (grpc::Status denied = CheckPeer(context); !denied.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(denied);
+    return reactor;
+  }
   const int64_t now_ms = UnixNowMs();
   if (const auto generation = classifier_->current()) {
     const CommentClassifier& classifier = *generation->classifier;
@@ -65,6 +89,10 @@ grpc::ServerUnaryReactor* AdminService::ReloadModel(
     grpc::CallbackServerContext* context, const spamguard::v1::ReloadModelRequest* request,
     spamguard::v1::ReloadModelResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (grpc::Status denied = CheckPeer(context); !denied.ok()) {
+    reactor->Finish(denied);
+    return reactor;
+  }
   classifier_->EnqueueReload(
       request->model_version(),
       [reactor, response](Result<std::shared_ptr<const ClassifierGeneration>> loaded) {

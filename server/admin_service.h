@@ -1,5 +1,8 @@
 // AdminService: the spamguard.v1.Admin RPCs (operators only).
 //
+// Both RPCs answer loopback clients only (PERMISSION_DENIED otherwise) unless the server
+// was configured to allow remote ones: ReloadModel reads any model file the server can.
+//
 // GetStatus answers from memory. ReloadModel queues the load on ServingClassifier's
 // background thread and finishes the call from there, so no gRPC thread waits for a load.
 //
@@ -20,7 +23,7 @@ class AdminService final : public spamguard::v1::Admin::CallbackService {
  public:
   // The referenced objects must outlive the service. started_at_ms: server start, Unix ms.
   AdminService(ServingClassifier* classifier, const CommentFilterService* comment_filter,
-               const FeedbackStore* feedback, int64_t started_at_ms);
+               const FeedbackStore* feedback, int64_t started_at_ms, bool allow_remote);
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const spamguard::v1::GetStatusRequest* request,
@@ -30,11 +33,19 @@ class AdminService final : public spamguard::v1::Admin::CallbackService {
                                         spamguard::v1::ReloadModelResponse* response) override;
 
  private:
+  // OK for an allowed peer; PERMISSION_DENIED naming the peer otherwise.
+  grpc::Status CheckPeer(grpc::CallbackServerContext* context) const;
+
   ServingClassifier* const classifier_;
   const CommentFilterService* const comment_filter_;
   const FeedbackStore* const feedback_;
   const int64_t started_at_ms_;
+  const bool allow_remote_;
 };
+
+// Whether a gRPC peer string ("ipv4:127.0.0.1:5000", "ipv6:[::1]:5000", "unix:/run/x")
+// is this machine. An empty peer (a call made in-process, not over a transport) counts.
+bool IsLoopbackPeer(const std::string& peer);
 
 }  // namespace spamguard::server
 

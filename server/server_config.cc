@@ -29,6 +29,10 @@ std::function<void(const YAML::Node&)> Text(std::string* target) {
   };
 }
 
+std::function<void(const YAML::Node&)> Flag(bool* target) {
+  return [target](const YAML::Node& node) { *target = node.as<bool>(); };
+}
+
 Status ApplySection(const std::string& path, const std::string& section, const YAML::Node& node,
                     const Appliers& appliers) {
   if (!node.IsMap()) {
@@ -87,6 +91,7 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
         {"max_connection_age_grace_seconds", Positive(&c.max_connection_age_grace_ms, 1000)},
         {"max_concurrent_streams", Positive(&c.max_concurrent_streams)}}},
       {"model_watch", {{"interval_ms", Positive(&c.model_watch_interval_ms)}}},
+      {"admin", {{"allow_remote", Flag(&c.admin_allow_remote)}}},
   };
   Appliers top = {
       {"listen", Text(&c.listen)},

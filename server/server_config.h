@@ -40,6 +40,10 @@ struct ServerConfig {
 
   // How often the model store's `current` link is checked for a new target.
   int64_t model_watch_interval_ms = 1000;
+
+  // spamguard.v1.Admin (reload any model file, read the status) answers loopback clients
+  // only, unless this is set (`admin: {allow_remote: true}`).
+  bool admin_allow_remote = false;
 };
 
 // Reads a YAML config file into *config, leaving unmentioned settings as they are. Errors:

@@ -53,8 +53,9 @@ Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConf
       });
   self->comment_filter_ = std::make_unique<CommentFilterService>(
       self->classifier_.get(), self->feedback_.get(), config.limits);
-  self->admin_ = std::make_unique<AdminService>(
-      self->classifier_.get(), self->comment_filter_.get(), self->feedback_.get(), started_at_ms);
+  self->admin_ = std::make_unique<AdminService>(self->classifier_.get(),
+                                                self->comment_filter_.get(), self->feedback_.get(),
+                                                started_at_ms, config.admin_allow_remote);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
