@@ -309,11 +309,15 @@ std::vector<std::pair<size_t, size_t>> PhoneWindows(
       // prefix) is an id or a number of something, not a number to call.
       size_t group = 0;
       size_t longest_group = 0;
+      size_t piece_digits = 0;
       for (size_t k = begin; k < end; ++k) {
         group = IsAsciiDigit(text[k]) ? group + 1 : 0;
+        piece_digits += IsAsciiDigit(text[k]);
         longest_group = std::max(longest_group, group);
       }
-      if (longest_group <= kMaxPhoneDigitGroup) windows.emplace_back(window_begin, window_end);
+      if (piece_digits >= 7 && longest_group <= kMaxPhoneDigitGroup) {
+        windows.emplace_back(window_begin, window_end);
+      }
       begin = end;
     }
     if (windows.size() >= kMaxPhoneWindows) break;
