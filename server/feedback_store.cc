@@ -340,6 +340,7 @@ struct FeedbackStore::Impl {
   std::atomic<uint64_t> spam_count{0};
   std::atomic<uint64_t> ham_count{0};
   std::atomic<uint64_t> dropped_checks{0};
+  uint64_t check_bytes = 0;  // writer thread only: the stored check requests, in bytes
   std::mt19937_64 random{std::random_device{}()};  // writer thread only
   std::thread writer;
 
@@ -352,6 +353,12 @@ struct FeedbackStore::Impl {
   Result<FeedbackOutcome> StoreReport(const FeedbackSubmission& submission, int64_t now_ms,
                                       LabelCounts* added);
   void Prune(int64_t now_ms);
+  // Deletes the oldest check records while their requests exceed check_max_bytes.
+  void PruneBytes();
+  // Runs a DELETE ... RETURNING length(request) to its end; the bytes it freed.
+  uint64_t DeleteChecks(Statement& statement);
+  // The stored check requests' bytes, counted by a scan (at open, and if the tally drifts).
+  uint64_t StoredCheckBytes();
 };
 
 void FeedbackStore::Impl::Run() {
@@ -389,6 +396,7 @@ void FeedbackStore::Impl::Run() {
       for (size_t i = 0; i < batch_reports.size(); ++i) {
         batch_reports[i].done(std::move(results[i]));
       }
+      if (check_bytes > options.check_max_bytes) PruneBytes();
     } else {
       last_flush_ms = now;
     }
@@ -444,6 +452,7 @@ std::vector<Result<FeedbackOutcome>> FeedbackStore::Impl::WriteBatch(
     Exec(db, path, "ROLLBACK");
     return fail_all(s.message());
   }
+  for (const PendingCheck& check : new_checks) check_bytes += check.request.size();
   spam_count += added.spam;
   ham_count += added.ham;
   return results;
@@ -519,15 +528,61 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
   return FeedbackOutcome{feedback_id, /*duplicate=*/false};
 }
 
+uint64_t FeedbackStore::Impl::DeleteChecks(Statement& statement) {
+  uint64_t freed = 0;
+  while (sqlite3_step(statement.get()) == SQLITE_ROW) {
+    freed += static_cast<uint64_t>(statement.Int(0));
+  }
+  check_bytes -= std::min(freed, check_bytes);
+  return freed;
+}
+
 void FeedbackStore::Impl::Prune(int64_t now_ms) {
-  Statement by_age(db, "DELETE FROM checks WHERE checked_at_ms < ?");
+  Statement by_age(db, "DELETE FROM checks WHERE checked_at_ms < ? RETURNING length(request)");
   by_age.Bind(1, now_ms - options.check_retention_ms);
-  sqlite3_step(by_age.get());
+  DeleteChecks(by_age);
   Statement by_count(db,
                      "DELETE FROM checks WHERE check_id IN (SELECT check_id FROM checks "
-                     "ORDER BY checked_at_ms LIMIT max(0, (SELECT count(*) FROM checks) - ?))");
+                     "ORDER BY checked_at_ms LIMIT max(0, (SELECT count(*) FROM checks) - ?)) "
+                     "RETURNING length(request)");
   by_count.Bind(1, static_cast<int64_t>(options.check_max_records));
-  sqlite3_step(by_count.get());
+  DeleteChecks(by_count);
+  PruneBytes();
+}
+
+uint64_t FeedbackStore::Impl::StoredCheckBytes() {
+  Statement total(db, "SELECT COALESCE(SUM(length(request)), 0) FROM checks");
+  return sqlite3_step(total.get()) == SQLITE_ROW ? static_cast<uint64_t>(total.Int(0)) : 0;
+}
+
+void FeedbackStore::Impl::PruneBytes() {
+  while (check_bytes > options.check_max_bytes) {
+    // The oldest records until enough bytes are found, then one DELETE up to that time
+    // (records sharing the last timestamp go with it).
+    const uint64_t excess = check_bytes - options.check_max_bytes;
+    Statement oldest(db,
+                     "SELECT checked_at_ms, length(request) FROM checks "
+                     "ORDER BY checked_at_ms LIMIT 4096");
+    uint64_t found = 0;
+    int64_t cutoff_ms = 0;
+    bool any = false;
+    while (found < excess && sqlite3_step(oldest.get()) == SQLITE_ROW) {
+      cutoff_ms = oldest.Int(0);
+      found += static_cast<uint64_t>(oldest.Int(1));
+      any = true;
+    }
+    oldest.Reset();
+    if (!any) {
+      check_bytes = StoredCheckBytes();  // nothing was left to delete: the tally drifted
+      return;
+    }
+    Statement up_to(db, "DELETE FROM checks WHERE checked_at_ms <= ? RETURNING length(request)");
+    up_to.Bind(1, cutoff_ms);
+    if (DeleteChecks(up_to) == 0) {
+      check_bytes = StoredCheckBytes();
+      return;
+    }
+  }
 }
 
 FeedbackStore::FeedbackStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -576,6 +631,7 @@ Result<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(FeedbackStoreOptions 
       }
     }
   }
+  impl->check_bytes = impl->StoredCheckBytes();
   impl->Prune(impl->options.now_ms());
   Impl* raw = impl.get();
   impl->writer = std::thread([raw] { raw->Run(); });

@@ -120,8 +120,10 @@ struct FeedbackStoreOptions {
   std::string data_dir = "var";  // created when missing
   // Check records older than this are forgotten (SubmitFeedback then needs the comment).
   int64_t check_retention_ms = 7LL * 24 * 3600 * 1000;
-  // At most this many check records are kept on disk; the oldest go first.
+  // At most this many check records, and this many bytes of their requests, are kept on
+  // disk; the oldest go first.
   uint64_t check_max_records = 1'000'000;
+  uint64_t check_max_bytes = 1ULL << 30;
   // At most this many check records, and this many bytes of them, wait in memory for the
   // writer; beyond either the oldest pending ones are dropped (counted in
   // dropped_check_records()) rather than slowing CheckComment down when the disk cannot keep

@@ -23,6 +23,7 @@ struct ServerConfig {
   // Check records (what SubmitFeedback resolves a check_id against).
   int64_t check_retention_ms = 7LL * 24 * 3600 * 1000;
   uint64_t check_max_records = 1'000'000;
+  uint64_t check_max_bytes = 1ULL << 30;  // of stored requests
 
   // Duplicate-content window shared by every classifier generation.
   int64_t duplicate_retention_ms = 24LL * 3600 * 1000;

@@ -117,6 +117,26 @@ TEST_F(FeedbackStoreTest, ACheckResolvesOnlyForTheSiteThatMadeIt) {
   EXPECT_NE(second->feedback_id, first->feedback_id);
 }
 
+TEST_F(FeedbackStoreTest, StoredCheckRecordsAreBoundedInBytesOldestFirst) {
+  {
+    auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 3500; });
+    for (int i = 0; i < 6; ++i) {
+      store->RecordCheck("ck-" + std::to_string(i), now_ms_ + i,
+                         Request(std::to_string(i) + std::string(1000, 'x')));
+    }
+  }  // closing writes every pending record, then trims to the budget
+  auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 3500; });
+  FeedbackSubmission newest;
+  newest.check_id = "ck-5";
+  EXPECT_TRUE(SubmitAndWait(*store, newest).ok());
+  FeedbackSubmission third;
+  third.check_id = "ck-3";
+  EXPECT_TRUE(SubmitAndWait(*store, third).ok());  // three ~1 KB records fit in 3,500 bytes
+  FeedbackSubmission oldest;
+  oldest.check_id = "ck-2";
+  EXPECT_EQ(SubmitAndWait(*store, oldest).status().code(), Status::Code::kNotFound);
+}
+
 TEST_F(FeedbackStoreTest, ChecksOlderThanTheRetentionCannotBeResolved) {
   auto store = Open();
   store->RecordCheck("ck-old", now_ms_, Request("old"));
