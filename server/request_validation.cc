@@ -1,5 +1,7 @@
 #include "server/request_validation.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <cstdint>
 #include <tuple>
 
@@ -63,16 +65,17 @@ bool IsValidUtf8(std::string_view text, size_t* error_offset) {
 namespace {
 
 // google.protobuf.Timestamp's own range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z,
-// nanos 0-999,999,999). Inside it, milliseconds and their differences fit in int64; outside
-// it, the rules' "post age" and "time to submit" arithmetic overflowed.
-constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
-constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
+// nanos 0-999,999,999), as protobuf's TimeUtil states it. Inside it, milliseconds and their
+// differences fit in int64; outside it, the rules' "post age" and "time to submit"
+// arithmetic overflowed.
+using google::protobuf::util::TimeUtil;
 
 Status CheckTimestamp(const std::string& field, bool present,
                       const google::protobuf::Timestamp& timestamp) {
   if (!present) return Status::Ok();
-  if (timestamp.seconds() < kMinTimestampSeconds || timestamp.seconds() > kMaxTimestampSeconds ||
-      timestamp.nanos() < 0 || timestamp.nanos() > 999'999'999) {
+  if (timestamp.seconds() < TimeUtil::kTimestampMinSeconds ||
+      timestamp.seconds() > TimeUtil::kTimestampMaxSeconds || timestamp.nanos() < 0 ||
+      timestamp.nanos() > 999'999'999) {
     return Status::InvalidArgument(
         field + " is not a valid timestamp (seconds " + std::to_string(timestamp.seconds()) +
         ", nanos " + std::to_string(timestamp.nanos()) +
