@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -592,6 +593,12 @@ void RunEval(const EvalOptions& options) {
   }
 }
 
+std::shared_ptr<const RuleSet> LoadRules(const std::string& command, const std::string& path,
+                                         const TextPipeline& pipeline) {
+  if (path.empty()) return nullptr;
+  return Check(command, RuleSet::LoadFile(path, pipeline.normalizer(), pipeline.extractor()));
+}
+
 // --- eval-protocol ---------------------------------------------------------------------------
 
 const std::vector<std::string> kVideos = {"psy", "katyperry", "lmfao", "eminem", "shakira"};
@@ -664,6 +671,9 @@ Result<std::vector<CsvRecord>> ReadYoutubeCsv(const std::string& path) {
 struct Evaluated {
   std::string name;
   BinaryMetrics metrics;
+  // The same test split through the whole classifier (model + rules, the scorer's
+  // spam_probability) when eval-protocol has --rules.
+  std::optional<BinaryMetrics> with_rules;
   size_t train_examples = 0;
   double seconds = 0;
   std::string error;
@@ -696,7 +706,21 @@ struct ProtocolOptions {
   // When set: write every split's training and test model inputs there, in fastText's
   // format, and stop (so other learners, e.g. the fastText CLI, run on identical splits).
   std::string dump_splits;
+  // When set: also score every protocol test split with this rule pack on top of the split's
+  // model, as the server would (empty: the model alone).
+  std::string rules;
 };
+
+// The whole classifier's spam_probability (model + rules, default site policy) per example.
+std::vector<ScoredExample> ScoreWithRules(const CommentClassifier& classifier,
+                                          const std::vector<LabeledExample>& examples) {
+  std::vector<ScoredExample> scored;
+  scored.reserve(examples.size());
+  for (const LabeledExample& example : examples) {
+    scored.push_back({classifier.Classify(example.comment, {}).spam_probability, example.spam});
+  }
+  return scored;
+}
 
 // "<label> <model input>" lines, the format `fasttext supervised` and `fasttext test` read.
 void DumpSplit(const std::string& command, const TextPipeline& pipeline,
@@ -721,6 +745,7 @@ void RunEvalProtocol(const ProtocolOptions& options) {
   const std::shared_ptr<const TextPipeline> pipeline = CreatePipeline(command);
   const std::string model_path = Check(command, ResolveModelPath(options.model));
   const std::shared_ptr<const SpamModel> model = Check(command, SpamModel::Load(model_path));
+  const std::shared_ptr<const RuleSet> rules = LoadRules(command, options.rules, *pipeline);
 
   // The default model's trainer settings, without search, for every protocol model.
   TrainRequest request;
@@ -868,6 +893,11 @@ void RunEvalProtocol(const ProtocolOptions& options) {
       }
       result.metrics =
           Evaluate(Score(*pipeline, **split_model, split.test), trained->decision_threshold);
+      if (rules) {
+        const CommentClassifier classifier(pipeline, *split_model, rules, nullptr);
+        result.with_rules =
+            Evaluate(ScoreWithRules(classifier, split.test), trained->decision_threshold);
+      }
       result.seconds = SecondsSince(start);
       std::lock_guard<std::mutex> lock(progress);
       std::cerr << "eval-protocol: " << split.name << " F1 " << Fixed(result.metrics.f1) << " ("
@@ -899,21 +929,32 @@ void RunEvalProtocol(const ProtocolOptions& options) {
                                                                           : "sms-spam";
       by_corpus[corpus].push_back(example);
     }
+    const CommentClassifier classifier(pipeline, model, rules, nullptr);
+    auto evaluated = [&](const std::string& name, const std::vector<LabeledExample>& examples) {
+      Evaluated result;
+      result.name = name;
+      result.metrics = Evaluate(Score(*pipeline, *model, examples), threshold);
+      if (rules) result.with_rules = Evaluate(ScoreWithRules(classifier, examples), threshold);
+      return result;
+    };
     for (const auto& [corpus, examples] : by_corpus) {
-      results.push_back({"held-back/" + corpus,
-                         Evaluate(Score(*pipeline, *model, examples), threshold), 0, 0, ""});
+      results.push_back(evaluated("held-back/" + corpus, examples));
     }
-    results.push_back(
-        {"held-back/all", Evaluate(Score(*pipeline, *model, held), threshold), 0, 0, ""});
+    results.push_back(evaluated("held-back/all", held));
   }
 
-  // Summaries: LOVO means, TubeSpam against the published MCC.
-  double lovo_f1 = 0, lovo_fpr = 0;
+  // Summaries: LOVO means (of the model, and of model + rules), TubeSpam against the
+  // published MCC.
+  double lovo_f1 = 0, lovo_fpr = 0, lovo_rules_f1 = 0, lovo_rules_fpr = 0;
   int lovo_count = 0;
   for (const Evaluated& r : results) {
     if (r.name.rfind("lovo/", 0) == 0) {
       lovo_f1 += r.metrics.f1;
       lovo_fpr += r.metrics.ham_false_positive_rate;
+      if (r.with_rules) {
+        lovo_rules_f1 += r.with_rules->f1;
+        lovo_rules_fpr += r.with_rules->ham_false_positive_rate;
+      }
       ++lovo_count;
     }
   }
@@ -927,39 +968,55 @@ void RunEvalProtocol(const ProtocolOptions& options) {
       split["seconds"] = r.seconds;
       const std::string video = r.name.substr(r.name.find('/') + 1);
       if (r.name.rfind("tubespam/", 0) == 0) split["published_mcc"] = kPublishedMcc.at(video);
+      if (r.with_rules) split["with_rules"] = MetricsJson(*r.with_rules);
       out["splits"].push_back(split);
     }
+    if (rules) out["rules_version"] = rules->version();
     if (lovo_count > 0) {
       out["lovo_mean"] = {{"f1", lovo_f1 / lovo_count},
                           {"ham_false_positive_rate", lovo_fpr / lovo_count}};
+      if (rules) {
+        out["lovo_mean_with_rules"] = {{"f1", lovo_rules_f1 / lovo_count},
+                                       {"ham_false_positive_rate", lovo_rules_fpr / lovo_count}};
+      }
     }
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::cout << "model " << model->info().version << " (" << model_path << ")\n";
+  std::cout << "model " << model->info().version << " (" << model_path << ")";
+  if (rules) std::cout << "; '+ rules' rows: rule pack " << rules->version() << " on top";
+  std::cout << "\n";
   std::cout << std::left << std::setw(30) << "split" << std::right << std::setw(6) << "spam"
             << std::setw(6) << "ham" << std::setw(8) << "acc" << std::setw(8) << "prec"
             << std::setw(8) << "recall" << std::setw(8) << "F1" << std::setw(8) << "MCC"
             << std::setw(9) << "hamFPR" << std::setw(11) << "published"
             << "\n";
-  for (const Evaluated& r : results) {
-    const ConfusionMatrix& c = r.metrics.confusion;
-    const std::string video = r.name.substr(r.name.find('/') + 1);
-    std::cout << std::left << std::setw(30) << r.name << std::right << std::setw(6)
+  auto print_row = [](const std::string& name, const BinaryMetrics& m,
+                      std::optional<double> published) {
+    const ConfusionMatrix& c = m.confusion;
+    std::cout << std::left << std::setw(30) << name << std::right << std::setw(6)
               << c.true_positives + c.false_negatives << std::setw(6)
-              << c.false_positives + c.true_negatives << std::setw(8)
-              << Fixed(r.metrics.accuracy, 3) << std::setw(8) << Fixed(r.metrics.precision, 3)
-              << std::setw(8) << Fixed(r.metrics.recall, 3) << std::setw(8)
-              << Fixed(r.metrics.f1, 3) << std::setw(8) << Fixed(r.metrics.mcc, 3) << std::setw(9)
-              << Fixed(r.metrics.ham_false_positive_rate, 3);
-    if (r.name.rfind("tubespam/", 0) == 0) {
-      std::cout << std::setw(11) << ("MCC " + Fixed(kPublishedMcc.at(video), 3));
-    }
+              << c.false_positives + c.true_negatives << std::setw(8) << Fixed(m.accuracy, 3)
+              << std::setw(8) << Fixed(m.precision, 3) << std::setw(8) << Fixed(m.recall, 3)
+              << std::setw(8) << Fixed(m.f1, 3) << std::setw(8) << Fixed(m.mcc, 3) << std::setw(9)
+              << Fixed(m.ham_false_positive_rate, 3);
+    if (published) std::cout << std::setw(11) << ("MCC " + Fixed(*published, 3));
     std::cout << "\n";
+  };
+  for (const Evaluated& r : results) {
+    const std::string video = r.name.substr(r.name.find('/') + 1);
+    std::optional<double> published;
+    if (r.name.rfind("tubespam/", 0) == 0) published = kPublishedMcc.at(video);
+    print_row(r.name, r.metrics, published);
+    if (r.with_rules) print_row("  + rules", *r.with_rules, published);
   }
   if (lovo_count > 0) {
     std::cout << "LOVO mean: F1 " << Fixed(lovo_f1 / lovo_count) << ", ham FPR "
               << Fixed(lovo_fpr / lovo_count) << " (targets: F1 >= 0.95, ham FPR <= 0.02)\n";
+    if (rules) {
+      std::cout << "LOVO mean, model + rules: F1 " << Fixed(lovo_rules_f1 / lovo_count)
+                << ", ham FPR " << Fixed(lovo_rules_fpr / lovo_count) << "\n";
+    }
   }
 }
 
@@ -1046,12 +1103,6 @@ void PrintFlip(const Flip& flip) {
     std::cout << "    " << (reason.score >= 0 ? "+" : "") << Fixed(reason.score, 2) << "  "
               << reason.code << "  " << reason.description << "\n";
   }
-}
-
-std::shared_ptr<const RuleSet> LoadRules(const std::string& command, const std::string& path,
-                                         const TextPipeline& pipeline) {
-  if (path.empty()) return nullptr;
-  return Check(command, RuleSet::LoadFile(path, pipeline.normalizer(), pipeline.extractor()));
 }
 
 struct ReplayOptions {
@@ -1430,6 +1481,9 @@ void AddEvalProtocolCommand(CLI::App& app) {
   command->add_flag("--json", options->json_output, "JSON instead of a table");
   command->add_option("--dump-splits", options->dump_splits,
                       "Write each split's train/test model inputs (fastText format) here and stop");
+  command->add_option("--rules", options->rules,
+                      "Also score each test split with this rule pack on top of the split's "
+                      "model (as the server does)");
   command->callback([options] { RunEvalProtocol(*options); });
 }
 

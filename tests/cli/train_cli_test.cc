@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -138,6 +139,72 @@ TEST_F(TrainCliTest, TrainEvalCheckAndReplayOnASmallCorpus) {
   const RunResult replay = Ctl({"replay", "--model", model, "--no-rules", "--cases", cases_});
   EXPECT_EQ(replay.exit_code, 0) << replay.stdout_text << replay.stderr_text;
   EXPECT_NE(replay.stdout_text.find("2 cases, 0 flips"), std::string::npos) << replay.stdout_text;
+}
+
+// eval-protocol's leave-one-video-out on a synthetic data/ tree: one split per video, each
+// tested on exactly that video's comments; --rules scores the same test splits through the
+// rule pack as well, and a rule that fires only on ham shows up as false positives there.
+TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutAndScoresWithRules) {
+  const std::string model = dir_.File("model.spgm");
+  const RunResult trained = Ctl({"train", "--model", model, "--no-search", corpus_});
+  ASSERT_EQ(trained.exit_code, 0) << trained.stderr_text;
+
+  const fs::path data = dir_.File("data");
+  for (const char* corpus : {"youtube-spam", "sms-spam", "tg-spam", "smokedetector-titles"}) {
+    fs::create_directories(data / corpus);
+  }
+  const std::vector<std::string> videos = {"psy", "katyperry", "lmfao", "eminem", "shakira"};
+  std::ofstream youtube(data / "youtube-spam/youtube-spam.tsv");
+  youtube << "label\ttext\tsource\n";
+  const auto rows = Corpus();
+  std::map<std::string, int> spam_per_video, ham_per_video, ham_with_article;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::string& video = videos[i % videos.size()];
+    const auto& [label, text] = rows[i];
+    youtube << label << '\t' << text << "\tyoutube-" << video << '\n';
+    ++(label == "spam" ? spam_per_video : ham_per_video)[video];
+    if (label == "ham" && text.find("article") != std::string::npos) ++ham_with_article[video];
+  }
+  youtube.close();
+  for (const char* file : {"sms-spam/sms-spam.tsv", "tg-spam/tg-spam.tsv",
+                           "smokedetector-titles/smokedetector-titles.tsv"}) {
+    std::ofstream other(data / file);
+    other << "label\ttext\tsource\n"
+          << "ham\tSee you at lunch tomorrow, the usual place\tother\n"
+          << "spam\tWIN a free cruise, text WIN to 80082 now\tother\n";
+  }
+  const std::string pack = dir_.File("rules.yaml");
+  std::ofstream(pack) << "version: 1\nrules:\n"
+                      << "  - id: article-word\n"
+                      << "    description: Says 'article' (a rule that only hits ham here).\n"
+                      << "    kind: regex\n"
+                      << "    patterns: ['article']\n"
+                      << "    score: 9\n";
+
+  const RunResult run = Ctl({"eval-protocol", "--model", model, "--data", data.string(), "--only",
+                             "lovo", "--rules", pack, "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+  const auto out = nlohmann::json::parse(run.stdout_text);
+  ASSERT_EQ(out["splits"].size(), videos.size()) << run.stdout_text;
+  for (const auto& split : out["splits"]) {
+    const std::string video = split["name"].get<std::string>().substr(std::string("lovo/").size());
+    const auto& model_only = split["confusion"];
+    EXPECT_EQ(model_only["true_positives"].get<int>() + model_only["false_negatives"].get<int>(),
+              spam_per_video[video])
+        << video;
+    EXPECT_EQ(model_only["false_positives"].get<int>() + model_only["true_negatives"].get<int>(),
+              ham_per_video[video])
+        << video;
+    ASSERT_TRUE(split.contains("with_rules")) << video;
+    // +9 log-odds puts every ham that says "article" over the threshold, whatever the model.
+    EXPECT_GE(split["with_rules"]["confusion"]["false_positives"].get<int>(),
+              ham_with_article[video])
+        << video;
+  }
+  EXPECT_TRUE(out.contains("lovo_mean"));
+  EXPECT_TRUE(out.contains("lovo_mean_with_rules"));
+  EXPECT_GT(out["lovo_mean_with_rules"]["ham_false_positive_rate"].get<double>(),
+            out["lovo_mean"]["ham_false_positive_rate"].get<double>());
 }
 
 TEST_F(TrainCliTest, ReplayFailsAndPrintsEveryFlip) {
