@@ -83,8 +83,15 @@ Result<std::shared_ptr<const ClassifierGeneration>> ServingClassifier::LoadNow(
   LogLine("model: " + generation->model_path + " version " + (*model)->info().version);
   LogLine("rules: " + loaded_rules.path() + " version " + loaded_rules.version() + ", " +
           std::to_string(loaded_rules.report().active_rules()) + " active rules");
-  for (const std::string& skipped : loaded_rules.report().skipped) {
-    LogLine("rules: skipped " + skipped);
+  // The skipped patterns are listed once per pack version: a reload of the same pack (every
+  // model publish, every SIGHUP) would otherwise repeat the whole list.
+  const std::vector<std::string>& skipped = loaded_rules.report().skipped;
+  if (loaded_rules.version() != skipped_listed_for_version_) {
+    for (const std::string& line : skipped) LogLine("rules: skipped " + line);
+    skipped_listed_for_version_ = loaded_rules.version();
+  } else if (!skipped.empty()) {
+    LogLine("rules: " + std::to_string(skipped.size()) +
+            " patterns skipped, as listed when this version was first loaded");
   }
   if (on_serving_) on_serving_(true);
   return std::shared_ptr<const ClassifierGeneration>(generation);

@@ -83,7 +83,9 @@ class ServingClassifier {
   mutable std::mutex current_mutex_;
   std::shared_ptr<const ClassifierGeneration> current_;  // guarded by current_mutex_
 
-  std::mutex load_mutex_;  // serializes loads
+  std::mutex load_mutex_;                   // serializes loads
+  std::string skipped_listed_for_version_;  // rules version whose skipped patterns were
+                                            // logged; guarded by load_mutex_
 
   std::mutex jobs_mutex_;
   std::condition_variable jobs_wake_;

@@ -107,6 +107,29 @@ TEST_F(ReloadTest, ReloadModelByVersionServesThatVersion) {
   EXPECT_THAT(ServingModelPath(server), HasSubstr("/v2/"));
 }
 
+// The default pack skips patterns RE2 cannot compile; the log lists them at the first load
+// and only counts them when the same pack version is loaded again.
+TEST_F(ReloadTest, SkippedPatternsAreListedOncePerRulesVersion) {
+  RunningServer server(data_dir_.path());
+  ASSERT_TRUE(server.started()) << server.Log();
+  auto count = [&server](const std::string& needle) {
+    const std::string log = server.Log();
+    size_t n = 0;
+    for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const size_t listed = count("rules: skipped ");
+  ASSERT_GT(listed, 0u) << server.Log();
+  spamguard::v1::ReloadModelResponse response;
+  const grpc::Status status = server.admin().ReloadModel(Context().get(), {}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(count("rules: skipped "), listed) << server.Log();
+  EXPECT_EQ(count(std::to_string(listed) + " patterns skipped, as listed when"), 1u)
+      << server.Log();
+}
+
 TEST_F(ReloadTest, NewCurrentLinkIsPickedUpWithoutARequest) {
   TwoVersionStore store;
   RunningServer server(data_dir_.path(), {}, store.root());
