@@ -1,0 +1,239 @@
+// rule_pack: the compiled form of a rule pack, the one data structure the two halves of
+// RuleSet share. rule_pack_loader.cc builds a CompiledPack from the YAML file and its list
+// files; rule_set.cc evaluates comments against it. Internal to RuleSet: only
+// model/rule_set.cc and model/rule_pack_loader.cc include this header.
+//
+// Thread safety: a CompiledPack is filled by one loader and then only read. SetPattern
+// compiles its exact regex on first use, under std::call_once.
+#ifndef SPAMGUARD_MODEL_RULE_PACK_H_
+#define SPAMGUARD_MODEL_RULE_PACK_H_
+
+#include <re2/filtered_re2.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "model/entities.h"
+#include "model/normalizer.h"
+#include "model/rule_set.h"
+#include "model/site_policy.h"
+
+namespace spamguard::rule_pack {
+
+// A rule's kind: the YAML `kind:` (the loader's KindSpecs maps the names).
+enum class Kind {
+  kRegex,
+  kPhrase,
+  kLinkCount,
+  kLinkDensity,
+  kPhoneCount,
+  kObfuscation,
+  kAuthorName,
+  kAuthorEmailDomain,
+  kAuthorUrlDomain,
+  kIpList,
+  kDomainList,
+  kEmailList,
+  kHoneypot,
+  kTooFast,
+  kOldPost,
+  kDuplicate,
+  kTrustedRole,
+  kAllowedDomain,
+  kAllowedEmail,
+  kAllowedIp,
+};
+
+// ASCII lower case; other bytes unchanged.
+std::string AsciiLower(std::string_view s);
+
+// A set of domains; a host matches when it or one of its parent domains is in the set
+// ("a.b.example.com" matches "example.com"), never on the bare top-level label.
+class DomainSet {
+ public:
+  void Add(std::string domain) { domains_.insert(std::move(domain)); }
+  bool empty() const { return domains_.empty(); }
+  bool Matches(std::string_view host) const {
+    if (host.empty() || domains_.empty()) return false;
+    std::string_view candidate = host;
+    while (true) {
+      if (domains_.count(std::string(candidate))) return true;
+      const size_t dot = candidate.find('.');
+      if (dot == std::string_view::npos) return false;
+      candidate.remove_prefix(dot + 1);
+      if (candidate.find('.') == std::string_view::npos) return false;
+    }
+  }
+
+ private:
+  std::unordered_set<std::string> domains_;
+};
+
+// E-mail entries: a full address ("x@example.com") or a whole domain ("@example.com").
+class EmailSet {
+ public:
+  void Add(const std::string& entry) {
+    if (!entry.empty() && entry.front() == '@') {
+      domains_.Add(entry.substr(1));
+    } else {
+      addresses_.insert(entry);
+    }
+  }
+  bool Matches(std::string_view address) const {
+    if (address.empty()) return false;
+    const std::string lower = AsciiLower(address);
+    if (addresses_.count(lower)) return true;
+    const size_t at = lower.rfind('@');
+    return at != std::string::npos && domains_.Matches(std::string_view(lower).substr(at + 1));
+  }
+
+ private:
+  std::unordered_set<std::string> addresses_;
+  DomainSet domains_;
+};
+
+// An address as 16 bytes; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d) so that one
+// representation serves both families and "::ffff:10.0.0.1" matches "10.0.0.0/8".
+using IpBytes = std::array<uint8_t, 16>;
+
+// An IPv4 or IPv6 address in text form, or nullopt.
+std::optional<IpBytes> ParseIp(const std::string& text);
+
+// IP addresses and CIDR ranges, IPv4 and IPv6.
+class IpSet {
+ public:
+  // "203.0.113.7", "203.0.113.0/24", "2001:db8::/32". Returns an error text on failure.
+  std::optional<std::string> Add(const std::string& entry);
+  bool empty() const { return ranges_.empty(); }
+  bool Matches(const IpBytes& ip) const;
+
+ private:
+  struct Range {
+    IpBytes bytes;
+    int prefix;
+  };
+  std::vector<Range> ranges_;
+};
+
+struct Rule {
+  std::string id;
+  std::string description;
+  std::string kind_name;
+  Kind kind = Kind::kHoneypot;
+  double score = 0;
+  // Parameters; which ones are used depends on kind.
+  int min = 1;
+  double per_100_words = 0;
+  std::vector<int> country_codes;
+  int64_t duration_ms = 0;
+  int more_than = 0;
+  size_t min_length = 0;
+  DomainSet domains;
+  EmailSet emails;
+  IpSet ips;
+  std::unordered_set<std::string> roles;
+};
+
+// RE2 options of every pattern (see rule_pack.cc).
+RE2::Options PatternOptions();
+
+// One pattern of the regex set: which rule it belongs to and the exact regex that finds its
+// spans (the set only says which patterns matched, not where). The exact regex is compiled
+// on first use: a pack has thousands of patterns, most of which never match, and compiling
+// them all would cost more than the whole load budget.
+class SetPattern {
+ public:
+  SetPattern(size_t rule, size_t sequence, std::string exact_source, bool word_boundary)
+      : rule(rule),
+        sequence(sequence),
+        word_boundary(word_boundary),
+        exact_source_(std::move(exact_source)) {}
+
+  // The compiled exact regex, or null if RE2 rejects it (it never does for a pattern the set
+  // accepted, unless it exceeds RE2's memory budget). Thread-safe.
+  const RE2* Exact() const {
+    std::call_once(compiled_,
+                   [this] { exact_ = std::make_unique<RE2>(exact_source_, PatternOptions()); });
+    return exact_->ok() ? exact_.get() : nullptr;
+  }
+
+  const size_t rule;
+  const size_t sequence;  // position among all patterns of its kind, in file order
+  // A match counts only when not glued to a letter, digit or '_' on either side (checked in
+  // code: a Unicode-aware wrapper inside the regex would make each one ~50x slower).
+  const bool word_boundary;
+
+ private:
+  const std::string exact_source_;
+  mutable std::once_flag compiled_;
+  mutable std::unique_ptr<RE2> exact_;
+};
+
+// Patterns scanned together by one RE2::Set; `patterns` by set index.
+struct PatternSet {
+  std::unique_ptr<RE2::Set> set;
+  std::deque<SetPattern> patterns;
+};
+
+// Patterns kept out of the set and searched only when the text holds the literal strings
+// ("atoms") they need: RE2's FilteredRE2 computes the atoms, a small set of them finds those
+// present, and FilteredRE2 says which patterns can then match. `patterns` by FilteredRE2 id.
+struct FilteredPatterns {
+  std::unique_ptr<re2::FilteredRE2> filter;
+  std::unique_ptr<RE2::Set> atoms;  // null when no pattern has an atom
+  std::deque<SetPattern> patterns;
+};
+
+// A SitePolicy plus its extra lists turned into rules.
+struct CompiledPolicy {
+  SitePolicy policy;
+  std::vector<Rule> list_rules;
+};
+
+// Everything a loaded pack holds; RuleSet::Impl is exactly this (the loader fills it).
+struct CompiledPack {
+  std::string path;
+  std::string version;
+  LoadReport report;
+  std::vector<RuleInfo> infos;
+  std::shared_ptr<const Normalizer> normalizer;
+  std::shared_ptr<const EntityExtractor> extractor;
+
+  std::vector<Rule> rules;  // every active rule, file order
+  // Regex and phrase rules over the normalized text: one set, except the patterns with a
+  // long counted repetition (".{0,200}", ".{120}"), which are filtered by their literals.
+  // A DFA tracks a counter's every position, in a set of each pattern beside it; the
+  // default pack's ten such patterns made a typical comment cost 3-4x more in the set, and
+  // as much in a set of their own (docs/performance.md).
+  PatternSet text_set;
+  FilteredPatterns counted;
+  size_t text_pattern_count = 0;
+  // Author-name rules: one set over the normalized author name.
+  PatternSet name_set;
+  std::vector<size_t> field_rules;  // indices of rules evaluated one by one
+  bool has_duplicate_rule = false;
+
+  CompiledPolicy default_policy;
+  std::unordered_map<std::string, CompiledPolicy> sites;
+
+  const CompiledPolicy& PolicyFor(const std::string& site_id) const {
+    auto it = sites.find(site_id);
+    return it == sites.end() ? default_policy : it->second;
+  }
+};
+
+}  // namespace spamguard::rule_pack
+
+#endif  // SPAMGUARD_MODEL_RULE_PACK_H_
