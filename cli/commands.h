@@ -9,7 +9,8 @@
 
 namespace spamguard::cli {
 
-// Model life cycle (train_commands.cc).
+// Model life cycle (train_commands.cc, protocol_command.cc, replay_commands.cc; the steps
+// they share are cli/model_lifecycle.h and cli/model_publishing.h).
 void AddTrainCommand(CLI::App& app);         // train
 void AddEvalCommand(CLI::App& app);          // eval
 void AddEvalProtocolCommand(CLI::App& app);  // eval-protocol (LOVO, TubeSpam, held-back)

@@ -1,0 +1,137 @@
+// What the model life-cycle commands of spamguardctl (train, eval, eval-protocol, replay,
+// retrain, models; cli/commands.h) share: failing a command, loading the base corpus,
+// training a model from examples, and scoring and reporting it. Internal to spamguardctl.
+//
+// Every command prepares text with the same TextPipeline the server uses, so what is
+// trained and measured here is what is served. Data handling (formats, dedup before any
+// split, per-source subsampling, seeded splits) is model/dataset.h; training, quantization,
+// calibration and the decision threshold are model/trainer.h; the figures are
+// model/evaluation.h. Publishing a trained model into a store is cli/model_publishing.h.
+//
+// The held-back split: 20% of the (deduplicated, subsampled) base corpus, chosen by a fixed
+// salt (kHeldBackSalt) independent of --seed, is never trained on by `train` or `retrain`.
+// Every model in a store is therefore judged on the same unseen comments, which is what makes
+// the retrain gate's "candidate vs current" comparison fair.
+//
+// Errors: a function that takes `command` reports failure through Fail, so the command ends
+// with one line "spamguardctl <command>: <what>" on stderr (cli/commands.h); one that returns
+// Status or Result leaves the reporting to its caller. Nothing here keeps state between
+// calls: TrainFromExamples and Score may run on several threads at once (eval-protocol does),
+// given distinct model paths and work directories.
+#ifndef SPAMGUARD_CLI_MODEL_LIFECYCLE_H_
+#define SPAMGUARD_CLI_MODEL_LIFECYCLE_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/comment_classifier.h"
+#include "model/dataset.h"
+#include "model/evaluation.h"
+#include "model/rule_set.h"
+#include "model/spam_model.h"
+#include "model/status.h"
+#include "model/trainer.h"
+
+namespace spamguard::cli {
+
+inline constexpr char kDefaultStore[] = "models";
+inline constexpr int kDefaultSeed = 42;
+inline constexpr double kDefaultValidationFraction = 0.15;
+
+// --- failing a command -----------------------------------------------------------------------
+
+// Prints "spamguardctl <command>: <what>" (newlines in `what` become spaces) to stderr and
+// throws CLI::RuntimeError(1).
+[[noreturn]] void Fail(const std::string& command, const std::string& what);
+
+// The value of `result`, or Fail with its status.
+template <typename T>
+T Check(const std::string& command, Result<T> result) {
+  if (!result.ok()) Fail(command, result.status().ToString());
+  return std::move(result).value();
+}
+
+// Fail with `status` unless it is OK.
+void Check(const std::string& command, const Status& status);
+
+double SecondsSince(std::chrono::steady_clock::time_point start);
+
+// `value` with `digits` digits after the point, for the text reports.
+std::string Fixed(double value, int digits = 4);
+
+// --- data ------------------------------------------------------------------------------------
+
+std::shared_ptr<const TextPipeline> CreatePipeline(const std::string& command);
+
+// The examples of every file in `paths`, in order.
+std::vector<LabeledExample> LoadFiles(const std::string& command,
+                                      const std::vector<std::string>& paths);
+
+// Options shared by train and retrain for choosing the base corpus.
+struct MixOptions {
+  bool default_mix = false;
+  std::vector<std::string> subsample;
+  int seed = kDefaultSeed;
+
+  // DefaultMix() when default_mix, then every --subsample rule; Fail on a malformed one.
+  std::vector<SubsampleRule> Rules(const std::string& command) const;
+};
+
+// The rules as "SOURCE=N" strings, for metrics and manifests.
+nlohmann::json RulesJson(const std::vector<SubsampleRule>& rules);
+
+// The base corpus as every command prepares it: load in order, subsample per source (seeded
+// by the mix's seed), deduplicate (first occurrence wins).
+struct Corpus {
+  std::vector<LabeledExample> examples;
+  DedupReport dedup;
+};
+Corpus LoadCorpus(const std::string& command, const TextPipeline& pipeline,
+                  const std::vector<std::string>& paths, const std::vector<SubsampleRule>& rules,
+                  int seed);
+
+// Removes from `train` every example whose key occurs in `test`.
+std::vector<LabeledExample> WithoutTestTexts(std::vector<LabeledExample> train,
+                                             const std::vector<LabeledExample>& test);
+
+// The rule pack at `path`, or nullptr when `path` is empty.
+std::shared_ptr<const RuleSet> LoadRules(const std::string& command, const std::string& path,
+                                         const TextPipeline& pipeline);
+
+// --- scoring ---------------------------------------------------------------------------------
+
+// The model's spam probability of every example's model input, with its label.
+std::vector<ScoredExample> Score(const TextPipeline& pipeline, const SpamModel& model,
+                                 const std::vector<LabeledExample>& examples);
+
+// The decision threshold a model file records (trainer.h), or 0.5 for a model without one.
+double DecisionThreshold(const SpamModel& model);
+
+nlohmann::json MetricsJson(const BinaryMetrics& m);
+
+// --- training a model from examples ----------------------------------------------------------
+
+struct TrainRequest {
+  int seed = kDefaultSeed;
+  double validation_fraction = kDefaultValidationFraction;
+  TrainerOptions trainer;
+  bool verbose = false;  // progress lines on stderr
+};
+
+// Splits `pool` into training and validation by (seed, key) and trains a model file.
+Result<TrainingReport> TrainFromExamples(const TextPipeline& pipeline,
+                                         std::vector<LabeledExample> pool,
+                                         const TrainRequest& request,
+                                         const std::string& model_path);
+
+// The training report as JSON, the base of the metrics.json a command writes for a model.
+nlohmann::json ReportJson(const TrainingReport& report);
+
+}  // namespace spamguard::cli
+
+#endif  // SPAMGUARD_CLI_MODEL_LIFECYCLE_H_

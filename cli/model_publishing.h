@@ -1,0 +1,49 @@
+// Publishing a trained model as a new version of a model store (model/model_store.h), for
+// `train --publish` and `retrain`. Internal to spamguardctl.
+//
+// The model is trained into a hidden staging directory of the store (StagingDirectory);
+// Publish writes metrics.json and manifest.json beside it, renames the directory to its
+// version name once complete, and then switches `current` (SetCurrent). A manifest records
+// what the version was made from: the FileFingerprint of every input and of the model file,
+// and the GitRevision of the source.
+//
+// The functions touch only the file system and keep no state; they do not lock the store, so
+// two commands must not publish into the same store at once.
+#ifndef SPAMGUARD_CLI_MODEL_PUBLISHING_H_
+#define SPAMGUARD_CLI_MODEL_PUBLISHING_H_
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "model/status.h"
+
+namespace spamguard::cli {
+
+// The SHA-256 (FIPS 180-4) of `bytes`, as 64 lowercase hex digits.
+std::string Sha256Hex(std::string_view bytes);
+
+// {path, bytes, sha256, fnv1a64} of a file, for manifests. An unreadable file reads as empty.
+nlohmann::json FileFingerprint(const std::string& path);
+
+// The commit checked out in the working directory, or "unknown" outside a git checkout.
+std::string GitRevision();
+
+// Writes `text` to `path` through a temporary file renamed over it, so a reader sees the old
+// file or the whole new one. Errors: kIoError.
+Status WriteText(const std::string& path, const std::string& text);
+
+// Creates `<store>/.staging-<pid>`, emptied, and returns its path. Failures show later, when
+// the model is written into it.
+std::string StagingDirectory(const std::string& store);
+
+// Writes metrics.json and manifest.json into `staging`, renames it to `<store>/<version>` and,
+// if `switch_current`, points `current` at it. Errors: kFailedPrecondition when the version
+// already exists, kIoError, or SetCurrent's.
+Status Publish(const std::string& store, const std::string& staging, const std::string& version,
+               const nlohmann::json& metrics, const nlohmann::json& manifest, bool switch_current);
+
+}  // namespace spamguard::cli
+
+#endif  // SPAMGUARD_CLI_MODEL_PUBLISHING_H_
