@@ -141,6 +141,9 @@ struct ProtocolOptions {
   // When set: also score every protocol test split with this rule pack on top of the split's
   // model, as the server would (empty: the model alone).
   std::string rules;
+  // LOVO and TubeSpam models train on the YouTube collection alone, without the SMS,
+  // Telegram and SmokeDetector corpora (held-back is the stored model and is unaffected).
+  bool youtube_only = false;
 };
 
 // The whole classifier's spam_probability (model + rules, default site policy) per example.
@@ -198,6 +201,11 @@ void RunEvalProtocol(const ProtocolOptions& options) {
        (data / "smokedetector-titles/smokedetector-titles.tsv").string()},
       mix, request.seed);
 
+  // What LOVO and TubeSpam models train on besides the YouTube collection.
+  const std::vector<LabeledExample> no_examples;
+  const std::vector<LabeledExample>& extra_training =
+      options.youtube_only ? no_examples : others.examples;
+
   std::vector<ProtocolSplit> splits;
   if (wants("lovo")) {
     Corpus youtube = LoadCorpus(
@@ -205,7 +213,7 @@ void RunEvalProtocol(const ProtocolOptions& options) {
     for (const std::string& video : kVideos) {
       ProtocolSplit split;
       split.name = "lovo/" + video;
-      std::vector<LabeledExample> train = others.examples;
+      std::vector<LabeledExample> train = extra_training;
       for (const LabeledExample& example : youtube.examples) {
         (example.source == "youtube-" + video ? split.test : train).push_back(example);
       }
@@ -271,7 +279,7 @@ void RunEvalProtocol(const ProtocolOptions& options) {
         const std::vector<LabeledExample>& other_rows = by_video["youtube-" + other];
         split.train.insert(split.train.end(), other_rows.begin(), other_rows.end());
       }
-      split.train.insert(split.train.end(), others.examples.begin(), others.examples.end());
+      split.train.insert(split.train.end(), extra_training.begin(), extra_training.end());
       DedupReport ignored = Deduplicate(*pipeline->normalizer(), split.train);
       (void)ignored;
       split.train = WithoutTestTexts(std::move(split.train), split.test);
@@ -470,6 +478,8 @@ void AddEvalProtocolCommand(CLI::App& app) {
   command->add_option("--rules", options->rules,
                       "Also score each test split with this rule pack on top of the split's "
                       "model (as the server does)");
+  command->add_flag("--youtube-only", options->youtube_only,
+                    "Train LOVO and TubeSpam models on the YouTube collection alone");
   command->callback([options] { RunEvalProtocol(*options); });
 }
 

@@ -141,38 +141,59 @@ TEST_F(TrainCliTest, TrainEvalCheckAndReplayOnASmallCorpus) {
   EXPECT_NE(replay.stdout_text.find("2 cases, 0 flips"), std::string::npos) << replay.stdout_text;
 }
 
-// eval-protocol's leave-one-video-out on a synthetic data/ tree: one split per video, each
-// tested on exactly that video's comments; --rules scores the same test splits through the
-// rule pack as well, and a rule that fires only on ham shows up as false positives there.
-TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutAndScoresWithRules) {
-  const std::string model = dir_.File("model.spgm");
-  const RunResult trained = Ctl({"train", "--model", model, "--no-search", corpus_});
-  ASSERT_EQ(trained.exit_code, 0) << trained.stderr_text;
-
-  const fs::path data = dir_.File("data");
+// A synthetic data/ tree for eval-protocol: the small corpus spread over the five videos,
+// and two distinct comments in each of the other three corpora.
+struct ProtocolData {
+  std::map<std::string, int> spam_per_video, ham_per_video, ham_with_article;
+  int youtube_examples = 0;
+  int other_examples = 0;
+};
+ProtocolData WriteProtocolData(const fs::path& data) {
   for (const char* corpus : {"youtube-spam", "sms-spam", "tg-spam", "smokedetector-titles"}) {
     fs::create_directories(data / corpus);
   }
   const std::vector<std::string> videos = {"psy", "katyperry", "lmfao", "eminem", "shakira"};
+  ProtocolData counts;
   std::ofstream youtube(data / "youtube-spam/youtube-spam.tsv");
   youtube << "label\ttext\tsource\n";
   const auto rows = Corpus();
-  std::map<std::string, int> spam_per_video, ham_per_video, ham_with_article;
   for (size_t i = 0; i < rows.size(); ++i) {
     const std::string& video = videos[i % videos.size()];
     const auto& [label, text] = rows[i];
     youtube << label << '\t' << text << "\tyoutube-" << video << '\n';
-    ++(label == "spam" ? spam_per_video : ham_per_video)[video];
-    if (label == "ham" && text.find("article") != std::string::npos) ++ham_with_article[video];
+    ++(label == "spam" ? counts.spam_per_video : counts.ham_per_video)[video];
+    if (label == "ham" && text.find("article") != std::string::npos) {
+      ++counts.ham_with_article[video];
+    }
+    ++counts.youtube_examples;
   }
-  youtube.close();
-  for (const char* file : {"sms-spam/sms-spam.tsv", "tg-spam/tg-spam.tsv",
-                           "smokedetector-titles/smokedetector-titles.tsv"}) {
-    std::ofstream other(data / file);
+  for (const char* corpus : {"sms-spam", "tg-spam", "smokedetector-titles"}) {
+    std::ofstream other(data / corpus / (std::string(corpus) + ".tsv"));
     other << "label\ttext\tsource\n"
-          << "ham\tSee you at lunch tomorrow, the usual place\tother\n"
-          << "spam\tWIN a free cruise, text WIN to 80082 now\tother\n";
+          << "ham\tSee you at lunch tomorrow at the usual place in " << corpus << "\tother\n"
+          << "spam\tWIN a free cruise in " << corpus << ", text WIN to 80082 now\tother\n";
+    counts.other_examples += 2;
   }
+  return counts;
+}
+
+size_t LineCount(const fs::path& path) {
+  std::ifstream in(path);
+  size_t lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines;
+}
+
+// eval-protocol's leave-one-video-out: one split per video, each tested on exactly that
+// video's comments; --rules scores the same test splits through the rule pack as well, and a
+// rule that fires only on ham shows up as false positives there; --youtube-only leaves the
+// other corpora out of the training splits.
+TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutScoresWithRulesAndCanTrainOnYoutubeOnly) {
+  const std::string model = dir_.File("model.spgm");
+  const RunResult trained = Ctl({"train", "--model", model, "--no-search", corpus_});
+  ASSERT_EQ(trained.exit_code, 0) << trained.stderr_text;
+  const fs::path data = dir_.File("data");
+  ProtocolData counts = WriteProtocolData(data);
   const std::string pack = dir_.File("rules.yaml");
   std::ofstream(pack) << "version: 1\nrules:\n"
                       << "  - id: article-word\n"
@@ -185,26 +206,47 @@ TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutAndScoresWithRules) {
                              "lovo", "--rules", pack, "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
   const auto out = nlohmann::json::parse(run.stdout_text);
-  ASSERT_EQ(out["splits"].size(), videos.size()) << run.stdout_text;
+  ASSERT_EQ(out["splits"].size(), 5u) << run.stdout_text;
   for (const auto& split : out["splits"]) {
     const std::string video = split["name"].get<std::string>().substr(std::string("lovo/").size());
     const auto& model_only = split["confusion"];
     EXPECT_EQ(model_only["true_positives"].get<int>() + model_only["false_negatives"].get<int>(),
-              spam_per_video[video])
+              counts.spam_per_video[video])
         << video;
     EXPECT_EQ(model_only["false_positives"].get<int>() + model_only["true_negatives"].get<int>(),
-              ham_per_video[video])
+              counts.ham_per_video[video])
         << video;
     ASSERT_TRUE(split.contains("with_rules")) << video;
     // +9 log-odds puts every ham that says "article" over the threshold, whatever the model.
     EXPECT_GE(split["with_rules"]["confusion"]["false_positives"].get<int>(),
-              ham_with_article[video])
+              counts.ham_with_article[video])
         << video;
   }
   EXPECT_TRUE(out.contains("lovo_mean"));
   EXPECT_TRUE(out.contains("lovo_mean_with_rules"));
   EXPECT_GT(out["lovo_mean_with_rules"]["ham_false_positive_rate"].get<double>(),
             out["lovo_mean"]["ham_false_positive_rate"].get<double>());
+
+  // The training splits as written by --dump-splits, with and without the other corpora.
+  for (const bool youtube_only : {false, true}) {
+    const std::string splits = dir_.File(youtube_only ? "splits-youtube" : "splits-all");
+    std::vector<std::string> args = {"eval-protocol", "--model",       model,
+                                     "--data",        data.string(),   "--only",
+                                     "lovo",          "--dump-splits", splits};
+    if (youtube_only) args.push_back("--youtube-only");
+    const RunResult dumped = Ctl(args);
+    ASSERT_EQ(dumped.exit_code, 0) << dumped.stderr_text;
+    for (const auto& [video, spam] : counts.spam_per_video) {
+      const int held_out = spam + counts.ham_per_video[video];
+      const size_t expected = static_cast<size_t>(counts.youtube_examples - held_out +
+                                                  (youtube_only ? 0 : counts.other_examples));
+      EXPECT_EQ(LineCount(fs::path(splits) / "lovo" / (video + ".train.txt")), expected)
+          << video << (youtube_only ? " (--youtube-only)" : "");
+      EXPECT_EQ(LineCount(fs::path(splits) / "lovo" / (video + ".test.txt")),
+                static_cast<size_t>(held_out))
+          << video;
+    }
+  }
 }
 
 TEST_F(TrainCliTest, ReplayFailsAndPrintsEveryFlip) {
