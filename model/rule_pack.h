@@ -54,6 +54,7 @@ enum class Kind {
   kAllowedDomain,
   kAllowedEmail,
   kAllowedIp,
+  kOwnSiteLinks,
 };
 
 // ASCII lower case; other bytes unchanged.

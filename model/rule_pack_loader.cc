@@ -65,6 +65,7 @@ const std::vector<KindSpec>& KindSpecs() {
       {"allowed-domain", Kind::kAllowedDomain, "domains", {}},
       {"allowed-email", Kind::kAllowedEmail, "emails", {}},
       {"allowed-ip", Kind::kAllowedIp, "ips", {}},
+      {"own-site-links", Kind::kOwnSiteLinks, nullptr, {}},
   };
   return specs;
 }
@@ -566,6 +567,7 @@ class Loader {
       case Kind::kPhrase:
       case Kind::kAuthorName:
       case Kind::kHoneypot:
+      case Kind::kOwnSiteLinks:
         return Status::Ok();
     }
     return Status::Ok();

@@ -39,6 +39,12 @@ std::string HostOf(std::string_view url) {
   return AsciiLower(url);
 }
 
+// "www.example.com" -> "example.com"; other hosts unchanged.
+std::string WithoutWww(std::string host) {
+  if (host.rfind("www.", 0) == 0) host.erase(0, 4);
+  return host;
+}
+
 // Whether the code point before offset / at offset is a letter, digit or '_' (Unicode-aware;
 // RE2's \b is ASCII-only and would never see a boundary before a Cyrillic word).
 bool WordCharacterBefore(std::string_view text, size_t offset) {
@@ -100,6 +106,15 @@ class EvaluationContext {
     return author_domain_;
   }
 
+  // Host of the post's permalink without a leading "www." ("" when there is none).
+  const std::string& site_host() {
+    if (!site_host_done_) {
+      site_host_done_ = true;
+      site_host_ = WithoutWww(HostOf(input_.comment.post_permalink));
+    }
+    return site_host_;
+  }
+
   bool AuthorUrlMatches(const DomainSet& domains) {
     return domains.Matches(author_host()) || domains.Matches(author_domain());
   }
@@ -133,6 +148,8 @@ class EvaluationContext {
   const EntityExtractor& extractor_;
   bool ip_parsed_ = false;
   std::optional<IpBytes> client_ip_;
+  bool site_host_done_ = false;
+  std::string site_host_;
   bool author_url_done_ = false;
   std::string author_host_;
   std::string author_domain_;
@@ -250,6 +267,18 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
       if (has_author_url && !context.AuthorUrlMatches(rule.domains)) return false;
       for (const Link& link : entities.links) {
         if (!LinkMatches(link, rule.domains)) return false;
+      }
+      for (const Link& link : entities.links) spans.push_back(link.location.original);
+      return true;
+    }
+    case Kind::kOwnSiteLinks: {
+      // Every link goes to the host of the post itself (a reader pointing at another post of
+      // the same blog); the same host only, not the registrable domain, so that one tenant of
+      // a shared host (x.wordpress.com) is not another's own site.
+      const std::string& site = context.site_host();
+      if (site.empty() || entities.links.empty()) return false;
+      for (const Link& link : entities.links) {
+        if (WithoutWww(link.host) != site) return false;
       }
       for (const Link& link : entities.links) spans.push_back(link.location.original);
       return true;

@@ -608,6 +608,34 @@ TEST_F(RuleSetTest, TrustedRoleAndAllowlistsPushTowardHam) {
   EXPECT_EQ(Find(Run(*rules, comment, entities), "ok-domain"), nullptr);
 }
 
+TEST_F(RuleSetTest, OwnSiteLinksFiresOnlyWhenEveryLinkStaysOnThePostsHost) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: own-site, description: O., kind: own-site-links, score: -1}
+)"));
+  Comment comment = Text("as I wrote in blog.example.com/a and www.blog.example.com/b, x");
+  comment.post_permalink = "https://www.blog.example.com/2026/11/post/";
+  Entities entities;
+  entities.links = {
+      MakeLink(comment.content, "blog.example.com/a", "blog.example.com", "example.com"),
+      MakeLink(comment.content, "www.blog.example.com/b", "www.blog.example.com", "example.com")};
+  const std::vector<Reason> reasons = Run(*rules, comment, entities);
+  const Reason* reason = Find(reasons, "own-site");
+  ASSERT_NE(reason, nullptr);
+  EXPECT_DOUBLE_EQ(reason->score, -1);
+  ASSERT_EQ(reason->spans.size(), 2u);
+  EXPECT_EQ(reason->spans[0], entities.links[0].location.original);
+  EXPECT_EQ(reason->spans[1], entities.links[1].location.original);
+
+  // Another host of the same registrable domain is not the post's own site.
+  Entities sibling = entities;
+  sibling.links.push_back(MakeLink(comment.content, "x", "shop.example.com", "example.com"));
+  EXPECT_EQ(Find(Run(*rules, comment, sibling), "own-site"), nullptr);
+  // No links, or no permalink to compare with: nothing to say.
+  EXPECT_EQ(Find(Run(*rules, comment, Entities{}), "own-site"), nullptr);
+  comment.post_permalink.clear();
+  EXPECT_EQ(Find(Run(*rules, comment, entities), "own-site"), nullptr);
+}
+
 // --- policy ----------------------------------------------------------------------------------
 
 constexpr const char* kPolicyPack = R"(version: 1
