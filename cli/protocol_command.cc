@@ -477,7 +477,7 @@ void AddEvalProtocolCommand(CLI::App& app) {
                       "Write each split's train/test model inputs (fastText format) here and stop");
   command->add_option("--rules", options->rules,
                       "Also score each test split with this rule pack on top of the split's "
-                      "model (as the server does)");
+                      "model (combined as the server combines them; at the split's threshold)");
   command->add_flag("--youtube-only", options->youtube_only,
                     "Train LOVO and TubeSpam models on the YouTube collection alone");
   command->callback([options] { RunEvalProtocol(*options); });

@@ -1,7 +1,7 @@
 // rule_pack: the compiled form of a rule pack, the one data structure the two halves of
 // RuleSet share. rule_pack_loader.cc builds a CompiledPack from the YAML file and its list
-// files; rule_set.cc evaluates comments against it. Internal to RuleSet: only
-// model/rule_set.cc and model/rule_pack_loader.cc include this header.
+// files; rule_set.cc evaluates comments against it; rule_pack.cc holds the few definitions.
+// Internal to RuleSet: nothing outside those three files includes this header.
 //
 // Thread safety: a CompiledPack is filled by one loader and then only read. SetPattern
 // compiles its exact regex on first use, under std::call_once.

@@ -45,6 +45,25 @@ std::string WithoutWww(std::string host) {
   return host;
 }
 
+// A page's identity for telling two links to it apart: host without "www.", path and query,
+// no scheme, fragment or trailing '/' ("https://www.Blog.example/a/?p=1#c" ->
+// "blog.example/a?p=1").
+std::string PageKey(std::string_view url) {
+  std::string key = WithoutWww(HostOf(url));
+  if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
+    url.remove_prefix(scheme + 3);
+  } else if (url.substr(0, 2) == "//") {
+    url.remove_prefix(2);
+  }
+  url = url.substr(0, url.find('#'));
+  const size_t path = url.find_first_of("/?");
+  if (path == std::string_view::npos) return key;
+  std::string rest(url.substr(path));
+  if (const size_t query = rest.find("/?"); query != std::string::npos) rest.erase(query, 1);
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  return key + rest;
+}
+
 // Whether the code point before offset / at offset is a letter, digit or '_' (Unicode-aware;
 // RE2's \b is ASCII-only and would never see a boundary before a Cyrillic word).
 bool WordCharacterBefore(std::string_view text, size_t offset) {
@@ -272,13 +291,28 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
       return true;
     }
     case Kind::kOwnSiteLinks: {
-      // Every link goes to the host of the post itself (a reader pointing at another post of
-      // the same blog); the same host only, not the registrable domain, so that one tenant of
-      // a shared host (x.wordpress.com) is not another's own site.
+      // The comment sends readers nowhere but other pages of the post's own blog: every link
+      // goes to the permalink's host and is not the post itself (pasting the permalink costs
+      // a spammer nothing), the author URL if any is there too, and there is no phone number,
+      // e-mail address or call to contact. Hosts are read from the link as written in the
+      // original text: a look-alike host that normalization folded into the blog's name is
+      // not the blog. The same host only, not the registrable domain, so that one tenant of a
+      // shared host (x.wordpress.com) is not another's own site.
       const std::string& site = context.site_host();
       if (site.empty() || entities.links.empty()) return false;
+      if (!entities.phones.empty() || !entities.emails.empty() || !entities.contact_calls.empty()) {
+        return false;
+      }
+      if (!comment.author_url.empty() && WithoutWww(HostOf(comment.author_url)) != site) {
+        return false;
+      }
+      const std::string post = PageKey(comment.post_permalink);
+      const std::string_view content = comment.content;
       for (const Link& link : entities.links) {
-        if (WithoutWww(link.host) != site) return false;
+        const Span& at = link.location.original;
+        if (at.end > content.size() || at.begin > at.end) return false;
+        const std::string_view written = content.substr(at.begin, at.end - at.begin);
+        if (WithoutWww(HostOf(written)) != site || PageKey(written) == post) return false;
       }
       for (const Link& link : entities.links) spans.push_back(link.location.original);
       return true;

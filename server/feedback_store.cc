@@ -357,7 +357,8 @@ struct FeedbackStore::Impl {
   void PruneBytes();
   // Runs a DELETE ... RETURNING length(request) to its end; the bytes it freed.
   uint64_t DeleteChecks(Statement& statement);
-  // The stored check requests' bytes, counted by a scan (at open, and if the tally drifts).
+  // The stored check requests' bytes, counted by a scan (when the writer starts, and if the
+  // tally drifts).
   uint64_t StoredCheckBytes();
 };
 

@@ -632,8 +632,52 @@ TEST_F(RuleSetTest, OwnSiteLinksFiresOnlyWhenEveryLinkStaysOnThePostsHost) {
   EXPECT_EQ(Find(Run(*rules, comment, sibling), "own-site"), nullptr);
   // No links, or no permalink to compare with: nothing to say.
   EXPECT_EQ(Find(Run(*rules, comment, Entities{}), "own-site"), nullptr);
-  comment.post_permalink.clear();
-  EXPECT_EQ(Find(Run(*rules, comment, entities), "own-site"), nullptr);
+  Comment no_permalink = comment;
+  no_permalink.post_permalink.clear();
+  EXPECT_EQ(Find(Run(*rules, no_permalink, entities), "own-site"), nullptr);
+
+  // The author's own URL counts as a link: elsewhere, the rule is off; on the blog, on.
+  Comment author = comment;
+  author.author_url = "https://casino.example/";
+  EXPECT_EQ(Find(Run(*rules, author, entities), "own-site"), nullptr);
+  author.author_url = "http://blog.example.com/about";
+  EXPECT_NE(Find(Run(*rules, author, entities), "own-site"), nullptr);
+
+  // A phone number, an e-mail address or a call to contact sends readers elsewhere.
+  Entities with_phone = entities;
+  with_phone.phones.emplace_back();
+  EXPECT_EQ(Find(Run(*rules, comment, with_phone), "own-site"), nullptr);
+  Entities with_call = entities;
+  with_call.contact_calls.emplace_back();
+  EXPECT_EQ(Find(Run(*rules, comment, with_call), "own-site"), nullptr);
+}
+
+TEST_F(RuleSetTest, OwnSiteLinksIgnoresThePostItselfAndLookAlikeHosts) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: own-site, description: O., kind: own-site-links, score: -1}
+)"));
+  // The permalink pasted back (scheme, www., trailing '/' and fragment aside) is free to
+  // any spammer: it does not make the comment the blog's own.
+  Comment pasted = Text("great read http://blog.example.com/2026/11/post#comments");
+  pasted.post_permalink = "https://www.blog.example.com/2026/11/post/";
+  Entities entities;
+  entities.links = {MakeLink(pasted.content, "http://blog.example.com/2026/11/post#comments",
+                             "blog.example.com", "example.com")};
+  EXPECT_EQ(Find(Run(*rules, pasted, entities), "own-site"), nullptr);
+
+  // A host with a Cyrillic 'о' that the normalizer folded to the blog's name is read as
+  // written, and it is not the blog.
+  Comment look_alike = Text("see bl\xD0\xBEg.example.com/offer");
+  look_alike.post_permalink = "https://blog.example.com/2026/11/post/";
+  entities.links = {MakeLink(look_alike.content, "bl\xD0\xBEg.example.com/offer",
+                             "blog.example.com", "example.com")};
+  EXPECT_EQ(Find(Run(*rules, look_alike, entities), "own-site"), nullptr);
+  // The same comment with a plain 'o' is the blog's own.
+  Comment plain = Text("see blog.example.com/offer");
+  plain.post_permalink = look_alike.post_permalink;
+  entities.links = {
+      MakeLink(plain.content, "blog.example.com/offer", "blog.example.com", "example.com")};
+  EXPECT_NE(Find(Run(*rules, plain, entities), "own-site"), nullptr);
 }
 
 // --- policy ----------------------------------------------------------------------------------

@@ -137,6 +137,33 @@ TEST_F(FeedbackStoreTest, StoredCheckRecordsAreBoundedInBytesOldestFirst) {
   EXPECT_EQ(SubmitAndWait(*store, oldest).status().code(), Status::Code::kNotFound);
 }
 
+// Bounds lowered between runs apply to what is already stored before the first lookup: the
+// writer counts the stored bytes and prunes when it starts.
+TEST_F(FeedbackStoreTest, AReopenedStoreAppliesLowerBoundsBeforeAnyLookup) {
+  {
+    auto store = Open();
+    for (int i = 0; i < 6; ++i) {
+      store->RecordCheck("ck-" + std::to_string(i), now_ms_ + i,
+                         Request(std::to_string(i) + std::string(1000, 'x')));
+    }
+  }
+  auto resolves = [this](FeedbackStore& store, const std::string& check_id) {
+    FeedbackSubmission submission;
+    submission.check_id = check_id;
+    submission.reporter = "test-" + check_id;
+    return SubmitAndWait(store, submission).status().code();
+  };
+  {
+    auto store = Open([](FeedbackStoreOptions& options) { options.check_max_records = 4; });
+    EXPECT_EQ(resolves(*store, "ck-1"), Status::Code::kNotFound);
+    EXPECT_EQ(resolves(*store, "ck-2"), Status::Code::kOk);
+  }
+  auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 2500; });
+  EXPECT_EQ(resolves(*store, "ck-3"), Status::Code::kNotFound);  // two ~1 KB records fit
+  EXPECT_EQ(resolves(*store, "ck-4"), Status::Code::kOk);
+  EXPECT_EQ(resolves(*store, "ck-5"), Status::Code::kOk);
+}
+
 TEST_F(FeedbackStoreTest, ChecksOlderThanTheRetentionCannotBeResolved) {
   auto store = Open();
   store->RecordCheck("ck-old", now_ms_, Request("old"));
