@@ -205,6 +205,7 @@ struct CheckOptions {
   std::string author_email;
   std::string author_url;
   std::string ip;
+  std::string permalink;  // the post's URL (own-site-links)
   bool json = false;
 };
 
@@ -288,6 +289,7 @@ void CheckLocally(const CheckOptions& options, const std::vector<InputText>& inp
     comment.author_email = options.author_email;
     comment.author_url = options.author_url;
     comment.client_ip = options.ip;
+    comment.post_permalink = options.permalink;
     CheckedComment checked;
     checked.assessment = classifier.Classify(comment, ClassifyOptions{.now_ms = UnixNowMs()});
     checked.content = input.content;
@@ -311,6 +313,7 @@ pb::CheckCommentRequest BuildRequest(const CheckOptions& options, const InputTex
   comment->set_author_email(options.author_email);
   comment->set_author_url(options.author_url);
   if (!options.ip.empty()) request.mutable_client()->set_ip(options.ip);
+  if (!options.permalink.empty()) request.mutable_post()->set_permalink(options.permalink);
   request.set_is_test(options.is_test);
   request.set_request_id(RequestIdFor(input));
   return request;
@@ -780,6 +783,8 @@ void AddCheckCommand(CLI::App& app) {
   command->add_option("--author-email", options->author_email, "Author e-mail address");
   command->add_option("--author-url", options->author_url, "Author website URL");
   command->add_option("--ip", options->ip, "Client IP address (IPv4 or IPv6)");
+  command->add_option("--permalink", options->permalink,
+                      "URL of the post the comment is under (read by own-site-links)");
   command->add_flag("--json", options->json, "Print one JSON object per comment");
   command->callback([options] {
     const std::vector<InputText> inputs = ReadInputs(*options);

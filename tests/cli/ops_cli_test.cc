@@ -335,6 +335,34 @@ TEST_F(OpsCliServerTest, LocalAndServerChecksAgree) {
   EXPECT_EQ(a.at("reasons"), b.at("reasons"));
 }
 
+// --permalink reaches the own-site-links rule, locally and through the server's request.
+TEST_F(OpsCliServerTest, PermalinkMakesALinkToAnotherPostOfTheBlogItsOwn) {
+  const std::string text =
+      "This pairs well with your earlier post https://www.gardenjournal.example/2025/04/blight/";
+  const std::string permalink = "https://www.gardenjournal.example/2026/11/winter-beds/";
+  for (const bool remote : {false, true}) {
+    std::vector<std::string> args = {"check", "--json", text};
+    if (remote) {
+      args.insert(args.end(), {"--server", address_, "--test"});
+    } else {
+      args.insert(args.end(), {"--model", model(), "--rules", kDefaultRules});
+    }
+    const RunResult without = Ctl(args);
+    ASSERT_EQ(without.exit_code, 0) << without.stderr_text;
+    EXPECT_TRUE(FindReason(nlohmann::json::parse(without.stdout_text), "own-site-links").is_null())
+        << without.stdout_text;
+    args.insert(args.end(), {"--permalink", permalink});
+    const RunResult with = Ctl(args);
+    ASSERT_EQ(with.exit_code, 0) << with.stderr_text;
+    const nlohmann::json own =
+        FindReason(nlohmann::json::parse(with.stdout_text), "own-site-links");
+    ASSERT_FALSE(own.is_null()) << (remote ? "server: " : "local: ") << with.stdout_text;
+    EXPECT_LT(own.at("score").get<double>(), 0);
+    ASSERT_EQ(own.at("spans").size(), 1u);
+    EXPECT_EQ(own.at("spans")[0].at("text"), "https://www.gardenjournal.example/2025/04/blight/");
+  }
+}
+
 TEST_F(OpsCliServerTest, StatusShowsTheServingVersionsAsTableAndJson) {
   const RunResult checked = Ctl({"check", "--server", address_, "--json", kSeedSpam});
   ASSERT_EQ(checked.exit_code, 0) << checked.stderr_text;
