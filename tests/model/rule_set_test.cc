@@ -612,7 +612,8 @@ TEST_F(RuleSetTest, OwnSiteLinksFiresOnlyWhenEveryLinkStaysOnThePostsHost) {
   auto rules = MustLoad(Pack(R"(
   - {id: own-site, description: O., kind: own-site-links, score: -1}
 )"));
-  Comment comment = Text("as I wrote in blog.example.com/a and www.blog.example.com/b, x");
+  Comment comment =
+      Text("as I wrote in blog.example.com/a and www.blog.example.com/b (shop.example.com/c)");
   comment.post_permalink = "https://www.blog.example.com/2026/11/post/";
   Entities entities;
   entities.links = {
@@ -628,7 +629,8 @@ TEST_F(RuleSetTest, OwnSiteLinksFiresOnlyWhenEveryLinkStaysOnThePostsHost) {
 
   // Another host of the same registrable domain is not the post's own site.
   Entities sibling = entities;
-  sibling.links.push_back(MakeLink(comment.content, "x", "shop.example.com", "example.com"));
+  sibling.links.push_back(
+      MakeLink(comment.content, "shop.example.com/c", "shop.example.com", "example.com"));
   EXPECT_EQ(Find(Run(*rules, comment, sibling), "own-site"), nullptr);
   // No links, or no permalink to compare with: nothing to say.
   EXPECT_EQ(Find(Run(*rules, comment, Entities{}), "own-site"), nullptr);
