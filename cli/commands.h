@@ -6,8 +6,13 @@
 #define SPAMGUARD_CLI_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace spamguard::cli {
+
+// Ends a command: prints "spamguardctl <command>: <what>" to stderr (newlines in `what`
+// become spaces, so the message stays one line) and throws CLI::RuntimeError(1).
+[[noreturn]] void Fail(const std::string& command, const std::string& what);
 
 // Model life cycle (train_commands.cc, protocol_command.cc, replay_commands.cc; the steps
 // they share are cli/model_lifecycle.h and cli/model_publishing.h).

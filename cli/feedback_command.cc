@@ -19,9 +19,9 @@ namespace {
 using server::FeedbackFilter;
 using server::FeedbackReader;
 
-[[noreturn]] void Fail(const std::string& command, const std::string& message) {
-  std::fprintf(stderr, "spamguardctl feedback %s: %s\n", command.c_str(), message.c_str());
-  throw CLI::RuntimeError(1);
+// Fails `feedback <subcommand>`.
+[[noreturn]] void FailFeedback(const std::string& subcommand, const std::string& message) {
+  Fail("feedback " + subcommand, message);
 }
 
 // "2026-11-01", "2026-11-01T12:30:00Z" (UTC), or an age: "90m", "24h", "7d".
@@ -79,11 +79,12 @@ std::unique_ptr<FeedbackReader> OpenReader(const std::string& command,
                                            const FeedbackOptions& options, FeedbackFilter* filter) {
   if (!options.since.empty()) {
     filter->since_ms = ParseSince(options.since);
-    if (!filter->since_ms) Fail(command, "--since '" + options.since + "' is not a date or age");
+    if (!filter->since_ms)
+      FailFeedback(command, "--since '" + options.since + "' is not a date or age");
   }
   if (options.site_given) filter->site_id = options.site;
   auto reader = FeedbackReader::Open(options.data_dir);
-  if (!reader.ok()) Fail(command, reader.status().message());
+  if (!reader.ok()) FailFeedback(command, reader.status().message());
   return std::move(reader).value();
 }
 
@@ -91,7 +92,7 @@ void RunStats(const FeedbackOptions& options) {
   FeedbackFilter filter;
   auto reader = OpenReader("stats", options, &filter);
   auto stats = reader->Stats(filter);
-  if (!stats.ok()) Fail("stats", stats.status().message());
+  if (!stats.ok()) FailFeedback("stats", stats.status().message());
   if (options.json) {
     nlohmann::json out = {{"spam", stats->all.spam},
                           {"ham", stats->all.ham},
@@ -130,7 +131,7 @@ void RunExport(const FeedbackOptions& options) {
   std::ofstream file;
   if (!options.output.empty()) {
     file.open(options.output, std::ios::binary | std::ios::trunc);
-    if (!file) Fail("export", options.output + ": cannot write");
+    if (!file) FailFeedback("export", options.output + ": cannot write");
   }
   std::ostream& out = options.output.empty() ? std::cout : file;
   uint64_t count = 0;
@@ -141,9 +142,10 @@ void RunExport(const FeedbackOptions& options) {
     ++count;
     return static_cast<bool>(out);
   });
-  if (!status.ok()) Fail("export", status.message());
+  if (!status.ok()) FailFeedback("export", status.message());
   out.flush();
-  if (!out) Fail("export", (options.output.empty() ? "stdout" : options.output) + ": write failed");
+  if (!out)
+    FailFeedback("export", (options.output.empty() ? "stdout" : options.output) + ": write failed");
   std::fprintf(stderr, "exported %llu reports\n", static_cast<unsigned long long>(count));
 }
 

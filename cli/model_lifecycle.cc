@@ -31,13 +31,6 @@ std::vector<TrainingLine> ToLines(const TextPipeline& pipeline,
 
 }  // namespace
 
-[[noreturn]] void Fail(const std::string& command, const std::string& what) {
-  std::string line = what;
-  std::replace(line.begin(), line.end(), '\n', ' ');
-  std::cerr << "spamguardctl " << command << ": " << line << "\n";
-  throw CLI::RuntimeError(1);
-}
-
 void Check(const std::string& command, const Status& status) {
   if (!status.ok()) Fail(command, status.ToString());
 }

@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/commands.h"
 #include "model/comment_classifier.h"
 #include "model/dataset.h"
 #include "model/evaluation.h"
@@ -43,11 +44,7 @@ inline constexpr char kDefaultStore[] = "models";
 inline constexpr int kDefaultSeed = 42;
 inline constexpr double kDefaultValidationFraction = 0.15;
 
-// --- failing a command -----------------------------------------------------------------------
-
-// Prints "spamguardctl <command>: <what>" (newlines in `what` become spaces) to stderr and
-// throws CLI::RuntimeError(1).
-[[noreturn]] void Fail(const std::string& command, const std::string& what);
+// --- failing a command (Fail is cli/commands.h) ----------------------------------------------
 
 // The value of `result`, or Fail with its status.
 template <typename T>

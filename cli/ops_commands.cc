@@ -54,12 +54,6 @@ constexpr char kDefaultRules[] = "rules/default.yaml";
 constexpr double kDefaultTimeoutSeconds = 10;
 
 // Prints the one-line error of a subcommand and ends it with a non-zero exit.
-[[noreturn]] void Fail(const std::string& command, std::string what) {
-  std::replace(what.begin(), what.end(), '\n', ' ');  // one line, whatever the cause says
-  std::cerr << "spamguardctl " << command << ": " << what << "\n";
-  throw CLI::RuntimeError(1);
-}
-
 // Colors only for a terminal, and never when the user opted out (https://no-color.org).
 bool UseColor() { return isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr; }
 
