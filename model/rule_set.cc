@@ -24,13 +24,19 @@ namespace {
 // bound on the work a comment stuffed with matches can cause.
 constexpr size_t kMaxSpansPerReason = 16;
 
-// Host of a URL or bare host ("https://user@www.Example.com:8080/x" -> "www.example.com").
-std::string HostOf(std::string_view url) {
+// A URL without its scheme ("https://a.example/x" and "//a.example/x" -> "a.example/x").
+std::string_view AfterScheme(std::string_view url) {
   if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
     url.remove_prefix(scheme + 3);
   } else if (url.substr(0, 2) == "//") {
     url.remove_prefix(2);
   }
+  return url;
+}
+
+// Host of a URL or bare host ("https://user@www.Example.com:8080/x" -> "www.example.com").
+std::string HostOf(std::string_view url) {
+  url = AfterScheme(url);
   url = url.substr(0, url.find_first_of("/?#"));
   if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
   if (!url.empty() && url.front() == '[') return "";  // an IP literal has no domain
@@ -50,11 +56,7 @@ std::string WithoutWww(std::string host) {
 // "blog.example/a?p=1").
 std::string PageKey(std::string_view url) {
   std::string key = WithoutWww(HostOf(url));
-  if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
-    url.remove_prefix(scheme + 3);
-  } else if (url.substr(0, 2) == "//") {
-    url.remove_prefix(2);
-  }
+  url = AfterScheme(url);
   url = url.substr(0, url.find('#'));
   const size_t path = url.find_first_of("/?");
   if (path == std::string_view::npos) return key;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 
 namespace spamguard::server {
@@ -13,12 +14,20 @@ namespace {
 // YAML::Exception (bad type) or std::invalid_argument (bad value); both are caught below.
 using Appliers = std::map<std::string, std::function<void(const YAML::Node&)>>;
 
+// A positive number, stored times `scale` in *target. The scaled value must be a whole unit
+// at least and fit T: converting a double out of T's range is undefined, and "0.5" bytes or
+// streams would silently become 0.
 template <typename T>
 std::function<void(const YAML::Node&)> Positive(T* target, double scale = 1) {
   return [target, scale](const YAML::Node& node) {
     const double value = node.as<double>();
     if (!(value > 0)) throw std::invalid_argument("must be a positive number");
-    *target = static_cast<T>(value * scale);
+    const double scaled = value * scale;
+    if (scaled < 1) throw std::invalid_argument("is too small (less than one unit)");
+    if (!(scaled < static_cast<double>(std::numeric_limits<T>::max()))) {
+      throw std::invalid_argument("is too large");
+    }
+    *target = static_cast<T>(scaled);
   };
 }
 

@@ -1,0 +1,50 @@
+// The server's YAML config file: numeric settings must be positive, at least one unit once
+// scaled, and fit their setting; a refused value names the file, line and key.
+#include "server/server_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "tests/support/test_process.h"
+
+namespace spamguard::server {
+namespace {
+
+Status LoadText(const std::string& text, ServerConfig* config) {
+  testing::TempDir dir;
+  const std::string path = dir.File("server.yaml");
+  std::ofstream(path) << text;
+  return LoadServerConfigFile(path, config);
+}
+
+TEST(ServerConfigTest, ScaledNumbersAreApplied) {
+  ServerConfig config;
+  ASSERT_TRUE(
+      LoadText("check_records:\n  max_megabytes: 2\n  retention_hours: 0.5\n", &config).ok());
+  EXPECT_EQ(config.check_max_bytes, 2u * 1024 * 1024);
+  EXPECT_EQ(config.check_retention_ms, 1'800'000);
+}
+
+TEST(ServerConfigTest, NumbersOutsideTheirSettingsRangeAreRefusedByKey) {
+  const struct {
+    const char* text;
+    const char* key;
+  } cases[] = {
+      {"check_records:\n  max_megabytes: 1e300\n", "check_records.max_megabytes"},
+      {"check_records:\n  max_records: 1e20\n", "check_records.max_records"},
+      {"connections:\n  max_concurrent_streams: 3e9\n", "connections.max_concurrent_streams"},
+      {"connections:\n  max_concurrent_streams: 0.5\n", "connections.max_concurrent_streams"},
+      {"limits:\n  content_bytes: 0\n", "limits.content_bytes"},
+  };
+  for (const auto& c : cases) {
+    ServerConfig config;
+    const Status status = LoadText(c.text, &config);
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << c.text;
+    EXPECT_NE(status.message().find(c.key), std::string::npos) << status.message();
+  }
+}
+
+}  // namespace
+}  // namespace spamguard::server
