@@ -45,7 +45,7 @@ namespace spamguard::server {
 
 inline constexpr char kFeedbackDatabaseFile[] = "feedback.db";
 // Version of the schema this code writes; stored in PRAGMA user_version.
-inline constexpr int kFeedbackSchemaVersion = 1;
+inline constexpr int kFeedbackSchemaVersion = 2;
 
 enum class FeedbackLabel { kSpam = 1, kHam = 2 };  // values equal spamguard.v1.Label's
 

@@ -2,8 +2,10 @@
 #include "server/feedback_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <string>
@@ -162,6 +164,130 @@ TEST_F(FeedbackStoreTest, AReopenedStoreAppliesLowerBoundsBeforeAnyLookup) {
   EXPECT_EQ(resolves(*store, "ck-3"), Status::Code::kNotFound);  // two ~1 KB records fit
   EXPECT_EQ(resolves(*store, "ck-4"), Status::Code::kOk);
   EXPECT_EQ(resolves(*store, "ck-5"), Status::Code::kOk);
+}
+
+// What check_totals says next to what a scan of the checks table counts, read with SQLite
+// directly after the store is closed.
+struct CountedChecks {
+  int64_t totals_records = -1;
+  int64_t totals_bytes = -1;
+  int64_t scanned_records = -1;
+  int64_t scanned_bytes = -1;
+};
+
+CountedChecks CountChecks(const std::string& data_dir) {
+  const std::string path = (std::filesystem::path(data_dir) / kFeedbackDatabaseFile).string();
+  sqlite3* db = nullptr;
+  CountedChecks counted;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* query = nullptr;
+    sqlite3_prepare_v2(db,
+                       "SELECT (SELECT records FROM check_totals), (SELECT bytes FROM "
+                       "check_totals), count(*), COALESCE(SUM(length(request)), 0) FROM checks",
+                       -1, &query, nullptr);
+    if (query != nullptr && sqlite3_step(query) == SQLITE_ROW) {
+      counted = {sqlite3_column_int64(query, 0), sqlite3_column_int64(query, 1),
+                 sqlite3_column_int64(query, 2), sqlite3_column_int64(query, 3)};
+    }
+    sqlite3_finalize(query);
+  }
+  sqlite3_close(db);
+  return counted;
+}
+
+// The running totals the byte and count bounds read must equal what is stored, through
+// inserts, a check id recorded twice with different sizes, and every kind of prune.
+TEST_F(FeedbackStoreTest, CheckTotalsFollowInsertsRewritesAndPrunes) {
+  {
+    auto store = Open();
+    for (int i = 0; i < 8; ++i) {
+      store->RecordCheck("ck-" + std::to_string(i), now_ms_ + i,
+                         Request(std::string(static_cast<size_t>(100 * (i + 1)), 'x')));
+    }
+    store->RecordCheck("ck-3", now_ms_ + 3, Request(std::string(2000, 'y')));  // rewritten
+  }
+  CountedChecks counted = CountChecks(dir_.path());
+  EXPECT_EQ(counted.scanned_records, 8);
+  EXPECT_EQ(counted.totals_records, counted.scanned_records);
+  EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
+  EXPECT_GT(counted.scanned_bytes, 2000);
+
+  {
+    auto store = Open([](FeedbackStoreOptions& options) { options.check_max_records = 5; });
+  }
+  counted = CountChecks(dir_.path());
+  EXPECT_EQ(counted.scanned_records, 5);
+  EXPECT_EQ(counted.totals_records, 5);
+  EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
+
+  {
+    auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 1500; });
+  }
+  counted = CountChecks(dir_.path());
+  EXPECT_LE(counted.scanned_bytes, 1500);
+  EXPECT_GT(counted.scanned_records, 0);
+  EXPECT_EQ(counted.totals_records, counted.scanned_records);
+  EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
+
+  now_ms_ += 8 * kDayMs;
+  { auto store = Open(); }  // past the 7-day retention
+  counted = CountChecks(dir_.path());
+  EXPECT_EQ(counted.scanned_records, 0);
+  EXPECT_EQ(counted.totals_records, 0);
+  EXPECT_EQ(counted.totals_bytes, 0);
+}
+
+// A store written by schema version 1 (no check_totals) is counted once when it is
+// upgraded, and its bounds then hold as for a new store.
+TEST_F(FeedbackStoreTest, AVersion1StoreIsCountedOnUpgradeAndThenBounded) {
+  {
+    const std::string path = (std::filesystem::path(dir_.path()) / kFeedbackDatabaseFile).string();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    // Schema version 1 as released (its migration, written out: the fixture is the old file
+    // format, and must not follow later edits of the code).
+    std::string sql =
+        "CREATE TABLE feedback (id INTEGER PRIMARY KEY, feedback_id TEXT NOT NULL UNIQUE,"
+        " site_id TEXT NOT NULL, check_id TEXT NOT NULL, label INTEGER NOT NULL,"
+        " reporter TEXT NOT NULL, reported_at_ms INTEGER NOT NULL, dedup_key TEXT NOT NULL,"
+        " request BLOB NOT NULL);"
+        "CREATE UNIQUE INDEX feedback_dedup ON feedback(dedup_key, label);"
+        "CREATE INDEX feedback_reported_at ON feedback(reported_at_ms);"
+        "CREATE TABLE checks (check_id TEXT PRIMARY KEY, checked_at_ms INTEGER NOT NULL,"
+        " request BLOB NOT NULL);"
+        "CREATE INDEX checks_checked_at ON checks(checked_at_ms);"
+        "PRAGMA user_version = 1;";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_stmt* insert = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO checks VALUES(?, ?, ?)", -1, &insert, nullptr),
+              SQLITE_OK);
+    for (int i = 0; i < 6; ++i) {
+      const std::string check_id = "ck-" + std::to_string(i);
+      const std::string request =
+          Request(std::to_string(i) + std::string(1000, 'x')).SerializeAsString();
+      sqlite3_reset(insert);
+      sqlite3_bind_text(insert, 1, check_id.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(insert, 2, now_ms_ + i);
+      sqlite3_bind_blob(insert, 3, request.data(), static_cast<int>(request.size()),
+                        SQLITE_TRANSIENT);
+      EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE);
+    }
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+  }
+  auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 2500; });
+  FeedbackSubmission newest;
+  newest.check_id = "ck-5";
+  EXPECT_TRUE(SubmitAndWait(*store, newest).ok());  // two ~1 KB records fit
+  FeedbackSubmission older;
+  older.check_id = "ck-3";
+  EXPECT_EQ(SubmitAndWait(*store, older).status().code(), Status::Code::kNotFound);
+  store.reset();
+  const CountedChecks counted = CountChecks(dir_.path());
+  EXPECT_EQ(counted.scanned_records, 2);
+  EXPECT_EQ(counted.totals_records, 2);
+  EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
 }
 
 TEST_F(FeedbackStoreTest, ChecksOlderThanTheRetentionCannotBeResolved) {
