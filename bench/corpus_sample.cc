@@ -92,6 +92,18 @@ LatencyDistribution TimeEachComment(const std::vector<LabeledExample>& comments,
   }
   LatencyDistribution distribution;
   if (per_comment.empty()) return distribution;
+  std::vector<double> spam;
+  std::vector<double> ham;
+  for (size_t i = 0; i < comments.size(); ++i) {
+    (comments[i].spam ? spam : ham).push_back(per_comment[i]);
+  }
+  std::sort(spam.begin(), spam.end());
+  std::sort(ham.begin(), ham.end());
+  if (!spam.empty()) {
+    distribution.spam_median_ns = Percentile(spam, 0.5);
+    distribution.spam_p90_ns = Percentile(spam, 0.9);
+  }
+  if (!ham.empty()) distribution.ham_median_ns = Percentile(ham, 0.5);
   std::sort(per_comment.begin(), per_comment.end());
   distribution.median_ns = Percentile(per_comment, 0.5);
   distribution.p90_ns = Percentile(per_comment, 0.9);
@@ -115,6 +127,9 @@ void RunOverSample(benchmark::State& state,
   state.counters["p90_us"] = distribution.p90_ns / 1000;
   state.counters["p99_us"] = distribution.p99_ns / 1000;
   state.counters["max_us"] = distribution.max_ns / 1000;
+  state.counters["spam_median_us"] = distribution.spam_median_ns / 1000;
+  state.counters["spam_p90_us"] = distribution.spam_p90_ns / 1000;
+  state.counters["ham_median_us"] = distribution.ham_median_ns / 1000;
 }
 
 }  // namespace spamguard
