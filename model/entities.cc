@@ -15,6 +15,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "model/url_parts.h"
+
 namespace spamguard {
 namespace {
 
@@ -33,29 +35,6 @@ bool Contains(const StringSet& set, std::string_view key) { return set.find(key)
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAsciiAlnum(char c) {
   return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-// The host of a URL, or of a bare host: scheme, user info, port, path and trailing dots
-// removed. Expects lower-case input.
-std::string_view HostOf(std::string_view url) {
-  if (const size_t scheme = url.find("://"); scheme != std::string_view::npos) {
-    url.remove_prefix(scheme + 3);
-  }
-  url = url.substr(0, url.find_first_of("/?#"));
-  if (const size_t at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') return url.substr(0, url.find(']') + 1);  // IPv6
-  url = url.substr(0, url.find(':'));
-  while (!url.empty() && url.back() == '.') url.remove_suffix(1);
-  while (!url.empty() && url.front() == '.') url.remove_prefix(1);
-  return url;
 }
 
 std::string_view LastLabel(std::string_view host) {
@@ -461,7 +440,7 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
     const bool explicit_link = url.starts_with("http") || url.starts_with("www.");
     Link link;
     link.url = std::string(url);
-    link.host = std::string(HostOf(url));
+    link.host = std::string(UrlHost(url));
     // A DNS name is at most 253 bytes; anything longer is not a host a browser would open,
     // and matching the suffixes of a 60 KB "host" against domain lists was quadratic.
     if (link.host.empty() || link.host.size() > kMaxHostBytes) continue;
@@ -676,7 +655,7 @@ Entities EntityExtractor::Extract(const NormalizedText& text) const {
 
 std::string EntityExtractor::RegistrableDomain(std::string_view host_or_url) const {
   const std::string lower = AsciiLower(host_or_url);
-  return std::string(impl_->RegistrableDomainOfHost(HostOf(lower)));
+  return std::string(impl_->RegistrableDomainOfHost(UrlHost(lower)));
 }
 
 }  // namespace spamguard

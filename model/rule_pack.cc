@@ -7,14 +7,6 @@
 
 namespace spamguard::rule_pack {
 
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::optional<IpBytes> ParseIp(const std::string& text) {
   IpBytes bytes{};
   in_addr v4;

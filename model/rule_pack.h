@@ -29,6 +29,7 @@
 #include "model/normalizer.h"
 #include "model/rule_set.h"
 #include "model/site_policy.h"
+#include "model/url_parts.h"
 
 namespace spamguard::rule_pack {
 
@@ -56,9 +57,6 @@ enum class Kind {
   kAllowedIp,
   kOwnSiteLinks,
 };
-
-// ASCII lower case; other bytes unchanged.
-std::string AsciiLower(std::string_view s);
 
 // A set of domains; a host matches when it or one of its parent domains is in the set
 // ("a.b.example.com" matches "example.com"), never on the bare top-level label.

@@ -15,6 +15,7 @@
 
 #include "model/rule_pack.h"
 #include "model/rule_pack_loader.h"
+#include "model/url_parts.h"
 
 namespace spamguard {
 namespace rule_pack {
@@ -24,25 +25,12 @@ namespace {
 // bound on the work a comment stuffed with matches can cause.
 constexpr size_t kMaxSpansPerReason = 16;
 
-// A URL without its scheme ("https://a.example/x" and "//a.example/x" -> "a.example/x").
-std::string_view AfterScheme(std::string_view url) {
-  if (auto scheme = url.find("://"); scheme != std::string_view::npos) {
-    url.remove_prefix(scheme + 3);
-  } else if (url.substr(0, 2) == "//") {
-    url.remove_prefix(2);
-  }
-  return url;
-}
-
-// Host of a URL or bare host ("https://user@www.Example.com:8080/x" -> "www.example.com").
+// Lower-cased host of a URL or bare host ("https://user@www.Example.com:8080/x" ->
+// "www.example.com"); empty for an IP literal in brackets, which has no domain.
 std::string HostOf(std::string_view url) {
-  url = AfterScheme(url);
-  url = url.substr(0, url.find_first_of("/?#"));
-  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') return "";  // an IP literal has no domain
-  url = url.substr(0, url.find(':'));
-  while (!url.empty() && url.back() == '.') url.remove_suffix(1);
-  return AsciiLower(url);
+  const std::string_view host = UrlHost(url);
+  if (!host.empty() && host.front() == '[') return "";
+  return AsciiLower(host);
 }
 
 // "www.example.com" -> "example.com"; other hosts unchanged.

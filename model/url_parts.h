@@ -1,0 +1,26 @@
+// URL parts the entity extractor and the rule pack both need: ASCII lower case, a URL
+// without its scheme, and a URL's host. Plain string functions: no state, never fail.
+#ifndef SPAMGUARD_MODEL_URL_PARTS_H_
+#define SPAMGUARD_MODEL_URL_PARTS_H_
+
+#include <string>
+#include <string_view>
+
+namespace spamguard {
+
+// ASCII lower case; other bytes unchanged (UTF-8 stays valid).
+std::string AsciiLower(std::string_view s);
+
+// A URL without its scheme ("https://a.example/x" and "//a.example/x" -> "a.example/x");
+// other input unchanged, including a "://" after the host ("a.example/?u=http://b.example").
+std::string_view AfterScheme(std::string_view url);
+
+// The host of a URL or of a bare host, as written: scheme, user info, port, path, query,
+// fragment and leading or trailing dots removed ("https://user@www.Example.com.:8080/x" ->
+// "www.Example.com"). An IPv6 literal keeps its brackets ("http://[::1]:80/" -> "[::1]").
+// Empty when there is no host.
+std::string_view UrlHost(std::string_view url);
+
+}  // namespace spamguard
+
+#endif  // SPAMGUARD_MODEL_URL_PARTS_H_

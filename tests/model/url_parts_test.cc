@@ -1,0 +1,32 @@
+// url_parts: the host and scheme helpers the entity extractor and the rule pack share.
+#include "model/url_parts.h"
+
+#include <gtest/gtest.h>
+
+namespace spamguard {
+namespace {
+
+TEST(UrlPartsTest, AsciiLowerLeavesNonAsciiBytesAlone) {
+  EXPECT_EQ(AsciiLower("WWW.Example.COM/Пример"), "www.example.com/Пример");
+}
+
+TEST(UrlPartsTest, AfterSchemeStripsSchemesAndSchemeRelativeSlashes) {
+  EXPECT_EQ(AfterScheme("https://a.example/x"), "a.example/x");
+  EXPECT_EQ(AfterScheme("//a.example/x"), "a.example/x");
+  EXPECT_EQ(AfterScheme("a.example/x"), "a.example/x");
+  EXPECT_EQ(AfterScheme("a.example/?u=http://b.example"), "a.example/?u=http://b.example");
+}
+
+TEST(UrlPartsTest, UrlHostDropsEverythingButTheHost) {
+  EXPECT_EQ(UrlHost("https://user:pw@www.Example.com.:8080/path?q=1#f"), "www.Example.com");
+  EXPECT_EQ(UrlHost("//cdn.example.org/lib.js"), "cdn.example.org");
+  EXPECT_EQ(UrlHost("example.net"), "example.net");
+  EXPECT_EQ(UrlHost(".example.net."), "example.net");
+  EXPECT_EQ(UrlHost("example.net?x=http://other.example"), "example.net");
+  EXPECT_EQ(UrlHost("http://[2001:db8::1]:443/x"), "[2001:db8::1]");
+  EXPECT_EQ(UrlHost("https:///nothing"), "");
+  EXPECT_EQ(UrlHost(""), "");
+}
+
+}  // namespace
+}  // namespace spamguard
