@@ -65,6 +65,9 @@ const char* const kMigrations[] = {
     " END;",
 };
 static_assert(std::size(kMigrations) == kFeedbackSchemaVersion);
+// The reader reads only the feedback table, unchanged since version 1: a store the server
+// has not migrated yet (or a rolled-back server's) stays readable.
+constexpr int kFeedbackReaderMinSchemaVersion = 1;
 
 // 64-bit FNV-1a: stable across builds and machines (std::hash is not), which the
 // duplicate key needs because it is stored.
@@ -255,9 +258,10 @@ Result<std::unique_ptr<FeedbackReader>> FeedbackReader::Open(const std::string& 
   Result<int> version = SchemaVersion(connection->db, path);
   if (!version.ok()) return version.status();
   if (Status s = CheckNotNewer(*version, path); !s.ok()) return s;
-  if (*version < kFeedbackSchemaVersion) {
+  if (*version < kFeedbackReaderMinSchemaVersion) {
     return Status::FailedPrecondition(path + ": schema version " + std::to_string(*version) +
-                                      " is older than " + std::to_string(kFeedbackSchemaVersion) +
+                                      " is older than " +
+                                      std::to_string(kFeedbackReaderMinSchemaVersion) +
                                       "; start spamguard-server once to migrate it");
   }
   return std::unique_ptr<FeedbackReader>(new FeedbackReader(path, std::move(connection)));
@@ -378,6 +382,10 @@ struct FeedbackStore::Impl {
     uint64_t bytes = 0;
   };
   CheckTotals StoredChecks();
+  // Counts the records into check_totals again: when the row is missing, or a prune finds
+  // fewer records than it says (a hand edit, or an older server writing to the file).
+  // Without this a total that reads too high would delete every new record.
+  void RecountChecks();
 };
 
 void FeedbackStore::Impl::Run() {
@@ -558,7 +566,17 @@ void FeedbackStore::Impl::Prune(int64_t now_ms) {
   Statement by_age(db, "DELETE FROM checks WHERE checked_at_ms < ?");
   by_age.Bind(1, now_ms - options.check_retention_ms);
   sqlite3_step(by_age.get());
-  const uint64_t records = StoredChecks().records;
+  uint64_t records = StoredChecks().records;
+  if (records > options.check_max_records) {
+    // With a right total there are more than `excess` records; none after the first
+    // `excess` means the total is too high, and deleting would empty the table.
+    Statement beyond(db, "SELECT 1 FROM checks ORDER BY checked_at_ms LIMIT 1 OFFSET ?");
+    beyond.Bind(1, static_cast<int64_t>(records - options.check_max_records));
+    if (sqlite3_step(beyond.get()) != SQLITE_ROW) {
+      RecountChecks();
+      records = StoredChecks().records;
+    }
+  }
   if (records > options.check_max_records) {
     Statement by_count(db,
                        "DELETE FROM checks WHERE check_id IN (SELECT check_id FROM checks "
@@ -570,33 +588,52 @@ void FeedbackStore::Impl::Prune(int64_t now_ms) {
 }
 
 FeedbackStore::Impl::CheckTotals FeedbackStore::Impl::StoredChecks() {
-  Statement totals(db, "SELECT records, bytes FROM check_totals WHERE id = 1");
-  CheckTotals result;
-  if (sqlite3_step(totals.get()) == SQLITE_ROW) {
-    result.records = static_cast<uint64_t>(std::max<int64_t>(totals.Int(0), 0));
-    result.bytes = static_cast<uint64_t>(std::max<int64_t>(totals.Int(1), 0));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Statement totals(db, "SELECT records, bytes FROM check_totals WHERE id = 1");
+    if (sqlite3_step(totals.get()) == SQLITE_ROW) {
+      return CheckTotals{static_cast<uint64_t>(std::max<int64_t>(totals.Int(0), 0)),
+                         static_cast<uint64_t>(std::max<int64_t>(totals.Int(1), 0))};
+    }
+    RecountChecks();  // the row is missing
   }
-  return result;
+  return CheckTotals{};
+}
+
+void FeedbackStore::Impl::RecountChecks() {
+  Exec(db, path,
+       "INSERT OR REPLACE INTO check_totals SELECT 1, count(*), "
+       "COALESCE(SUM(length(request)), 0) FROM checks");
 }
 
 void FeedbackStore::Impl::PruneBytes() {
+  constexpr int kBatch = 4096;
+  bool recounted = false;
   for (uint64_t bytes = StoredChecks().bytes; bytes > options.check_max_bytes;) {
     // The oldest records until enough bytes are found, then one DELETE up to that time
     // (records sharing the last timestamp go with it).
     const uint64_t excess = bytes - options.check_max_bytes;
     Statement oldest(db,
                      "SELECT checked_at_ms, length(request) FROM checks "
-                     "ORDER BY checked_at_ms LIMIT 4096");
+                     "ORDER BY checked_at_ms LIMIT ?");
+    oldest.Bind(1, int64_t{kBatch});
     uint64_t found = 0;
     int64_t cutoff_ms = 0;
-    bool any = false;
+    int rows = 0;
     while (found < excess && sqlite3_step(oldest.get()) == SQLITE_ROW) {
       cutoff_ms = oldest.Int(0);
       found += static_cast<uint64_t>(oldest.Int(1));
-      any = true;
+      ++rows;
     }
     oldest.Reset();
-    if (!any) return;  // nothing left to delete
+    if (found < excess && rows < kBatch) {
+      // Every record together holds less than the excess: the total is too high. Count
+      // again rather than delete everything.
+      if (recounted) return;
+      RecountChecks();
+      recounted = true;
+      bytes = StoredChecks().bytes;
+      continue;
+    }
     Statement up_to(db, "DELETE FROM checks WHERE checked_at_ms <= ?");
     up_to.Bind(1, cutoff_ms);
     if (sqlite3_step(up_to.get()) != SQLITE_DONE || sqlite3_changes(db) == 0) return;

@@ -166,6 +166,20 @@ TEST_F(FeedbackStoreTest, AReopenedStoreAppliesLowerBoundsBeforeAnyLookup) {
   EXPECT_EQ(resolves(*store, "ck-5"), Status::Code::kOk);
 }
 
+std::string DatabasePath(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / kFeedbackDatabaseFile).string();
+}
+
+// Runs SQL on the store's file directly (the store must be closed); false on any error.
+bool ExecOnStore(const std::string& data_dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  bool ok = sqlite3_open(DatabasePath(data_dir).c_str(), &db) == SQLITE_OK &&
+            sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (!ok) ADD_FAILURE() << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  return ok;
+}
+
 // What check_totals says next to what a scan of the checks table counts, read with SQLite
 // directly after the store is closed.
 struct CountedChecks {
@@ -176,10 +190,10 @@ struct CountedChecks {
 };
 
 CountedChecks CountChecks(const std::string& data_dir) {
-  const std::string path = (std::filesystem::path(data_dir) / kFeedbackDatabaseFile).string();
   sqlite3* db = nullptr;
   CountedChecks counted;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+  if (sqlite3_open_v2(DatabasePath(data_dir).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+      SQLITE_OK) {
     sqlite3_stmt* query = nullptr;
     sqlite3_prepare_v2(db,
                        "SELECT (SELECT records FROM check_totals), (SELECT bytes FROM "
@@ -195,22 +209,63 @@ CountedChecks CountChecks(const std::string& data_dir) {
   return counted;
 }
 
+// A store as schema version 1 wrote it (its migration, written out: the fixture is the old
+// file format and must not follow later edits of the code), holding `checks` check records
+// ck-0, ck-1, ... of ~1 KB each, one millisecond apart from `first_ms`.
+void WriteVersion1Store(const std::string& data_dir, int checks, int64_t first_ms) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(DatabasePath(data_dir).c_str(), &db), SQLITE_OK);
+  const char* schema =
+      "CREATE TABLE feedback (id INTEGER PRIMARY KEY, feedback_id TEXT NOT NULL UNIQUE,"
+      " site_id TEXT NOT NULL, check_id TEXT NOT NULL, label INTEGER NOT NULL,"
+      " reporter TEXT NOT NULL, reported_at_ms INTEGER NOT NULL, dedup_key TEXT NOT NULL,"
+      " request BLOB NOT NULL);"
+      "CREATE UNIQUE INDEX feedback_dedup ON feedback(dedup_key, label);"
+      "CREATE INDEX feedback_reported_at ON feedback(reported_at_ms);"
+      "CREATE TABLE checks (check_id TEXT PRIMARY KEY, checked_at_ms INTEGER NOT NULL,"
+      " request BLOB NOT NULL);"
+      "CREATE INDEX checks_checked_at ON checks(checked_at_ms);"
+      "PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, schema, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO checks VALUES(?, ?, ?)", -1, &insert, nullptr),
+            SQLITE_OK);
+  for (int i = 0; i < checks; ++i) {
+    spamguard::v1::CheckCommentRequest request;
+    request.set_site_id("blog");
+    request.mutable_comment()->set_content(std::to_string(i) + std::string(1000, 'x'));
+    const std::string bytes = request.SerializeAsString();
+    const std::string check_id = "ck-" + std::to_string(i);
+    sqlite3_reset(insert);
+    sqlite3_bind_text(insert, 1, check_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(insert, 2, first_ms + i);
+    sqlite3_bind_blob(insert, 3, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE);
+  }
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+}
+
 // The running totals the byte and count bounds read must equal what is stored, through
 // inserts, a check id recorded twice with different sizes, and every kind of prune.
 TEST_F(FeedbackStoreTest, CheckTotalsFollowInsertsRewritesAndPrunes) {
+  int64_t expected_bytes = 0;
   {
     auto store = Open();
     for (int i = 0; i < 8; ++i) {
-      store->RecordCheck("ck-" + std::to_string(i), now_ms_ + i,
-                         Request(std::string(static_cast<size_t>(100 * (i + 1)), 'x')));
+      const auto request = Request(std::string(static_cast<size_t>(100 * (i + 1)), 'x'));
+      store->RecordCheck("ck-" + std::to_string(i), now_ms_ + i, request);
+      if (i != 3) expected_bytes += static_cast<int64_t>(request.SerializeAsString().size());
     }
-    store->RecordCheck("ck-3", now_ms_ + 3, Request(std::string(2000, 'y')));  // rewritten
+    const auto rewritten = Request(std::string(2000, 'y'));
+    store->RecordCheck("ck-3", now_ms_ + 3, rewritten);  // the later record wins
+    expected_bytes += static_cast<int64_t>(rewritten.SerializeAsString().size());
   }
   CountedChecks counted = CountChecks(dir_.path());
   EXPECT_EQ(counted.scanned_records, 8);
+  EXPECT_EQ(counted.scanned_bytes, expected_bytes);
   EXPECT_EQ(counted.totals_records, counted.scanned_records);
   EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
-  EXPECT_GT(counted.scanned_bytes, 2000);
 
   {
     auto store = Open([](FeedbackStoreOptions& options) { options.check_max_records = 5; });
@@ -230,52 +285,80 @@ TEST_F(FeedbackStoreTest, CheckTotalsFollowInsertsRewritesAndPrunes) {
   EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
 
   now_ms_ += 8 * kDayMs;
-  { auto store = Open(); }  // past the 7-day retention
+  {
+    auto store = Open();  // past the 7-day retention
+  }
   counted = CountChecks(dir_.path());
   EXPECT_EQ(counted.scanned_records, 0);
   EXPECT_EQ(counted.totals_records, 0);
   EXPECT_EQ(counted.totals_bytes, 0);
 }
 
+// The byte bound holds while the server runs, not only from one start to the next: the
+// write that takes the store past it also trims the oldest records.
+TEST_F(FeedbackStoreTest, AWritePastTheByteBoundTrimsTheOldestRightAway) {
+  auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 2500; });
+  for (int i = 0; i < 6; ++i) {
+    store->RecordCheck("ck-" + std::to_string(i), now_ms_ + i,
+                       Request(std::to_string(i) + std::string(1000, 'x')));
+  }
+  FeedbackSubmission newest;  // its transaction writes the pending check records first
+  newest.check_id = "ck-5";
+  EXPECT_TRUE(SubmitAndWait(*store, newest).ok());
+  FeedbackSubmission oldest;
+  oldest.check_id = "ck-1";
+  EXPECT_EQ(SubmitAndWait(*store, oldest).status().code(), Status::Code::kNotFound);
+  FeedbackSubmission kept;
+  kept.check_id = "ck-4";
+  EXPECT_TRUE(SubmitAndWait(*store, kept).ok());
+}
+
+// Totals that read too high (edited by hand, or bumped by an older server writing to the
+// same file) are counted again instead of emptying the table on every prune.
+TEST_F(FeedbackStoreTest, TotalsThatReadTooHighAreCountedAgainNotObeyed) {
+  {
+    auto store = Open();
+    for (int i = 0; i < 6; ++i) {
+      store->RecordCheck("ck-" + std::to_string(i), now_ms_ + i,
+                         Request(std::to_string(i) + std::string(1000, 'x')));
+    }
+  }
+  // Bytes too high by more than is stored (the byte prune finds the table's end), then
+  // records too high by more than are stored (the count prune finds nothing beyond).
+  for (const char* tamper : {"UPDATE check_totals SET bytes = bytes + 2000000000",
+                             "UPDATE check_totals SET records = records + 1000000"}) {
+    SCOPED_TRACE(tamper);
+    ASSERT_TRUE(ExecOnStore(dir_.path(), tamper));
+    {
+      auto store = Open([](FeedbackStoreOptions& options) {
+        options.check_max_records = 1000000;
+        options.check_max_bytes = 1000000000;
+      });
+      FeedbackSubmission first;
+      first.check_id = "ck-0";
+      first.reporter = tamper;
+      EXPECT_TRUE(SubmitAndWait(*store, first).ok());
+    }
+    const CountedChecks counted = CountChecks(dir_.path());
+    EXPECT_EQ(counted.scanned_records, 6);
+    EXPECT_EQ(counted.totals_records, 6);
+    EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
+  }
+
+  ASSERT_TRUE(ExecOnStore(dir_.path(), "DELETE FROM check_totals"));  // a missing row
+  {
+    auto store = Open([](FeedbackStoreOptions& options) { options.check_max_records = 4; });
+  }
+  const CountedChecks counted = CountChecks(dir_.path());
+  EXPECT_EQ(counted.scanned_records, 4);
+  EXPECT_EQ(counted.totals_records, 4);
+  EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
+}
+
 // A store written by schema version 1 (no check_totals) is counted once when it is
 // upgraded, and its bounds then hold as for a new store.
 TEST_F(FeedbackStoreTest, AVersion1StoreIsCountedOnUpgradeAndThenBounded) {
-  {
-    const std::string path = (std::filesystem::path(dir_.path()) / kFeedbackDatabaseFile).string();
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    // Schema version 1 as released (its migration, written out: the fixture is the old file
-    // format, and must not follow later edits of the code).
-    std::string sql =
-        "CREATE TABLE feedback (id INTEGER PRIMARY KEY, feedback_id TEXT NOT NULL UNIQUE,"
-        " site_id TEXT NOT NULL, check_id TEXT NOT NULL, label INTEGER NOT NULL,"
-        " reporter TEXT NOT NULL, reported_at_ms INTEGER NOT NULL, dedup_key TEXT NOT NULL,"
-        " request BLOB NOT NULL);"
-        "CREATE UNIQUE INDEX feedback_dedup ON feedback(dedup_key, label);"
-        "CREATE INDEX feedback_reported_at ON feedback(reported_at_ms);"
-        "CREATE TABLE checks (check_id TEXT PRIMARY KEY, checked_at_ms INTEGER NOT NULL,"
-        " request BLOB NOT NULL);"
-        "CREATE INDEX checks_checked_at ON checks(checked_at_ms);"
-        "PRAGMA user_version = 1;";
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
-    sqlite3_stmt* insert = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO checks VALUES(?, ?, ?)", -1, &insert, nullptr),
-              SQLITE_OK);
-    for (int i = 0; i < 6; ++i) {
-      const std::string check_id = "ck-" + std::to_string(i);
-      const std::string request =
-          Request(std::to_string(i) + std::string(1000, 'x')).SerializeAsString();
-      sqlite3_reset(insert);
-      sqlite3_bind_text(insert, 1, check_id.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(insert, 2, now_ms_ + i);
-      sqlite3_bind_blob(insert, 3, request.data(), static_cast<int>(request.size()),
-                        SQLITE_TRANSIENT);
-      EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE);
-    }
-    sqlite3_finalize(insert);
-    sqlite3_close(db);
-  }
+  WriteVersion1Store(dir_.path(), 6, now_ms_);
   auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 2500; });
   FeedbackSubmission newest;
   newest.check_id = "ck-5";
@@ -288,6 +371,17 @@ TEST_F(FeedbackStoreTest, AVersion1StoreIsCountedOnUpgradeAndThenBounded) {
   EXPECT_EQ(counted.scanned_records, 2);
   EXPECT_EQ(counted.totals_records, 2);
   EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
+}
+
+// The reader reads only the feedback table, the same in versions 1 and 2: the CLI works on
+// a store the server has not upgraded yet.
+TEST_F(FeedbackStoreTest, TheReaderReadsAVersion1Store) {
+  WriteVersion1Store(dir_.path(), 1, now_ms_);
+  auto reader = FeedbackReader::Open(dir_.path());
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto stats = (*reader)->Stats(FeedbackFilter{});
+  ASSERT_TRUE(stats.ok()) << stats.status().message();
+  EXPECT_EQ(stats->all.total(), 0u);
 }
 
 TEST_F(FeedbackStoreTest, ChecksOlderThanTheRetentionCannotBeResolved) {
