@@ -48,8 +48,8 @@ class TextPipeline {
 };
 
 struct ClassifyOptions {
-  int64_t now_ms = 0;              // server time, Unix ms
-  bool record_duplicate = false;   // add the text to the duplicate window
+  int64_t now_ms = 0;             // server time, Unix ms
+  bool record_duplicate = false;  // add the text to the duplicate window
 };
 
 class CommentClassifier {
