@@ -16,6 +16,7 @@
 
 #include "model/fnv_hash.h"
 #include "model/unix_time.h"
+#include "server/server_log.h"
 
 namespace spamguard::server {
 namespace {
@@ -384,8 +385,11 @@ struct FeedbackStore::Impl {
   CheckTotals StoredChecks();
   // Counts the records into check_totals again: when the row is missing, or a prune finds
   // fewer records than it says (a hand edit, or an older server writing to the file).
-  // Without this a total that reads too high would delete every new record.
-  void RecountChecks();
+  // Without this a total that reads too high would delete every new record. A total too
+  // high by less than a bound is not noticed: the store then keeps that much less until a
+  // prune recounts (checking exactly would walk the whole index on every prune). False
+  // when the count could not be written; the caller then deletes nothing.
+  bool RecountChecks();
 };
 
 void FeedbackStore::Impl::Run() {
@@ -573,7 +577,7 @@ void FeedbackStore::Impl::Prune(int64_t now_ms) {
     Statement beyond(db, "SELECT 1 FROM checks ORDER BY checked_at_ms LIMIT 1 OFFSET ?");
     beyond.Bind(1, static_cast<int64_t>(records - options.check_max_records));
     if (sqlite3_step(beyond.get()) != SQLITE_ROW) {
-      RecountChecks();
+      if (!RecountChecks()) return;
       records = StoredChecks().records;
     }
   }
@@ -599,10 +603,15 @@ FeedbackStore::Impl::CheckTotals FeedbackStore::Impl::StoredChecks() {
   return CheckTotals{};
 }
 
-void FeedbackStore::Impl::RecountChecks() {
-  Exec(db, path,
-       "INSERT OR REPLACE INTO check_totals SELECT 1, count(*), "
-       "COALESCE(SUM(length(request)), 0) FROM checks");
+bool FeedbackStore::Impl::RecountChecks() {
+  const Status status = Exec(db, path,
+                             "INSERT OR REPLACE INTO check_totals SELECT 1, count(*), "
+                             "COALESCE(SUM(length(request)), 0) FROM checks");
+  if (!status.ok()) {
+    LogLine("feedback store: cannot count the check records (" + status.message() +
+            "); pruning skipped until the next attempt");
+  }
+  return status.ok();
 }
 
 void FeedbackStore::Impl::PruneBytes() {
@@ -618,22 +627,23 @@ void FeedbackStore::Impl::PruneBytes() {
     oldest.Bind(1, int64_t{kBatch});
     uint64_t found = 0;
     int64_t cutoff_ms = 0;
-    int rows = 0;
+    int64_t rows = 0;
     while (found < excess && sqlite3_step(oldest.get()) == SQLITE_ROW) {
       cutoff_ms = oldest.Int(0);
       found += static_cast<uint64_t>(oldest.Int(1));
       ++rows;
     }
     oldest.Reset();
-    if (found < excess && rows < kBatch) {
-      // Every record together holds less than the excess: the total is too high. Count
-      // again rather than delete everything.
-      if (recounted) return;
-      RecountChecks();
+    if (found < excess && !recounted) {
+      // One batch of the oldest does not cover the excess: either a bound lowered a long
+      // way, or a total that reads too high. Count once before deleting more than a batch,
+      // so that a wrong total never empties the table (a full scan, only in these cases).
+      if (!RecountChecks()) return;
       recounted = true;
       bytes = StoredChecks().bytes;
       continue;
     }
+    if (rows == 0) return;
     Statement up_to(db, "DELETE FROM checks WHERE checked_at_ms <= ?");
     up_to.Bind(1, cutoff_ms);
     if (sqlite3_step(up_to.get()) != SQLITE_DONE || sqlite3_changes(db) == 0) return;

@@ -225,7 +225,8 @@ void WriteVersion1Store(const std::string& data_dir, int checks, int64_t first_m
       "CREATE TABLE checks (check_id TEXT PRIMARY KEY, checked_at_ms INTEGER NOT NULL,"
       " request BLOB NOT NULL);"
       "CREATE INDEX checks_checked_at ON checks(checked_at_ms);"
-      "PRAGMA user_version = 1;";
+      "PRAGMA user_version = 1;"
+      "BEGIN;";
   ASSERT_EQ(sqlite3_exec(db, schema, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_stmt* insert = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO checks VALUES(?, ?, ?)", -1, &insert, nullptr),
@@ -243,6 +244,7 @@ void WriteVersion1Store(const std::string& data_dir, int checks, int64_t first_m
     EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE);
   }
   sqlite3_finalize(insert);
+  EXPECT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
 }
 
@@ -352,6 +354,22 @@ TEST_F(FeedbackStoreTest, TotalsThatReadTooHighAreCountedAgainNotObeyed) {
   const CountedChecks counted = CountChecks(dir_.path());
   EXPECT_EQ(counted.scanned_records, 4);
   EXPECT_EQ(counted.totals_records, 4);
+  EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
+}
+
+// The same on a table larger than one prune batch (4,096 records): a total too high by
+// more than is stored must be counted again before the first batch is deleted, not after
+// the table is down to its last partial batch.
+TEST_F(FeedbackStoreTest, ATotalTooHighNeverEmptiesALargeTable) {
+  WriteVersion1Store(dir_.path(), 5000, now_ms_);
+  { auto store = Open(); }  // upgrades and counts
+  ASSERT_TRUE(ExecOnStore(dir_.path(), "UPDATE check_totals SET bytes = bytes + 2000000000"));
+  {
+    auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 1000000000; });
+  }
+  const CountedChecks counted = CountChecks(dir_.path());
+  EXPECT_EQ(counted.scanned_records, 5000);
+  EXPECT_EQ(counted.totals_records, 5000);
   EXPECT_EQ(counted.totals_bytes, counted.scanned_bytes);
 }
 
