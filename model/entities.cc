@@ -440,7 +440,7 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
     const bool explicit_link = url.starts_with("http") || url.starts_with("www.");
     Link link;
     link.url = std::string(url);
-    link.host = std::string(UrlHost(url));
+    link.host = UrlHost(url);
     // A DNS name is at most 253 bytes; anything longer is not a host a browser would open,
     // and matching the suffixes of a 60 KB "host" against domain lists was quadratic.
     if (link.host.empty() || link.host.size() > kMaxHostBytes) continue;

@@ -28,7 +28,7 @@ constexpr size_t kMaxSpansPerReason = 16;
 // Lower-cased host of a URL or bare host ("https://user@www.Example.com:8080/x" ->
 // "www.example.com"); empty for an IP literal in brackets, which has no domain.
 std::string HostOf(std::string_view url) {
-  const std::string_view host = UrlHost(url);
+  const std::string host = UrlHost(url);
   if (!host.empty() && host.front() == '[') return "";
   return AsciiLower(host);
 }

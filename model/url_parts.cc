@@ -14,15 +14,15 @@ std::string AsciiLower(std::string_view s) {
 }
 
 std::string_view AfterScheme(std::string_view url) {
-  // Only a leading "letters://" is a scheme: in "a.example/?u=http://b.example" the host is
-  // a.example.
   const size_t scheme = url.find("://");
-  const bool is_scheme =
-      scheme != std::string_view::npos && scheme > 0 &&
-      std::all_of(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(scheme), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '+' || c == '-' || c == '.';
-      });
+  const auto is_scheme_character = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '-';
+  };
+  const bool is_scheme = scheme != std::string_view::npos && scheme > 0 &&
+                         ((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z')) &&
+                         std::all_of(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(scheme),
+                                     is_scheme_character);
   if (is_scheme) {
     url.remove_prefix(scheme + 3);
   } else if (url.substr(0, 2) == "//") {
@@ -31,15 +31,27 @@ std::string_view AfterScheme(std::string_view url) {
   return url;
 }
 
-std::string_view UrlHost(std::string_view url) {
+std::string UrlHost(std::string_view url) {
+  // What a browser drops before it parses (WHATWG URL): a link in an author field with a
+  // space in front, or a tab inside, goes to the same host.
+  const auto is_control_or_space = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
+  while (!url.empty() && is_control_or_space(url.front())) url.remove_prefix(1);
+  while (!url.empty() && is_control_or_space(url.back())) url.remove_suffix(1);
+  std::string without_breaks;
+  if (url.find_first_of("\t\n\r") != std::string_view::npos) {
+    for (char c : url) {
+      if (c != '\t' && c != '\n' && c != '\r') without_breaks.push_back(c);
+    }
+    url = without_breaks;
+  }
   url = AfterScheme(url);
-  url = url.substr(0, url.find_first_of("/?#"));
+  url = url.substr(0, url.find_first_of("/\\?#"));
   if (const size_t at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') return url.substr(0, url.find(']') + 1);  // IPv6
+  if (!url.empty() && url.front() == '[') return std::string(url.substr(0, url.find(']') + 1));
   url = url.substr(0, url.find(':'));
   while (!url.empty() && url.back() == '.') url.remove_suffix(1);
   while (!url.empty() && url.front() == '.') url.remove_prefix(1);
-  return url;
+  return std::string(url);
 }
 
 }  // namespace spamguard

@@ -12,14 +12,17 @@ namespace spamguard {
 std::string AsciiLower(std::string_view s);
 
 // A URL without its scheme ("https://a.example/x" and "//a.example/x" -> "a.example/x");
-// other input unchanged, including a "://" after the host ("a.example/?u=http://b.example").
+// other input unchanged. A scheme is a letter, then letters, digits, '+' or '-', before a
+// leading "://": not a "://" further on ("a.example/?u=http://b.example"), and not a host
+// ("www.a.example://b.example").
 std::string_view AfterScheme(std::string_view url);
 
-// The host of a URL or of a bare host, as written: scheme, user info, port, path, query,
-// fragment and leading or trailing dots removed ("https://user@www.Example.com.:8080/x" ->
-// "www.Example.com"). An IPv6 literal keeps its brackets ("http://[::1]:80/" -> "[::1]").
-// Empty when there is no host.
-std::string_view UrlHost(std::string_view url);
+// The host of a URL or of a bare host, read as a browser reads it: leading and trailing
+// spaces and control characters dropped, tabs and line breaks anywhere removed; then the
+// scheme, user info, port, path ('/' or '\'), query, fragment and leading or trailing dots
+// ("  https://user@www.Example.com.:8080/x" -> "www.Example.com"). An IPv6 literal keeps its
+// brackets ("http://[::1]:80/" -> "[::1]"). Empty when there is no host.
+std::string UrlHost(std::string_view url);
 
 }  // namespace spamguard
 
