@@ -42,9 +42,10 @@ std::string WithoutWww(std::string host) {
 // A page's identity for telling two links to it apart: host without "www.", path and query,
 // no scheme, fragment or trailing '/' ("https://www.Blog.example/a/?p=1#c" ->
 // "blog.example/a?p=1").
-std::string PageKey(std::string_view url) {
-  std::string key = WithoutWww(HostOf(url));
-  url = AfterScheme(url);
+std::string PageKey(std::string_view written) {
+  const std::string cleaned = BrowserUrl(written);
+  std::string key = WithoutWww(HostOf(cleaned));
+  std::string_view url = AfterScheme(cleaned);
   url = url.substr(0, url.find('#'));
   const size_t path = url.find_first_of("/?");
   if (path == std::string_view::npos) return key;

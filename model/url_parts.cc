@@ -31,20 +31,21 @@ std::string_view AfterScheme(std::string_view url) {
   return url;
 }
 
-std::string UrlHost(std::string_view url) {
-  // What a browser drops before it parses (WHATWG URL): a link in an author field with a
-  // space in front, or a tab inside, goes to the same host.
+std::string BrowserUrl(std::string_view url) {
   const auto is_control_or_space = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
   while (!url.empty() && is_control_or_space(url.front())) url.remove_prefix(1);
   while (!url.empty() && is_control_or_space(url.back())) url.remove_suffix(1);
-  std::string without_breaks;
-  if (url.find_first_of("\t\n\r") != std::string_view::npos) {
-    for (char c : url) {
-      if (c != '\t' && c != '\n' && c != '\r') without_breaks.push_back(c);
-    }
-    url = without_breaks;
+  std::string cleaned;
+  cleaned.reserve(url.size());
+  for (char c : url) {
+    if (c != '\t' && c != '\n' && c != '\r') cleaned.push_back(c);
   }
-  url = AfterScheme(url);
+  return cleaned;
+}
+
+std::string UrlHost(std::string_view original) {
+  const std::string cleaned = BrowserUrl(original);
+  std::string_view url = AfterScheme(cleaned);
   url = url.substr(0, url.find_first_of("/\\?#"));
   if (const size_t at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
   if (!url.empty() && url.front() == '[') return std::string(url.substr(0, url.find(']') + 1));

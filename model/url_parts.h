@@ -17,8 +17,12 @@ std::string AsciiLower(std::string_view s);
 // ("www.a.example://b.example").
 std::string_view AfterScheme(std::string_view url);
 
-// The host of a URL or of a bare host, read as a browser reads it: leading and trailing
-// spaces and control characters dropped, tabs and line breaks anywhere removed; then the
+// A URL as a browser reads it before parsing (WHATWG URL): leading and trailing spaces and
+// control characters dropped, tabs and line breaks anywhere removed. A link in an author
+// field with a space in front, or a tab inside, goes to the same place.
+std::string BrowserUrl(std::string_view url);
+
+// The host of a URL or of a bare host, read as a browser reads it (BrowserUrl); then the
 // scheme, user info, port, path ('/' or '\'), query, fragment and leading or trailing dots
 // ("  https://user@www.Example.com.:8080/x" -> "www.Example.com"). An IPv6 literal keeps its
 // brackets ("http://[::1]:80/" -> "[::1]"). Empty when there is no host.

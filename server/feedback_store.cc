@@ -627,11 +627,11 @@ void FeedbackStore::Impl::PruneBytes() {
     oldest.Bind(1, int64_t{kBatch});
     uint64_t found = 0;
     int64_t cutoff_ms = 0;
-    int64_t rows = 0;
+    bool any = false;
     while (found < excess && sqlite3_step(oldest.get()) == SQLITE_ROW) {
       cutoff_ms = oldest.Int(0);
       found += static_cast<uint64_t>(oldest.Int(1));
-      ++rows;
+      any = true;
     }
     oldest.Reset();
     if (found < excess && !recounted) {
@@ -643,7 +643,7 @@ void FeedbackStore::Impl::PruneBytes() {
       bytes = StoredChecks().bytes;
       continue;
     }
-    if (rows == 0) return;
+    if (!any) return;
     Statement up_to(db, "DELETE FROM checks WHERE checked_at_ms <= ?");
     up_to.Bind(1, cutoff_ms);
     if (sqlite3_step(up_to.get()) != SQLITE_DONE || sqlite3_changes(db) == 0) return;

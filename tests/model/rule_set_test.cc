@@ -666,6 +666,10 @@ TEST_F(RuleSetTest, OwnSiteLinksIgnoresThePostItselfAndLookAlikeHosts) {
   entities.links = {MakeLink(pasted.content, "http://blog.example.com/2026/11/post#comments",
                              "blog.example.com", "example.com")};
   EXPECT_EQ(Find(Run(*rules, pasted, entities), "own-site"), nullptr);
+  // Also when the blog engine sends its permalink with white space around it: the host and
+  // the path are read alike, as a browser reads them.
+  pasted.post_permalink = " https://www.blog.example.com/2026/11/post/\n";
+  EXPECT_EQ(Find(Run(*rules, pasted, entities), "own-site"), nullptr);
 
   // A host with a Cyrillic 'о' that the normalizer folded to the blog's name is read as
   // written, and it is not the blog.

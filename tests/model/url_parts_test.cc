@@ -30,6 +30,12 @@ TEST(UrlPartsTest, UrlHostDropsEverythingButTheHost) {
   EXPECT_EQ(UrlHost("https:///nothing"), "");
 }
 
+TEST(UrlPartsTest, BrowserUrlDropsWhatABrowserDrops) {
+  EXPECT_EQ(BrowserUrl(" \thttp://a.exa\tmple/p\r\na\tth \n"), "http://a.example/path");
+  EXPECT_EQ(BrowserUrl("http://a.example/a b"), "http://a.example/a b");
+  EXPECT_EQ(BrowserUrl(""), "");
+}
+
 // A browser follows these to the first host; so must every rule that reads the host.
 TEST(UrlPartsTest, UrlHostReadsDisguisedUrlsAsABrowserDoes) {
   EXPECT_EQ(UrlHost(" http://spam.example/"), "spam.example");
