@@ -15,7 +15,9 @@ Usage:
 Uses Debian's /usr/bin/python3 with python3-grpcio and python3-grpc-tools; the proto is
 compiled into a temporary directory at start.
 """
+import atexit
 import os
+import shutil
 import struct
 import sys
 import tempfile
@@ -31,9 +33,17 @@ SPAM = ("Qurani Dua For Love back and All life problem Solution \u2014 We will S
         "Whatsapp Now +91 9829286600")
 
 
+_MODULES = None
+
+
 def load_modules():
+    """Compiles the proto once per process into a directory removed at exit."""
+    global _MODULES
+    if _MODULES is not None:
+        return _MODULES
     from grpc_tools import protoc
     out = tempfile.mkdtemp(prefix="spamguard_py_")
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     import grpc_tools
     include = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
     args = ["protoc", f"-I{PROTO_ROOT}", f"-I{include}", f"--python_out={out}",
@@ -42,7 +52,8 @@ def load_modules():
         sys.exit("grpc_frames.py: protoc failed")
     sys.path.insert(0, out)
     from spamguard.v1 import spamguard_pb2, spamguard_pb2_grpc
-    return spamguard_pb2, spamguard_pb2_grpc
+    _MODULES = (spamguard_pb2, spamguard_pb2_grpc)
+    return _MODULES
 
 
 def frame(message_bytes):
