@@ -423,11 +423,18 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
     const size_t begin = found.data() - all.data();
     size_t end = begin + found.size();
     position = end;
-    // Part of a longer word, an e-mail address, or a handle ("@site.com").
+    // A bare host glued to what precedes it is part of a longer word, an e-mail address or
+    // a handle ("@site.com"). A scheme or "www." marks a link on its own, whatever it is
+    // glued to: spam writes "here...https://x" and "Clickhttps://x" to get past extractors
+    // that want a space first.
+    const std::string_view matched = all.substr(begin, end - begin);
+    const bool marked = matched.starts_with("http://") || matched.starts_with("https://") ||
+                        matched.starts_with("www.");
     if (begin > 0) {
       const char before = all[begin - 1];
-      if (IsAsciiAlnum(before) || before == '@' || before == '.' || before == '-' ||
-          before == '_' || static_cast<unsigned char>(before) >= 0x80) {
+      if (before == '@' ||
+          (!marked && (IsAsciiAlnum(before) || before == '.' || before == '-' || before == '_' ||
+                       static_cast<unsigned char>(before) >= 0x80))) {
         continue;
       }
     }

@@ -213,6 +213,31 @@ TEST_F(EntityExtractorTest, WordsJoinedByADotAreNotLinks) {
   EXPECT_TRUE(entities_.links.empty());
 }
 
+// A link with a scheme or "www." is a link whatever it is glued to: spam writes
+// "here...https://x" and "Clickhttps://x" to slip past extractors that want a space first.
+TEST_F(EntityExtractorTest, LinksGluedToPunctuationOrWordsAreFound) {
+  for (const std::string& glued :
+       {std::string("join here...https://www.facebook.com/groups/x now"),
+        std::string("join here-https://www.facebook.com/groups/x now"),
+        std::string("join Clickhttps://www.facebook.com/groups/x now"),
+        std::string("join \u0442\u0443\u0442https://www.facebook.com/groups/x now"),
+        std::string("join here...www.facebook.com/groups/x now")}) {
+    SCOPED_TRACE(glued);
+    Extract(glued);
+    ASSERT_EQ(entities_.links.size(), 1u);
+    EXPECT_EQ(entities_.links[0].host, "www.facebook.com");
+    const std::string found = OriginalText(entities_.links[0].location);
+    EXPECT_TRUE(found == "https://www.facebook.com/groups/x" ||
+                found == "www.facebook.com/groups/x")
+        << found;
+  }
+}
+
+TEST_F(EntityExtractorTest, BareHostsGluedToAWordOrAtSignAreStillNotLinks) {
+  Extract("follow @murdev.com and my_notes.com, not a link");
+  EXPECT_TRUE(entities_.links.empty());
+}
+
 TEST_F(EntityExtractorTest, ShortenersAndWwwLinksAreRecognised) {
   Extract("go www.bit.ly/abc or t.co/x");
   ASSERT_EQ(entities_.links.size(), 2u);
