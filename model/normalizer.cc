@@ -593,9 +593,17 @@ void Normalizer::Impl::FoldHomoglyphs(Scratch* scratch) const {
     }
     const size_t word_start = out.size();
     uint32_t folded = 0;
+    uint32_t marks = 0;
     bool foldable = true;
     for (size_t k = i; k < j && foldable; ++k) {
       const char32_t c = in[k].cp;
+      // A mark on a letter that has just become Latin goes, as pass 2 strips it from a
+      // letter that was Latin to begin with (otherwise a second pass would strip it).
+      if (IsCombiningMark(c) && out.size() > word_start && IsLatinLetterOrDigit(out.back().cp)) {
+        out.back().end = std::max(out.back().end, in[k].end);
+        ++marks;
+        continue;
+      }
       UErrorCode status = U_ZERO_ERROR;
       const UScriptCode script = uscript_getScript(c, &status);
       if (!u_isalpha(c) || script == USCRIPT_LATIN || script == USCRIPT_COMMON ||
@@ -628,8 +636,9 @@ void Normalizer::Impl::FoldHomoglyphs(Scratch* scratch) const {
     if (!foldable) {
       out.resize(word_start);
       out.insert(out.end(), in.begin() + i, in.begin() + j);
-    } else if (folded > 0) {
+    } else if (folded > 0 || marks > 0) {
       scratch->report.homoglyphs += folded;
+      scratch->report.combining_marks += marks;
       scratch->MarkObfuscated(in[i].begin, in[j - 1].end);
     }
     i = j;

@@ -123,6 +123,18 @@ TEST_F(NormalizerTest, CyrillicHomoglyphInLatinWordFoldsToLatin) {
   EXPECT_EQ(OriginalOf(original, n, "o"), "\u043e");
 }
 
+TEST_F(NormalizerTest, MarksOnAHomoglyphGoWithItsFold) {
+  // A Cyrillic о keeps its accent in pass 2 (it is not Latin); once folded to "o" the accent
+  // is on a Latin letter and goes, as it would have from a Latin o.
+  const std::string original = "l\u043e\u0301ve c\u0430\u0332\u0333ll";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "love call");
+  EXPECT_EQ(n.obfuscation.homoglyphs, 2u);
+  EXPECT_EQ(n.obfuscation.combining_marks, 3u);
+  EXPECT_EQ(OriginalOf(original, n, "o"), "\u043e\u0301");
+  EXPECT_EQ(OriginalOf(original, n, "a"), "\u0430\u0332\u0333");
+}
+
 TEST_F(NormalizerTest, WhollyCyrillicAndArabicTextStaysReadable) {
   const std::string text = "привет, это обычный текст. مرحبا بالعالم";
   const NormalizedText n = Normalize(text);
