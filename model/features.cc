@@ -1,5 +1,7 @@
 #include "model/features.h"
 
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -15,13 +17,26 @@ struct Replacement {
   std::string tokens;
 };
 
-// Tokens keep only characters that are safe inside a fastText token.
+// Tokens keep only characters that are safe inside a fastText token: white space and other
+// ASCII control characters become '_' (fastText splits on them; a line break would cut a
+// training example in two), and a byte that is not UTF-8 becomes U+FFFD, as the normalizer
+// does in the text. Author fields reach here unnormalized.
 std::string TokenSafe(std::string_view value) {
   std::string out;
   out.reserve(value.size());
-  for (char c : value) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    out.push_back(std::isspace(u) ? '_' : c);
+  const auto length = static_cast<int32_t>(value.size());
+  int32_t i = 0;
+  while (i < length) {
+    const int32_t start = i;
+    UChar32 c = 0;
+    U8_NEXT(value.data(), i, length, c);
+    if (c < 0) {
+      out += "\xEF\xBF\xBD";
+    } else if (c <= 0x20 || c == 0x7F) {
+      out.push_back('_');
+    } else {
+      out.append(value.data() + start, static_cast<size_t>(i - start));
+    }
   }
   return out;
 }

@@ -91,5 +91,16 @@ TEST_F(FeaturesTest, MetadataBecomesTokensWhenTheCallerSendsIt) {
   EXPECT_TRUE(HasToken(line, "__submit_under5s__")) << line;
 }
 
+TEST_F(FeaturesTest, AnAuthorUrlWithControlBytesOrBrokenUtf8StaysOneToken) {
+  // Author fields reach the feature line unnormalized; a training file may hold anything.
+  // (The line break goes where a browser drops it, in the URL; the control byte and the
+  // space become '_', the cut sequence U+FFFD.)
+  Comment comment;
+  comment.content = "nice post";
+  comment.author_url = std::string("my\nblog\x01\xE2\x80 site", 16);
+  const std::string line = pipeline_->ModelInput(comment);
+  EXPECT_TRUE(HasToken(line, "__authordomain_myblog_\xEF\xBF\xBD_site__")) << line;
+}
+
 }  // namespace
 }  // namespace spamguard
