@@ -624,6 +624,9 @@ void Normalizer::Impl::FoldHomoglyphs(Scratch* scratch) const {
       }
       for (int32_t t = 0; t < target_length; ++t) {
         char32_t latin = target[t];
+        // A skeleton is decomposed: Cyrillic "ё" is "e" + U+0308. The mark goes as it would
+        // from a Latin letter; it is part of one folded letter, not a mark of its own.
+        if (t > 0 && IsCombiningMark(latin)) continue;
         if (latin >= 'A' && latin <= 'Z') latin += 'a' - 'A';
         if (!(latin >= 'a' && latin <= 'z')) {
           foldable = false;

@@ -17,8 +17,8 @@
 //   - re-joins letters or digits that were spaced out ("W h a t s a p p" -> "whatsapp",
 //     "+9 1 9 8 2 9 ..." -> "+91982..."): at least 4 single letters or digits in a row;
 //   - folds homoglyphs in mixed-script words to their Latin skeleton (ICU uspoof), so a
-//     Cyrillic "о" inside "lоve" becomes "o", while a wholly Cyrillic or Arabic word is left
-//     as it is;
+//     Cyrillic "о" inside "lоve" becomes "o" (and "ӧ", or "о" plus a combining mark, a plain
+//     "o" too), while a wholly Cyrillic or Arabic word is left as it is;
 //   - folds leetspeak inside a word (0->o, 1->i/l, 3->e, 4->a, 5->s, 7->t, @->a, $->s) only
 //     when that turns a non-word into a known word (NormalizerOptions::word_list_paths) and
 //     the word begins and ends with a letter ("l0ve", "c4ll", not "10p", "pop3" or "$scope");

@@ -135,6 +135,18 @@ TEST_F(NormalizerTest, MarksOnAHomoglyphGoWithItsFold) {
   EXPECT_EQ(OriginalOf(original, n, "a"), "\u0430\u0332\u0333");
 }
 
+TEST_F(NormalizerTest, AccentedHomoglyphsFoldToThePlainLatinLetter) {
+  // Cyrillic ӓ and ё, Greek ό: their skeletons are a Latin letter plus a mark.
+  const std::string original = "c\u04d3ll l\u03ccv\u0451";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "call love");
+  EXPECT_EQ(n.obfuscation.homoglyphs, 3u);
+  EXPECT_EQ(n.obfuscation.combining_marks, 0u);
+  EXPECT_EQ(OriginalOf(original, n, "a"), "\u04d3");
+  // The same letters in a wholly Cyrillic or Greek word are that language's own.
+  EXPECT_EQ(Normalize("\u0451\u0436 \u03cc\u03c7\u03b9").text, "\u0451\u0436 \u03cc\u03c7\u03b9");
+}
+
 TEST_F(NormalizerTest, WhollyCyrillicAndArabicTextStaysReadable) {
   const std::string text = "привет, это обычный текст. مرحبا بالعالم";
   const NormalizedText n = Normalize(text);
