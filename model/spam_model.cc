@@ -26,6 +26,11 @@ constexpr uint32_t kMaxMetadataBytes = 1 << 20;
 // model file written so far carries a checksum made with it, so it stays.
 constexpr uint64_t kPayloadChecksumBasis = 1469598103934665603ULL;
 
+// FNV-1a 64 (standard basis) of the metadata JSON without this key, as nlohmann::json dumps
+// it (keys sorted, so the dump of what was read is the dump that was written). Detects
+// damage and hand edits, not a forger: whoever can write the model file can recompute it.
+constexpr char kMetadataChecksumKey[] = "metadata_fnv1a64";
+
 std::string Hex64(uint64_t value) {
   char text[17];
   std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(value));
@@ -64,25 +69,55 @@ ModelMetrics MetricsFromJson(const nlohmann::json& j) {
   return m;
 }
 
-Result<ModelInfo> InfoFromJson(const std::string& text, const std::string& path) {
+// The metadata block, read strictly: a missing key or a value of the wrong type is damage,
+// not a default (a renamed "intercept" must not load as 0).
+struct Metadata {
+  ModelInfo info;
+  uint64_t payload_bytes = 0;
+  std::string payload_checksum;
+};
+
+Result<Metadata> ReadMetadata(const std::string& text, const std::string& path) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return Status::Corruption(path + ": model metadata is not a JSON object");
   }
-  ModelInfo info;
-  info.version = j.value("version", "");
-  info.feature_schema_version = j.value("feature_schema_version", 0);
-  info.trained_at = j.value("trained_at", "");
-  if (j.contains("calibration") && j["calibration"].is_object()) {
-    info.calibration.slope = j["calibration"].value("slope", 1.0);
-    info.calibration.intercept = j["calibration"].value("intercept", 0.0);
+  // Files written before the metadata checksum existed have none; they are read as before.
+  if (auto stored = j.find(kMetadataChecksumKey); stored != j.end()) {
+    const std::string expected = stored->is_string() ? stored->get<std::string>() : "";
+    j.erase(stored);
+    if (expected != Hex64(Fnv1a64(j.dump()))) {
+      return Status::Corruption(path + ": model metadata is damaged or was edited (checksum)");
+    }
   }
-  if (j.contains("validation_metrics") && j["validation_metrics"].is_object()) {
-    info.validation_metrics = MetricsFromJson(j["validation_metrics"]);
+  Metadata metadata;
+  ModelInfo& info = metadata.info;
+  try {
+    info.version = j.at("version").get<std::string>();
+    info.feature_schema_version = j.at("feature_schema_version").get<int>();
+    info.trained_at = j.at("trained_at").get<std::string>();
+    const nlohmann::json& calibration = j.at("calibration");
+    info.calibration.slope = calibration.at("slope").get<double>();
+    info.calibration.intercept = calibration.at("intercept").get<double>();
+    if (j.contains("validation_metrics")) {
+      info.validation_metrics = MetricsFromJson(j["validation_metrics"]);
+    }
+    if (j.contains("parameters")) info.parameters_json = j["parameters"].dump();
+    metadata.payload_bytes = j.at("payload_bytes").get<uint64_t>();
+    metadata.payload_checksum = j.at("payload_fnv1a64").get<std::string>();
+  } catch (const nlohmann::json::exception& error) {
+    return Status::Corruption(path + ": model metadata is damaged: " + error.what());
   }
-  if (j.contains("parameters")) info.parameters_json = j["parameters"].dump();
   if (info.version.empty()) return Status::Corruption(path + ": model metadata has no version");
-  return info;
+  // Platt scaling with a slope <= 0 would turn every verdict around.
+  if (!std::isfinite(info.calibration.slope) || info.calibration.slope <= 0 ||
+      !std::isfinite(info.calibration.intercept)) {
+    return Status::Corruption(path + ": model calibration out of range (slope " +
+                              std::to_string(info.calibration.slope) + ", intercept " +
+                              std::to_string(info.calibration.intercept) +
+                              "; the slope must be positive)");
+  }
+  return metadata;
 }
 
 }  // namespace
@@ -123,6 +158,7 @@ Status SpamModel::Write(const std::string& path, const std::string& fasttext_mod
     nlohmann::json parameters = nlohmann::json::parse(info.parameters_json, nullptr, false);
     if (!parameters.is_discarded()) metadata["parameters"] = parameters;
   }
+  metadata[kMetadataChecksumKey] = Hex64(Fnv1a64(metadata.dump()));
   const std::string metadata_text = metadata.dump();
 
   std::string header(kMagic, sizeof(kMagic));
@@ -170,21 +206,20 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
   if (!in.read(metadata.data(), metadata_size)) {
     return Status::Corruption(path + ": truncated metadata");
   }
-  Result<ModelInfo> info = InfoFromJson(metadata, path);
-  if (!info.ok()) return info.status();
-  if (info->feature_schema_version != kFeatureSchemaVersion) {
+  Result<Metadata> read = ReadMetadata(metadata, path);
+  if (!read.ok()) return read.status();
+  ModelInfo& info = read->info;
+  if (info.feature_schema_version != kFeatureSchemaVersion) {
     return Status::FailedPrecondition(
-        path + ": trained with feature schema " + std::to_string(info->feature_schema_version) +
+        path + ": trained with feature schema " + std::to_string(info.feature_schema_version) +
         ", this build uses " + std::to_string(kFeatureSchemaVersion) + "; retrain the model");
   }
 
   std::stringstream rest;
   rest << in.rdbuf();
   std::istringstream payload(rest.str());
-  const nlohmann::json metadata_json = nlohmann::json::parse(metadata, nullptr, false);
-  if (metadata_json.value("payload_bytes", uint64_t{0}) != payload.str().size() ||
-      metadata_json.value("payload_fnv1a64", "") !=
-          Hex64(Fnv1a64(payload.str(), kPayloadChecksumBasis))) {
+  if (read->payload_bytes != payload.str().size() ||
+      read->payload_checksum != Hex64(Fnv1a64(payload.str(), kPayloadChecksumBasis))) {
     return Status::Corruption(path + ": fastText payload is truncated or damaged (checksum)");
   }
 
@@ -203,7 +238,7 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
                               "__label__spam and __label__ham labels and a dense output matrix");
   }
   return std::shared_ptr<const SpamModel>(
-      new SpamModel(path, std::move(info).value(), std::move(fasttext)));
+      new SpamModel(path, std::move(info), std::move(fasttext)));
 }
 
 double SpamModel::SpamMargin(std::string_view model_input) const {

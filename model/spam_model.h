@@ -6,8 +6,11 @@
 //   uint32    length N of the metadata JSON
 //   N bytes   metadata JSON (ModelInfo: version, feature schema, calibration, metrics, ...)
 //   rest      the fastText model (quantized .ftz) exactly as fastText saves it
-// Load() checks the magic, the format version and the feature schema version, and refuses a
-// file that fails any check with kCorruption or kFailedPrecondition naming the file.
+// Load() checks the magic, the format version, the metadata (every key present with its
+// type, its own checksum, a calibration slope > 0), the feature schema version and the
+// payload checksum, and refuses a file that fails any check with kCorruption or
+// kFailedPrecondition naming the file. Files written before the metadata checksum existed
+// load without that one check.
 //
 // Thread safety: the scoring methods are const and allocates its scratch state per call (fastText's
 // predict is const); one loaded SpamModel is shared read-only by all threads.

@@ -3,9 +3,13 @@
 #include <fasttext/fasttext.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <sstream>
 #include <string>
 
 #include "model/features.h"
@@ -56,6 +60,36 @@ class SpamModelTest : public ::testing::Test {
     const Status status = SpamModel::Write(path, fasttext_path_, info);
     EXPECT_TRUE(status.ok()) << status.ToString();
     return path;
+  }
+
+  // Rewrites a written model's metadata block with `edit` applied, as an older build (no
+  // metadata checksum: the key is dropped) or a hand edit would leave it.
+  static std::string EditMetadata(const std::string& name,
+                                  const std::function<void(nlohmann::json&)>& edit) {
+    std::ifstream in(Write(Info()), std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string file = buffer.str();
+    uint32_t length = 0;
+    for (int i = 0; i < 4; ++i)
+      length |= uint32_t(static_cast<unsigned char>(file[12 + i])) << (8 * i);
+    nlohmann::json metadata = nlohmann::json::parse(file.substr(16, length));
+    metadata.erase("metadata_fnv1a64");
+    edit(metadata);
+    const std::string text = metadata.dump();
+    std::string header = file.substr(0, 12);
+    for (int i = 0; i < 4; ++i)
+      header.push_back(static_cast<char>((text.size() >> (8 * i)) & 0xff));
+    const std::string path = (directory_ / (name + ".spgm")).string();
+    std::ofstream(path, std::ios::binary) << header << text << file.substr(16 + length);
+    return path;
+  }
+
+  static void ExpectCorruption(const std::string& path, const std::string& words) {
+    Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(path);
+    ASSERT_FALSE(model.ok());
+    EXPECT_EQ(model.status().code(), Status::Code::kCorruption);
+    EXPECT_NE(model.status().message().find(words), std::string::npos) << model.status().ToString();
   }
 
   static inline fs::path directory_;
@@ -138,6 +172,55 @@ TEST_F(SpamModelTest, AMissingFileIsNotFound) {
   Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load("/nonexistent/model.spgm");
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().code(), Status::Code::kNotFound);
+}
+
+TEST_F(SpamModelTest, AModelFromBeforeTheMetadataChecksumStillLoads) {
+  const std::string path = EditMetadata("legacy", [](nlohmann::json&) {});
+  Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(path);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ((*model)->info().version, "test-1");
+}
+
+TEST_F(SpamModelTest, AnEditedCalibrationIsRefusedByTheMetadataChecksum) {
+  const std::string full = Write(Info());
+  std::ifstream in(full, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string file = buffer.str();
+  const size_t at = file.find("\"intercept\":0.0");
+  ASSERT_NE(at, std::string::npos);
+  file.replace(at, 15, "\"intercept\":9.0");  // same length: only the checksum can tell
+  const std::string edited = (directory_ / "edited.spgm").string();
+  std::ofstream(edited, std::ios::binary) << file;
+  ExpectCorruption(edited, "checksum");
+}
+
+TEST_F(SpamModelTest, AWronglyTypedMetadataValueIsRefusedNotThrown) {
+  ExpectCorruption(
+      EditMetadata("typed", [](nlohmann::json& j) { j["calibration"]["slope"] = "0.5"; }),
+      "metadata is damaged");
+  ExpectCorruption(
+      EditMetadata("typed-size", [](nlohmann::json& j) { j["payload_bytes"] = "many"; }),
+      "metadata is damaged");
+}
+
+TEST_F(SpamModelTest, AMissingMetadataKeyIsRefusedNotDefaulted) {
+  ExpectCorruption(EditMetadata("renamed",
+                                [](nlohmann::json& j) {
+                                  j["calibration"]["interceXt"] = j["calibration"]["intercept"];
+                                  j["calibration"].erase("intercept");
+                                }),
+                   "intercept");
+}
+
+TEST_F(SpamModelTest, ACalibrationThatWouldInvertVerdictsIsRefused) {
+  ModelInfo info = Info();
+  info.version = "inverted";
+  info.calibration.slope = -9.27;
+  ExpectCorruption(Write(info), "slope must be positive");
+  ExpectCorruption(
+      EditMetadata("zero-slope", [](nlohmann::json& j) { j["calibration"]["slope"] = 0.0; }),
+      "slope must be positive");
 }
 
 }  // namespace
