@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "model/features.h"
+
 namespace spamguard {
 namespace {
 
@@ -67,7 +69,34 @@ bool FastTextClassifier::PrepareForScoring() {
   return true;
 }
 
-double FastTextClassifier::SpamMargin(std::string_view line) const {
+// `line` without the context tokens the model never saw (SpamMargin's contract); `line`
+// itself, without a copy, when there are none. Model inputs separate tokens by one space.
+std::string_view FastTextClassifier::WithoutUnseenContext(std::string_view line,
+                                                          std::string& storage) const {
+  if (line.find(" __") == std::string_view::npos && !line.starts_with("__")) return line;
+  bool dropped = false;
+  size_t begin = 0;
+  while (begin < line.size()) {
+    size_t end = line.find(' ', begin);
+    if (end == std::string_view::npos) end = line.size();
+    const std::string_view token = line.substr(begin, end - begin);
+    if (IsContextToken(token) && !line_index_.HasWord(token)) {
+      if (!dropped) storage.assign(line.substr(0, begin));
+      dropped = true;
+    } else if (dropped) {
+      if (!storage.empty() && storage.back() != ' ') storage.push_back(' ');
+      storage.append(token);
+    }
+    begin = end + 1;
+  }
+  if (!dropped) return line;
+  while (!storage.empty() && storage.back() == ' ') storage.pop_back();
+  return storage;
+}
+
+double FastTextClassifier::SpamMargin(std::string_view full_line) const {
+  std::string storage;
+  const std::string_view line = WithoutUnseenContext(full_line, storage);
   // The rows of getLine() on `line` + "\n", including the end-of-sentence token "</s>" that
   // fastText appends to every training line and to predict()'s input.
   std::vector<int32_t> words;

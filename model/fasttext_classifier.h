@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <istream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,11 +45,14 @@ class FastTextClassifier : public fasttext::FastText {
   // matrix. Call after train()/loadModel()/quantize().
   bool PrepareForScoring();
 
-  // log(P(spam) / P(ham)) for one line of tokens; 0 for a line with no known token. Needs
-  // PrepareForScoring().
+  // log(P(spam) / P(ham)) for one line of tokens; 0 for a line with no known token. Context
+  // tokens (IsContextToken, model/features.h) that are not in the vocabulary are dropped
+  // first. Needs PrepareForScoring().
   double SpamMargin(std::string_view line) const;
 
  private:
+  std::string_view WithoutUnseenContext(std::string_view line, std::string& storage) const;
+
   int32_t spam_row_ = -1;
   int32_t ham_row_ = -1;
   // Dense copy of a quantized input matrix, row-major; empty when the matrix is dense.

@@ -113,6 +113,11 @@ FastTextLineIndex FastTextLineIndex::Build(const fasttext::Dictionary& dictionar
   return index;
 }
 
+bool FastTextLineIndex::HasWord(std::string_view token) const {
+  const int32_t id = WordId(token, Hash(token));
+  return id >= 0 && !is_label_[static_cast<size_t>(id)];
+}
+
 int32_t FastTextLineIndex::WordId(std::string_view token, uint32_t hash) const {
   if (word_slots_.empty()) return -1;  // not built: no vocabulary
   for (size_t slot = SlotOf(hash, word_mask_);; slot = (slot + 1) & word_mask_) {

@@ -37,6 +37,10 @@ class FastTextLineIndex {
   // Appends the input-matrix rows of `line` to `ids` (cleared first).
   void Ids(std::string_view line, std::vector<int32_t>& ids) const;
 
+  // Whether `token` is a word of the vocabulary (labels excluded): seen in training and kept
+  // by quantization.
+  bool HasWord(std::string_view token) const;
+
   // fastText's 32-bit FNV-1a, bytes sign-extended as fastText does.
   static uint32_t Hash(std::string_view bytes);
 

@@ -111,6 +111,14 @@ const char* AgeBucket(int64_t milliseconds) {
 
 }  // namespace
 
+bool IsContextToken(std::string_view token) {
+  for (std::string_view prefix :
+       {"__kind_", "__authordomain_", "__authorname_", "__submit_", "__postage_"}) {
+    if (token.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
 FeatureBuilder::FeatureBuilder(std::shared_ptr<const EntityExtractor> extractor)
     : extractor_(std::move(extractor)) {}
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "model/comment.h"
 #include "model/entities.h"
@@ -24,6 +25,14 @@ namespace spamguard {
 // Bumped whenever ModelInput changes; a model records the version it was trained with and
 // refuses to load under another one.
 inline constexpr int kFeatureSchemaVersion = 1;
+
+// Whether `token` is one of the metadata ("context") tokens ModelInput appends: comment kind,
+// author URL domain, author name shape, time to submit, post age. No corpus carries them, so
+// a model learns them only from data that does (feedback); FastTextClassifier drops the
+// ones its vocabulary lacks instead of scoring their character n-grams, which it never
+// learned for them and which once turned a plain "Thanks, this fixed my build." with an
+// author URL and a 400-day-old post into SPAM.
+bool IsContextToken(std::string_view token);
 
 class FeatureBuilder {
  public:

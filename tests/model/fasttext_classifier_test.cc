@@ -50,7 +50,7 @@ class FastTextClassifierTest : public ::testing::TestWithParam<int> {
       std::ofstream out(input);
       for (int i = 0; i < 30; ++i) {
         out << "__label__spam call whatsapp now love back solution __phone__\n";
-        out << "__label__spam cheap pills buy now __url__\n";
+        out << "__label__spam cheap pills buy now __url__ __submit_under5s__\n";
         out << "__label__ham thanks for the thoughtful post i agree with you\n";
         out << "__label__ham great song i listen to it every day\n";
       }
@@ -86,6 +86,26 @@ TEST_P(FastTextClassifierTest, MarginOfAQuantizedModelMatchesFastTextsOwnPredict
 
 TEST_P(FastTextClassifierTest, SpamLineHasAHigherMarginThanHamLine) {
   EXPECT_GT(model_.SpamMargin(kLines[0]), model_.SpamMargin(kLines[1]));
+}
+
+TEST_P(FastTextClassifierTest, ContextTokensTheModelNeverSawAreNotScored) {
+  // No training line has an author domain, a post age or a slow submit: the line scores as
+  // if the blog had not sent them, instead of by their untrained character n-grams.
+  for (const char* line : kLines) {
+    const std::string with_context = std::string(line) +
+                                     " __authordomain_example.org__ __postage_over1y__ "
+                                     "__submit_over1h__ __kind_pingback__ __authorname_digits__";
+    EXPECT_DOUBLE_EQ(model_.SpamMargin(with_context), model_.SpamMargin(line)) << line;
+    EXPECT_DOUBLE_EQ(model_.SpamMargin("__postage_over1y__ " + std::string(line)),
+                     model_.SpamMargin(line))
+        << line;
+  }
+  EXPECT_DOUBLE_EQ(model_.SpamMargin("__postage_over1y__"), model_.SpamMargin(""));
+}
+
+TEST_P(FastTextClassifierTest, ContextTokensTheModelSawAreScored) {
+  const std::string ham = kLines[1];
+  EXPECT_NE(model_.SpamMargin(ham + " __submit_under5s__"), model_.SpamMargin(ham));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dimensions, FastTextClassifierTest, ::testing::Values(8, 10, 16));
