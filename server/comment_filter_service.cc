@@ -1,9 +1,12 @@
 #include "server/comment_filter_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "model/unix_time.h"
 #include "server/comment_conversion.h"
@@ -25,20 +28,37 @@ std::string NewCheckId() {
   return buffer;
 }
 
-// The deadline check lives at the edge: a call whose deadline already passed is not worth
-// classifying, and gRPC reports DEADLINE_EXCEEDED to the client either way.
-grpc::Status DeadlineStatus(grpc::CallbackServerContext* context) {
+// Checked when a call arrives and again when a worker takes it: a call whose deadline
+// passed, or whose client cancelled it or went away while it waited, is not worth
+// classifying (gRPC reports the same to the client either way).
+grpc::Status CallStillWanted(grpc::CallbackServerContext* context) {
+  if (context->IsCancelled()) {
+    return {grpc::StatusCode::CANCELLED, "the call was cancelled before it was served"};
+  }
   if (context->deadline() <= std::chrono::system_clock::now()) {
     return {grpc::StatusCode::DEADLINE_EXCEEDED, "the call's deadline passed before it was served"};
   }
   return grpc::Status::OK;
 }
 
+grpc::Status OverloadStatus(const CheckQueue& queue, const std::string& prefix) {
+  return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+          prefix + "the server is overloaded: " + std::to_string(queue.capacity()) +
+              " checks are already waiting; retry with back-off"};
+}
+
+const grpc::Status kShuttingDown(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+
+size_t DefaultWorkers() { return std::max(1u, std::thread::hardware_concurrency()); }
+
 }  // namespace
 
 CommentFilterService::CommentFilterService(ServingClassifier* classifier, FeedbackStore* feedback,
                                            RequestLimits limits)
-    : classifier_(classifier), feedback_(feedback), limits_(limits) {}
+    : classifier_(classifier),
+      feedback_(feedback),
+      limits_(limits),
+      queue_(DefaultWorkers(), kCheckQueuePerWorker * DefaultWorkers()) {}
 
 CheckCounts CommentFilterService::counts() const {
   auto at = [this](Verdict v) { return checks_by_verdict_[static_cast<int>(v)].load(); };
@@ -47,7 +67,6 @@ CheckCounts CommentFilterService::counts() const {
 
 Status CommentFilterService::Check(const CheckCommentRequest& request,
                                    CheckCommentResponse* response) {
-  if (shutting_down_) return Status::Unavailable("the server is shutting down");
   if (Status s = ValidateCheckRequest(request, limits_); !s.ok()) return s;
   // Pin the generation for the whole call: a swap during it does not affect this request.
   const std::shared_ptr<const ClassifierGeneration> generation = classifier_->current();
@@ -76,16 +95,30 @@ grpc::ServerUnaryReactor* CommentFilterService::CheckComment(grpc::CallbackServe
                                                              const grpc::ByteBuffer* request_bytes,
                                                              grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (grpc::Status deadline = DeadlineStatus(context); !deadline.ok()) {
-    reactor->Finish(deadline);
+  if (shutting_down_) {
+    reactor->Finish(kShuttingDown);
     return reactor;
   }
-  CheckCommentRequest request;
-  CheckCommentResponse response;
-  Status status = ParseMessage(*request_bytes, &request);
-  if (status.ok()) status = Check(request, &response);
-  if (status.ok()) SerializeMessage(response, response_bytes);
-  reactor->Finish(ToGrpcStatus(status));
+  if (grpc::Status wanted = CallStillWanted(context); !wanted.ok()) {
+    reactor->Finish(wanted);
+    return reactor;
+  }
+  auto request = std::make_shared<CheckCommentRequest>();
+  if (Status parsed = ParseMessage(*request_bytes, request.get()); !parsed.ok()) {
+    reactor->Finish(ToGrpcStatus(parsed));
+    return reactor;
+  }
+  const bool queued = queue_.TrySubmit([this, context, reactor, request, response_bytes] {
+    if (grpc::Status wanted = CallStillWanted(context); !wanted.ok()) {
+      reactor->Finish(wanted);
+      return;
+    }
+    CheckCommentResponse response;
+    const Status status = Check(*request, &response);
+    if (status.ok()) SerializeMessage(response, response_bytes);
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  if (!queued) reactor->Finish(OverloadStatus(queue_, ""));
   return reactor;
 }
 
@@ -104,25 +137,23 @@ class CommentFilterService::CheckStream final
       Finish(grpc::Status::OK);
       return;
     }
-    if (grpc::Status deadline = DeadlineStatus(context_); !deadline.ok()) {
-      Finish(deadline);
+    if (service_->shutting_down_) {
+      Finish(kShuttingDown);
       return;
     }
-    CheckCommentRequest request;
-    CheckCommentResponse response;
-    Status status = ParseMessage(in_, &request);
-    if (status.ok()) status = service_->Check(request, &response);
-    if (!status.ok()) {
-      // A stream has no per-message error; the call ends, naming the failed request.
-      Finish(ToGrpcStatus(Status(status.code() == Status::Code::kInvalidArgument
-                                     ? Status::InvalidArgument("request " + std::to_string(index_) +
-                                                               ": " + status.message())
-                                     : status)));
+    if (grpc::Status wanted = CallStillWanted(context_); !wanted.ok()) {
+      Finish(wanted);
       return;
     }
-    ++index_;
-    SerializeMessage(response, &out_);
-    StartWrite(&out_);
+    const std::string prefix = "request " + std::to_string(index_) + ": ";
+    if (Status parsed = ParseMessage(in_, &request_); !parsed.ok()) {
+      FinishWithError(parsed);
+      return;
+    }
+    // Nothing else touches the stream until the job writes or finishes it.
+    if (!service_->queue_.TrySubmit([this] { Answer(); })) {
+      Finish(OverloadStatus(service_->queue_, prefix));
+    }
   }
 
   void OnWriteDone(bool ok) override {
@@ -136,8 +167,33 @@ class CommentFilterService::CheckStream final
   void OnDone() override { delete this; }
 
  private:
+  // On a worker: classifies request_ and writes the answer, or ends the stream.
+  void Answer() {
+    if (grpc::Status wanted = CallStillWanted(context_); !wanted.ok()) {
+      Finish(wanted);
+      return;
+    }
+    CheckCommentResponse response;
+    if (Status status = service_->Check(request_, &response); !status.ok()) {
+      FinishWithError(status);
+      return;
+    }
+    ++index_;
+    SerializeMessage(response, &out_);
+    StartWrite(&out_);
+  }
+
+  // A stream has no per-message error; the call ends, naming the failed request.
+  void FinishWithError(const Status& status) {
+    Finish(ToGrpcStatus(
+        status.code() == Status::Code::kInvalidArgument
+            ? Status::InvalidArgument("request " + std::to_string(index_) + ": " + status.message())
+            : status));
+  }
+
   CommentFilterService* const service_;
   grpc::CallbackServerContext* const context_;
+  CheckCommentRequest request_;
   grpc::ByteBuffer in_;
   grpc::ByteBuffer out_;
   uint64_t index_ = 0;  // of the next request, from 0
