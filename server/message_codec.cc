@@ -83,13 +83,18 @@ std::string FindInvalidUtf8Field(const std::string& bytes, const Descriptor* des
 }
 
 Status ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* message) {
+  // gRPC hands over a buffer that is not Valid() when it received no message it could read
+  // (a truncated frame, a bad length or flag byte). Parsing nothing would yield the empty
+  // request, and the client would hear about a missing field instead of its broken frame.
   std::vector<grpc::Slice> slices;
+  if (!buffer.Valid() || !buffer.Dump(&slices).ok()) {
+    return Status::InvalidArgument("the request message is missing, truncated or not a valid " +
+                                   message->GetDescriptor()->full_name());
+  }
   std::string bytes;
-  if (buffer.Valid() && buffer.Dump(&slices).ok()) {
-    bytes.reserve(buffer.Length());
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
+  bytes.reserve(buffer.Length());
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   if (message->ParseFromString(bytes)) return Status::Ok();
   const std::string field = FindInvalidUtf8Field(bytes, message->GetDescriptor());

@@ -19,9 +19,11 @@
 
 namespace spamguard::server {
 
-// Parses buffer into message. Errors (kInvalidArgument): "comment.content is not valid
-// UTF-8" when a string field holds invalid UTF-8, else a message saying the bytes are not
-// a valid <message type>.
+// Parses buffer into message; a valid zero-length buffer is the empty message. Errors
+// (kInvalidArgument): "the request message is missing, truncated or not a valid <message
+// type>" when buffer is not Valid() (gRPC read no message: a truncated or garbled frame);
+// "comment.content is not valid UTF-8" when a string field holds invalid UTF-8; else a
+// message saying the bytes are not a valid <message type>.
 Status ParseMessage(const grpc::ByteBuffer& buffer, google::protobuf::Message* message);
 
 // The dotted path ("comment.content", "post.tags[2]") of the first string field in the
