@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -15,17 +17,27 @@ namespace {
 using Appliers = std::map<std::string, std::function<void(const YAML::Node&)>>;
 
 // A positive number, stored times `scale` in *target. The scaled value must be a whole unit
-// at least and fit T: converting a double out of T's range is undefined, and "0.5" bytes or
-// streams would silently become 0.
+// at least and at most `max`: converting a double out of T's range is undefined, "0.5"
+// bytes or streams would silently become 0, and a value handed on as a narrower type
+// (gRPC takes the message size as an int) would wrap where it is used.
 template <typename T>
-std::function<void(const YAML::Node&)> Positive(T* target, double scale = 1) {
-  return [target, scale](const YAML::Node& node) {
+std::function<void(const YAML::Node&)> Positive(T* target, double scale = 1,
+                                                T max = std::numeric_limits<T>::max()) {
+  return [target, scale, max](const YAML::Node& node) {
     const double value = node.as<double>();
     if (!(value > 0)) throw std::invalid_argument("must be a positive number");
     const double scaled = value * scale;
     if (scaled < 1) throw std::invalid_argument("is too small (less than one unit)");
-    if (!(scaled < static_cast<double>(std::numeric_limits<T>::max()))) {
-      throw std::invalid_argument("is too large");
+    // max + 1 is exact for an int and rounds to 2^63 or 2^64 for the 64-bit types: either
+    // way the first scaled value that does not fit.
+    if (!(scaled < static_cast<double>(max) + 1)) {
+      if (scale == 1) {
+        throw std::invalid_argument("is too large (the allowed range is 1 to " +
+                                    std::to_string(max) + ")");
+      }
+      char largest[32];
+      std::snprintf(largest, sizeof largest, "%.0f", std::floor(static_cast<double>(max) / scale));
+      throw std::invalid_argument(std::string("is too large (the maximum is ") + largest + ")");
     }
     *target = static_cast<T>(scaled);
   };
@@ -85,7 +97,8 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
        {{"content_bytes", Positive(&c.limits.max_content_bytes)},
         {"string_bytes", Positive(&c.limits.max_string_bytes)},
         {"tags", Positive(&c.limits.max_tags)},
-        {"message_bytes", Positive(&c.limits.max_message_bytes)}}},
+        {"message_bytes", Positive(&c.limits.max_message_bytes, 1,
+                                   static_cast<size_t>(std::numeric_limits<int>::max()))}}},
       {"check_records",
        {{"retention_hours", Positive(&c.check_retention_ms, 3600.0 * 1000)},
         {"max_records", Positive(&c.check_max_records)},

@@ -47,9 +47,11 @@ struct ServerConfig {
   bool admin_allow_remote = false;
 };
 
-// Reads a YAML config file into *config, leaving unmentioned settings as they are. Errors:
-// kNotFound (no file), kInvalidArgument naming the file, the key and what is wrong (unknown
-// keys are errors, so a typo is not silently ignored).
+// Reads a YAML config file into *config, leaving unmentioned settings as they are. Every
+// number must fit where it is used (limits.message_bytes at most INT_MAX: gRPC takes an
+// int); a value that does not is refused, never wrapped. Errors: kNotFound (no file),
+// kInvalidArgument naming the file, the key and what is wrong, with the allowed range for
+// a value too large (unknown keys are errors, so a typo is not silently ignored).
 Status LoadServerConfigFile(const std::string& path, ServerConfig* config);
 
 }  // namespace spamguard::server

@@ -46,5 +46,21 @@ TEST(ServerConfigTest, NumbersOutsideTheirSettingsRangeAreRefusedByKey) {
   }
 }
 
+// gRPC takes the message size as an int: 4294967296 would wrap to 0 and refuse every call.
+TEST(ServerConfigTest, MessageBytesBeyondWhatGrpcTakesIsRefusedNamingTheKeyAndTheRange) {
+  ServerConfig config;
+  const Status status = LoadText("limits:\n  message_bytes: 4294967296\n", &config);
+  EXPECT_EQ(status.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(status.message().find("limits.message_bytes"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("2147483647"), std::string::npos) << status.message();
+  EXPECT_FALSE(LoadText("limits:\n  message_bytes: 2147483648\n", &config).ok());
+}
+
+TEST(ServerConfigTest, MessageBytesUpToTheLargestIntIsAccepted) {
+  ServerConfig config;
+  ASSERT_TRUE(LoadText("limits:\n  message_bytes: 2147483647\n", &config).ok());
+  EXPECT_EQ(config.limits.max_message_bytes, 2147483647u);
+}
+
 }  // namespace
 }  // namespace spamguard::server
