@@ -27,6 +27,10 @@ constexpr int kLongRepetition = 10;
 // its DFA. This is an upper bound, not an allocation.
 constexpr int64_t kRegexSetMaxMem = int64_t{256} << 20;
 
+// The longest duration a rule may set (too-fast seconds, old-post days, duplicate
+// within_minutes): 100 years of 365 days, far inside int64_t milliseconds.
+constexpr int64_t kMaxRuleDurationMs = int64_t{100} * 365 * 86'400'000;
+
 // Scores of the built-in per-site list rules (SitePolicy's extra lists).
 constexpr double kSiteBlockedScore = 6.0;
 constexpr double kSiteAllowedScore = -6.0;
@@ -485,6 +489,22 @@ class Loader {
       if (out <= 0) return Error(node[key], name + " '" + key + "' must be positive");
       return Status::Ok();
     };
+    // A duration in units of unit_ms, converted to milliseconds. Refused above 100 years: a
+    // larger one would not fit int64_t milliseconds (1e30 seconds is undefined behaviour, in
+    // practice a rule that never or always fires), and no rule needs one.
+    auto required_duration = [&](const char* key, double unit_ms, int64_t& out) -> Status {
+      double value = 0;
+      if (Status s = required_number(key, value); !s.ok()) return s;
+      const double max_value = std::floor(static_cast<double>(kMaxRuleDurationMs) / unit_ms);
+      if (value > max_value) {
+        char max_text[32];
+        std::snprintf(max_text, sizeof max_text, "%.0f", max_value);
+        return Error(node[key],
+                     name + " '" + key + "' must be at most " + max_text + " (100 years)");
+      }
+      out = static_cast<int64_t>(value * unit_ms);
+      return Status::Ok();
+    };
     auto optional_int = [&](const char* key, int min_value, int& out) -> Status {
       if (!node[key]) return Status::Ok();
       return GetInt(node[key], name + " '" + key + "'", min_value, out);
@@ -509,24 +529,17 @@ class Loader {
         rule.min = 2;
         if (Status s = optional_int("min_links", 1, rule.min); !s.ok()) return s;
         return required_number("per_100_words", rule.per_100_words);
-      case Kind::kTooFast: {
-        double seconds = 0;
-        if (Status s = required_number("seconds", seconds); !s.ok()) return s;
-        rule.duration_ms = static_cast<int64_t>(seconds * 1000.0);
-        return Status::Ok();
-      }
-      case Kind::kOldPost: {
-        double days = 0;
-        if (Status s = required_number("days", days); !s.ok()) return s;
-        rule.duration_ms = static_cast<int64_t>(days * 86400.0 * 1000.0);
-        return Status::Ok();
-      }
+      case Kind::kTooFast:
+        return required_duration("seconds", 1000.0, rule.duration_ms);
+      case Kind::kOldPost:
+        return required_duration("days", 86400.0 * 1000.0, rule.duration_ms);
       case Kind::kDuplicate: {
         if (!node["more_than"]) return Error(node, name + " needs 'more_than'");
         if (Status s = optional_int("more_than", 0, rule.more_than); !s.ok()) return s;
-        double minutes = 0;
-        if (Status s = required_number("within_minutes", minutes); !s.ok()) return s;
-        rule.duration_ms = static_cast<int64_t>(minutes * 60.0 * 1000.0);
+        if (Status s = required_duration("within_minutes", 60.0 * 1000.0, rule.duration_ms);
+            !s.ok()) {
+          return s;
+        }
         int min_length = 20;
         if (Status s = optional_int("min_length", 0, min_length); !s.ok()) return s;
         rule.min_length = static_cast<size_t>(min_length);

@@ -890,5 +890,38 @@ TEST_F(RuleSetTest, DefaultPackPinsReasonsAndSpansOfAHeavySpamComment) {
   }
 }
 
+// A duration converts to int64_t milliseconds; 1e30 seconds would be undefined behaviour
+// (in practice a too-fast rule that never fires, an old-post rule that always does).
+TEST_F(RuleSetTest, DurationsBeyondAHundredYearsAreRefusedWithFileAndLine) {
+  const struct {
+    const char* rule;
+    const char* error;
+  } cases[] = {
+      {"  - {id: fast, description: F., kind: too-fast, seconds: 1e30, score: 2}\n",
+       "pack.yaml:3: rule 'fast' 'seconds' must be at most 3153600000 (100 years)"},
+      {"  - {id: old, description: O., kind: old-post, days: 1e12, score: 0.7}\n",
+       "pack.yaml:3: rule 'old' 'days' must be at most 36500 (100 years)"},
+      {"  - {id: dup, description: D., kind: duplicate, more_than: 1, within_minutes: 1e20, "
+       "score: 2}\n",
+       "pack.yaml:3: rule 'dup' 'within_minutes' must be at most 52560000 (100 years)"},
+  };
+  for (const auto& c : cases) {
+    auto rules = Load(Pack(c.rule));
+    EXPECT_FALSE(rules.ok()) << c.rule;
+    if (rules.ok()) continue;
+    EXPECT_EQ(rules.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_THAT(rules.status().message(), HasSubstr(c.error));
+  }
+}
+
+TEST_F(RuleSetTest, AnOldPostRuleAtTheMaximumDurationDoesNotFireOnARecentPost) {
+  auto rules =
+      MustLoad(Pack("  - {id: old, description: O., kind: old-post, days: 36500, score: 0.7}\n"));
+  ASSERT_NE(rules, nullptr);
+  Comment comment = Text("hello");
+  comment.post_published_at_ms = kNow - 3'600'000;
+  EXPECT_TRUE(Run(*rules, comment).empty());
+}
+
 }  // namespace
 }  // namespace spamguard
