@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -369,9 +370,17 @@ struct FeedbackStore::Impl {
   ~Impl() { sqlite3_close(db); }
 
   void Run();
-  // Writes one batch in one transaction; returns one result per report, in order.
+  // Writes one batch in one transaction; returns one result per report, in order. All or
+  // nothing: after any failed step no further statement runs and every report gets kIoError.
   std::vector<Result<FeedbackOutcome>> WriteBatch(std::vector<PendingCheck>& new_checks,
                                                   std::vector<PendingReport>& new_reports);
+  // Ends a failed batch: rolls back the transaction if SQLite has not already done so (on a
+  // full disk it may have, and a statement run after that would commit on its own), logs
+  // what was lost, and returns kIoError for each of the batch's reports.
+  std::vector<Result<FeedbackOutcome>> FailBatch(const std::string& error, size_t checks,
+                                                 size_t reports);
+  // Resolves and inserts one report inside the batch's transaction. kNotFound is this
+  // report's answer; kIoError means a statement failed and the batch must be abandoned.
   Result<FeedbackOutcome> StoreReport(const FeedbackSubmission& submission, int64_t now_ms,
                                       LabelCounts* added);
   void Prune(int64_t now_ms);
@@ -449,16 +458,9 @@ void FeedbackStore::Impl::Run() {
 
 std::vector<Result<FeedbackOutcome>> FeedbackStore::Impl::WriteBatch(
     std::vector<PendingCheck>& new_checks, std::vector<PendingReport>& new_reports) {
-  std::vector<Result<FeedbackOutcome>> results;
-  results.reserve(new_reports.size());
-  auto fail_all = [&](const std::string& message) {
-    results.clear();
-    for (size_t i = 0; i < new_reports.size(); ++i) {
-      results.emplace_back(Status::IoError(message + "; the report was not stored"));
-    }
-    return results;
-  };
-  if (Status s = Exec(db, path, "BEGIN IMMEDIATE"); !s.ok()) return fail_all(s.message());
+  if (Status s = Exec(db, path, "BEGIN IMMEDIATE"); !s.ok()) {
+    return FailBatch(s.message(), new_checks.size(), new_reports.size());
+  }
 
   {
     Statement insert(db,
@@ -473,26 +475,51 @@ std::vector<Result<FeedbackOutcome>> FeedbackStore::Impl::WriteBatch(
       insert.Bind(2, check.checked_at_ms);
       insert.BindBlob(3, check.request);
       if (sqlite3_step(insert.get()) != SQLITE_DONE) {
-        const std::string message = SqliteError(db, path, "storing check records");
-        Exec(db, path, "ROLLBACK");
-        return fail_all(message);
+        return FailBatch(SqliteError(db, path, "storing check records"), new_checks.size(),
+                         new_reports.size());
       }
     }
   }
 
   const int64_t now = options.now_ms();
   LabelCounts added;
+  std::vector<Result<FeedbackOutcome>> results;
+  results.reserve(new_reports.size());
   for (const PendingReport& report : new_reports) {
-    results.push_back(StoreReport(report.submission, now, &added));
+    Result<FeedbackOutcome> result = StoreReport(report.submission, now, &added);
+    if (!result.ok() && result.status().code() == Status::Code::kIoError) {
+      return FailBatch(result.status().message(), new_checks.size(), new_reports.size());
+    }
+    results.push_back(std::move(result));
+  }
+  if (sqlite3_get_autocommit(db)) {  // every failure above returns; this is a safety net
+    return FailBatch(path + ": the transaction ended before its commit", new_checks.size(),
+                     new_reports.size());
   }
   // The commit is the durability point (synchronous=FULL): only after it returns are the
-  // reports acknowledged.
+  // reports acknowledged, and counted.
   if (Status s = Exec(db, path, "COMMIT"); !s.ok()) {
-    Exec(db, path, "ROLLBACK");
-    return fail_all(s.message());
+    return FailBatch(s.message(), new_checks.size(), new_reports.size());
   }
   spam_count += added.spam;
   ham_count += added.ham;
+  return results;
+}
+
+std::vector<Result<FeedbackOutcome>> FeedbackStore::Impl::FailBatch(const std::string& error,
+                                                                    size_t checks, size_t reports) {
+  if (!sqlite3_get_autocommit(db)) {
+    if (Status s = Exec(db, path, "ROLLBACK"); !s.ok()) {
+      LogLine("feedback store: cannot roll back a failed batch (" + s.message() + ")");
+    }
+  }
+  LogLine("feedback store: a write failed (" + error + "); refused " + std::to_string(reports) +
+          " reports, lost " + std::to_string(checks) + " check records");
+  std::vector<Result<FeedbackOutcome>> results;
+  results.reserve(reports);
+  for (size_t i = 0; i < reports; ++i) {
+    results.emplace_back(Status::IoError(error + "; the report was not stored"));
+  }
   return results;
 }
 
@@ -505,7 +532,12 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
     Statement lookup(db, "SELECT request FROM checks WHERE check_id = ? AND checked_at_ms >= ?");
     lookup.Bind(1, submission.check_id);
     lookup.Bind(2, now_ms - options.check_retention_ms);
-    if (sqlite3_step(lookup.get()) == SQLITE_ROW) request_bytes = lookup.Blob(0);
+    const int rc = sqlite3_step(lookup.get());
+    if (rc == SQLITE_ROW) {
+      request_bytes = lookup.Blob(0);
+    } else if (rc != SQLITE_DONE) {
+      return Status::IoError(SqliteError(db, path, "looking up a check record"));
+    }
   }
   CheckCommentRequest request;
   if (!request_bytes.empty()) {
@@ -537,9 +569,9 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
     Statement existing(db, "SELECT feedback_id FROM feedback WHERE dedup_key = ? AND label = ?");
     existing.Bind(1, dedup_key);
     existing.Bind(2, label);
-    if (sqlite3_step(existing.get()) == SQLITE_ROW) {
-      return FeedbackOutcome{existing.Text(0), /*duplicate=*/true};
-    }
+    const int rc = sqlite3_step(existing.get());
+    if (rc == SQLITE_ROW) return FeedbackOutcome{existing.Text(0), /*duplicate=*/true};
+    if (rc != SQLITE_DONE) return Status::IoError(SqliteError(db, path, "looking up duplicates"));
   }
 
   const std::string site_id = submission.site_id.empty() ? request.site_id() : submission.site_id;
@@ -686,6 +718,16 @@ Result<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(FeedbackStoreOptions 
     return s;
   }
   if (Status s = Migrate(impl->db, path); !s.ok()) return s;
+  if (impl->options.max_database_bytes > 0) {
+    Statement page_size(impl->db, "PRAGMA page_size");
+    if (sqlite3_step(page_size.get()) != SQLITE_ROW || page_size.Int(0) <= 0) {
+      return Status::IoError(SqliteError(impl->db, path, "cannot read the page size"));
+    }
+    const uint64_t pages = std::max<uint64_t>(
+        1, impl->options.max_database_bytes / static_cast<uint64_t>(page_size.Int(0)));
+    const std::string sql = "PRAGMA max_page_count = " + std::to_string(pages);
+    if (Status s = Exec(impl->db, path, sql.c_str()); !s.ok()) return s;
+  }
   {
     Statement counts(impl->db, "SELECT label, count(*) FROM feedback GROUP BY label");
     while (counts.ok() && sqlite3_step(counts.get()) == SQLITE_ROW) {

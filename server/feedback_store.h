@@ -132,6 +132,11 @@ struct FeedbackStoreOptions {
   size_t check_max_pending_bytes = 64 * 1024 * 1024;
   // The writer flushes pending check records at least this often.
   int64_t check_flush_interval_ms = 1000;
+  // A hard cap on the database file, in bytes (0: none), rounded down to whole SQLite pages
+  // and never below the file's size at open (SQLite's PRAGMA max_page_count; the WAL file
+  // is not counted). A write that would grow the file past it fails as on a full disk,
+  // which is how tests make the disk full. Not a server config key.
+  uint64_t max_database_bytes = 0;
   // Clock, Unix ms; replaceable in tests.
   std::function<int64_t()> now_ms;
 };
@@ -168,14 +173,18 @@ class FeedbackStore {
 
   // Queues a report; done runs on the writer thread once the report is durably committed
   // (or found to be a duplicate), or with an error: kNotFound when check_id is unknown or
-  // expired and no comment was given, kIoError when the commit failed (nothing stored),
-  // kUnavailable after shutdown began. A check_id resolves only for the site that made the
+  // expired and no comment was given, kIoError when the database failed (a full disk, an
+  // I/O error): reports are written in batches, one transaction each, and a batch is all or
+  // nothing, so every report of a failed batch gets kIoError, none of them is stored, and
+  // the batch's check records are lost too (logged); the client may retry. kUnavailable
+  // after shutdown began. A check_id resolves only for the site that made the
   // check (an empty site_id in the submission takes the check's). Duplicate key: check_id +
   // label when the check_id resolved, else the comment content + label. done must not block
   // for long.
   void Submit(FeedbackSubmission submission, std::function<void(Result<FeedbackOutcome>)> done);
 
-  // Reports stored, all time (read at open, then kept up to date by the writer).
+  // Reports stored, all time: read at open, then raised by the writer after each commit,
+  // so it never counts a report that a failed batch did not store.
   LabelCounts counts() const;
   // Check records dropped because the writer fell behind (see check_max_pending).
   uint64_t dropped_check_records() const;

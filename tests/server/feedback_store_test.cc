@@ -1,6 +1,7 @@
 // FeedbackStore / FeedbackReader through the C++ API, with an injected clock.
 #include "server/feedback_store.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -467,6 +468,76 @@ TEST_F(FeedbackStoreTest, ConcurrentReportsAreAllStored) {
   }
   for (auto& result : results) EXPECT_TRUE(result.get().ok());
   EXPECT_EQ(store->counts().spam, 500u);
+}
+
+// A full disk, made by capping the database at 256 KiB. The writer is held inside the first
+// report's callback (callbacks run on the writer thread) while 20 reports of ~20 KB are
+// queued, so all 20 go into one transaction, which runs out of room part-way through. On
+// SQLITE_FULL SQLite rolls that transaction back by itself; the reports after the failure
+// must not then be inserted one by one outside it.
+TEST_F(FeedbackStoreTest, ABatchThatFillsTheDiskStoresNoneOfItsReports) {
+  auto store = Open([](FeedbackStoreOptions& options) { options.max_database_bytes = 256 * 1024; });
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<Result<FeedbackOutcome>> first;
+  FeedbackSubmission gate;
+  gate.request = Request("the first report");
+  store->Submit(gate, [&first, released](Result<FeedbackOutcome> r) {
+    first.set_value(r);
+    released.wait();
+  });
+  const Result<FeedbackOutcome> first_result = first.get_future().get();
+
+  std::vector<std::shared_ptr<std::promise<Result<FeedbackOutcome>>>> promises;
+  for (int i = 0; i < 20; ++i) {
+    auto promise = std::make_shared<std::promise<Result<FeedbackOutcome>>>();
+    promises.push_back(promise);
+    FeedbackSubmission submission;
+    submission.request = Request(std::to_string(i) + std::string(20'000, 'x'));
+    submission.label = FeedbackLabel::kHam;
+    store->Submit(submission, [promise](Result<FeedbackOutcome> r) { promise->set_value(r); });
+  }
+  release.set_value();
+  EXPECT_TRUE(first_result.ok()) << first_result.status().message();
+  for (auto& promise : promises) {
+    const Result<FeedbackOutcome> result = promise->get_future().get();
+    EXPECT_EQ(result.status().code(), Status::Code::kIoError);
+  }
+  EXPECT_EQ(store->counts().ham, 0u);
+
+  // The failed batch left no transaction open: the next report is stored.
+  FeedbackSubmission small;
+  small.request = Request("a small report");
+  small.label = FeedbackLabel::kHam;
+  const Result<FeedbackOutcome> after = SubmitAndWait(*store, small);
+  EXPECT_TRUE(after.ok()) << after.status().message();
+  const LabelCounts counted = store->counts();
+  store.reset();
+
+  auto reader = FeedbackReader::Open(dir_.path());
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  const Result<FeedbackStats> stored = (*reader)->Stats();
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  EXPECT_EQ(stored->all.spam, 1u);  // the first report
+  EXPECT_EQ(stored->all.ham, 1u);   // the small one, none of the batch
+  EXPECT_EQ(counted.spam, stored->all.spam);
+  EXPECT_EQ(counted.ham, stored->all.ham);
+}
+
+// A batch of check records alone has no caller to tell: losing it must reach the log.
+TEST_F(FeedbackStoreTest, CheckRecordsLostToAFullDiskAreLogged) {
+  ::testing::internal::CaptureStderr();
+  {
+    auto store =
+        Open([](FeedbackStoreOptions& options) { options.max_database_bytes = 256 * 1024; });
+    for (int i = 0; i < 20; ++i) {
+      store->RecordCheck("ck-" + std::to_string(i), now_ms_,
+                         Request(std::to_string(i) + std::string(20'000, 'x')));
+    }
+  }  // closing writes the pending records in one batch, which does not fit
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, ::testing::HasSubstr("lost 20 check records"));
+  EXPECT_THAT(log, ::testing::HasSubstr("full"));
 }
 
 }  // namespace
