@@ -543,9 +543,9 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
   if (!request_bytes.empty()) {
     // A check resolves only for the site that made it: check ids are not secrets a site
     // can be trusted to keep from another, and a report on someone else's check would
-    // put words in their moderators' mouths.
-    if (!request.ParseFromString(request_bytes) ||
-        (!submission.site_id.empty() && request.site_id() != submission.site_id)) {
+    // put words in their moderators' mouths. An empty site_id is the default site, one
+    // site like the others, not a wildcard.
+    if (!request.ParseFromString(request_bytes) || request.site_id() != submission.site_id) {
       request_bytes.clear();
       request.Clear();
     }

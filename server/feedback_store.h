@@ -172,15 +172,15 @@ class FeedbackStore {
                    const spamguard::v1::CheckCommentRequest& request);
 
   // Queues a report; done runs on the writer thread once the report is durably committed
-  // (or found to be a duplicate), or with an error: kNotFound when check_id is unknown or
-  // expired and no comment was given, kIoError when the database failed (a full disk, an
-  // I/O error): reports are written in batches, one transaction each, and a batch is all or
-  // nothing, so every report of a failed batch gets kIoError, none of them is stored, and
-  // the batch's check records are lost too (logged); the client may retry. kUnavailable
-  // after shutdown began. A check_id resolves only for the site that made the
-  // check (an empty site_id in the submission takes the check's). Duplicate key: check_id +
-  // label when the check_id resolved, else the comment content + label. done must not block
-  // for long.
+  // (or found to be a duplicate), or with an error: kNotFound when check_id is unknown,
+  // expired or another site's and no comment was given; kIoError when the database failed
+  // (a full disk, an I/O error): reports are written in batches, one transaction each, and
+  // a batch is all or nothing, so every report of a failed batch gets kIoError, none of
+  // them is stored, and the batch's check records are lost too (logged); the client may
+  // retry. kUnavailable after shutdown began. A check_id resolves only for a submission
+  // whose site_id equals the checked request's; an empty site_id is the default site and
+  // resolves only checks made with an empty site_id. Duplicate key: check_id + label when
+  // the check_id resolved, else the comment content + label. done must not block for long.
   void Submit(FeedbackSubmission submission, std::function<void(Result<FeedbackOutcome>)> done);
 
   // Reports stored, all time: read at open, then raised by the writer after each commit,

@@ -54,6 +54,7 @@ TEST_F(FeedbackStoreTest, ReportOnARecordedCheckStoresTheCheckedRequest) {
   auto store = Open();
   store->RecordCheck("ck-1", now_ms_, Request("checked text"));
   FeedbackSubmission submission;
+  submission.site_id = "blog";
   submission.check_id = "ck-1";
   submission.label = FeedbackLabel::kHam;
   auto outcome = SubmitAndWait(*store, submission);
@@ -72,7 +73,7 @@ TEST_F(FeedbackStoreTest, ReportOnARecordedCheckStoresTheCheckedRequest) {
                   .ok());
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].request.comment().content(), "checked text");
-  EXPECT_EQ(reports[0].site_id, "blog");  // from the checked request
+  EXPECT_EQ(reports[0].site_id, "blog");
 }
 
 TEST_F(FeedbackStoreTest, PendingCheckRecordsAreBoundedInBytesDroppingTheOldest) {
@@ -90,9 +91,11 @@ TEST_F(FeedbackStoreTest, PendingCheckRecordsAreBoundedInBytesDroppingTheOldest)
   EXPECT_EQ(store->dropped_check_records(), 7u);  // larger than the budget on its own
 
   FeedbackSubmission kept;
+  kept.site_id = "blog";
   kept.check_id = "ck-9";
   EXPECT_TRUE(SubmitAndWait(*store, kept).ok());
   FeedbackSubmission dropped;
+  dropped.site_id = "blog";
   dropped.check_id = "ck-0";
   EXPECT_EQ(SubmitAndWait(*store, dropped).status().code(), Status::Code::kNotFound);
 }
@@ -130,12 +133,15 @@ TEST_F(FeedbackStoreTest, StoredCheckRecordsAreBoundedInBytesOldestFirst) {
   }  // closing writes every pending record, then trims to the budget
   auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 3500; });
   FeedbackSubmission newest;
+  newest.site_id = "blog";
   newest.check_id = "ck-5";
   EXPECT_TRUE(SubmitAndWait(*store, newest).ok());
   FeedbackSubmission third;
+  third.site_id = "blog";
   third.check_id = "ck-3";
   EXPECT_TRUE(SubmitAndWait(*store, third).ok());  // three ~1 KB records fit in 3,500 bytes
   FeedbackSubmission oldest;
+  oldest.site_id = "blog";
   oldest.check_id = "ck-2";
   EXPECT_EQ(SubmitAndWait(*store, oldest).status().code(), Status::Code::kNotFound);
 }
@@ -152,6 +158,7 @@ TEST_F(FeedbackStoreTest, AReopenedStoreAppliesLowerBoundsBeforeAnyLookup) {
   }
   auto resolves = [this](FeedbackStore& store, const std::string& check_id) {
     FeedbackSubmission submission;
+    submission.site_id = "blog";
     submission.check_id = check_id;
     submission.reporter = "test-" + check_id;
     return SubmitAndWait(store, submission).status().code();
@@ -306,12 +313,15 @@ TEST_F(FeedbackStoreTest, AWritePastTheByteBoundTrimsTheOldestRightAway) {
                        Request(std::to_string(i) + std::string(1000, 'x')));
   }
   FeedbackSubmission newest;  // its transaction writes the pending check records first
+  newest.site_id = "blog";
   newest.check_id = "ck-5";
   EXPECT_TRUE(SubmitAndWait(*store, newest).ok());
   FeedbackSubmission oldest;
+  oldest.site_id = "blog";
   oldest.check_id = "ck-1";
   EXPECT_EQ(SubmitAndWait(*store, oldest).status().code(), Status::Code::kNotFound);
   FeedbackSubmission kept;
+  kept.site_id = "blog";
   kept.check_id = "ck-4";
   EXPECT_TRUE(SubmitAndWait(*store, kept).ok());
 }
@@ -338,6 +348,7 @@ TEST_F(FeedbackStoreTest, TotalsThatReadTooHighAreCountedAgainNotObeyed) {
         options.check_max_bytes = 1000000000;
       });
       FeedbackSubmission first;
+      first.site_id = "blog";
       first.check_id = "ck-0";
       first.reporter = tamper;
       EXPECT_TRUE(SubmitAndWait(*store, first).ok());
@@ -380,9 +391,11 @@ TEST_F(FeedbackStoreTest, AVersion1StoreIsCountedOnUpgradeAndThenBounded) {
   WriteVersion1Store(dir_.path(), 6, now_ms_);
   auto store = Open([](FeedbackStoreOptions& options) { options.check_max_bytes = 2500; });
   FeedbackSubmission newest;
+  newest.site_id = "blog";
   newest.check_id = "ck-5";
   EXPECT_TRUE(SubmitAndWait(*store, newest).ok());  // two ~1 KB records fit
   FeedbackSubmission older;
+  older.site_id = "blog";
   older.check_id = "ck-3";
   EXPECT_EQ(SubmitAndWait(*store, older).status().code(), Status::Code::kNotFound);
   store.reset();
@@ -408,6 +421,7 @@ TEST_F(FeedbackStoreTest, ChecksOlderThanTheRetentionCannotBeResolved) {
   store->RecordCheck("ck-old", now_ms_, Request("old"));
   now_ms_ += 8 * kDayMs;
   FeedbackSubmission submission;
+  submission.site_id = "blog";
   submission.check_id = "ck-old";
   auto outcome = SubmitAndWait(*store, submission);
   EXPECT_EQ(outcome.status().code(), Status::Code::kNotFound);
@@ -538,6 +552,31 @@ TEST_F(FeedbackStoreTest, CheckRecordsLostToAFullDiskAreLogged) {
   const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_THAT(log, ::testing::HasSubstr("lost 20 check records"));
   EXPECT_THAT(log, ::testing::HasSubstr("full"));
+}
+
+// The default site (empty site_id) is a site like the others, not a wildcard: it resolves its
+// own checks and no other site's.
+TEST_F(FeedbackStoreTest, AnEmptySiteIdResolvesOnlyChecksOfTheDefaultSite) {
+  auto store = Open();
+  store->RecordCheck("ck-blog", now_ms_, Request("the blog's comment"));  // site "blog"
+  auto default_site_request = Request("the default site's comment");
+  default_site_request.clear_site_id();
+  store->RecordCheck("ck-default", now_ms_, default_site_request);
+
+  FeedbackSubmission on_blog_check;
+  on_blog_check.check_id = "ck-blog";
+  EXPECT_EQ(SubmitAndWait(*store, on_blog_check).status().code(), Status::Code::kNotFound);
+
+  FeedbackSubmission on_own_check;
+  on_own_check.check_id = "ck-default";
+  const Result<FeedbackOutcome> own = SubmitAndWait(*store, on_own_check);
+  EXPECT_TRUE(own.ok()) << own.status().message();
+
+  FeedbackSubmission from_blog;
+  from_blog.site_id = "blog";
+  from_blog.check_id = "ck-default";
+  EXPECT_EQ(SubmitAndWait(*store, from_blog).status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(store->counts().total(), 1u);
 }
 
 }  // namespace

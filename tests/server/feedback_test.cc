@@ -235,5 +235,20 @@ TEST_F(FeedbackTest, CliExportWritesOneTrainingRecordPerReport) {
   EXPECT_THAT(one_site.stdout_text, HasSubstr("\"site_id\":\"other-blog\""));
 }
 
+// The review's repro: a report without a site_id on a site's check_id must not resolve it
+// (it would tell anyone holding the id that the check exists, and store a report in that
+// site's name).
+TEST_F(FeedbackTest, AReportWithoutSiteIdDoesNotResolveASitesCheck) {
+  RunningServer server(data_dir_.path());
+  ASSERT_TRUE(server.started()) << server.Log();
+  const std::string check_id = CheckId(server, kSeedHam);  // site "test-blog"
+  SubmitFeedbackRequest request = ReportOnCheck(check_id, spamguard::v1::LABEL_HAM);
+  request.clear_site_id();
+  SubmitFeedbackResponse response;
+  const grpc::Status status = Submit(server, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+  EXPECT_TRUE(StoredReports(data_dir_.path()).empty());
+}
+
 }  // namespace
 }  // namespace spamguard::testing
