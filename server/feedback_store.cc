@@ -71,14 +71,22 @@ static_assert(std::size(kMigrations) == kFeedbackSchemaVersion);
 // has not migrated yet (or a rolled-back server's) stays readable.
 constexpr int kFeedbackReaderMinSchemaVersion = 1;
 
-// 64-bit FNV-1a: stable across builds and machines (std::hash is not), which the
-// duplicate key needs because it is stored.
-std::string ContentKey(const std::string& content) {
+// The duplicate key of a report resolved by its content as stores wrote it before keys
+// named the site: "content:<hash>:<length>". 64-bit FNV-1a: stable across builds and
+// machines (std::hash is not), which the key needs because it is stored.
+std::string SitelessContentKey(const std::string& content) {
   const uint64_t hash = Fnv1a64(content);
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "content:%016llx:%zu", static_cast<unsigned long long>(hash),
                 content.size());
   return buffer;
+}
+
+// The duplicate key of a report resolved by its content: "content:<hash>:<length>:<site_id>".
+// The site comes last, after fixed-form fields, so any site_id (':' included) gives a key no
+// other site and content can give, and none equal to a siteless key.
+std::string ContentKey(const std::string& site_id, const std::string& content) {
+  return SitelessContentKey(content) + ":" + site_id;
 }
 
 std::string SqliteError(sqlite3* db, const std::string& path, const std::string& what) {
@@ -562,19 +570,29 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
     request_bytes = request.SerializeAsString();
   }
 
-  const std::string dedup_key =
-      resolved_check ? "check:" + submission.check_id : ContentKey(request.comment().content());
+  const std::string site_id = submission.site_id.empty() ? request.site_id() : submission.site_id;
+  // A content key names the site: the same text reported by two sites is two reports, and
+  // neither site learns the other's feedback_id.
+  const std::string dedup_key = resolved_check ? "check:" + submission.check_id
+                                               : ContentKey(site_id, request.comment().content());
   const auto label = static_cast<int64_t>(submission.label);
-  {
-    Statement existing(db, "SELECT feedback_id FROM feedback WHERE dedup_key = ? AND label = ?");
-    existing.Bind(1, dedup_key);
+  // Reports stored before content keys named the site carry the siteless key; they are
+  // duplicates only for the site that stored them (the site_id column says which). The
+  // unique index never sees the two forms collide: they differ as strings.
+  const int lookups = resolved_check ? 1 : 2;
+  for (int lookup = 0; lookup < lookups; ++lookup) {
+    Statement existing(db, lookup == 0 ? "SELECT feedback_id FROM feedback "
+                                         "WHERE dedup_key = ? AND label = ?"
+                                       : "SELECT feedback_id FROM feedback "
+                                         "WHERE dedup_key = ? AND label = ? AND site_id = ?");
+    existing.Bind(1, lookup == 0 ? dedup_key : SitelessContentKey(request.comment().content()));
     existing.Bind(2, label);
+    if (lookup == 1) existing.Bind(3, site_id);
     const int rc = sqlite3_step(existing.get());
     if (rc == SQLITE_ROW) return FeedbackOutcome{existing.Text(0), /*duplicate=*/true};
     if (rc != SQLITE_DONE) return Status::IoError(SqliteError(db, path, "looking up duplicates"));
   }
 
-  const std::string site_id = submission.site_id.empty() ? request.site_id() : submission.site_id;
   const std::string feedback_id = NewFeedbackId(random);
   Statement insert(db,
                    "INSERT INTO feedback(feedback_id, site_id, check_id, label, reporter, "

@@ -180,7 +180,8 @@ class FeedbackStore {
   // retry. kUnavailable after shutdown began. A check_id resolves only for a submission
   // whose site_id equals the checked request's; an empty site_id is the default site and
   // resolves only checks made with an empty site_id. Duplicate key: check_id + label when
-  // the check_id resolved, else the comment content + label. done must not block for long.
+  // the check_id resolved, else the site + the comment content + label. done must not block
+  // for long.
   void Submit(FeedbackSubmission submission, std::function<void(Result<FeedbackOutcome>)> done);
 
   // Reports stored, all time: read at open, then raised by the writer after each commit,

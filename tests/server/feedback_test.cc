@@ -250,5 +250,21 @@ TEST_F(FeedbackTest, AReportWithoutSiteIdDoesNotResolveASitesCheck) {
   EXPECT_TRUE(StoredReports(data_dir_.path()).empty());
 }
 
+// The review's repro: another site reporting the same content got duplicate=true and the
+// first site's feedback_id, and its report was not stored.
+TEST_F(FeedbackTest, SameContentFromAnotherSiteIsANewReport) {
+  RunningServer server(data_dir_.path());
+  ASSERT_TRUE(server.started()) << server.Log();
+  SubmitFeedbackResponse first, second;
+  ASSERT_TRUE(
+      Submit(server, ReportWithComment("buy pills now", spamguard::v1::LABEL_SPAM), &first).ok());
+  SubmitFeedbackRequest other = ReportWithComment("buy pills now", spamguard::v1::LABEL_SPAM);
+  other.set_site_id("other-blog");
+  ASSERT_TRUE(Submit(server, other, &second).ok());
+  EXPECT_FALSE(second.duplicate());
+  EXPECT_NE(second.feedback_id(), first.feedback_id());
+  EXPECT_EQ(StoredReports(data_dir_.path()).size(), 2u);
+}
+
 }  // namespace
 }  // namespace spamguard::testing
