@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <utility>
@@ -36,7 +37,9 @@ ServingClassifier::~ServingClassifier() {
     abandoned.swap(jobs_);
   }
   for (Job& job : abandoned) {
-    if (job.done) job.done(Status::Unavailable("the server is shutting down"));
+    for (LoadDone& done : job.done) {
+      if (done) done(Status::Unavailable("the server is shutting down"));
+    }
   }
 }
 
@@ -65,7 +68,9 @@ Result<std::shared_ptr<const ClassifierGeneration>> ServingClassifier::LoadNow(
   if (!model.ok()) return model.status();
   Result<std::shared_ptr<const RuleSet>> rules =
       RuleSet::LoadFile(rules_path_, pipeline_->normalizer(), pipeline_->extractor());
-  if (!rules.ok()) return rules.status();
+  // The pack is the server's own file, whatever the caller asked for: a missing or invalid
+  // one is a precondition of serving, not the caller's NOT_FOUND or INVALID_ARGUMENT.
+  if (!rules.ok()) return Status::FailedPrecondition(rules.status().message());
 
   auto generation = std::make_shared<ClassifierGeneration>();
   generation->classifier =
@@ -114,7 +119,15 @@ void ServingClassifier::EnqueueReload(std::string model_request, LoadDone done) 
   {
     std::lock_guard lock(jobs_mutex_);
     if (!stopping_) {
-      jobs_.push_back({std::move(model_request), std::move(done)});
+      auto same = std::find_if(jobs_.begin(), jobs_.end(), [&](const Job& queued) {
+        return queued.model_request == model_request;
+      });
+      if (same != jobs_.end()) {
+        same->done.push_back(std::move(done));
+      } else {
+        jobs_.push_back({std::move(model_request), {}});
+        jobs_.back().done.push_back(std::move(done));
+      }
       done = nullptr;
     }
   }
@@ -143,7 +156,9 @@ void ServingClassifier::RunBackground(int64_t watch_interval_ms) {
     if (have_job) {
       auto result = LoadNow(job.model_request);
       if (!result.ok()) LogLine("reload refused: " + result.status().message());
-      if (job.done) job.done(std::move(result));
+      for (LoadDone& done : job.done) {
+        if (done) done(result);
+      }
       continue;
     }
     // A publish or rollback switched the store's `current` link: serve the new target.

@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "tests/server/server_harness.h"
 
@@ -17,6 +20,8 @@ namespace {
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
+
+const spamguard::v1::ReloadModelRequest kEmptyReload;
 
 // A model store in a temporary directory with two versions (copies of the default model)
 // and `current` -> v1.
@@ -92,6 +97,90 @@ TEST_F(ReloadTest, AMissingPathIsNotFoundAndAMalformedVersionNameIsInvalid) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("not a model version name"));
   EXPECT_EQ(ServingModelPath(server), before);
+}
+
+// The rule pack is the server's own file: a broken or missing one is refused on reload
+// (ReloadModel and SIGHUP) with FAILED_PRECONDITION naming it, and the loaded rules keep
+// serving.
+TEST_F(ReloadTest, ABrokenRulePackIsRefusedAndTheOldRulesKeepServing) {
+  TempDir rules_dir;
+  fs::copy(SPAMGUARD_SOURCE_DIR "/rules", rules_dir.File("rules"), fs::copy_options::recursive);
+  const std::string pack = rules_dir.File("rules/default.yaml");
+  RunningServer server(data_dir_.path(), {}, kDefaultModelStore, pack);
+  ASSERT_TRUE(server.started()) << server.Log();
+  auto rules_version = [&server] {
+    spamguard::v1::GetStatusResponse status;
+    EXPECT_TRUE(server.admin().GetStatus(Context().get(), {}, &status).ok());
+    return status.rules_version();
+  };
+  const std::string before = rules_version();
+  ASSERT_FALSE(before.empty());
+  auto reload = [&server] {
+    spamguard::v1::ReloadModelResponse response;
+    return server.admin().ReloadModel(Context().get(), {}, &response);
+  };
+
+  std::ofstream(pack, std::ios::trunc) << "rules:\n  - id: broken\n    kind: no-such-kind\n";
+  grpc::Status status = reload();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("the previous model keeps serving"));
+  EXPECT_THAT(status.error_message(), HasSubstr(pack));
+  EXPECT_EQ(rules_version(), before);
+
+  server.process().Signal(SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server.Log().find("reload refused") == server.Log().rfind("reload refused") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(rules_version(), before) << server.Log();
+
+  fs::remove(pack);
+  status = reload();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr(pack));
+
+  spamguard::v1::CheckCommentResponse check;
+  ASSERT_TRUE(
+      server.filter().CheckComment(Context().get(), CommentRequest(kSeedSpamPhone), &check).ok());
+  EXPECT_EQ(check.rules_version(), before);
+  EXPECT_GT(check.reasons_size(), 1);  // the model and the pack's rules
+}
+
+// Identical reloads asked for while one is queued share its load; each caller still gets
+// its answer.
+TEST_F(ReloadTest, ManyReloadsAtOnceAllSucceed) {
+  RunningServer server(data_dir_.path());
+  ASSERT_TRUE(server.started()) << server.Log();
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<spamguard::v1::ReloadModelResponse> responses(40);
+  std::vector<grpc::Status> statuses(40);
+  std::atomic<int> done{0};
+  for (int i = 0; i < 40; ++i) {
+    contexts.push_back(Context());
+    server.admin().async()->ReloadModel(contexts.back().get(), &kEmptyReload, &responses[i],
+                                        [&statuses, &done, i](grpc::Status status) {
+                                          statuses[i] = std::move(status);
+                                          ++done;
+                                        });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (done < 40 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(done.load(), 40);
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_message();
+    EXPECT_FALSE(responses[i].model_version().empty()) << i;
+  }
+  size_t loads = 0;
+  const std::string log = server.Log();
+  for (size_t at = log.find("model: "); at != std::string::npos; at = log.find("model: ", at + 1)) {
+    ++loads;
+  }
+  // The first load at start, then far fewer than 40 (calls that arrive while a load runs
+  // queue one more).
+  EXPECT_LT(loads, 20u) << log;
 }
 
 TEST_F(ReloadTest, ReloadModelByVersionServesThatVersion) {

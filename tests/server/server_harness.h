@@ -44,10 +44,11 @@ inline std::string DefaultModelFile() {
 class RunningServer {
  public:
   RunningServer(const std::string& data_dir, std::vector<std::string> extra_args = {},
-                const std::string& model = kDefaultModelStore)
+                const std::string& model = kDefaultModelStore,
+                const std::string& rules = kDefaultRules)
       : address_("127.0.0.1:" + std::to_string(FreeLoopbackPort())) {
-    std::vector<std::string> args = {"--listen", address_,      "--model",    model,
-                                     "--rules",  kDefaultRules, "--data-dir", data_dir};
+    std::vector<std::string> args = {"--listen", address_, "--model",    model,
+                                     "--rules",  rules,    "--data-dir", data_dir};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<TestProcess>(SPAMGUARD_SERVER_BIN, args);
     started_ = process_->WaitUntilServing(address_);
