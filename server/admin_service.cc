@@ -7,6 +7,7 @@
 #include "model/unix_time.h"
 #include "server/comment_conversion.h"
 #include "server/grpc_status.h"
+#include "server/message_codec.h"
 
 namespace spamguard::server {
 
@@ -38,13 +39,26 @@ grpc::Status AdminService::CheckPeer(grpc::CallbackServerContext* context) const
 }
 
 grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* context,
-                                                  const spamguard::v1::GetStatusRequest*,
-                                                  spamguard::v1::GetStatusResponse* response) {
+                                                  const grpc::ByteBuffer* request_bytes,
+                                                  grpc::ByteBuffer* response_bytes) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (grpc::Status denied = CheckPeer(context); !denied.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
   }
+  spamguard::v1::GetStatusRequest request;
+  if (Status parsed = ParseMessage(*request_bytes, &request); !parsed.ok()) {
+    reactor->Finish(ToGrpcStatus(parsed));
+    return reactor;
+  }
+  spamguard::v1::GetStatusResponse response;
+  FillStatus(&response);
+  SerializeMessage(response, response_bytes);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+void AdminService::FillStatus(spamguard::v1::GetStatusResponse* response) const {
   const int64_t now_ms = UnixNowMs();
   if (const auto generation = classifier_->current()) {
     const CommentClassifier& classifier = *generation->classifier;
@@ -80,22 +94,24 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* c
   const LabelCounts feedback = feedback_->counts();
   response->set_feedback_spam(feedback.spam);
   response->set_feedback_ham(feedback.ham);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminService::ReloadModel(
-    grpc::CallbackServerContext* context, const spamguard::v1::ReloadModelRequest* request,
-    spamguard::v1::ReloadModelResponse* response) {
+grpc::ServerUnaryReactor* AdminService::ReloadModel(grpc::CallbackServerContext* context,
+                                                    const grpc::ByteBuffer* request_bytes,
+                                                    grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (grpc::Status denied = CheckPeer(context); !denied.ok()) {
     reactor->Finish(denied);
     return reactor;
   }
+  spamguard::v1::ReloadModelRequest request;
+  if (Status parsed = ParseMessage(*request_bytes, &request); !parsed.ok()) {
+    reactor->Finish(ToGrpcStatus(parsed));
+    return reactor;
+  }
   classifier_->EnqueueReload(
-      request->model_version(),
-      [reactor, response](Result<std::shared_ptr<const ClassifierGeneration>> loaded) {
+      request.model_version(),
+      [reactor, response_bytes](Result<std::shared_ptr<const ClassifierGeneration>> loaded) {
         if (!loaded.ok()) {
           // NOT_FOUND for an unknown version or a missing path, INVALID_ARGUMENT for a
           // malformed version name; any file that exists but cannot be served (corrupt,
@@ -111,8 +127,10 @@ grpc::ServerUnaryReactor* AdminService::ReloadModel(
           return;
         }
         const CommentClassifier& classifier = *(*loaded)->classifier;
-        response->set_model_version(classifier.model()->info().version);
-        if (classifier.rules()) response->set_rules_version(classifier.rules()->version());
+        spamguard::v1::ReloadModelResponse response;
+        response.set_model_version(classifier.model()->info().version);
+        if (classifier.rules()) response.set_rules_version(classifier.rules()->version());
+        SerializeMessage(response, response_bytes);
         reactor->Finish(grpc::Status::OK);
       });
   return reactor;

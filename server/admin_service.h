@@ -5,6 +5,9 @@
 //
 // GetStatus answers from memory. ReloadModel queues the load on ServingClassifier's
 // background thread and finishes the call from there, so no gRPC thread waits for a load.
+// Like CommentFilterService, the methods take raw bytes and parse them with
+// message_codec.h, so that a malformed request gets INVALID_ARGUMENT saying what is wrong
+// (gRPC's own parser answers UNIMPLEMENTED with no message).
 //
 // Thread safety: called by gRPC from any thread; all members are thread-safe.
 #ifndef SPAMGUARD_SERVER_ADMIN_SERVICE_H_
@@ -19,22 +22,26 @@
 
 namespace spamguard::server {
 
-class AdminService final : public spamguard::v1::Admin::CallbackService {
+using AdminRawService = spamguard::v1::Admin::WithRawCallbackMethod_GetStatus<
+    spamguard::v1::Admin::WithRawCallbackMethod_ReloadModel<spamguard::v1::Admin::Service>>;
+
+class AdminService final : public AdminRawService {
  public:
   // The referenced objects must outlive the service. started_at_ms: server start, Unix ms.
   AdminService(ServingClassifier* classifier, const CommentFilterService* comment_filter,
                const FeedbackStore* feedback, int64_t started_at_ms, bool allow_remote);
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
-                                      const spamguard::v1::GetStatusRequest* request,
-                                      spamguard::v1::GetStatusResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ReloadModel(grpc::CallbackServerContext* context,
-                                        const spamguard::v1::ReloadModelRequest* request,
-                                        spamguard::v1::ReloadModelResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
  private:
   // OK for an allowed peer; PERMISSION_DENIED naming the peer otherwise.
   grpc::Status CheckPeer(grpc::CallbackServerContext* context) const;
+  void FillStatus(spamguard::v1::GetStatusResponse* response) const;
 
   ServingClassifier* const classifier_;
   const CommentFilterService* const comment_filter_;

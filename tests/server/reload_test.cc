@@ -183,6 +183,17 @@ TEST_F(ReloadTest, ManyReloadsAtOnceAllSucceed) {
   EXPECT_LT(loads, 20u) << log;
 }
 
+TEST_F(ReloadTest, AMalformedReloadRequestIsInvalidArgumentSayingWhy) {
+  RunningServer server(data_dir_.path());
+  ASSERT_TRUE(server.started()) << server.Log();
+  spamguard::v1::ReloadModelRequest request;
+  request.set_model_version("v\xff");  // not UTF-8: gRPC's own parser said UNIMPLEMENTED, ""
+  spamguard::v1::ReloadModelResponse response;
+  const grpc::Status status = server.admin().ReloadModel(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("model_version is not valid UTF-8"));
+}
+
 TEST_F(ReloadTest, ReloadModelByVersionServesThatVersion) {
   TwoVersionStore store;
   RunningServer server(data_dir_.path(), {}, store.root());
