@@ -576,22 +576,31 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
   const std::string dedup_key = resolved_check ? "check:" + submission.check_id
                                                : ContentKey(site_id, request.comment().content());
   const auto label = static_cast<int64_t>(submission.label);
+  // The feedback_id of a stored report with this key and label (and site, when given); ""
+  // when there is none.
+  auto stored_report = [&](const char* sql, const std::string& key,
+                           const std::string* site) -> Result<std::string> {
+    Statement existing(db, sql);
+    existing.Bind(1, key);
+    existing.Bind(2, label);
+    if (site != nullptr) existing.Bind(3, *site);
+    const int rc = sqlite3_step(existing.get());
+    if (rc == SQLITE_ROW) return existing.Text(0);
+    if (rc != SQLITE_DONE) return Status::IoError(SqliteError(db, path, "looking up duplicates"));
+    return std::string();
+  };
+  Result<std::string> duplicate = stored_report(
+      "SELECT feedback_id FROM feedback WHERE dedup_key = ? AND label = ?", dedup_key, nullptr);
   // Reports stored before content keys named the site carry the siteless key; they are
   // duplicates only for the site that stored them (the site_id column says which). The
   // unique index never sees the two forms collide: they differ as strings.
-  const int lookups = resolved_check ? 1 : 2;
-  for (int lookup = 0; lookup < lookups; ++lookup) {
-    Statement existing(db, lookup == 0 ? "SELECT feedback_id FROM feedback "
-                                         "WHERE dedup_key = ? AND label = ?"
-                                       : "SELECT feedback_id FROM feedback "
-                                         "WHERE dedup_key = ? AND label = ? AND site_id = ?");
-    existing.Bind(1, lookup == 0 ? dedup_key : SitelessContentKey(request.comment().content()));
-    existing.Bind(2, label);
-    if (lookup == 1) existing.Bind(3, site_id);
-    const int rc = sqlite3_step(existing.get());
-    if (rc == SQLITE_ROW) return FeedbackOutcome{existing.Text(0), /*duplicate=*/true};
-    if (rc != SQLITE_DONE) return Status::IoError(SqliteError(db, path, "looking up duplicates"));
+  if (duplicate.ok() && duplicate->empty() && !resolved_check) {
+    duplicate = stored_report(
+        "SELECT feedback_id FROM feedback WHERE dedup_key = ? AND label = ? AND site_id = ?",
+        SitelessContentKey(request.comment().content()), &site_id);
   }
+  if (!duplicate.ok()) return duplicate.status();
+  if (!duplicate->empty()) return FeedbackOutcome{*duplicate, /*duplicate=*/true};
 
   const std::string feedback_id = NewFeedbackId(random);
   Statement insert(db,
