@@ -145,14 +145,13 @@ class CommentFilterService::CheckStream final
       Finish(wanted);
       return;
     }
-    const std::string prefix = "request " + std::to_string(index_) + ": ";
     if (Status parsed = ParseMessage(in_, &request_); !parsed.ok()) {
       FinishWithError(parsed);
       return;
     }
     // Nothing else touches the stream until the job writes or finishes it.
     if (!service_->queue_.TrySubmit([this] { Answer(); })) {
-      Finish(OverloadStatus(service_->queue_, prefix));
+      Finish(OverloadStatus(service_->queue_, "request " + std::to_string(index_) + ": "));
     }
   }
 

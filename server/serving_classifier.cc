@@ -119,15 +119,11 @@ void ServingClassifier::EnqueueReload(std::string model_request, LoadDone done) 
   {
     std::lock_guard lock(jobs_mutex_);
     if (!stopping_) {
-      auto same = std::find_if(jobs_.begin(), jobs_.end(), [&](const Job& queued) {
+      auto job = std::find_if(jobs_.begin(), jobs_.end(), [&](const Job& queued) {
         return queued.model_request == model_request;
       });
-      if (same != jobs_.end()) {
-        same->done.push_back(std::move(done));
-      } else {
-        jobs_.push_back({std::move(model_request), {}});
-        jobs_.back().done.push_back(std::move(done));
-      }
+      if (job == jobs_.end()) job = jobs_.insert(jobs_.end(), Job{std::move(model_request), {}});
+      job->done.push_back(std::move(done));
       done = nullptr;
     }
   }
