@@ -180,18 +180,22 @@ class SetPattern {
   mutable std::unique_ptr<RE2> exact_;
 };
 
-// Patterns scanned together by one RE2::Set; `patterns` by set index.
+// Patterns scanned together by one RE2::Set; `patterns` by set index. The text set also
+// holds the filtered patterns' atoms (FilteredPatterns), after its own patterns: set index
+// patterns.size() + i is atom i.
 struct PatternSet {
   std::unique_ptr<RE2::Set> set;
   std::deque<SetPattern> patterns;
 };
 
 // Patterns kept out of the set and searched only when the text holds the literal strings
-// ("atoms") they need: RE2's FilteredRE2 computes the atoms, a small set of them finds those
-// present, and FilteredRE2 says which patterns can then match. `patterns` by FilteredRE2 id.
+// ("atoms") they need: RE2's FilteredRE2 computes the atoms, the text set finds those present
+// in the same scan as its own patterns (a set of the atoms alone cost as much again as the
+// whole pack's set), and FilteredRE2 says which patterns can then match. `patterns` by
+// FilteredRE2 id.
 struct FilteredPatterns {
   std::unique_ptr<re2::FilteredRE2> filter;
-  std::unique_ptr<RE2::Set> atoms;  // null when no pattern has an atom
+  size_t atom_count = 0;  // atoms appended to the text set
   std::deque<SetPattern> patterns;
 };
 

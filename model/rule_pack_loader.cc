@@ -644,25 +644,23 @@ class Loader {
   }
 
   Status CompileSets() {
-    if (impl_.text_set.set && !impl_.text_set.set->Compile()) {
-      return Status::Internal(path_ + ": the regex and phrase rules are too large to compile");
-    }
     if (!impl_.counted.patterns.empty()) {
       std::vector<std::string> atoms;
       impl_.counted.filter->Compile(&atoms);
-      if (!atoms.empty()) {
+      if (!atoms.empty() && !impl_.text_set.set) {
         RE2::Options options = PatternOptions();
         options.set_max_mem(kRegexSetMaxMem);
-        impl_.counted.atoms = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
-        for (const std::string& atom : atoms) {
-          if (impl_.counted.atoms->Add(RE2::QuoteMeta(atom), nullptr) < 0) {
-            return Status::Internal(path_ + ": cannot compile the literal '" + atom + "'");
-          }
-        }
-        if (!impl_.counted.atoms->Compile()) {
-          return Status::Internal(path_ + ": the counted patterns' literals do not compile");
+        impl_.text_set.set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+      }
+      for (const std::string& atom : atoms) {
+        if (impl_.text_set.set->Add(RE2::QuoteMeta(atom), nullptr) < 0) {
+          return Status::Internal(path_ + ": cannot compile the literal '" + atom + "'");
         }
       }
+      impl_.counted.atom_count = atoms.size();
+    }
+    if (impl_.text_set.set && !impl_.text_set.set->Compile()) {
+      return Status::Internal(path_ + ": the regex and phrase rules are too large to compile");
     }
     if (impl_.name_set.set && !impl_.name_set.set->Compile()) {
       return Status::Internal(path_ + ": the author-name rules are too large to compile");

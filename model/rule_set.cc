@@ -341,17 +341,19 @@ void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
   }
 }
 
-// Whether any pattern of the set matches; with the RE2 DFA out of memory (a pathological
-// input), falls back to trying every pattern so that no rule is silently skipped.
-void MatchSet(const RE2::Set& set, const std::deque<SetPattern>& patterns, std::string_view text,
+// The set indices that match (patterns, and atoms after them); false when the RE2 DFA ran out
+// of memory (a pathological input): then `hits` are the patterns that match, found by trying
+// every one so that no rule is silently skipped, and no atom is known.
+bool MatchSet(const RE2::Set& set, const std::deque<SetPattern>& patterns, std::string_view text,
               std::vector<int>& hits) {
   RE2::Set::ErrorInfo error;
-  if (set.Match(text, &hits, &error) || error.kind == RE2::Set::kNoError) return;
+  if (set.Match(text, &hits, &error) || error.kind == RE2::Set::kNoError) return true;
   hits.clear();
   for (size_t i = 0; i < patterns.size(); ++i) {
     const RE2* exact = patterns[i].Exact();
     if (exact != nullptr && RE2::PartialMatch(text, *exact)) hits.push_back(static_cast<int>(i));
   }
+  return false;
 }
 
 // Every reason of the pack's rules for one comment (RuleSet::Evaluate's contract).
@@ -405,20 +407,27 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
     const std::string_view text = input.normalized.text;
     std::vector<const SetPattern*> matched;
     std::vector<int> hits;
+    std::vector<int> atoms;
+    bool atoms_known = true;
     if (impl.text_set.set) {
-      MatchSet(*impl.text_set.set, impl.text_set.patterns, text, hits);
-      for (int hit : hits) matched.push_back(&impl.text_set.patterns[static_cast<size_t>(hit)]);
+      atoms_known = MatchSet(*impl.text_set.set, impl.text_set.patterns, text, hits);
+      const size_t pattern_count = impl.text_set.patterns.size();
+      for (int hit : hits) {
+        const size_t index = static_cast<size_t>(hit);
+        if (index < pattern_count) {
+          matched.push_back(&impl.text_set.patterns[index]);
+        } else {
+          atoms.push_back(static_cast<int>(index - pattern_count));
+        }
+      }
     }
     if (!impl.counted.patterns.empty()) {
-      std::vector<int> atoms;
-      RE2::Set::ErrorInfo error{RE2::Set::kNoError};
-      if (impl.counted.atoms) impl.counted.atoms->Match(text, &atoms, &error);
-      if (error.kind == RE2::Set::kNoError) {
+      if (atoms_known) {
         impl.counted.filter->AllPotentials(atoms, &hits);
         for (int hit : hits) matched.push_back(&impl.counted.patterns[static_cast<size_t>(hit)]);
       } else {
-        // The literal scan failed (RE2 out of memory on a pathological text): every counted
-        // pattern is a candidate, so that no rule is silently skipped.
+        // The scan failed (RE2 out of memory on a pathological text): every counted pattern
+        // is a candidate, so that no rule is silently skipped.
         for (const SetPattern& pattern : impl.counted.patterns) matched.push_back(&pattern);
       }
     }
