@@ -491,7 +491,9 @@ class Loader {
     };
     // A duration in units of unit_ms, converted to milliseconds. Refused above 100 years: a
     // larger one would not fit int64_t milliseconds (1e30 seconds is undefined behaviour, in
-    // practice a rule that never or always fires), and no rule needs one.
+    // practice a rule that never or always fires), and no rule needs one. Refused below 1 ms,
+    // which is what it would be rounded down to: 0 ms makes too-fast and duplicate never
+    // fire and old-post fire on every post.
     auto required_duration = [&](const char* key, double unit_ms, int64_t& out) -> Status {
       double value = 0;
       if (Status s = required_number(key, value); !s.ok()) return s;
@@ -501,6 +503,12 @@ class Loader {
         std::snprintf(max_text, sizeof max_text, "%.0f", max_value);
         return Error(node[key],
                      name + " '" + key + "' must be at most " + max_text + " (100 years)");
+      }
+      if (value * unit_ms < 1.0) {
+        char min_text[32];
+        std::snprintf(min_text, sizeof min_text, "%.3g", 1.0 / unit_ms);
+        return Error(node[key],
+                     name + " '" + key + "' must be at least " + min_text + " (1 millisecond)");
       }
       out = static_cast<int64_t>(value * unit_ms);
       return Status::Ok();

@@ -914,6 +914,34 @@ TEST_F(RuleSetTest, DurationsBeyondAHundredYearsAreRefusedWithFileAndLine) {
   }
 }
 
+// A positive duration under a millisecond used to load as 0 ms: too-fast and duplicate then
+// never fired and old-post fired on every post.
+TEST_F(RuleSetTest, DurationsUnderAMillisecondAreRefusedWithFileAndLine) {
+  const struct {
+    const char* rule;
+    const char* error;
+  } cases[] = {
+      {"  - {id: fast, description: F., kind: too-fast, seconds: 0.0004, score: 2}\n",
+       "pack.yaml:3: rule 'fast' 'seconds' must be at least 0.001 (1 millisecond)"},
+      {"  - {id: old, description: O., kind: old-post, days: 1e-9, score: 0.7}\n",
+       "pack.yaml:3: rule 'old' 'days' must be at least 1.16e-08 (1 millisecond)"},
+      {"  - {id: dup, description: D., kind: duplicate, more_than: 1, within_minutes: 1e-6, "
+       "score: 2}\n",
+       "pack.yaml:3: rule 'dup' 'within_minutes' must be at least 1.67e-05 (1 millisecond)"},
+  };
+  for (const auto& c : cases) {
+    auto rules = Load(Pack(c.rule));
+    EXPECT_FALSE(rules.ok()) << c.rule;
+    if (rules.ok()) continue;
+    EXPECT_EQ(rules.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_THAT(rules.status().message(), HasSubstr(c.error));
+  }
+  // One millisecond is the shortest a rule may set, and it loads.
+  EXPECT_TRUE(
+      Load(Pack("  - {id: fast, description: F., kind: too-fast, seconds: 0.001, score: 2}\n"))
+          .ok());
+}
+
 TEST_F(RuleSetTest, AnOldPostRuleAtTheMaximumDurationDoesNotFireOnARecentPost) {
   auto rules =
       MustLoad(Pack("  - {id: old, description: O., kind: old-post, days: 36500, score: 0.7}\n"));
