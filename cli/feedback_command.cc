@@ -104,7 +104,7 @@ void RunStats(const FeedbackOptions& options) {
     if (stats->first_reported_at_ms)
       out["first_reported_at"] = IsoTime(*stats->first_reported_at_ms);
     if (stats->last_reported_at_ms) out["last_reported_at"] = IsoTime(*stats->last_reported_at_ms);
-    std::cout << out.dump(2) << "\n";
+    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   std::printf("feedback store: %s\n", reader->path().c_str());

@@ -420,7 +420,7 @@ void RunEvalProtocol(const ProtocolOptions& options) {
                                        {"ham_false_positive_rate", lovo_rules_fpr / lovo_count}};
       }
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }
   std::cout << "model " << model->info().version << " (" << model_path << ")";
