@@ -199,6 +199,7 @@ struct CheckOptions {
   std::string author_email;
   std::string author_url;
   std::string ip;
+  std::string user_agent;
   std::string permalink;  // the post's URL (own-site-links)
   bool json = false;
 };
@@ -283,6 +284,7 @@ void CheckLocally(const CheckOptions& options, const std::vector<InputText>& inp
     comment.author_email = options.author_email;
     comment.author_url = options.author_url;
     comment.client_ip = options.ip;
+    comment.user_agent = options.user_agent;
     comment.post_permalink = options.permalink;
     CheckedComment checked;
     checked.assessment = classifier.Classify(comment, ClassifyOptions{.now_ms = UnixNowMs()});
@@ -307,6 +309,7 @@ pb::CheckCommentRequest BuildRequest(const CheckOptions& options, const InputTex
   comment->set_author_email(options.author_email);
   comment->set_author_url(options.author_url);
   if (!options.ip.empty()) request.mutable_client()->set_ip(options.ip);
+  if (!options.user_agent.empty()) request.mutable_client()->set_user_agent(options.user_agent);
   if (!options.permalink.empty()) request.mutable_post()->set_permalink(options.permalink);
   request.set_is_test(options.is_test);
   request.set_request_id(RequestIdFor(input));
@@ -777,6 +780,8 @@ void AddCheckCommand(CLI::App& app) {
   command->add_option("--author-email", options->author_email, "Author e-mail address");
   command->add_option("--author-url", options->author_url, "Author website URL");
   command->add_option("--ip", options->ip, "Client IP address (IPv4 or IPv6)");
+  command->add_option("--user-agent", options->user_agent,
+                      "The reader's browser user agent (read by user-agent rules)");
   command->add_option("--permalink", options->permalink,
                       "URL of the post the comment is under (read by own-site-links)");
   command->add_flag("--json", options->json, "Print one JSON object per comment");

@@ -42,6 +42,7 @@ enum class Kind {
   kPhoneCount,
   kObfuscation,
   kAuthorName,
+  kUserAgent,
   kAuthorEmailDomain,
   kAuthorUrlDomain,
   kIpList,
@@ -225,6 +226,8 @@ struct CompiledPack {
   size_t text_pattern_count = 0;
   // Author-name rules: one set over the normalized author name.
   PatternSet name_set;
+  // User-agent rules: one set over the lower-cased client.user_agent.
+  PatternSet agent_set;
   std::vector<size_t> field_rules;  // indices of rules evaluated one by one
   bool has_duplicate_rule = false;
 

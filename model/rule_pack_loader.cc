@@ -56,6 +56,7 @@ const std::vector<KindSpec>& KindSpecs() {
       {"phone-count", Kind::kPhoneCount, nullptr, {"min", "country_codes"}},
       {"obfuscation", Kind::kObfuscation, nullptr, {"min"}},
       {"author-name", Kind::kAuthorName, "patterns", {}},
+      {"user-agent", Kind::kUserAgent, "patterns", {}},
       {"author-email-domain", Kind::kAuthorEmailDomain, "domains", {}},
       {"author-url-domain", Kind::kAuthorUrlDomain, "domains", {}},
       {"ip-list", Kind::kIpList, "ips", {}},
@@ -460,6 +461,7 @@ class Loader {
       case Kind::kRegex:
       case Kind::kPhrase:
       case Kind::kAuthorName:
+      case Kind::kUserAgent:
         active = AddPatterns(rule, index, entries);
         break;
       case Kind::kDuplicate:
@@ -587,6 +589,7 @@ class Loader {
         return Status::Ok();
       case Kind::kPhrase:
       case Kind::kAuthorName:
+      case Kind::kUserAgent:
       case Kind::kHoneypot:
       case Kind::kOwnSiteLinks:
         return Status::Ok();
@@ -594,9 +597,10 @@ class Loader {
     return Status::Ok();
   }
 
-  // Adds a regex/phrase/author-name rule's patterns to their sets; false when none compiled.
+  // Adds a regex/phrase/author-name/user-agent rule's patterns to their sets; false when
+  // none compiled. Only text patterns may go to the filtered group (a field is short).
   bool AddPatterns(const Rule& rule, size_t rule_index, const std::vector<ListEntry>& entries) {
-    const bool is_name = rule.kind == Kind::kAuthorName;
+    const bool is_field = rule.kind == Kind::kAuthorName || rule.kind == Kind::kUserAgent;
     const bool wrap = rule.kind == Kind::kPhrase || (rule.kind == Kind::kRegex && word_boundary_);
     bool any = false;
     int number = 0;
@@ -609,7 +613,7 @@ class Loader {
               ? RE2::QuoteMeta(impl_.normalizer->NormalizeForMatching(entry.text))
               : FoldPatternCase(entry.text);
       std::string error;
-      if (!is_name && HasLongCountedRepetition(pattern)) {
+      if (!is_field && HasLongCountedRepetition(pattern)) {
         if (AddCounted(pattern, error)) {
           impl_.counted.patterns.emplace_back(rule_index, impl_.text_pattern_count++, pattern,
                                               wrap);
@@ -617,14 +621,16 @@ class Loader {
           continue;
         }
       } else {
-        PatternSet& target = is_name ? impl_.name_set : impl_.text_set;
+        PatternSet& target = rule.kind == Kind::kAuthorName  ? impl_.name_set
+                             : rule.kind == Kind::kUserAgent ? impl_.agent_set
+                                                             : impl_.text_set;
         if (!target.set) {
           RE2::Options options = PatternOptions();
           options.set_max_mem(kRegexSetMaxMem);
           target.set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
         }
         if (target.set->Add(pattern, &error) >= 0) {
-          const size_t sequence = is_name ? target.patterns.size() : impl_.text_pattern_count++;
+          const size_t sequence = is_field ? target.patterns.size() : impl_.text_pattern_count++;
           target.patterns.emplace_back(rule_index, sequence, pattern, wrap);
           any = true;
           continue;
@@ -672,6 +678,9 @@ class Loader {
     }
     if (impl_.name_set.set && !impl_.name_set.set->Compile()) {
       return Status::Internal(path_ + ": the author-name rules are too large to compile");
+    }
+    if (impl_.agent_set.set && !impl_.agent_set.set->Compile()) {
+      return Status::Internal(path_ + ": the user-agent rules are too large to compile");
     }
     return Status::Ok();
   }

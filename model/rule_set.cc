@@ -179,6 +179,7 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
     case Kind::kRegex:
     case Kind::kPhrase:
     case Kind::kAuthorName:
+    case Kind::kUserAgent:
       return false;  // evaluated through the regex sets
     case Kind::kLinkCount: {
       if (entities.links.size() < static_cast<size_t>(rule.min)) return false;
@@ -440,6 +441,14 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
     MatchSet(*impl.name_set.set, impl.name_set.patterns, name, hits);
     for (int hit : hits) matched.push_back(&impl.name_set.patterns[static_cast<size_t>(hit)]);
     run_candidates(matched, name, nullptr);
+  }
+  if (impl.agent_set.set && !input.comment.user_agent.empty()) {
+    const std::string agent = AsciiLower(input.comment.user_agent);
+    std::vector<const SetPattern*> matched;
+    std::vector<int> hits;
+    MatchSet(*impl.agent_set.set, impl.agent_set.patterns, agent, hits);
+    for (int hit : hits) matched.push_back(&impl.agent_set.patterns[static_cast<size_t>(hit)]);
+    run_candidates(matched, agent, nullptr);
   }
 
   EvaluationContext context(input, *impl.extractor);

@@ -4,9 +4,10 @@
 // A rule has an id (it becomes the Reason's code), a description, a kind, parameters and a
 // score in log-odds. Kinds: regex (all regex rules compiled into one RE2::Set over the
 // normalized text, so a comment is scanned once), phrase list, link count / link density,
-// phone-number count, obfuscation, author name pattern / email domain / URL domain, IP/CIDR
-// list, domain list (registrable domain of every link and of the author URL), email list,
-// honeypot, too fast, old post, duplicate content, trusted role and allowlists.
+// phone-number count, obfuscation, author name pattern / email domain / URL domain, user
+// agent pattern, IP/CIDR list, domain list (registrable domain of every link and of the
+// author URL), email list, honeypot, too fast, old post, duplicate content, trusted role and
+// allowlists.
 //
 // Loading never crashes on a bad pattern: a regex RE2 rejects is reported with file, line
 // and reason and skipped (LoadReport); a structurally invalid file (bad YAML, unknown kind,

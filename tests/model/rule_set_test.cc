@@ -476,6 +476,50 @@ TEST_F(RuleSetTest, AuthorNameEmailDomainAndUrlDomainRules) {
   EXPECT_TRUE(Run(*rules, comment).empty());
 }
 
+TEST_F(RuleSetTest, UserAgentRuleMatchesTheLowerCasedAgentAndNeverAnEmptyOne) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: bot, description: B., kind: user-agent, patterns: ['^curl/', 'python-requests'], score: 1}
+  - {id: text, description: T., kind: regex, patterns: ['curl'], score: 1}
+)"));
+  Comment comment = Text("a reader's comment");
+  comment.user_agent = "Python-Requests/2.31.0";
+  auto reasons = Run(*rules, comment);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].code, "bot");
+  EXPECT_TRUE(reasons[0].spans.empty());  // the agent is not in the comment's text
+
+  comment.user_agent = "curl/8.4.0";
+  EXPECT_NE(Find(Run(*rules, comment), "bot"), nullptr);
+  // Anchored patterns see the agent alone, and text rules do not see it at all.
+  comment.user_agent = "Mozilla/5.0 (X11; Linux x86_64) curl/8.4.0";
+  EXPECT_TRUE(Run(*rules, comment).empty());
+  comment.user_agent = "";
+  EXPECT_TRUE(Run(*rules, comment).empty());
+}
+
+TEST_F(RuleSetTest, DefaultPackTellsScriptsFromBrowsersByUserAgent) {
+  auto rules =
+      RuleSet::LoadFile(SPAMGUARD_SOURCE_DIR "/rules/default.yaml", normalizer_, extractor_);
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  Comment comment = Text("Thanks, this fixed my build.");
+  for (const char* agent :
+       {"python-requests/2.31.0", "curl/8.4.0", "Go-http-client/1.1", "Java/17.0.2",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "HeadlessChrome/120.0.0.0 Safari/537.36"}) {
+    comment.user_agent = agent;
+    EXPECT_NE(Find(Run(**rules, comment), "scripted-client"), nullptr) << agent;
+  }
+  for (const char* agent :
+       {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+        "like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0", ""}) {
+    comment.user_agent = agent;
+    EXPECT_EQ(Find(Run(**rules, comment), "scripted-client"), nullptr) << agent;
+  }
+}
+
 TEST_F(RuleSetTest, IpListMatchesIpv4AndIpv6Ranges) {
   auto rules = MustLoad(Pack(R"(
   - {id: ips, description: I., kind: ip-list, ips: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7'], score: 3}
