@@ -207,6 +207,12 @@ class Loader {
   // Reads a file and folds it into the pack's version hash under hash_name (the name as the
   // pack wrote it, so that the version does not depend on where the pack was loaded from).
   Status ReadFile(const std::string& file, std::string_view hash_name, std::string& bytes) {
+    // An ifstream opens a directory and reads nothing from it, which would surface as a
+    // confusing "must be a map" or "has no entries".
+    std::error_code error;
+    if (std::filesystem::is_directory(file, error)) {
+      return Status::InvalidArgument(file + " is a directory, not a rule file");
+    }
     std::ifstream in(file, std::ios::binary);
     if (!in) return Status::NotFound("cannot open rule file " + file);
     std::ostringstream content;
@@ -317,7 +323,7 @@ class Loader {
         relative.is_absolute() ? name : (directory_ / relative).lexically_normal().string();
     std::string bytes;
     if (Status s = ReadFile(file, name, bytes); !s.ok()) {
-      return Error(node, "cannot read list file '" + file + "'");
+      return Error(node, "cannot read list file '" + file + "': " + s.message());
     }
     std::istringstream lines(bytes);
     std::string line;

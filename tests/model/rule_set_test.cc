@@ -384,6 +384,23 @@ TEST_F(RuleSetTest, MissingListFileIsRefused) {
   EXPECT_THAT(rules.status().message(), HasSubstr("nope.txt"));
 }
 
+// An ifstream opens a directory and reads nothing: the pack used to be "not a map" and the
+// list rule to have "no entries", though the operator had named a file.
+TEST_F(RuleSetTest, ADirectoryWhereAFileBelongsIsRefusedAsADirectory) {
+  std::filesystem::create_directories(dir_ / "lists.txt");
+  auto rules =
+      Load(Pack("  - {id: d, description: D., kind: domain-list, file: lists.txt, "
+                "score: 2}\n"));
+  ASSERT_FALSE(rules.ok());
+  EXPECT_THAT(rules.status().message(),
+              HasSubstr("cannot read list file '" + (dir_ / "lists.txt").string() + "': " +
+                        (dir_ / "lists.txt").string() + " is a directory, not a rule file"));
+
+  auto pack = RuleSet::LoadFile(dir_.string(), normalizer_, extractor_);
+  ASSERT_FALSE(pack.ok());
+  EXPECT_THAT(pack.status().message(), HasSubstr("is a directory, not a rule file"));
+}
+
 // --- entity and field rules ----------------------------------------------------------------
 
 TEST_F(RuleSetTest, LinkCountAndDensityFireAtTheirThresholdsWithLinkSpans) {
