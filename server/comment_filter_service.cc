@@ -54,11 +54,11 @@ size_t DefaultWorkers() { return std::max(1u, std::thread::hardware_concurrency(
 }  // namespace
 
 CommentFilterService::CommentFilterService(ServingClassifier* classifier, FeedbackStore* feedback,
-                                           RequestLimits limits)
+                                           RequestLimits limits, size_t queue_per_worker)
     : classifier_(classifier),
       feedback_(feedback),
       limits_(limits),
-      queue_(DefaultWorkers(), kCheckQueuePerWorker * DefaultWorkers()) {}
+      queue_(DefaultWorkers(), queue_per_worker * DefaultWorkers()) {}
 
 CheckCounts CommentFilterService::counts() const {
   auto at = [this](Verdict v) { return checks_by_verdict_[static_cast<int>(v)].load(); };

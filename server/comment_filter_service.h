@@ -40,11 +40,6 @@ struct CheckCounts {
   uint64_t discard = 0;
 };
 
-// Checks that may wait per worker thread (one worker per core) before calls are refused
-// with RESOURCE_EXHAUSTED: 64 typical checks are about 3 ms of work; 64 of the costliest
-// inputs within the limits (~40 ms each) about 2.5 s.
-inline constexpr size_t kCheckQueuePerWorker = 64;
-
 using CommentFilterRawService = spamguard::v1::CommentFilter::WithRawCallbackMethod_CheckComment<
     spamguard::v1::CommentFilter::WithRawCallbackMethod_CheckComments<
         spamguard::v1::CommentFilter::WithRawCallbackMethod_SubmitFeedback<
@@ -53,9 +48,9 @@ using CommentFilterRawService = spamguard::v1::CommentFilter::WithRawCallbackMet
 class CommentFilterService final : public CommentFilterRawService {
  public:
   // The referenced objects must outlive the service (and the grpc::Server it is registered
-  // with).
-  CommentFilterService(ServingClassifier* classifier, FeedbackStore* feedback,
-                       RequestLimits limits);
+  // with). One worker per core; at most `queue_per_worker` checks per worker wait.
+  CommentFilterService(ServingClassifier* classifier, FeedbackStore* feedback, RequestLimits limits,
+                       size_t queue_per_worker);
 
   grpc::ServerUnaryReactor* CheckComment(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,

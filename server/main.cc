@@ -8,6 +8,7 @@
 #include <google/protobuf/stubs/logging.h>
 
 #include <CLI/CLI.hpp>
+#include <cstddef>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -55,6 +56,11 @@ int main(int argc, char** argv) {
   app.add_option("--rules", rules, "rule pack file (default rules/default.yaml)");
   app.add_option("--data-dir", data_dir, "directory of the feedback store (default var)");
   app.add_option("--config", config_file, "YAML config file (see docs/operations.md)");
+  size_t check_queue_per_worker = 0;  // 0: not given
+  app.add_option("--check-queue-per-worker", check_queue_per_worker,
+                 "checks that may wait per core before more are refused with "
+                 "RESOURCE_EXHAUSTED (default 64)")
+      ->check(CLI::Range(size_t{1}, spamguard::server::kMaxCheckQueuePerWorker));
   CLI11_PARSE(app, argc, argv);
 
   if (!config_file.empty()) {
@@ -68,6 +74,7 @@ int main(int argc, char** argv) {
   if (!model.empty()) config.model = model;
   if (!rules.empty()) config.rules = rules;
   if (!data_dir.empty()) config.data_dir = data_dir;
+  if (check_queue_per_worker != 0) config.check_queue_per_worker = check_queue_per_worker;
 
   // Before any thread exists, so that every thread (gRPC's included) inherits the mask.
   const sigset_t signals = HandledSignals();

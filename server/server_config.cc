@@ -99,6 +99,8 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
         {"tags", Positive(&c.limits.max_tags)},
         {"message_bytes", Positive(&c.limits.max_message_bytes, 1,
                                    static_cast<size_t>(std::numeric_limits<int>::max()))}}},
+      {"check_queue",
+       {{"per_worker", Positive(&c.check_queue_per_worker, 1, kMaxCheckQueuePerWorker)}}},
       {"check_records",
        {{"retention_hours", Positive(&c.check_retention_ms, 3600.0 * 1000)},
         {"max_records", Positive(&c.check_max_records)},

@@ -53,7 +53,7 @@ Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConf
         }
       });
   self->comment_filter_ = std::make_unique<CommentFilterService>(
-      self->classifier_.get(), self->feedback_.get(), config.limits);
+      self->classifier_.get(), self->feedback_.get(), config.limits, config.check_queue_per_worker);
   self->admin_ = std::make_unique<AdminService>(self->classifier_.get(),
                                                 self->comment_filter_.get(), self->feedback_.get(),
                                                 started_at_ms, config.admin_allow_remote);

@@ -62,5 +62,26 @@ TEST(ServerConfigTest, MessageBytesUpToTheLargestIntIsAccepted) {
   EXPECT_EQ(config.limits.max_message_bytes, 2147483647u);
 }
 
+TEST(ServerConfigTest, CheckQueuePerWorkerIsApplied) {
+  ServerConfig config;
+  EXPECT_EQ(config.check_queue_per_worker, 64u);
+  ASSERT_TRUE(LoadText("check_queue:\n  per_worker: 1000000\n", &config).ok());
+  EXPECT_EQ(config.check_queue_per_worker, 1'000'000u);
+}
+
+TEST(ServerConfigTest, CheckQueuePerWorkerOutsideOneToAMillionIsRefusedNamingTheKeyAndTheRange) {
+  for (const char* value : {"0", "0.5", "-1", "1000001", "1e30"}) {
+    ServerConfig config;
+    const Status status = LoadText(std::string("check_queue:\n  per_worker: ") + value, &config);
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << value;
+    EXPECT_NE(status.message().find("check_queue.per_worker"), std::string::npos)
+        << status.message();
+    EXPECT_EQ(config.check_queue_per_worker, 64u) << value;
+  }
+  ServerConfig config;
+  const Status status = LoadText("check_queue:\n  per_worker: 1000001\n", &config);
+  EXPECT_NE(status.message().find("1 to 1000000"), std::string::npos) << status.message();
+}
+
 }  // namespace
 }  // namespace spamguard::server
