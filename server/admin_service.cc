@@ -91,6 +91,9 @@ void AdminService::FillStatus(spamguard::v1::GetStatusResponse* response) const 
   response->set_checks_hold(checks.hold);
   response->set_checks_spam(checks.spam);
   response->set_checks_discard(checks.discard);
+  const QueueCounts queue = comment_filter_->queue_counts();
+  response->set_checks_refused_overload(queue.refused_overload);
+  response->set_checks_abandoned_in_queue(queue.abandoned_in_queue);
   const LabelCounts feedback = feedback_->counts();
   response->set_feedback_spam(feedback.spam);
   response->set_feedback_ham(feedback.ham);

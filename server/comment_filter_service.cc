@@ -65,6 +65,10 @@ CheckCounts CommentFilterService::counts() const {
   return {at(Verdict::kHam), at(Verdict::kHold), at(Verdict::kSpam), at(Verdict::kDiscard)};
 }
 
+QueueCounts CommentFilterService::queue_counts() const {
+  return {refused_overload_.load(), abandoned_in_queue_.load()};
+}
+
 Status CommentFilterService::Check(const CheckCommentRequest& request,
                                    CheckCommentResponse* response) {
   if (Status s = ValidateCheckRequest(request, limits_); !s.ok()) return s;
@@ -110,6 +114,7 @@ grpc::ServerUnaryReactor* CommentFilterService::CheckComment(grpc::CallbackServe
   }
   const bool queued = queue_.TrySubmit([this, context, reactor, request, response_bytes] {
     if (grpc::Status wanted = CallStillWanted(context); !wanted.ok()) {
+      ++abandoned_in_queue_;
       reactor->Finish(wanted);
       return;
     }
@@ -118,7 +123,10 @@ grpc::ServerUnaryReactor* CommentFilterService::CheckComment(grpc::CallbackServe
     if (status.ok()) SerializeMessage(response, response_bytes);
     reactor->Finish(ToGrpcStatus(status));
   });
-  if (!queued) reactor->Finish(OverloadStatus(queue_, ""));
+  if (!queued) {
+    ++refused_overload_;
+    reactor->Finish(OverloadStatus(queue_, ""));
+  }
   return reactor;
 }
 
@@ -151,6 +159,7 @@ class CommentFilterService::CheckStream final
     }
     // Nothing else touches the stream until the job writes or finishes it.
     if (!service_->queue_.TrySubmit([this] { Answer(); })) {
+      ++service_->refused_overload_;
       Finish(OverloadStatus(service_->queue_, "request " + std::to_string(index_) + ": "));
     }
   }
@@ -169,6 +178,7 @@ class CommentFilterService::CheckStream final
   // On a worker: classifies request_ and writes the answer, or ends the stream.
   void Answer() {
     if (grpc::Status wanted = CallStillWanted(context_); !wanted.ok()) {
+      ++service_->abandoned_in_queue_;
       Finish(wanted);
       return;
     }

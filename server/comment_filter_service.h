@@ -9,7 +9,8 @@
 // ServerBidiReactor that reads one request, answers it, and only then reads the next, so
 // responses come in request order. Handlers never block: they parse and hand the check to
 // a CheckQueue (check_queue.h), whose workers classify and finish the call; when the queue
-// is full the call gets RESOURCE_EXHAUSTED at once. SubmitFeedback completes from the
+// is full the call gets RESOURCE_EXHAUSTED at once, and a worker skips a call cancelled or
+// past its deadline (both counted, queue_counts()). SubmitFeedback completes from the
 // feedback store's writer thread after the commit. Once BeginShutdown() is called, calls
 // that arrive get UNAVAILABLE; those already queued are still answered.
 //
@@ -40,6 +41,13 @@ struct CheckCounts {
   uint64_t discard = 0;
 };
 
+// Checks the queue did not classify, since start. is_test requests included: they take a
+// worker's time like any other. In CheckComments each request counts once.
+struct QueueCounts {
+  uint64_t refused_overload = 0;    // RESOURCE_EXHAUSTED: the queue was full
+  uint64_t abandoned_in_queue = 0;  // cancelled or past its deadline when a worker took it
+};
+
 using CommentFilterRawService = spamguard::v1::CommentFilter::WithRawCallbackMethod_CheckComment<
     spamguard::v1::CommentFilter::WithRawCallbackMethod_CheckComments<
         spamguard::v1::CommentFilter::WithRawCallbackMethod_SubmitFeedback<
@@ -64,6 +72,8 @@ class CommentFilterService final : public CommentFilterRawService {
   // From now on new checks get UNAVAILABLE (the server is draining).
   void BeginShutdown() { shutting_down_ = true; }
   CheckCounts counts() const;
+  // Raised before the call is finished: a client that saw the refusal sees it counted.
+  QueueCounts queue_counts() const;
 
   // Classifies one request (the whole path above). Errors: kInvalidArgument naming the
   // field and limit, kUnavailable (no model loaded).
@@ -78,6 +88,8 @@ class CommentFilterService final : public CommentFilterRawService {
   const RequestLimits limits_;
   std::atomic<bool> shutting_down_{false};
   std::array<std::atomic<uint64_t>, 5> checks_by_verdict_{};  // index: Verdict value
+  std::atomic<uint64_t> refused_overload_{0};
+  std::atomic<uint64_t> abandoned_in_queue_{0};
   // Last, so that it is destroyed first: its workers use the members above.
   CheckQueue queue_;
 };

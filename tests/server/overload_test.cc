@@ -1,12 +1,16 @@
 // The check queue under load, against the real server binary: its size per core comes from
-// the config file or --check-queue-per-worker, and a full queue refuses at once with
-// RESOURCE_EXHAUSTED naming how many checks wait.
+// the config file or --check-queue-per-worker; a full queue refuses at once with
+// RESOURCE_EXHAUSTED naming how many checks wait; GetStatus counts the refusals and the
+// checks whose call ended while they waited.
 #include <gmock/gmock.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/support/channel_arguments.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,6 +24,7 @@ namespace {
 using spamguard::v1::CheckCommentRequest;
 using spamguard::v1::CheckCommentResponse;
 using ::testing::HasSubstr;
+using std::chrono_literals::operator""ms;
 
 // The server runs one worker per core of this machine.
 size_t Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
@@ -38,39 +43,128 @@ CheckCommentRequest CostlyRequest() {
 // Enough costly checks at once to fill a queue of a few checks per core many times over.
 size_t FloodSize() { return 16 * Cores() + 32; }
 
-// Sends `count` copies of `request` at once on the stub's channel, each with `deadline`,
-// and returns every call's status once all have ended.
-std::vector<grpc::Status> CheckAllAtOnce(spamguard::v1::CommentFilter::Stub& stub,
-                                         const CheckCommentRequest& request, size_t count,
-                                         std::chrono::milliseconds deadline = 30s) {
+// `count` copies of `request` sent at once on the stub's channel, each with `deadline`,
+// without waiting for any answer.
+class ChecksInFlight {
+ public:
+  ChecksInFlight(spamguard::v1::CommentFilter::Stub& stub, const CheckCommentRequest& request,
+                 size_t count, std::chrono::milliseconds deadline = 30s) {
+    for (size_t i = 0; i < count; ++i) {
+      auto call = std::make_unique<Call>();
+      call->context.set_deadline(std::chrono::system_clock::now() + deadline);
+      call->reader = stub.AsyncCheckComment(&call->context, request, &queue_);
+      call->reader->Finish(&call->response, &call->status, call.get());
+      calls_.push_back(std::move(call));
+    }
+  }
+  ~ChecksInFlight() {
+    Wait();
+    queue_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (queue_.Next(&tag, &ok)) {
+    }
+  }
+
+  // Waits until every call has ended; their statuses.
+  std::vector<grpc::Status> Wait() {
+    for (; ended_ < calls_.size(); ++ended_) {
+      void* tag = nullptr;
+      bool ok = false;
+      queue_.Next(&tag, &ok);
+    }
+    std::vector<grpc::Status> statuses;
+    for (const auto& call : calls_) statuses.push_back(call->status);
+    return statuses;
+  }
+
+ private:
   struct Call {
     grpc::ClientContext context;
     CheckCommentResponse response;
     grpc::Status status;
     std::unique_ptr<grpc::ClientAsyncResponseReader<CheckCommentResponse>> reader;
   };
-  grpc::CompletionQueue queue;
-  std::vector<std::unique_ptr<Call>> calls;
-  for (size_t i = 0; i < count; ++i) {
-    auto call = std::make_unique<Call>();
-    call->context.set_deadline(std::chrono::system_clock::now() + deadline);
-    call->reader = stub.AsyncCheckComment(&call->context, request, &queue);
-    call->reader->Finish(&call->response, &call->status, call.get());
-    calls.push_back(std::move(call));
+  grpc::CompletionQueue queue_;
+  std::vector<std::unique_ptr<Call>> calls_;
+  size_t ended_ = 0;
+};
+
+std::vector<grpc::Status> CheckAllAtOnce(spamguard::v1::CommentFilter::Stub& stub,
+                                         const CheckCommentRequest& request, size_t count,
+                                         std::chrono::milliseconds deadline = 30s) {
+  return ChecksInFlight(stub, request, count, deadline).Wait();
+}
+
+// `streams` CheckComments streams at once, one thread each. Every stream sends `request`,
+// reads the answer and sends it again, `per_stream` times or until the stream ends; the
+// final status of each.
+std::vector<grpc::Status> StreamAllAtOnce(spamguard::v1::CommentFilter::Stub& stub,
+                                          const CheckCommentRequest& request, size_t streams,
+                                          size_t per_stream,
+                                          std::chrono::milliseconds deadline = 30s) {
+  std::vector<grpc::Status> statuses(streams);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < streams; ++i) {
+    threads.emplace_back([&, i] {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + deadline);
+      auto stream = stub.CheckComments(&context);
+      CheckCommentResponse response;
+      size_t answered = 0;
+      while (answered < per_stream && stream->Write(request) && stream->Read(&response)) {
+        ++answered;
+      }
+      if (answered == per_stream) stream->WritesDone();
+      statuses[i] = stream->Finish();
+    });
   }
-  for (size_t done = 0; done < count; ++done) {
-    void* tag = nullptr;
-    bool ok = false;
-    if (!queue.Next(&tag, &ok)) break;
-  }
-  queue.Shutdown();
-  void* tag = nullptr;
-  bool ok = false;
-  while (queue.Next(&tag, &ok)) {
-  }
-  std::vector<grpc::Status> statuses;
-  for (const auto& call : calls) statuses.push_back(call->status);
+  for (std::thread& thread : threads) thread.join();
   return statuses;
+}
+
+size_t CountCode(const std::vector<grpc::Status>& statuses, grpc::StatusCode code) {
+  return std::count_if(statuses.begin(), statuses.end(),
+                       [code](const grpc::Status& status) { return status.error_code() == code; });
+}
+
+// "OK x3, RESOURCE_EXHAUSTED x2 (the server is overloaded: ...)": for failure messages.
+std::string Describe(const std::vector<grpc::Status>& statuses) {
+  std::map<int, std::pair<size_t, std::string>> by_code;
+  for (const grpc::Status& status : statuses) {
+    auto& [count, message] = by_code[status.error_code()];
+    if (count++ == 0) message = status.error_message();
+  }
+  std::string text;
+  for (const auto& [code, seen] : by_code) {
+    text += (text.empty() ? "" : ", ") + std::string("code ") + std::to_string(code) + " x" +
+            std::to_string(seen.first) + (seen.second.empty() ? "" : " (" + seen.second + ")");
+  }
+  return text;
+}
+
+// A channel of its own (not sharing the stub's connection), so that its calls are not
+// held behind another channel's in gRPC's per-connection stream limit.
+std::unique_ptr<spamguard::v1::CommentFilter::Stub> SeparateFilterStub(const std::string& address) {
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return spamguard::v1::CommentFilter::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments));
+}
+
+spamguard::v1::GetStatusResponse Status(RunningServer& server) {
+  spamguard::v1::GetStatusResponse status;
+  EXPECT_TRUE(server.admin().GetStatus(Context().get(), {}, &status).ok());
+  return status;
+}
+
+// Returns once every check queued so far has been taken by a worker: the queue is FIFO, so
+// when a check sent now is answered, all before it have left the queue.
+void WaitUntilTheQueueIsDrained(RunningServer& server) {
+  CheckCommentRequest request = CommentRequest(kSeedHam);
+  request.set_is_test(true);
+  CheckCommentResponse response;
+  EXPECT_TRUE(server.filter().CheckComment(Context().get(), request, &response).ok());
 }
 
 // The first RESOURCE_EXHAUSTED message among `statuses`, or "" when none was refused.
@@ -122,6 +216,84 @@ TEST(OverloadTest, TheQueueFlagWinsOverTheConfigFile) {
       FirstOverloadMessage(CheckAllAtOnce(server.filter(), CostlyRequest(), FloodSize()));
   EXPECT_THAT(refused, HasSubstr("the server is overloaded: " + std::to_string(Cores()) +
                                  " checks are already waiting"));
+}
+
+TEST(OverloadTest, EveryCheckRefusedForOverloadIsCountedInGetStatus) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir dir;
+  RunningServer server(dir.path(), {"--check-queue-per-worker", "1"});
+  ASSERT_TRUE(server.started()) << server.Log();
+  const std::vector<grpc::Status> statuses =
+      CheckAllAtOnce(server.filter(), CostlyRequest(), FloodSize());
+  const size_t refused = CountCode(statuses, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_GT(refused, 0u) << Describe(statuses);
+  EXPECT_EQ(refused + CountCode(statuses, grpc::StatusCode::OK), statuses.size())
+      << Describe(statuses);
+  const spamguard::v1::GetStatusResponse status = Status(server);
+  EXPECT_EQ(status.checks_refused_overload(), refused);
+  EXPECT_EQ(status.checks_abandoned_in_queue(), 0u);
+}
+
+// A refusal ends its stream, after the answers to the requests before it: the count is of
+// refused requests, whichever request of its stream each was.
+TEST(OverloadTest, EveryStreamRequestRefusedForOverloadIsCountedInGetStatus) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir dir;
+  RunningServer server(dir.path(), {"--check-queue-per-worker", "1"});
+  ASSERT_TRUE(server.started()) << server.Log();
+  // More streams than workers and queue places together, each always with a request out.
+  const std::vector<grpc::Status> statuses =
+      StreamAllAtOnce(server.filter(), CostlyRequest(), 2 * Cores() + 4, 20);
+  const size_t refused = CountCode(statuses, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_GT(refused, 0u) << Describe(statuses);
+  for (const grpc::Status& status : statuses) {
+    if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) continue;
+    EXPECT_THAT(status.error_message(),
+                ::testing::MatchesRegex("request [0-9]+: the server is overloaded: .*"));
+  }
+  EXPECT_EQ(Status(server).checks_refused_overload(), refused);
+}
+
+// The queue holds far more costly checks than the workers get through before the deadline:
+// those still waiting when it passes are skipped, unclassified, and counted. (A call can
+// also expire before it is queued, or while it is classified; neither is counted, so the
+// count is at most the calls that expired.)
+TEST(OverloadTest, ChecksWhoseDeadlinePassesInTheQueueAreCountedInGetStatus) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir dir;
+  RunningServer server(dir.path(), {"--check-queue-per-worker", "1000"});
+  ASSERT_TRUE(server.started()) << server.Log();
+  const std::vector<grpc::Status> statuses =
+      CheckAllAtOnce(server.filter(), CostlyRequest(), std::min<size_t>(200, 30 * Cores()), 300ms);
+  const size_t expired = CountCode(statuses, grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(expired + CountCode(statuses, grpc::StatusCode::OK), statuses.size())
+      << Describe(statuses);
+  WaitUntilTheQueueIsDrained(server);
+  const spamguard::v1::GetStatusResponse status = Status(server);
+  EXPECT_GT(status.checks_abandoned_in_queue(), 0u);
+  EXPECT_LE(status.checks_abandoned_in_queue(), expired);
+  EXPECT_EQ(status.checks_refused_overload(), 0u);
+}
+
+TEST(OverloadTest, StreamRequestsWhoseDeadlinePassesInTheQueueAreCountedInGetStatus) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir dir;
+  RunningServer server(dir.path(), {"--check-queue-per-worker", "1000"});
+  ASSERT_TRUE(server.started()) << server.Log();
+  // Costly checks with time to spare fill the queue for seconds; the streams, on a
+  // connection of their own, give up long before their requests reach a worker.
+  ChecksInFlight backlog(server.filter(), CostlyRequest(), std::min<size_t>(200, 30 * Cores()));
+  auto streams_stub = SeparateFilterStub(server.address());
+  const size_t streams = std::min<size_t>(16, Cores());
+  const std::vector<grpc::Status> statuses =
+      StreamAllAtOnce(*streams_stub, CostlyRequest(), streams, 20, 300ms);
+  EXPECT_EQ(CountCode(statuses, grpc::StatusCode::DEADLINE_EXCEEDED), streams)
+      << Describe(statuses);
+  for (const grpc::Status& status : backlog.Wait()) EXPECT_TRUE(status.ok());
+  WaitUntilTheQueueIsDrained(server);
+  const spamguard::v1::GetStatusResponse status = Status(server);
+  EXPECT_GT(status.checks_abandoned_in_queue(), 0u);
+  EXPECT_LE(status.checks_abandoned_in_queue(), streams);
 }
 
 }  // namespace
