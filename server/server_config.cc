@@ -12,6 +12,16 @@
 namespace spamguard::server {
 namespace {
 
+// The largest duration handed to gRPC as a channel argument: gRPC takes milliseconds as an
+// int.
+constexpr int64_t kMaxGrpcDurationMs = std::numeric_limits<int>::max();
+
+// The largest wait the server adds to a clock reading (the drain deadline, the model watch
+// interval). std::chrono's clocks count nanoseconds in an int64: now plus more than ~7.4e12
+// ms overflows (past the year 2262), which is undefined; in practice a watch interval of
+// 1e13 ms wrapped to a deadline in the past and spun a core. 10^12 ms is ~31 years.
+constexpr int64_t kMaxWaitMs = 1'000'000'000'000;
+
 // One section of the file: key -> how to apply its value. Appliers throw
 // YAML::Exception (bad type) or std::invalid_argument (bad value); both are caught below.
 using Appliers = std::map<std::string, std::function<void(const YAML::Node&)>>;
@@ -108,14 +118,16 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
       {"duplicate_window",
        {{"retention_minutes", Positive(&c.duplicate_retention_ms, 60.0 * 1000)},
         {"max_entries", Positive(&c.duplicate_max_entries)}}},
-      {"shutdown", {{"drain_deadline_seconds", Positive(&c.drain_deadline_ms, 1000)}}},
+      {"shutdown", {{"drain_deadline_seconds", Positive(&c.drain_deadline_ms, 1000, kMaxWaitMs)}}},
       {"connections",
-       {{"keepalive_time_seconds", Positive(&c.keepalive_time_ms, 1000)},
-        {"keepalive_timeout_seconds", Positive(&c.keepalive_timeout_ms, 1000)},
-        {"max_connection_age_seconds", Positive(&c.max_connection_age_ms, 1000)},
-        {"max_connection_age_grace_seconds", Positive(&c.max_connection_age_grace_ms, 1000)},
+       {{"keepalive_time_seconds", Positive(&c.keepalive_time_ms, 1000, kMaxGrpcDurationMs)},
+        {"keepalive_timeout_seconds", Positive(&c.keepalive_timeout_ms, 1000, kMaxGrpcDurationMs)},
+        {"max_connection_age_seconds",
+         Positive(&c.max_connection_age_ms, 1000, kMaxGrpcDurationMs)},
+        {"max_connection_age_grace_seconds",
+         Positive(&c.max_connection_age_grace_ms, 1000, kMaxGrpcDurationMs)},
         {"max_concurrent_streams", Positive(&c.max_concurrent_streams)}}},
-      {"model_watch", {{"interval_ms", Positive(&c.model_watch_interval_ms)}}},
+      {"model_watch", {{"interval_ms", Positive(&c.model_watch_interval_ms, 1, kMaxWaitMs)}}},
       {"admin", {{"allow_remote", Flag(&c.admin_allow_remote)}}},
   };
   Appliers top = {

@@ -60,10 +60,12 @@ struct ServerConfig {
 };
 
 // Reads a YAML config file into *config, leaving unmentioned settings as they are. Every
-// number must fit where it is used (limits.message_bytes at most INT_MAX: gRPC takes an
-// int); a value that does not is refused, never wrapped. Errors: kNotFound (no file),
-// kInvalidArgument naming the file, the key and what is wrong, with the allowed range for
-// a value too large (unknown keys are errors, so a typo is not silently ignored).
+// number must fit where it is used: limits.message_bytes and the connections durations at
+// most INT_MAX (bytes, ms), as gRPC takes an int; the drain deadline and the model watch
+// interval at most 10^12 ms, as a wait is added to a clock that counts nanoseconds in an
+// int64. A value that does not fit is refused, never wrapped or clamped. Errors: kNotFound
+// (no file), kInvalidArgument naming the file, the key and what is wrong, with the allowed
+// range for a value too large (unknown keys are errors, so a typo is not silently ignored).
 Status LoadServerConfigFile(const std::string& path, ServerConfig* config);
 
 }  // namespace spamguard::server

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <string>
 
@@ -81,6 +82,78 @@ TEST(ServerConfigTest, CheckQueuePerWorkerOutsideOneToAMillionIsRefusedNamingThe
   ServerConfig config;
   const Status status = LoadText("check_queue:\n  per_worker: 1000001\n", &config);
   EXPECT_NE(status.message().find("1 to 1000000"), std::string::npos) << status.message();
+}
+
+// gRPC takes keepalive and connection-age times as an int of milliseconds: a larger value
+// was clamped to INT_MAX, which gRPC reads as "no limit".
+TEST(ServerConfigTest, ConnectionDurationsBeyondWhatGrpcTakesAreRefusedNamingTheKeyAndMaximum) {
+  for (const char* key : {"keepalive_time_seconds", "keepalive_timeout_seconds",
+                          "max_connection_age_seconds", "max_connection_age_grace_seconds"}) {
+    const std::string setting = std::string("connections:\n  ") + key + ": ";
+    ServerConfig config;
+    const Status status = LoadText(setting + "2147484", &config);
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << key;
+    EXPECT_NE(status.message().find(std::string("connections.") + key), std::string::npos)
+        << status.message();
+    EXPECT_NE(status.message().find("the maximum is 2147483"), std::string::npos)
+        << status.message();
+    EXPECT_FALSE(LoadText(setting + "1e300", &config).ok()) << key;
+    EXPECT_TRUE(LoadText(setting + "2147483", &config).ok()) << key;
+  }
+  ServerConfig config;
+  ASSERT_TRUE(LoadText("connections:\n  keepalive_time_seconds: 2147483\n", &config).ok());
+  EXPECT_EQ(config.keepalive_time_ms, 2'147'483'000);
+}
+
+// A wait is added to a clock counting nanoseconds in an int64: 1e13 ms overflowed it (the
+// watch interval wrapped into the past and spun a core).
+TEST(ServerConfigTest, WaitsThatWouldOverflowTheClockAreRefusedNamingTheKeyAndMaximum) {
+  const struct {
+    const char* text;
+    const char* key;
+    const char* range;
+  } cases[] = {
+      {"shutdown:\n  drain_deadline_seconds: 1e10\n", "shutdown.drain_deadline_seconds",
+       "the maximum is 1000000000"},
+      {"shutdown:\n  drain_deadline_seconds: 9.3e9\n", "shutdown.drain_deadline_seconds",
+       "the maximum is 1000000000"},
+      {"model_watch:\n  interval_ms: 1e13\n", "model_watch.interval_ms",
+       "the allowed range is 1 to 1000000000000"},
+      {"model_watch:\n  interval_ms: 1000000000001\n", "model_watch.interval_ms",
+       "the allowed range is 1 to 1000000000000"},
+  };
+  for (const auto& c : cases) {
+    ServerConfig config;
+    const Status status = LoadText(c.text, &config);
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << c.text;
+    EXPECT_NE(status.message().find(c.key), std::string::npos) << status.message();
+    EXPECT_NE(status.message().find(c.range), std::string::npos) << status.message();
+  }
+}
+
+TEST(ServerConfigTest, WaitsUpToTheirMaximumAreAccepted) {
+  ServerConfig config;
+  ASSERT_TRUE(LoadText("shutdown:\n  drain_deadline_seconds: 1e9\n"
+                       "model_watch:\n  interval_ms: 1000000000000\n",
+                       &config)
+                  .ok());
+  EXPECT_EQ(config.drain_deadline_ms, 1'000'000'000'000);
+  EXPECT_EQ(config.model_watch_interval_ms, 1'000'000'000'000);
+}
+
+// main() prints the refusal and exits 2 before listening.
+TEST(ServerConfigTest, ARefusedWaitStopsTheServerAtStartNamingTheKey) {
+  testing::TempDir dir;
+  const std::string path = dir.File("server.yaml");
+  std::ofstream(path) << "model_watch:\n  interval_ms: 1e13\n";
+  const testing::RunResult result =
+      testing::RunProcess(SPAMGUARD_SERVER_BIN,
+                          {"--listen", "127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()),
+                           "--data-dir", dir.path(), "--config", path},
+                          std::chrono::seconds(30));
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.stderr_text.find("model_watch.interval_ms: is too large"), std::string::npos)
+      << result.stderr_text;
 }
 
 }  // namespace
