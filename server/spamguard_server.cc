@@ -77,6 +77,10 @@ Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConf
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
                              ToInt(config.max_connection_age_grace_ms));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_concurrent_streams);
+  // gRPC sets SO_REUSEPORT by default: a second server started on a port already served would
+  // silently take half its connections (perhaps with another model and rules) instead of
+  // failing to start.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   self->server_ = builder.BuildAndStart();
   if (!self->server_ || port == 0) {
     return Status::Unavailable("cannot listen on " + config.listen +

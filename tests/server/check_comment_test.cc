@@ -62,6 +62,22 @@ TEST_F(CheckCommentTest, SeedSpamWithPhoneIsSpamWithPhoneSpanOnTheNumber) {
   EXPECT_TRUE(found) << response.DebugString();
 }
 
+// gRPC turns SO_REUSEPORT on by default; with it, a second server on the same port started
+// and silently shared the first one's traffic.
+TEST(ServerStartTest, ASecondServerOnAPortAlreadyServedFailsToStart) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir first_dir;
+  RunningServer first(first_dir.path());
+  ASSERT_TRUE(first.started()) << first.Log();
+  TempDir second_dir;
+  const RunResult second = RunProcess(SPAMGUARD_SERVER_BIN,
+                                      {"--listen", first.address(), "--model", kDefaultModelStore,
+                                       "--rules", kDefaultRules, "--data-dir", second_dir.path()},
+                                      std::chrono::seconds(60));
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.stderr_text, HasSubstr("cannot listen on " + first.address()));
+}
+
 TEST_F(CheckCommentTest, SeedSpamWithoutPhoneIsSpam) {
   CheckCommentResponse response;
   ASSERT_TRUE(Check(CommentRequest(kSeedSpamNoPhone), &response).ok());
