@@ -1,0 +1,220 @@
+// What spamguardctl does with operator input that is out of range, malformed or dangerous:
+// it refuses it with a message (or reads it the documented way), and never aborts. Run as
+// processes, on tiny fixtures: a synthetic corpus and a feedback store written through the
+// C++ API with an injected clock.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/unix_time.h"
+#include "server/feedback_store.h"
+#include "tests/support/test_process.h"
+
+namespace spamguard {
+namespace {
+
+namespace fs = std::filesystem;
+using ::spamguard::testing::RunProcess;
+using ::spamguard::testing::RunResult;
+using ::spamguard::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+RunResult Ctl(const std::vector<std::string>& args) {
+  return RunProcess(SPAMGUARDCTL_BIN, args, std::chrono::seconds(300));
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+  ASSERT_TRUE(out.good()) << path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+size_t CountLines(const std::string& text) {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// A failure is one line on stderr starting with `prefix`, and a non-zero exit (not an abort).
+void ExpectOneLineError(const RunResult& result, const std::string& prefix) {
+  EXPECT_NE(result.exit_code, 0) << result.stdout_text;
+  EXPECT_LT(result.exit_code, 128) << "killed by a signal: " << result.stderr_text;
+  EXPECT_THAT(result.stderr_text, StartsWith(prefix));
+  EXPECT_EQ(CountLines(result.stderr_text), 1u) << result.stderr_text;
+}
+
+// The small synthetic corpus of train_cli_test.cc: every text distinct, spam asks to be
+// contacted, ham talks about the post. Rows are spread over the five YouTube videos (as
+// their sources), so the same file serves as a tiny YouTube collection.
+std::vector<std::pair<std::string, std::string>> CorpusRows() {
+  const std::vector<std::string> spam_openers = {
+      "Love back specialist baba ji", "Earn 5000 dollars weekly from home",
+      "Cheap followers and likes",    "Get your ex love back fast",
+      "Bitcoin trading expert",       "Best online casino bonus"};
+  const std::vector<std::string> spam_closers = {
+      "call and whatsapp now +91 9829286600", "visit www.cheap-deals.example now",
+      "DM me on telegram for details",        "contact me on whatsapp today",
+      "click here http://bit.ly/abc123",      "inbox me for the offer"};
+  const std::vector<std::string> ham_openers = {
+      "Great article, thanks for writing it",     "I disagree with the second point",
+      "This song brings back memories",           "My kids loved this recipe",
+      "The chart in the middle was very helpful", "Interesting take on the election"};
+  const std::vector<std::string> ham_closers = {
+      "looking forward to the next post.",      "but the conclusion makes sense.",
+      "I shared it with my colleagues.",        "we will try the variation next week.",
+      "could you add sources for the numbers?", "well done as always."};
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& a : spam_openers) {
+    for (const auto& b : spam_closers) rows.push_back({"spam", a + ", " + b});
+  }
+  for (const auto& a : ham_openers) {
+    for (const auto& b : ham_closers) rows.push_back({"ham", a + ", " + b});
+  }
+  return rows;
+}
+
+const std::vector<std::string> kVideos = {"psy", "katyperry", "lmfao", "eminem", "shakira"};
+
+std::string CorpusTsv() {
+  std::string tsv = "label\ttext\tsource\n";
+  size_t i = 0;
+  for (const auto& [label, text] : CorpusRows()) {
+    tsv += label + "\t" + text + "\tyoutube-" + kVideos[i++ % kVideos.size()] + "\n";
+  }
+  return tsv;
+}
+
+constexpr char kCases[] =
+    R"({"name":"spam","content":"Get your ex love back fast, call and whatsapp now +91 9829286600","label":"spam","expect":["spam","discard","hold","ham"]})"
+    "\n";
+
+class OperatorInputTest : public ::testing::Test {
+ protected:
+  // One model store for the suite, trained on the tiny corpus (its settings are what
+  // eval-protocol and retrain start from).
+  static void SetUpTestSuite() {
+    suite_dir_ = new TempDir();
+    WriteFile(suite_dir_->File("corpus.tsv"), CorpusTsv());
+    const RunResult trained = Ctl({"train", "--model", suite_dir_->File("models"), "--publish",
+                                   "--no-search", suite_dir_->File("corpus.tsv")});
+    if (trained.exit_code != 0) train_error_ = new std::string(trained.stderr_text);
+  }
+  static void TearDownTestSuite() {
+    delete suite_dir_;
+    delete train_error_;
+    suite_dir_ = nullptr;
+    train_error_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_EQ(train_error_, nullptr) << "training the suite's model failed: " << *train_error_;
+    WriteFile(cases(), kCases);
+  }
+
+  static std::string model_store() { return suite_dir_->File("models"); }
+  static std::string corpus() { return suite_dir_->File("corpus.tsv"); }
+  std::string cases() const { return dir_.File("cases.jsonl"); }
+  std::string data_dir() const { return dir_.File("var"); }
+
+  // A feedback store under data_dir() with one report 30 days old and one an hour old.
+  void WriteFeedbackStore() {
+    const int64_t now_ms = UnixNowMs();
+    std::atomic<int64_t> clock_ms{now_ms - 30 * kDayMs};
+    server::FeedbackStoreOptions options;
+    options.data_dir = data_dir();
+    options.now_ms = [&clock_ms] { return clock_ms.load(); };
+    Result<std::unique_ptr<server::FeedbackStore>> store = server::FeedbackStore::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    int n = 0;
+    for (const int64_t reported_at : {now_ms - 30 * kDayMs, now_ms - 3600 * 1000}) {
+      clock_ms = reported_at;
+      server::FeedbackSubmission submission;
+      submission.request.emplace();
+      submission.request->mutable_comment()->set_content(
+          "Contact me on telegram for cheap followers, offer " + std::to_string(++n));
+      submission.label = server::FeedbackLabel::kSpam;
+      std::promise<Result<server::FeedbackOutcome>> done;
+      (*store)->Submit(std::move(submission),
+                       [&done](Result<server::FeedbackOutcome> r) { done.set_value(r); });
+      const Result<server::FeedbackOutcome> outcome = done.get_future().get();
+      ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    }
+  }
+
+  // `feedback stats --json` total for the store, or -1 when the command failed.
+  int64_t StoredTotal(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"feedback", "stats", "--data-dir", data_dir(), "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const RunResult stats = Ctl(args);
+    EXPECT_EQ(stats.exit_code, 0) << stats.stderr_text;
+    if (stats.exit_code != 0) return -1;
+    return nlohmann::json::parse(stats.stdout_text).at("total").get<int64_t>();
+  }
+
+  // A tiny data/ directory for eval-protocol: the corpus as the YouTube collection, and a
+  // few rows each for the other corpora.
+  std::string TinyDataDirectory() {
+    const fs::path data = dir_.File("data");
+    for (const char* corpus : {"youtube-spam", "sms-spam", "tg-spam", "smokedetector-titles"}) {
+      fs::create_directories(data / corpus);
+    }
+    WriteFile((data / "youtube-spam/youtube-spam.tsv").string(), CorpusTsv());
+    WriteFile((data / "sms-spam/sms-spam.tsv").string(),
+              "label\ttext\nspam\tWIN a prize now, text WIN to 80086\nham\tSee you at eight\n");
+    WriteFile((data / "tg-spam/tg-spam.tsv").string(),
+              "label\ttext\nspam\tEarn crypto daily, join the channel\nham\tWho is coming?\n");
+    WriteFile((data / "smokedetector-titles/smokedetector-titles.tsv").string(),
+              "label\ttext\nspam\tBest keto pills buy now\nham\tHow do I parse JSON in C++?\n");
+    return data.string();
+  }
+
+  TempDir dir_;
+
+ private:
+  static TempDir* suite_dir_;
+  static std::string* train_error_;
+};
+
+TempDir* OperatorInputTest::suite_dir_ = nullptr;
+std::string* OperatorInputTest::train_error_ = nullptr;
+
+// --- the catch-all -------------------------------------------------------------------------
+
+TEST_F(OperatorInputTest, AnUnexpectedExceptionIsAOneLineInternalErrorNotAnAbort) {
+  // A store whose current manifest lists its inputs as strings, not objects: reading it
+  // throws inside retrain.
+  const fs::path store = dir_.File("store");
+  fs::copy(model_store(), store, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  const fs::path manifest = store / fs::read_symlink(store / "current") / "manifest.json";
+  nlohmann::json parsed = nlohmann::json::parse(ReadFile(manifest.string()));
+  parsed["inputs"] = {"not an object"};
+  WriteFile(manifest.string(), parsed.dump());
+  const RunResult retrain = Ctl({"retrain", "--model", store.string(), "--data-dir", data_dir(),
+                                 "--cases", cases(), "--no-rules"});
+  EXPECT_EQ(retrain.exit_code, 1) << retrain.stderr_text;
+  ExpectOneLineError(retrain, "spamguardctl retrain: internal error: ");
+}
+
+}  // namespace
+}  // namespace spamguard
