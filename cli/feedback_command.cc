@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/option_values.h"
 #include "model/unix_time.h"
 #include "server/feedback_store.h"
 
@@ -22,30 +23,6 @@ using server::FeedbackReader;
 // Fails `feedback <subcommand>`.
 [[noreturn]] void FailFeedback(const std::string& subcommand, const std::string& message) {
   Fail("feedback " + subcommand, message);
-}
-
-// "2026-11-01", "2026-11-01T12:30:00Z" (UTC), or an age: "90m", "24h", "7d".
-std::optional<int64_t> ParseSince(const std::string& text) {
-  const int64_t now_ms = UnixNowMs();
-  if (text.size() >= 2) {
-    const char unit = text.back();
-    const std::string number = text.substr(0, text.size() - 1);
-    const int64_t unit_ms = unit == 'm'   ? 60'000
-                            : unit == 'h' ? 3'600'000
-                            : unit == 'd' ? 86'400'000
-                                          : 0;
-    if (unit_ms != 0 && number.find_first_not_of("0123456789") == std::string::npos) {
-      return now_ms - std::stoll(number) * unit_ms;
-    }
-  }
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (end == nullptr || (*end != '\0' && std::string(end) != "Z")) {
-    tm = std::tm{};
-    end = strptime(text.c_str(), "%Y-%m-%d", &tm);
-    if (end == nullptr || *end != '\0') return std::nullopt;
-  }
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
 
 std::string IsoTime(int64_t unix_ms) {
@@ -70,17 +47,17 @@ void AddCommonOptions(CLI::App* command, FeedbackOptions* options) {
   command->add_option("--data-dir", options->data_dir,
                       "data directory of the server (default var, as spamguard-server)");
   command->add_option("--since", options->since,
-                      "only reports at or after: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, or an age "
-                      "like 24h / 7d");
+                      "only reports at or after: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, Unix ms, or "
+                      "an age like 24h / 7d (older than 1970: every report)");
   command->add_option("--site", options->site, "only reports of this site_id");
 }
 
 std::unique_ptr<FeedbackReader> OpenReader(const std::string& command,
                                            const FeedbackOptions& options, FeedbackFilter* filter) {
   if (!options.since.empty()) {
-    filter->since_ms = ParseSince(options.since);
-    if (!filter->since_ms)
-      FailFeedback(command, "--since '" + options.since + "' is not a date or age");
+    Result<int64_t> since_ms = ParseSinceOption(options.since, UnixNowMs());
+    if (!since_ms.ok()) FailFeedback(command, since_ms.status().message());
+    filter->since_ms = *since_ms;
   }
   if (options.site_given) filter->site_id = options.site;
   auto reader = FeedbackReader::Open(options.data_dir);

@@ -199,6 +199,25 @@ class OperatorInputTest : public ::testing::Test {
 TempDir* OperatorInputTest::suite_dir_ = nullptr;
 std::string* OperatorInputTest::train_error_ = nullptr;
 
+// --- feedback --since ----------------------------------------------------------------------
+
+TEST_F(OperatorInputTest, FeedbackSinceAnAgeReachingBefore1970CountsEveryReport) {
+  WriteFeedbackStore();
+  // Too many digits for any integer type, and a count of days whose milliseconds overflow.
+  EXPECT_EQ(StoredTotal({"--since", "99999999999999999999d"}), 2);
+  EXPECT_EQ(StoredTotal({"--since", "999999999999999d"}), 2);
+  EXPECT_EQ(StoredTotal({"--since", "7d"}), 1);
+  EXPECT_EQ(StoredTotal({"--since", "60d"}), 2);
+}
+
+TEST_F(OperatorInputTest, FeedbackSinceRefusesTextAfterAValidPrefix) {
+  WriteFeedbackStore();
+  for (const std::string since : {"7x", "7dd", "2026-11-01junk", "-5d", "99999999999999999999"}) {
+    const RunResult stats = Ctl({"feedback", "stats", "--data-dir", data_dir(), "--since", since});
+    ExpectOneLineError(stats, "spamguardctl feedback stats: --since '" + since + "'");
+  }
+}
+
 // --- the catch-all -------------------------------------------------------------------------
 
 TEST_F(OperatorInputTest, AnUnexpectedExceptionIsAOneLineInternalErrorNotAnAbort) {

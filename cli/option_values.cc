@@ -1,0 +1,86 @@
+#include "cli/option_values.h"
+
+#include <charconv>
+#include <ctime>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <system_error>
+
+namespace spamguard::cli {
+namespace {
+
+// The value of a non-empty run of ASCII digits, or nullopt when it does not fit in int64_t
+// (or is not all digits).
+std::optional<int64_t> ParseDigits(std::string_view digits) {
+  if (digits.empty()) return std::nullopt;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
+}
+
+// Milliseconds in one unit of an age, or 0 when `unit` is not one.
+int64_t AgeUnitMs(char unit) {
+  switch (unit) {
+    case 'm':
+      return 60'000;
+    case 'h':
+      return 3'600'000;
+    case 'd':
+      return 86'400'000;
+    default:
+      return 0;
+  }
+}
+
+// "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]" (UTC), as Unix seconds; nullopt when the whole
+// text is not one.
+std::optional<int64_t> ParseUtcSeconds(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr || (*end != '\0' && std::string_view(end) != "Z")) {
+    tm = std::tm{};
+    end = strptime(text.c_str(), "%Y-%m-%d", &tm);
+    if (end == nullptr || *end != '\0') return std::nullopt;
+  }
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+}  // namespace
+
+Result<int64_t> ParseSinceOption(const std::string& text, int64_t now_ms) {
+  const auto invalid = [&text](const std::string& why) {
+    return Status::InvalidArgument("--since '" + text + "' " + why);
+  };
+  if (text.empty()) return invalid("is empty");
+  if (text.find_first_not_of("0123456789") == std::string::npos) {
+    const std::optional<int64_t> unix_ms = ParseDigits(text);
+    if (!unix_ms) return invalid("is too large for Unix milliseconds");
+    return *unix_ms;
+  }
+  if (const int64_t unit_ms = AgeUnitMs(text.back()); unit_ms != 0 && text.size() >= 2) {
+    const std::string_view number(text.data(), text.size() - 1);
+    if (number.find_first_not_of("0123456789") == std::string_view::npos) {
+      // Digits too many for int64_t are an age older than 1970 as surely as a large one.
+      const std::optional<int64_t> count = ParseDigits(number);
+      if (!count || *count > now_ms / unit_ms) return int64_t{0};
+      return now_ms - *count * unit_ms;
+    }
+  }
+  // A date: strptime skips leading blanks and takes signs, which no form here has.
+  if (text.front() >= '0' && text.front() <= '9') {
+    if (const std::optional<int64_t> seconds = ParseUtcSeconds(text)) {
+      constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1000;
+      if (*seconds > kMaxSeconds || *seconds < -kMaxSeconds) return invalid("is out of range");
+      return *seconds * 1000;
+    }
+  }
+  return invalid(
+      "is not Unix ms, a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ) or an age (90m, 24h, 7d)");
+}
+
+}  // namespace spamguard::cli

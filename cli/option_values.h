@@ -1,0 +1,26 @@
+// Values of spamguardctl options that more than one command takes, parsed strictly: the
+// whole text must be a valid value, or the command refuses it with a message saying why.
+#ifndef SPAMGUARD_CLI_OPTION_VALUES_H_
+#define SPAMGUARD_CLI_OPTION_VALUES_H_
+
+#include <cstdint>
+#include <string>
+
+#include "model/status.h"
+
+namespace spamguard::cli {
+
+// The --since argument of `feedback stats|export` and `retrain`: which moderators' reports to
+// read, by when they were reported. Parses `text` into a Unix-ms lower bound (reports at or
+// after it), as one of:
+//   - Unix milliseconds: digits only, e.g. "1795651200000";
+//   - a UTC date or time: "2026-11-01", "2026-11-01T12:30:00Z" (the Z may be left out);
+//   - an age counted back from now_ms: digits then m, h or d, e.g. "90m", "24h", "7d". An
+//     age reaching back before 1970 (however large) means every report: the result is 0.
+// The whole text must match one form; a prefix that does ("7x", "2026-11-01junk") is
+// kInvalidArgument, as is a number too large for Unix ms. Never throws.
+Result<int64_t> ParseSinceOption(const std::string& text, int64_t now_ms);
+
+}  // namespace spamguard::cli
+
+#endif  // SPAMGUARD_CLI_OPTION_VALUES_H_
