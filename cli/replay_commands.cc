@@ -29,6 +29,7 @@
 #include "cli/commands.h"
 #include "cli/model_lifecycle.h"
 #include "cli/model_publishing.h"
+#include "cli/option_values.h"
 #include "model/comment_classifier.h"
 #include "model/dataset.h"
 #include "model/evaluation.h"
@@ -178,7 +179,7 @@ struct RetrainOptions {
   std::string data_dir = kDefaultDataDir;
   std::vector<std::string> base;
   std::vector<std::string> feedback_files;
-  std::string since;  // feedback reported at or after, Unix ms
+  std::string since;  // feedback reported at or after (cli/option_values.h)
   std::string site;
   int feedback_weight = 3;
   MixOptions mix;
@@ -242,11 +243,7 @@ void RunRetrain(RetrainOptions options) {
   std::vector<LabeledExample> feedback;
   server::FeedbackFilter filter;
   if (!options.since.empty()) {
-    try {
-      filter.since_ms = std::stoll(options.since);
-    } catch (const std::exception&) {
-      Fail(command, "--since must be Unix milliseconds, got '" + options.since + "'");
-    }
+    filter.since_ms = Check(command, ParseSinceOption(options.since, UnixNowMs()));
   }
   if (!options.site.empty()) filter.site_id = options.site;
   size_t stored_reports = 0;
@@ -454,7 +451,9 @@ void AddRetrainCommand(CLI::App& app) {
                       "Base corpus files (default: the current model's inputs)");
   command->add_option("--feedback", options->feedback_files,
                       "Extra feedback in the JSONL training format");
-  command->add_option("--since", options->since, "Only feedback reported at/after (Unix ms)");
+  command->add_option("--since", options->since,
+                      "Only feedback reported at/after: Unix ms, YYYY-MM-DD, "
+                      "YYYY-MM-DDTHH:MM:SSZ, or an age like 24h / 7d");
   command->add_option("--site", options->site, "Only feedback of this site");
   command
       ->add_option("--feedback-weight", options->feedback_weight,

@@ -218,6 +218,28 @@ TEST_F(OperatorInputTest, FeedbackSinceRefusesTextAfterAValidPrefix) {
   }
 }
 
+// --- retrain -------------------------------------------------------------------------------
+
+TEST_F(OperatorInputTest, RetrainSinceRefusesTextAfterAValidPrefix) {
+  for (const std::string since : {"7x", "2026-11-27junk", "12abc"}) {
+    const RunResult retrain =
+        Ctl({"retrain", "--model", dir_.File("store"), "--base", corpus(), "--data-dir", data_dir(),
+             "--cases", cases(), "--no-rules", "--since", since});
+    ExpectOneLineError(retrain, "spamguardctl retrain: ");
+    EXPECT_THAT(retrain.stderr_text, HasSubstr("--since '" + since + "'"));
+  }
+}
+
+TEST_F(OperatorInputTest, RetrainSinceTakesAnAgeAsTheFeedbackCommandsDo) {
+  WriteFeedbackStore();
+  const RunResult retrain =
+      Ctl({"retrain", "--model", dir_.File("store"), "--base", corpus(), "--data-dir", data_dir(),
+           "--cases", cases(), "--no-rules", "--since", "7d"});
+  // Whether the gate publishes does not matter here: only which reports were read.
+  EXPECT_THAT(retrain.stdout_text, HasSubstr(" 1 stored reports read"))
+      << retrain.stdout_text << retrain.stderr_text;
+}
+
 // --- the catch-all -------------------------------------------------------------------------
 
 TEST_F(OperatorInputTest, AnUnexpectedExceptionIsAOneLineInternalErrorNotAnAbort) {
