@@ -1,13 +1,23 @@
 // spamguardctl feedback stats | export: reads the server's feedback store
 // (<data-dir>/feedback.db) through server/feedback_store.h. Safe while the server runs.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "cli/commands.h"
 #include "cli/option_values.h"
@@ -17,6 +27,7 @@
 namespace spamguard::cli {
 namespace {
 
+namespace fs = std::filesystem;
 using server::FeedbackFilter;
 using server::FeedbackReader;
 
@@ -102,15 +113,93 @@ void RunStats(const FeedbackOptions& options) {
   }
 }
 
+// Why `output` must not be written while the store under `data_dir` is read, or "" when it
+// may: the output must not be the database, its -wal or -shm file, or any file inside the
+// data directory (writing there would truncate or corrupt the store being exported).
+std::string OutputClashesWithStore(const std::string& output, const std::string& data_dir) {
+  std::error_code error;
+  const fs::path store = fs::path(data_dir) / server::kFeedbackDatabaseFile;
+  for (const std::string suffix : {"", "-wal", "-shm"}) {
+    const fs::path file = store.string() + suffix;
+    if (fs::equivalent(output, file, error) && !error)
+      return "it is the feedback store's " + file.string();
+    error.clear();
+  }
+  const fs::path output_path = fs::weakly_canonical(output, error);
+  if (error) return "cannot resolve it: " + error.message();
+  const fs::path data_path = fs::weakly_canonical(data_dir, error);
+  if (error) return "cannot resolve --data-dir " + data_dir + ": " + error.message();
+  const auto [data_end, output_end] =
+      std::mismatch(data_path.begin(), data_path.end(), output_path.begin(), output_path.end());
+  if (data_end == data_path.end() ||
+      (std::next(data_end) == data_path.end() && data_end->empty())) {
+    return "it is inside the data directory " + data_dir;
+  }
+  return "";
+}
+
+// A file written beside its destination and renamed over it once complete, so that a
+// failed export leaves the destination as it was. Removes the file unless Commit succeeded.
+class StagedOutput {
+ public:
+  explicit StagedOutput(const std::string& destination) : destination_(destination) {}
+  ~StagedOutput() {
+    if (stream_.is_open()) stream_.close();
+    if (!path_.empty()) {
+      std::error_code ignored;
+      fs::remove(path_, ignored);
+    }
+  }
+  StagedOutput(const StagedOutput&) = delete;
+  StagedOutput& operator=(const StagedOutput&) = delete;
+
+  // Creates the staging file; "" on success, else why it could not be.
+  std::string Open() {
+    std::string name = destination_ + ".tmp-XXXXXX";
+    const int fd = ::mkstemp(name.data());
+    if (fd < 0) return "cannot create " + name + ": " + std::strerror(errno);
+    path_ = name;
+    // mkstemp makes the file 0600; give it the permissions a plain create would.
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd, 0666 & ~mask);
+    ::close(fd);
+    stream_.open(path_, std::ios::binary | std::ios::trunc);
+    return stream_ ? "" : "cannot write " + path_;
+  }
+  std::ostream& stream() { return stream_; }
+  // Flushes, closes and renames the staging file over the destination; "" on success.
+  std::string Commit() {
+    stream_.close();
+    if (!stream_) return destination_ + ": write failed";
+    std::error_code error;
+    fs::rename(path_, destination_, error);
+    if (error) return "cannot rename " + path_ + " to " + destination_ + ": " + error.message();
+    path_.clear();
+    return "";
+  }
+
+ private:
+  std::string destination_;
+  std::string path_;
+  std::ofstream stream_;
+};
+
 void RunExport(const FeedbackOptions& options) {
   FeedbackFilter filter;
-  auto reader = OpenReader("export", options, &filter);
-  std::ofstream file;
+  std::unique_ptr<StagedOutput> file;
   if (!options.output.empty()) {
-    file.open(options.output, std::ios::binary | std::ios::trunc);
-    if (!file) FailFeedback("export", options.output + ": cannot write");
+    const std::string clash = OutputClashesWithStore(options.output, options.data_dir);
+    if (!clash.empty())
+      FailFeedback("export", "refusing to write " + options.output + ": " + clash);
   }
-  std::ostream& out = options.output.empty() ? std::cout : file;
+  auto reader = OpenReader("export", options, &filter);
+  if (!options.output.empty()) {
+    file = std::make_unique<StagedOutput>(options.output);
+    const std::string error = file->Open();
+    if (!error.empty()) FailFeedback("export", error);
+  }
+  std::ostream& out = file ? file->stream() : std::cout;
   uint64_t count = 0;
   const Status status = reader->ForEach(filter, [&](const server::FeedbackReport& report) {
     out << server::TrainingRecord(report).dump(-1, ' ', false,
@@ -123,6 +212,10 @@ void RunExport(const FeedbackOptions& options) {
   out.flush();
   if (!out)
     FailFeedback("export", (options.output.empty() ? "stdout" : options.output) + ": write failed");
+  if (file) {
+    const std::string error = file->Commit();
+    if (!error.empty()) FailFeedback("export", error);
+  }
   std::fprintf(stderr, "exported %llu reports\n", static_cast<unsigned long long>(count));
 }
 

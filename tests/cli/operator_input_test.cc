@@ -218,6 +218,36 @@ TEST_F(OperatorInputTest, FeedbackSinceRefusesTextAfterAValidPrefix) {
   }
 }
 
+// --- feedback export -o ------------------------------------------------------------------
+
+TEST_F(OperatorInputTest, FeedbackExportRefusesToWriteOverTheStoreOrIntoTheDataDirectory) {
+  WriteFeedbackStore();
+  const std::string store = data_dir() + "/feedback.db";
+  const std::string link = dir_.File("link-to-store.jsonl");
+  fs::create_symlink(store, link);
+  for (const std::string& output :
+       {store, store + "-wal", store + "-shm", data_dir() + "/export.jsonl", link,
+        data_dir() + "/../var/feedback.db"}) {
+    const RunResult exported = Ctl({"feedback", "export", "--data-dir", data_dir(), "-o", output});
+    ExpectOneLineError(exported, "spamguardctl feedback export: refusing to write " + output);
+  }
+  EXPECT_EQ(StoredTotal(), 2);  // the store is intact
+}
+
+TEST_F(OperatorInputTest, FeedbackExportReplacesTheOutputWholeAndLeavesNoTemporaryFile) {
+  WriteFeedbackStore();
+  const fs::path out_dir = dir_.File("out");
+  fs::create_directories(out_dir);
+  const std::string output = (out_dir / "feedback.jsonl").string();
+  WriteFile(output, "an older export\n");
+  const RunResult exported = Ctl({"feedback", "export", "--data-dir", data_dir(), "-o", output});
+  ASSERT_EQ(exported.exit_code, 0) << exported.stderr_text;
+  const std::string written = ReadFile(output);
+  EXPECT_EQ(CountLines(written), 2u) << written;
+  EXPECT_THAT(written, Not(HasSubstr("an older export")));
+  EXPECT_EQ(std::distance(fs::directory_iterator(out_dir), fs::directory_iterator()), 1);
+}
+
 // --- retrain -------------------------------------------------------------------------------
 
 TEST_F(OperatorInputTest, RetrainSinceRefusesTextAfterAValidPrefix) {
