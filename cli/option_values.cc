@@ -1,9 +1,12 @@
 #include "cli/option_values.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <string_view>
 #include <system_error>
 
@@ -81,6 +84,22 @@ Result<int64_t> ParseSinceOption(const std::string& text, int64_t now_ms) {
   }
   return invalid(
       "is not Unix ms, a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ) or an age (90m, 24h, 7d)");
+}
+
+CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive) {
+  std::ostringstream range;
+  range << (min_exclusive ? "(" : "[") << min << ", " << max << "]";
+  const std::string description = "a finite number in " + range.str();
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        const char* begin = text.c_str();
+        char* end = nullptr;
+        const double value = std::strtod(begin, &end);
+        const bool in_range = end != begin && *end == '\0' && std::isfinite(value) &&
+                              (min_exclusive ? value > min : value >= min) && value <= max;
+        return in_range ? "" : "must be " + description + ", got '" + text + "'";
+      },
+      description);
 }
 
 }  // namespace spamguard::cli

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "model/status.h"
 
 namespace spamguard::cli {
@@ -20,6 +22,11 @@ namespace spamguard::cli {
 // The whole text must match one form; a prefix that does ("7x", "2026-11-01junk") is
 // kInvalidArgument, as is a number too large for Unix ms. Never throws.
 Result<int64_t> ParseSinceOption(const std::string& text, int64_t now_ms);
+
+// A CLI11 validator for a floating-point option: a finite number with
+// min <= value <= max (min_exclusive: min < value). Unlike CLI::Range it refuses "nan",
+// which passes any range check because every comparison with NaN is false, and "inf".
+CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive = false);
 
 }  // namespace spamguard::cli
 

@@ -468,11 +468,29 @@ void AddRetrainCommand(CLI::App& app) {
   command->add_option("--rules", options->rules, "Rule pack for the replay")->capture_default_str();
   command->add_flag("--no-rules", options->no_rules, "Replay with the model only");
   command->add_flag("--force", options->force, "Publish even if the gate refuses (logged)");
-  command->add_option("--tolerance-f1", options->tolerance.f1)->capture_default_str();
-  command->add_option("--tolerance-ham-fpr", options->tolerance.ham_fpr)->capture_default_str();
-  command->add_option("--tolerance-mcc", options->tolerance.mcc)->capture_default_str();
-  command->add_option("--tolerance-ece", options->tolerance.calibration_error)
-      ->capture_default_str();
+  // A NaN tolerance would switch the gate off (every comparison with NaN is false), and an
+  // infinite or negative one is no tolerance: each is a finite number within the metric's
+  // range (MCC spans [-1, 1], the others [0, 1]).
+  command
+      ->add_option("--tolerance-f1", options->tolerance.f1,
+                   "How much lower the candidate's F1 may be")
+      ->capture_default_str()
+      ->check(FiniteNumberIn(0, 1));
+  command
+      ->add_option("--tolerance-ham-fpr", options->tolerance.ham_fpr,
+                   "How much higher the candidate's ham false-positive rate may be")
+      ->capture_default_str()
+      ->check(FiniteNumberIn(0, 1));
+  command
+      ->add_option("--tolerance-mcc", options->tolerance.mcc,
+                   "How much lower the candidate's MCC may be")
+      ->capture_default_str()
+      ->check(FiniteNumberIn(0, 2));
+  command
+      ->add_option("--tolerance-ece", options->tolerance.calibration_error,
+                   "How much higher the candidate's calibration error may be")
+      ->capture_default_str()
+      ->check(FiniteNumberIn(0, 1));
   command->callback([options] { RunRetrain(*options); });
 }
 

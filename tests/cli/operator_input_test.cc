@@ -64,6 +64,13 @@ void ExpectOneLineError(const RunResult& result, const std::string& prefix) {
   EXPECT_EQ(CountLines(result.stderr_text), 1u) << result.stderr_text;
 }
 
+// A command-line value CLI11 refused: non-zero exit, and the option named on stderr.
+void ExpectRefusedOption(const RunResult& result, const std::string& option) {
+  EXPECT_NE(result.exit_code, 0) << result.stdout_text;
+  EXPECT_LT(result.exit_code, 128) << "killed by a signal: " << result.stderr_text;
+  EXPECT_THAT(result.stderr_text, HasSubstr(option));
+}
+
 // The small synthetic corpus of train_cli_test.cc: every text distinct, spam asks to be
 // contacted, ham talks about the post. Rows are spread over the five YouTube videos (as
 // their sources), so the same file serves as a tiny YouTube collection.
@@ -268,6 +275,19 @@ TEST_F(OperatorInputTest, RetrainSinceTakesAnAgeAsTheFeedbackCommandsDo) {
   // Whether the gate publishes does not matter here: only which reports were read.
   EXPECT_THAT(retrain.stdout_text, HasSubstr(" 1 stored reports read"))
       << retrain.stdout_text << retrain.stderr_text;
+}
+
+TEST_F(OperatorInputTest, RetrainRefusesToleranceThatAreNotFiniteOrAreNegative) {
+  for (const std::string flag :
+       {"--tolerance-f1", "--tolerance-ham-fpr", "--tolerance-mcc", "--tolerance-ece"}) {
+    for (const std::string value : {"nan", "inf", "-0.01", "1e300"}) {
+      const RunResult retrain =
+          Ctl({"retrain", "--model", dir_.File("store"), "--base", corpus(), "--data-dir",
+               data_dir(), "--cases", cases(), "--no-rules", flag, value});
+      ExpectRefusedOption(retrain, flag);
+      EXPECT_FALSE(fs::exists(dir_.File("store"))) << flag << " " << value;
+    }
+  }
 }
 
 // --- the catch-all -------------------------------------------------------------------------
