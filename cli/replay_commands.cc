@@ -49,6 +49,9 @@ using nlohmann::json;
 constexpr char kDefaultDataDir[] = "var";
 constexpr char kDefaultRules[] = "rules/default.yaml";
 constexpr char kDefaultCases[] = "tests/regression/cases.jsonl";
+// Every repeat of a feedback example is a line of the training file: the weight is bounded so
+// that a typo cannot write gigabytes per report.
+constexpr int kMaxFeedbackWeight = 100;
 // The default training corpora, relative to the repository root (see data/README.md).
 const std::vector<std::string> kDefaultCorpora = {
     "data/youtube-spam/youtube-spam.tsv", "data/sms-spam/sms-spam.tsv", "data/tg-spam/tg-spam.tsv",
@@ -273,7 +276,7 @@ void RunRetrain(RetrainOptions options) {
   std::reverse(feedback.begin(), feedback.end());
   for (LabeledExample& example : feedback) {
     example.source = "feedback";
-    example.repeat = std::max(1, options.feedback_weight);
+    example.repeat = options.feedback_weight;
   }
   const DedupReport feedback_dedup = Deduplicate(*pipeline->normalizer(), feedback);
   // Feedback on a held-back comment is not trained on (the gate must stay unseen data), and
@@ -457,8 +460,10 @@ void AddRetrainCommand(CLI::App& app) {
   command->add_option("--site", options->site, "Only feedback of this site");
   command
       ->add_option("--feedback-weight", options->feedback_weight,
-                   "Times each feedback example is repeated in training")
-      ->capture_default_str();
+                   "Times each feedback example is repeated in training (1 to " +
+                       std::to_string(kMaxFeedbackWeight) + ")")
+      ->capture_default_str()
+      ->check(CLI::Range(1, kMaxFeedbackWeight));
   command->add_flag("--default-mix", options->mix.default_mix, "Apply the default subsampling");
   command->add_option("--subsample", options->mix.subsample, "SOURCE=N");
   command->add_option("--seed", options->mix.seed, "Seed (default: the current model's)")

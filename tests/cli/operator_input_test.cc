@@ -290,6 +290,16 @@ TEST_F(OperatorInputTest, RetrainRefusesToleranceThatAreNotFiniteOrAreNegative) 
   }
 }
 
+TEST_F(OperatorInputTest, RetrainRefusesAFeedbackWeightOutsideOneToAHundred) {
+  for (const std::string weight : {"0", "-3", "101", "1000000"}) {
+    const RunResult retrain =
+        Ctl({"retrain", "--model", dir_.File("store"), "--base", corpus(), "--data-dir", data_dir(),
+             "--cases", cases(), "--no-rules", "--feedback-weight", weight});
+    ExpectRefusedOption(retrain, "--feedback-weight");
+    EXPECT_FALSE(fs::exists(dir_.File("store"))) << weight;
+  }
+}
+
 // --- the catch-all -------------------------------------------------------------------------
 
 TEST_F(OperatorInputTest, AnUnexpectedExceptionIsAOneLineInternalErrorNotAnAbort) {
