@@ -33,6 +33,7 @@
 
 #include "cli/commands.h"
 #include "cli/explain.h"
+#include "cli/option_values.h"
 #include "model/comment_classifier.h"
 #include "model/dataset.h"
 #include "model/model_store.h"
@@ -52,6 +53,8 @@ constexpr char kDefaultServer[] = "127.0.0.1:50051";
 constexpr char kDefaultModel[] = "models";
 constexpr char kDefaultRules[] = "rules/default.yaml";
 constexpr double kDefaultTimeoutSeconds = 10;
+// A day: more than any call or --file stream needs, and far from overflowing a deadline.
+constexpr double kMaxTimeoutSeconds = 86400;
 
 // Prints the one-line error of a subcommand and ends it with a non-zero exit.
 // Colors only for a terminal, and never when the user opted out (https://no-color.org).
@@ -150,11 +153,20 @@ struct ServerOptions {
   double timeout_seconds = kDefaultTimeoutSeconds;
 };
 
+// --timeout is turned into a deadline (SetDeadline): NaN, infinity or an enormous number
+// would overflow the clock's duration.
+CLI::Validator TimeoutSeconds() {
+  return FiniteNumberIn(0, kMaxTimeoutSeconds, /*min_exclusive=*/true);
+}
+
 void AddServerOptions(CLI::App& command, ServerOptions& options, const std::string& what) {
   command.add_option("--server", options.address, what + " (HOST:PORT)")->capture_default_str();
-  command.add_option("--timeout", options.timeout_seconds, "Deadline of the call in seconds")
+  command
+      .add_option("--timeout", options.timeout_seconds,
+                  "Deadline of the call in seconds (at most " +
+                      std::to_string(static_cast<int>(kMaxTimeoutSeconds)) + ")")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(TimeoutSeconds());
 }
 
 std::shared_ptr<grpc::Channel> Connect(const ServerOptions& options) {
@@ -769,9 +781,10 @@ void AddCheckCommand(CLI::App& app) {
   command
       ->add_option("--timeout", options->server.timeout_seconds,
                    "With --server: deadline in seconds of the call (for --file, of the whole "
-                   "stream)")
+                   "stream; at most " +
+                       std::to_string(static_cast<int>(kMaxTimeoutSeconds)) + ")")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(TimeoutSeconds());
   command->add_flag("--test", options->is_test,
                     "With --server: mark the check as a test (the server stores and counts "
                     "nothing, and returns no check id)");

@@ -317,5 +317,17 @@ TEST_F(OperatorInputTest, AnUnexpectedExceptionIsAOneLineInternalErrorNotAnAbort
   ExpectOneLineError(retrain, "spamguardctl retrain: internal error: ");
 }
 
+// --- RPC timeouts --------------------------------------------------------------------------
+
+TEST_F(OperatorInputTest, TimeoutMustBeAFinitePositiveNumberOfAtMostADay) {
+  const std::string address = "127.0.0.1:" + std::to_string(spamguard::testing::FreeLoopbackPort());
+  for (const std::string timeout : {"nan", "inf", "1e300", "86401", "0", "-1"}) {
+    ExpectRefusedOption(Ctl({"status", "--server", address, "--timeout", timeout}), "--timeout");
+    ExpectRefusedOption(Ctl({"check", "--server", address, "--timeout", timeout, "a comment"}),
+                        "--timeout");
+    ExpectRefusedOption(Ctl({"reload", "--server", address, "--timeout", timeout}), "--timeout");
+  }
+}
+
 }  // namespace
 }  // namespace spamguard
