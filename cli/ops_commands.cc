@@ -389,8 +389,12 @@ void CheckOnServer(const CheckOptions& options, const std::vector<InputText>& in
     PrintChecked(checked.value(), options, answered == 0);
     ++answered;
   }
-  // Cancelling unblocks the writer when the server stopped reading.
-  if (answered < inputs.size()) context.TryCancel();
+  // When this side stops reading over a broken contract, cancelling unblocks the writer (the
+  // server may still be reading). Otherwise the read ended because the call did (all answers
+  // came, or the server finished it, e.g. with INVALID_ARGUMENT for one request, or the
+  // deadline passed), so writes fail by themselves and Finish returns the server's status,
+  // which a cancel would replace with CANCELLED.
+  if (!broken_contract.empty()) context.TryCancel();
   writer.join();
   const grpc::Status status = stream->Finish();
   if (!broken_contract.empty()) Fail("check", broken_contract);

@@ -322,6 +322,18 @@ TEST_F(OpsCliServerTest, ServerFileCheckStreamsAnswersInInputOrder) {
   }
 }
 
+TEST_F(OpsCliServerTest, ServerFileCheckReportsTheServersErrorForAnOversizedLine) {
+  // The second line is over the server's 64 KiB content limit: the server ends the stream
+  // with INVALID_ARGUMENT, which the error must show (not a CANCELLED of the CLI's own).
+  const std::string input = dir_.File("oversized.txt");
+  WriteFile(input, std::string(kSeedHam) + "\n" + std::string(70000, 'a') + "\n" + kSeedHam + "\n");
+  const RunResult result =
+      Ctl({"check", "--server", address_, "--json", "--test", "--file", input});
+  ExpectOneLineError(result, "spamguardctl check: INVALID_ARGUMENT: ");
+  EXPECT_THAT(result.stderr_text, HasSubstr("comment.content is 70000 bytes; the limit is 65536"));
+  EXPECT_LE(Lines(result.stdout_text).size(), 1u) << result.stdout_text;  // only line 1 answered
+}
+
 TEST_F(OpsCliServerTest, LocalAndServerChecksAgree) {
   const RunResult local =
       Ctl({"check", "--model", model(), "--rules", kDefaultRules, "--json", kSeedSpam});
