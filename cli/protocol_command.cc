@@ -7,10 +7,12 @@
 //
 // Every failure prints one line "spamguardctl eval-protocol: <what>" to stderr and throws
 // CLI::RuntimeError(1) (cli/commands.h).
-#include <unistd.h>
-
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -171,6 +173,42 @@ void DumpSplit(const std::string& command, const TextPipeline& pipeline,
   if (!out) Fail(command, "cannot write " + path.string());
 }
 
+// A fresh private directory under the system's temporary directory ($TMPDIR, else /tmp),
+// named unpredictably (mkdtemp) so that concurrent runs and other users cannot collide with
+// it; removed with everything in it by Remove() or, on any other way out (a Fail), by the
+// destructor.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() = default;
+  ~ScratchDirectory() { Remove(); }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+
+  Status Create() {
+    std::error_code error;
+    const fs::path temp = fs::temp_directory_path(error);
+    if (error) return Status::IoError("no temporary directory: " + error.message());
+    std::string name = (temp / "spamguard-protocol-XXXXXX").string();
+    if (::mkdtemp(name.data()) == nullptr) {
+      return Status::IoError("cannot create a scratch directory " + name + ": " +
+                             std::strerror(errno));
+    }
+    path_ = name;
+    return Status::Ok();
+  }
+  const fs::path& path() const { return path_; }
+  // Best effort: a scratch directory that cannot be removed is not worth failing a run for.
+  void Remove() {
+    if (path_.empty()) return;
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+    path_.clear();
+  }
+
+ private:
+  fs::path path_;
+};
+
 void RunEvalProtocol(const ProtocolOptions& options) {
   const std::string command = "eval-protocol";
   const auto wants = [&options](const std::string& part) {
@@ -301,9 +339,12 @@ void RunEvalProtocol(const ProtocolOptions& options) {
   std::vector<Evaluated> results(splits.size());
   std::mutex progress;
   size_t next = 0;
-  const fs::path scratch =
-      fs::temp_directory_path() / ("spamguard-protocol-" + std::to_string(::getpid()));
-  fs::create_directories(scratch);
+  ScratchDirectory scratch_directory;
+  if (!splits.empty()) {
+    const Status created = scratch_directory.Create();
+    if (!created.ok()) Fail(command, created.message());
+  }
+  const fs::path& scratch = scratch_directory.path();
   auto worker = [&] {
     for (;;) {
       size_t index;
@@ -320,23 +361,30 @@ void RunEvalProtocol(const ProtocolOptions& options) {
       TrainRequest split_request = request;
       split_request.trainer.work_directory = (scratch / ("work-" + std::to_string(index))).string();
       const std::string path = (scratch / ("split-" + std::to_string(index) + ".spgm")).string();
-      Result<TrainingReport> trained =
-          TrainFromExamples(*pipeline, split.train, split_request, path);
-      if (!trained.ok()) {
-        result.error = trained.status().ToString();
+      // An exception must not leave a worker thread (that would terminate the process): it
+      // becomes the split's error, reported with the others below.
+      try {
+        Result<TrainingReport> trained =
+            TrainFromExamples(*pipeline, split.train, split_request, path);
+        if (!trained.ok()) {
+          result.error = trained.status().ToString();
+          continue;
+        }
+        Result<std::shared_ptr<const SpamModel>> split_model = SpamModel::Load(path);
+        if (!split_model.ok()) {
+          result.error = split_model.status().ToString();
+          continue;
+        }
+        result.metrics =
+            Evaluate(Score(*pipeline, **split_model, split.test), trained->decision_threshold);
+        if (rules) {
+          const CommentClassifier classifier(pipeline, *split_model, rules, nullptr);
+          result.with_rules =
+              Evaluate(ScoreWithRules(classifier, split.test), trained->decision_threshold);
+        }
+      } catch (const std::exception& error) {
+        result.error = std::string("internal error: ") + error.what();
         continue;
-      }
-      Result<std::shared_ptr<const SpamModel>> split_model = SpamModel::Load(path);
-      if (!split_model.ok()) {
-        result.error = split_model.status().ToString();
-        continue;
-      }
-      result.metrics =
-          Evaluate(Score(*pipeline, **split_model, split.test), trained->decision_threshold);
-      if (rules) {
-        const CommentClassifier classifier(pipeline, *split_model, rules, nullptr);
-        result.with_rules =
-            Evaluate(ScoreWithRules(classifier, split.test), trained->decision_threshold);
       }
       result.seconds = SecondsSince(start);
       std::lock_guard<std::mutex> lock(progress);
@@ -347,7 +395,7 @@ void RunEvalProtocol(const ProtocolOptions& options) {
   std::vector<std::thread> workers;
   for (int j = 0; j < std::max(1, options.jobs); ++j) workers.emplace_back(worker);
   for (std::thread& t : workers) t.join();
-  fs::remove_all(scratch);
+  scratch_directory.Remove();
   for (const Evaluated& result : results) {
     if (!result.error.empty()) Fail(command, result.name + ": " + result.error);
   }

@@ -39,6 +39,12 @@ RunResult Ctl(const std::vector<std::string>& args) {
   return RunProcess(SPAMGUARDCTL_BIN, args, std::chrono::seconds(300));
 }
 
+// spamguardctl with TMPDIR set (through env(1), as RunProcess keeps the environment).
+RunResult CtlWithTmpdir(const std::string& tmpdir, std::vector<std::string> args) {
+  args.insert(args.begin(), {"TMPDIR=" + tmpdir, SPAMGUARDCTL_BIN});
+  return RunProcess("/usr/bin/env", args, std::chrono::seconds(300));
+}
+
 void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
   out << content;
@@ -298,6 +304,17 @@ TEST_F(OperatorInputTest, RetrainRefusesAFeedbackWeightOutsideOneToAHundred) {
     ExpectRefusedOption(retrain, "--feedback-weight");
     EXPECT_FALSE(fs::exists(dir_.File("store"))) << weight;
   }
+}
+
+// --- eval-protocol -------------------------------------------------------------------------
+
+TEST_F(OperatorInputTest, EvalProtocolWithoutATemporaryDirectoryIsAOneLineError) {
+  const std::string data = TinyDataDirectory();
+  const RunResult protocol =
+      CtlWithTmpdir(dir_.File("no-such-dir"),
+                    {"eval-protocol", "--model", model_store(), "--data", data, "--only", "lovo"});
+  ExpectOneLineError(protocol, "spamguardctl eval-protocol: ");
+  EXPECT_THAT(protocol.stderr_text, HasSubstr("temporary directory"));
 }
 
 // --- the catch-all -------------------------------------------------------------------------
