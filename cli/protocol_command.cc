@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -392,8 +393,22 @@ void RunEvalProtocol(const ProtocolOptions& options) {
                 << Fixed(result.seconds, 1) << " s)\n";
     }
   };
+  // More threads than splits would only wait; and one thread per --jobs could exhaust the
+  // system's threads. A thread that cannot start leaves its splits to the others.
+  const size_t thread_count = std::min(static_cast<size_t>(options.jobs), splits.size());
   std::vector<std::thread> workers;
-  for (int j = 0; j < std::max(1, options.jobs); ++j) workers.emplace_back(worker);
+  std::string thread_error;
+  for (size_t j = 0; j < thread_count; ++j) {
+    try {
+      workers.emplace_back(worker);
+    } catch (const std::system_error& error) {
+      thread_error = error.what();
+      break;
+    }
+  }
+  if (workers.empty() && thread_count > 0) {
+    Fail(command, "cannot start a training thread: " + thread_error);
+  }
   for (std::thread& t : workers) t.join();
   scratch_directory.Remove();
   for (const Evaluated& result : results) {
@@ -519,7 +534,11 @@ void AddEvalProtocolCommand(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--data", options->data, "The data/ directory")->capture_default_str();
   command->add_option("--only", options->only, "Subset: lovo, tubespam, held-back");
-  command->add_option("--jobs", options->jobs, "Splits trained at once")->capture_default_str();
+  command
+      ->add_option("--jobs", options->jobs,
+                   "Splits trained at once (at least 1; more than the splits run as many)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   command->add_flag("--json", options->json_output, "JSON instead of a table");
   command->add_option("--dump-splits", options->dump_splits,
                       "Write each split's train/test model inputs (fastText format) here and stop");

@@ -308,6 +308,27 @@ TEST_F(OperatorInputTest, RetrainRefusesAFeedbackWeightOutsideOneToAHundred) {
 
 // --- eval-protocol -------------------------------------------------------------------------
 
+TEST_F(OperatorInputTest, EvalProtocolRefusesJobsBelowOne) {
+  // (No model there: were the value accepted, the run would fail on the model instead.)
+  const std::string absent = dir_.File("no-model");
+  for (const std::string jobs : {"0", "-5"}) {
+    ExpectRefusedOption(Ctl({"eval-protocol", "--model", absent, "--jobs", jobs}), "--jobs");
+  }
+}
+
+TEST_F(OperatorInputTest, EvalProtocolStartsNoMoreThreadsThanSplitsAndCleansUp) {
+  const std::string data = TinyDataDirectory();
+  const fs::path tmpdir = dir_.File("tmp");
+  fs::create_directories(tmpdir);
+  const RunResult protocol =
+      CtlWithTmpdir(tmpdir.string(), {"eval-protocol", "--model", model_store(), "--data", data,
+                                      "--only", "lovo", "--jobs", "100000", "--json"});
+  ASSERT_EQ(protocol.exit_code, 0) << protocol.stderr_text;
+  const nlohmann::json out = nlohmann::json::parse(protocol.stdout_text);
+  EXPECT_EQ(out.at("splits").size(), kVideos.size());
+  EXPECT_TRUE(fs::is_empty(tmpdir)) << "the scratch directory was left behind";
+}
+
 TEST_F(OperatorInputTest, EvalProtocolWithoutATemporaryDirectoryIsAOneLineError) {
   const std::string data = TinyDataDirectory();
   const RunResult protocol =
