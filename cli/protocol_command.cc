@@ -533,7 +533,8 @@ void AddEvalProtocolCommand(CLI::App& app) {
   command->add_option("--model", options->model, "Model store or file whose settings are used")
       ->capture_default_str();
   command->add_option("--data", options->data, "The data/ directory")->capture_default_str();
-  command->add_option("--only", options->only, "Subset: lovo, tubespam, held-back");
+  command->add_option("--only", options->only, "Subset: lovo, tubespam, held-back")
+      ->check(CLI::IsMember({"lovo", "tubespam", "held-back"}));
   command
       ->add_option("--jobs", options->jobs,
                    "Splits trained at once (at least 1; more than the splits run as many)")

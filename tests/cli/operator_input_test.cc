@@ -316,6 +316,13 @@ TEST_F(OperatorInputTest, EvalProtocolRefusesJobsBelowOne) {
   }
 }
 
+TEST_F(OperatorInputTest, EvalProtocolRefusesAnUnknownPartName) {
+  const std::string absent = dir_.File("no-model");
+  ExpectRefusedOption(Ctl({"eval-protocol", "--model", absent, "--only", "lovoo"}), "--only");
+  ExpectRefusedOption(Ctl({"eval-protocol", "--model", absent, "--only", "lovo", "--only", "x"}),
+                      "--only");
+}
+
 TEST_F(OperatorInputTest, EvalProtocolStartsNoMoreThreadsThanSplitsAndCleansUp) {
   const std::string data = TinyDataDirectory();
   const fs::path tmpdir = dir_.File("tmp");
