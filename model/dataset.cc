@@ -53,11 +53,24 @@ std::string Where(const std::string& name, size_t line_index) {
   return name + ":" + std::to_string(line_index + 1);
 }
 
+// The number of tab-separated fields of a TSV line.
+size_t TsvFieldCount(std::string_view line) {
+  return static_cast<size_t>(std::count(line.begin(), line.end(), '\t')) + 1;
+}
+
+// One row under a header of `header_fields` columns (label, text[, source]). A row with more
+// fields than the header is refused rather than split where the header says: a tab inside a
+// text would otherwise cut the text short and turn its tail into the source.
 Result<LabeledExample> ParseTsvRow(std::string_view line, const std::string& where,
-                                   const std::string& default_source) {
+                                   const std::string& default_source, size_t header_fields) {
   const size_t first_tab = line.find('\t');
   if (first_tab == std::string_view::npos) {
     return Status::InvalidArgument(where + ": expected label<TAB>text[<TAB>source]");
+  }
+  if (const size_t fields = TsvFieldCount(line); fields > header_fields) {
+    return Status::InvalidArgument(
+        where + ": " + std::to_string(fields) + " tab-separated fields, but the header declares " +
+        std::to_string(header_fields) + " (a tab inside the text must be removed or replaced)");
   }
   const size_t second_tab = line.find('\t', first_tab + 1);
   Result<bool> spam = ParseLabel(std::string(line.substr(0, first_tab)), where);
@@ -171,6 +184,7 @@ Result<std::vector<LabeledExample>> ParseLabeledText(std::string_view text,
   if (first == lines.size()) return Status::InvalidArgument(name + ": no labeled examples");
 
   Format format;
+  size_t header_fields = 0;  // TSV only
   const std::string_view head = lines[first];
   if (head.substr(0, 9) == "__label__") {
     format = Format::kFastText;
@@ -179,6 +193,12 @@ Result<std::vector<LabeledExample>> ParseLabeledText(std::string_view text,
   } else if (Lower(std::string(head.substr(0, head.find('\t')))) == "label" &&
              head.find('\t') != std::string_view::npos) {
     format = Format::kTsv;
+    header_fields = TsvFieldCount(head);
+    if (header_fields > 3) {
+      return Status::InvalidArgument(Where(name, first) + ": the header declares " +
+                                     std::to_string(header_fields) +
+                                     " columns; expected label<TAB>text[<TAB>source]");
+    }
     ++first;  // the header
   } else {
     return Status::InvalidArgument(
@@ -191,7 +211,7 @@ Result<std::vector<LabeledExample>> ParseLabeledText(std::string_view text,
     if (Trim(lines[i]).empty()) continue;
     const std::string where = Where(name, i);
     Result<LabeledExample> example =
-        format == Format::kTsv     ? ParseTsvRow(lines[i], where, default_source)
+        format == Format::kTsv     ? ParseTsvRow(lines[i], where, default_source, header_fields)
         : format == Format::kJsonl ? ParseJsonRow(lines[i], where, default_source)
                                    : ParseFastTextRow(lines[i], where, default_source);
     if (!example.ok()) return example.status();

@@ -11,7 +11,9 @@
 //   fastText `__label__spam text` / `__label__ham text`, one per line; the text is raw
 //            comment content (it goes through TextPipeline like any other).
 // A malformed line is an error naming file and line (kInvalidArgument); an empty file is one
-// too. Files are UTF-8; bytes are passed through unchanged.
+// too, and so is a TSV row with more tab-separated fields than its header declares (a tab
+// inside a text would otherwise move the text's tail into the source). Files are UTF-8;
+// bytes are passed through unchanged.
 //
 // Determinism: nothing here uses a random generator. Deduplication keeps the first
 // occurrence in input order; subsampling and splits rank examples by a 64-bit FNV-1a hash

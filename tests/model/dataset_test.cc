@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
@@ -75,6 +76,47 @@ TEST(DatasetTest, MalformedLineIsAnErrorNamingFileAndLine) {
   EXPECT_FALSE(ParseLabeledText("{\"content\":\"x\"}\n", "j.jsonl").ok());  // no label
   EXPECT_FALSE(ParseLabeledText("just some text\n", "u.txt").ok());         // unknown format
   EXPECT_FALSE(ParseLabeledText("label\ttext\n", "empty.tsv").ok());        // no rows
+}
+
+TEST(DatasetTest, TsvRowWithMoreFieldsThanTheHeaderIsRefusedWithLineAndCounts) {
+  // Under `label<TAB>text` the tail after a tab inside the text must not become the source.
+  Result<std::vector<LabeledExample>> parsed = ParseLabeledText(
+      "label\ttext\nham\tnice song\nspam\tVisit my channel\tfor free gift cards\n", "d.tsv");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(parsed.status().message().find("d.tsv:3: 3 tab-separated fields, but the header "
+                                           "declares 2"),
+            std::string::npos)
+      << parsed.status().message();
+
+  Result<std::vector<LabeledExample>> with_source =
+      ParseLabeledText("label\ttext\tsource\nspam\tbuy\tnow\tyoutube-psy\n", "s.tsv");
+  ASSERT_FALSE(with_source.ok());
+  EXPECT_NE(with_source.status().message().find("s.tsv:2: 4 tab-separated fields, but the "
+                                                "header declares 3"),
+            std::string::npos)
+      << with_source.status().message();
+}
+
+TEST(DatasetTest, TsvHeaderWithMoreThanThreeColumnsIsRefused) {
+  Result<std::vector<LabeledExample>> parsed =
+      ParseLabeledText("label\ttext\tsource\tdate\nspam\tbuy\tx\t2015\n", "h.tsv");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("h.tsv:1: the header declares 4 columns"),
+            std::string::npos)
+      << parsed.status().message();
+}
+
+TEST(DatasetTest, ShippedCorporaLoad) {
+  const std::filesystem::path data = std::filesystem::path(SPAMGUARD_SOURCE_DIR) / "data";
+  for (const char* corpus :
+       {"youtube-spam/youtube-spam.tsv", "youtube-spam/youtube-spam.strict-csv.tsv",
+        "sms-spam/sms-spam.tsv", "tg-spam/tg-spam.tsv",
+        "smokedetector-titles/smokedetector-titles.tsv"}) {
+    Result<std::vector<LabeledExample>> loaded = LoadLabeledFile((data / corpus).string());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_FALSE(loaded->empty()) << corpus;
+  }
 }
 
 TEST(DatasetTest, MissingFileIsNotFound) {
