@@ -80,16 +80,19 @@ Result<std::vector<ReplayCase>> LoadCases(const std::string& path) {
   std::vector<ReplayCase> cases;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
+    // A byte order mark some editors put at the start of a file is not part of the case.
+    if (number == 1 && line.rfind(kUtf8ByteOrderMark, 0) == 0)
+      line.erase(0, kUtf8ByteOrderMark.size());
     if (line.empty() || line[0] == '#') continue;
     const std::string where = path + ":" + std::to_string(number);
     const json object = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (object.is_discarded() || !object.is_object())
       return Status::InvalidArgument(where + ": not a JSON object");
-    Result<std::vector<LabeledExample>> parsed = ParseLabeledText(line, where);
+    Result<LabeledExample> parsed = ParseLabeledJsonLine(line, where, "cases");
     if (!parsed.ok()) return parsed.status();
     ReplayCase replay;
     replay.name = object.value("name", where);
-    replay.comment = parsed->front().comment;
+    replay.comment = parsed->comment;
     const json expect = object.value("expect", json());
     std::vector<std::string> names;
     if (expect.is_string()) names.push_back(expect.get<std::string>());

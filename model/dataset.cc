@@ -178,6 +178,10 @@ Result<LabeledExample> ParseFastTextRow(std::string_view line, const std::string
 Result<std::vector<LabeledExample>> ParseLabeledText(std::string_view text,
                                                      const std::string& name) {
   const std::string default_source = std::filesystem::path(name).stem().string();
+  // Editors on Windows start UTF-8 files with a byte order mark; it is not part of the data.
+  if (text.substr(0, kUtf8ByteOrderMark.size()) == kUtf8ByteOrderMark) {
+    text.remove_prefix(kUtf8ByteOrderMark.size());
+  }
   const std::vector<std::string_view> lines = SplitLines(text);
   size_t first = 0;
   while (first < lines.size() && Trim(lines[first]).empty()) ++first;
@@ -219,6 +223,14 @@ Result<std::vector<LabeledExample>> ParseLabeledText(std::string_view text,
   }
   if (examples.empty()) return Status::InvalidArgument(name + ": no labeled examples");
   return examples;
+}
+
+Result<LabeledExample> ParseLabeledJsonLine(std::string_view line, const std::string& where,
+                                            const std::string& default_source) {
+  if (line.substr(0, kUtf8ByteOrderMark.size()) == kUtf8ByteOrderMark) {
+    line.remove_prefix(kUtf8ByteOrderMark.size());
+  }
+  return ParseJsonRow(line, where, default_source);
 }
 
 Result<std::vector<LabeledExample>> LoadLabeledFile(const std::string& path) {

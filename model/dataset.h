@@ -12,8 +12,8 @@
 //            comment content (it goes through TextPipeline like any other).
 // A malformed line is an error naming file and line (kInvalidArgument); an empty file is one
 // too, and so is a TSV row with more tab-separated fields than its header declares (a tab
-// inside a text would otherwise move the text's tail into the source). Files are UTF-8;
-// bytes are passed through unchanged.
+// inside a text would otherwise move the text's tail into the source). Files are UTF-8; a
+// leading byte order mark (EF BB BF) is skipped, other bytes are passed through unchanged.
 //
 // Determinism: nothing here uses a random generator. Deduplication keeps the first
 // occurrence in input order; subsampling and splits rank examples by a 64-bit FNV-1a hash
@@ -56,6 +56,13 @@ Result<std::vector<LabeledExample>> LoadLabeledFile(const std::string& path);
 // default source.
 Result<std::vector<LabeledExample>> ParseLabeledText(std::string_view text,
                                                      const std::string& name);
+// Parses one line of the JSONL format (a leading byte order mark is skipped). Errors read
+// "<where>: <what>", so `where` is the caller's "file:line".
+Result<LabeledExample> ParseLabeledJsonLine(std::string_view line, const std::string& where,
+                                            const std::string& default_source);
+
+// The UTF-8 byte order mark, which some editors put at the start of a file.
+inline constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
 
 // Fills every example's key from its content.
 void ComputeKeys(const Normalizer& normalizer, std::vector<LabeledExample>& examples);

@@ -306,6 +306,25 @@ TEST_F(OperatorInputTest, RetrainRefusesAFeedbackWeightOutsideOneToAHundred) {
   }
 }
 
+// --- replay cases --------------------------------------------------------------------------
+
+TEST_F(OperatorInputTest, ReplayReadsACasesFileThatStartsWithAByteOrderMark) {
+  WriteFile(cases(), std::string("\xEF\xBB\xBF") + kCases);
+  const RunResult replay =
+      Ctl({"replay", "--model", model_store(), "--cases", cases(), "--no-rules"});
+  EXPECT_EQ(replay.exit_code, 0) << replay.stderr_text;
+  EXPECT_THAT(replay.stdout_text, HasSubstr("replay: 1 cases, 0 flips"));
+}
+
+TEST_F(OperatorInputTest, ReplayNamesABadCaseByFileAndLineOnce) {
+  WriteFile(cases(),
+            std::string(kCases) + R"({"content":"x","label":"maybe","expect":"ham"})" + "\n");
+  const RunResult replay =
+      Ctl({"replay", "--model", model_store(), "--cases", cases(), "--no-rules"});
+  ExpectOneLineError(replay, "spamguardctl replay: ");
+  EXPECT_THAT(replay.stderr_text, HasSubstr(cases() + ":2: label must be spam or ham"));
+}
+
 // --- eval-protocol -------------------------------------------------------------------------
 
 TEST_F(OperatorInputTest, EvalProtocolRefusesJobsBelowOne) {

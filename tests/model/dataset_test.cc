@@ -119,6 +119,31 @@ TEST(DatasetTest, ShippedCorporaLoad) {
   }
 }
 
+TEST(DatasetTest, LeadingByteOrderMarkIsSkippedInEveryFormat) {
+  const std::string bom = "\xEF\xBB\xBF";
+  for (const std::string& text :
+       {bom + "label\ttext\nspam\tbuy now\n", bom + R"({"content":"buy now","label":"spam"})",
+        bom + "__label__spam buy now\n"}) {
+    Result<std::vector<LabeledExample>> parsed = ParseLabeledText(text, "bom.txt");
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    ASSERT_EQ(parsed->size(), 1u);
+    EXPECT_TRUE((*parsed)[0].spam);
+    EXPECT_EQ((*parsed)[0].comment.content, "buy now");
+  }
+}
+
+TEST(DatasetTest, JsonLineErrorsNameTheCallersLocationOnce) {
+  Result<LabeledExample> parsed =
+      ParseLabeledJsonLine(R"({"content":"x","label":"maybe"})", "cases.jsonl:3", "cases");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().message().rfind("cases.jsonl:3: label must be", 0), 0u)
+      << parsed.status().message();
+  Result<LabeledExample> with_bom =
+      ParseLabeledJsonLine("\xEF\xBB\xBF{\"content\":\"x\",\"label\":\"ham\"}", "c:1", "cases");
+  ASSERT_TRUE(with_bom.ok()) << with_bom.status().ToString();
+  EXPECT_EQ(with_bom->comment.content, "x");
+}
+
 TEST(DatasetTest, MissingFileIsNotFound) {
   EXPECT_EQ(LoadLabeledFile("/nonexistent/dir/x.tsv").status().code(), Status::Code::kNotFound);
 }
