@@ -687,7 +687,9 @@ nlohmann::ordered_json StatusJson(const pb::GetStatusResponse& status) {
            {{"ham", status.checks_ham()},
             {"hold", status.checks_hold()},
             {"spam", status.checks_spam()},
-            {"discard", status.checks_discard()}}},
+            {"discard", status.checks_discard()},
+            {"refused_overload", status.checks_refused_overload()},
+            {"abandoned_in_queue", status.checks_abandoned_in_queue()}}},
           {"feedback", {{"spam", status.feedback_spam()}, {"ham", status.feedback_ham()}}}};
 }
 
@@ -717,6 +719,9 @@ void PrintStatusText(const std::string& address, const pb::GetStatusResponse& st
                     std::to_string(status.checks_hold()) + "  spam " +
                     std::to_string(status.checks_spam()) + "  discard " +
                     std::to_string(status.checks_discard()));
+  row("  overload", "refused " + std::to_string(status.checks_refused_overload()) +
+                        "  abandoned in queue " +
+                        std::to_string(status.checks_abandoned_in_queue()));
   row("feedback", "spam " + std::to_string(status.feedback_spam()) + "  ham " +
                       std::to_string(status.feedback_ham()));
 }

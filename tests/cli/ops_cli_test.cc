@@ -396,6 +396,10 @@ TEST_F(OpsCliServerTest, StatusShowsTheServingVersionsAsTableAndJson) {
   EXPECT_EQ(counts.at("ham").get<int>() + counts.at("hold").get<int>() +
                 counts.at("spam").get<int>() + counts.at("discard").get<int>(),
             1);
+  // One quiet check: nothing refused or abandoned, and the table says so too.
+  EXPECT_EQ(counts.at("refused_overload").get<int>(), 0);
+  EXPECT_EQ(counts.at("abandoned_in_queue").get<int>(), 0);
+  EXPECT_THAT(table.stdout_text, HasSubstr("  overload refused 0  abandoned in queue 0"));
 }
 
 TEST_F(OpsCliServerTest, ReloadReportsTheVersionsNowServing) {
