@@ -14,6 +14,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "model/durable_files.h"
 #include "model/fnv_hash.h"
 #include "model/model_store.h"
 
@@ -130,18 +131,7 @@ std::string GitRevision() {
 }
 
 Status WriteText(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    if (!out) return Status::IoError("cannot write " + temporary);
-    out << text;
-    out.flush();
-    if (!out) return Status::IoError("failed writing " + temporary);
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    return Status::IoError("cannot rename " + temporary + " to " + path);
-  }
-  return Status::Ok();
+  return WriteFileAtomically(path, text);
 }
 
 std::string StagingDirectory(const std::string& store) {
@@ -170,6 +160,8 @@ Status Publish(const std::string& store, const std::string& staging, const std::
   if (error)
     return Status::IoError("cannot move " + staging + " to " + target.string() + ": " +
                            error.message());
+  // The version's name must survive power loss before `current` can point at it.
+  if (Status s = SyncDirectory(store); !s.ok()) return s;
   return switch_current ? SetCurrent(store, version) : Status::Ok();
 }
 

@@ -30,8 +30,9 @@ nlohmann::json FileFingerprint(const std::string& path);
 // The commit checked out in the working directory, or "unknown" outside a git checkout.
 std::string GitRevision();
 
-// Writes `text` to `path` through a temporary file renamed over it, so a reader sees the old
-// file or the whole new one. Errors: kIoError.
+// Writes `text` to `path` with WriteFileAtomically (model/durable_files.h): a reader, or the
+// disk after power loss, holds the old file or the whole new one, and on error no temporary
+// is left. Errors: kIoError.
 Status WriteText(const std::string& path, const std::string& text);
 
 // Creates `<store>/.staging-<pid>`, emptied, and returns its path. Failures show later, when

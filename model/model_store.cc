@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "model/durable_files.h"
 #include "model/spam_model.h"
 
 namespace spamguard {
@@ -130,7 +131,9 @@ Status SetCurrent(const std::string& store_root, const std::string& version) {
     ::unlink(temporary.c_str());
     return Status::IoError("cannot switch " + link.string() + ": " + std::strerror(saved));
   }
-  return Status::Ok();
+  // Without this, power loss could undo the switch, or keep it while losing the version's
+  // files that were written just before.
+  return SyncDirectory(store_root);
 }
 
 Result<std::string> CurrentVersion(const std::string& store_root) {

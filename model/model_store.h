@@ -43,7 +43,9 @@ struct StoredModel {
 
 // Versions in the store, oldest first.
 Result<std::vector<StoredModel>> ListModels(const std::string& store_root);
-// Points `current` at version (which must exist and hold a loadable model file).
+// Points `current` at version (which must exist and hold a loadable model file), and syncs
+// the store directory so the switch survives power loss. Errors: kInvalidArgument for a name
+// that is not a version, kNotFound, kFailedPrecondition for an unloadable model, kIoError.
 Status SetCurrent(const std::string& store_root, const std::string& version);
 // The version `current` points at; kNotFound when there is none.
 Result<std::string> CurrentVersion(const std::string& store_root);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <vector>
 
+#include "model/durable_files.h"
 #include "model/fasttext_classifier.h"
 #include "model/features.h"
 #include "model/fnv_hash.h"
@@ -165,20 +166,9 @@ Status SpamModel::Write(const std::string& path, const std::string& fasttext_mod
   PutUint32(header, kSpamModelFormatVersion);
   PutUint32(header, static_cast<uint32_t>(metadata_text.size()));
 
-  // Written beside the target and renamed, so a reader never sees half a model.
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::IoError("cannot write " + temporary);
-    out << header << metadata_text << payload;
-    out.flush();
-    if (!out) return Status::IoError("failed writing " + temporary);
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    return Status::IoError("cannot rename " + temporary + " to " + path + ": " +
-                           std::strerror(errno));
-  }
-  return Status::Ok();
+  // Written beside the target, synced and renamed, so a reader never sees half a model and
+  // power loss never leaves the name pointing at an empty file.
+  return WriteFileAtomically(path, header + metadata_text + payload);
 }
 
 Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path) {

@@ -67,7 +67,9 @@ class SpamModel {
  public:
   // Loads and checks a model file (see the file comment).
   static Result<std::shared_ptr<const SpamModel>> Load(const std::string& path);
-  // Writes a model file from a trained fastText model file (.ftz/.bin) and its info.
+  // Writes a model file from a trained fastText model file (.ftz/.bin) and its info,
+  // atomically and durably (model/durable_files.h): on error the file at `path` is unchanged
+  // and no temporary is left. Errors: kIoError.
   static Status Write(const std::string& path, const std::string& fasttext_model_path,
                       const ModelInfo& info);
 

@@ -14,6 +14,10 @@
 #include "tests/support/tiny_fasttext.h"
 
 namespace spamguard {
+
+// The fsync(2) calls since the last call (tests/model/durable_files_test.cc).
+std::vector<std::string> TakeSyncedPaths();
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -90,6 +94,14 @@ TEST_F(ModelStoreTest, RollbackSwitchesCurrentBetweenVersions) {
   EXPECT_EQ(*CurrentVersion(store()), "20260101-000000-aaaa");
   EXPECT_FALSE(fs::exists(
       store_ / (std::string(".") + kCurrentLinkName + "." + std::to_string(::getpid()))));
+}
+
+TEST_F(ModelStoreTest, SetCurrentSyncsTheStoreDirectoryAfterTheSwitch) {
+  TakeSyncedPaths();
+  ASSERT_TRUE(SetCurrent(store(), "20260101-000000-aaaa").ok());
+  const std::vector<std::string> synced = TakeSyncedPaths();
+  ASSERT_FALSE(synced.empty());
+  EXPECT_EQ(synced.back(), fs::canonical(store_).string());
 }
 
 TEST_F(ModelStoreTest, SetCurrentRefusesUnknownBrokenAndMalformedVersions) {

@@ -11,12 +11,19 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "model/features.h"
 
 #include "tests/support/tiny_fasttext.h"
 
 namespace spamguard {
+
+// The fsync(2) calls since the last call, and failing those of a path prefix
+// (tests/model/durable_files_test.cc).
+std::vector<std::string> TakeSyncedPaths();
+void FailSyncOf(const std::string& path_prefix);
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -101,6 +108,33 @@ TEST_F(SpamModelTest, WrittenModelLoadsWithItsInfo) {
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   EXPECT_EQ((*model)->info().version, "test-1");
   EXPECT_DOUBLE_EQ((*model)->info().validation_metrics.f1, 0.9);
+}
+
+TEST_F(SpamModelTest, WriteSyncsTheModelBeforeItsRenameAndTheDirectoryAfter) {
+  TakeSyncedPaths();
+  const std::string path = Write(Info());
+  const std::vector<std::string> synced = TakeSyncedPaths();
+  ASSERT_EQ(synced.size(), 2u);
+  const std::string canonical = fs::canonical(path).string();
+  EXPECT_EQ(synced[0].rfind(canonical + ".tmp-", 0), 0u) << synced[0];
+  EXPECT_EQ(synced[1], fs::canonical(directory_).string());
+}
+
+TEST_F(SpamModelTest, AFailedWriteKeepsTheOldModelAndLeavesNoTemporary) {
+  ModelInfo info = Info();
+  info.version = "kept";
+  const std::string path = Write(info);
+  const auto before = fs::file_size(path);
+  FailSyncOf(fs::canonical(path).string() + ".tmp-");
+  info.version = "kept-but-longer-version-name";
+  const Status status = SpamModel::Write(path, fasttext_path_, info);
+  FailSyncOf("");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), Status::Code::kIoError);
+  EXPECT_EQ(fs::file_size(path), before);
+  for (const auto& entry : fs::directory_iterator(directory_)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
 }
 
 TEST_F(SpamModelTest, SpamLikeTextScoresHigherThanHamLikeText) {
