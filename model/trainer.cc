@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -229,12 +230,22 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
   if (options.grid.empty()) return Status::InvalidArgument("the search grid is empty");
 
   std::error_code error;
+  const fs::path temporary =
+      options.work_directory.empty() ? fs::temp_directory_path(error) : fs::path();
+  if (error) {
+    return Status::IoError("no usable temporary directory for the training files (TMPDIR=" +
+                           std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "") +
+                           "): " + error.message());
+  }
   const fs::path work =
       options.work_directory.empty()
-          ? fs::temp_directory_path() / ("spamguard-train-" + std::to_string(::getpid()))
+          ? temporary / ("spamguard-train-" + std::to_string(::getpid()))
           : fs::path(options.work_directory);
   fs::create_directories(work, error);
-  if (error) return Status::IoError("cannot create work directory " + work.string());
+  if (error) {
+    return Status::IoError("cannot create work directory " + work.string() + ": " +
+                           error.message());
+  }
   struct Cleanup {
     fs::path path;
     ~Cleanup() {

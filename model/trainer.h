@@ -125,7 +125,8 @@ struct TrainingReport {
 };
 
 // Trains and writes the model to model_path. Errors: kInvalidArgument when either split
-// lacks a class or is empty; kIoError for the work files; kInternal when fastText throws.
+// lacks a class or is empty; kIoError for the work files (including a TMPDIR that is missing,
+// not a directory or not writable); kInternal when fastText throws.
 Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
                                       const std::vector<TrainingLine>& validation,
                                       const TrainerOptions& options, const std::string& model_path);

@@ -349,6 +349,24 @@ TEST_F(TrainCliTest, ErrorsAreOneLineAndNonZero) {
   EXPECT_NE(subsample.stderr_text.find("SOURCE=N"), std::string::npos) << subsample.stderr_text;
 }
 
+TEST_F(TrainCliTest, AnUnusableTmpdirIsAOneLineErrorNotACrash) {
+  const std::string file = dir_.File("a-file");
+  std::ofstream(file) << "x";
+  for (const std::string& tmpdir : {dir_.File("nonexistent"), file}) {
+    // Through env(1): the test harness itself needs a working TMPDIR.
+    const RunResult run =
+        RunProcess("/usr/bin/env", {"TMPDIR=" + tmpdir, SPAMGUARDCTL_BIN, "train", "--no-search",
+                                    "--model", dir_.File("m.spgm"), corpus_});
+    EXPECT_EQ(run.exit_code, 1) << run.stderr_text;
+    // After the progress lines, the one error line.
+    const std::string last =
+        run.stderr_text.substr(run.stderr_text.rfind('\n', run.stderr_text.size() - 2) + 1);
+    EXPECT_EQ(last.rfind("spamguardctl train: ", 0), 0u) << run.stderr_text;
+    EXPECT_NE(last.find(tmpdir), std::string::npos) << run.stderr_text;
+  }
+  EXPECT_FALSE(fs::exists(dir_.File("m.spgm")));
+}
+
 // The committed regression cases against the default model and rule pack (`make test`
 // builds the model before running the tests).
 TEST(RegressionReplayTest, DefaultModelPassesTheCommittedCases) {

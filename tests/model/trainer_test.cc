@@ -92,5 +92,38 @@ TEST_F(TrainerTest, ATrainingSplitWithoutSpamIsInvalidArgument) {
   EXPECT_EQ(report.status().code(), Status::Code::kInvalidArgument);
 }
 
+// Sets TMPDIR for one test and restores it after.
+class ScopedTmpdir {
+ public:
+  explicit ScopedTmpdir(const std::string& value) {
+    if (const char* old = std::getenv("TMPDIR")) old_ = old;
+    ::setenv("TMPDIR", value.c_str(), 1);
+  }
+  ~ScopedTmpdir() {
+    if (old_) {
+      ::setenv("TMPDIR", old_->c_str(), 1);
+    } else {
+      ::unsetenv("TMPDIR");
+    }
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+TEST_F(TrainerTest, AnUnusableTmpdirIsAnIoErrorNamingItNotAnException) {
+  options_.work_directory.clear();
+  const std::string file = (directory_ / "a-file").string();
+  std::ofstream(file) << "not a directory";
+  for (const std::string& tmpdir : {(directory_ / "nonexistent").string(), file}) {
+    ScopedTmpdir scoped(tmpdir);
+    Result<TrainingReport> report = Train(Lines(5));
+    ASSERT_FALSE(report.ok()) << tmpdir;
+    EXPECT_EQ(report.status().code(), Status::Code::kIoError);
+    EXPECT_NE(report.status().message().find(tmpdir), std::string::npos)
+        << report.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace spamguard
