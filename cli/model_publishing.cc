@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <random>
 #include <sstream>
 #include <system_error>
 
@@ -134,12 +135,21 @@ Status WriteText(const std::string& path, const std::string& text) {
   return WriteFileAtomically(path, text);
 }
 
+Result<std::string> CreateStagingDirectory(const std::string& store) {
+  // 0777 minus the umask, as the version directory it becomes is served from.
+  Result<std::string> staging = CreateUniqueDirectory(store, kStagingPrefix, 0777);
+  if (!staging.ok()) {
+    return Status::IoError("cannot create a staging directory in model store " + store + ": " +
+                           staging.status().message());
+  }
+  return staging;
+}
+
 std::string StagingDirectory(const std::string& store) {
-  const fs::path staging = fs::path(store) / (".staging-" + std::to_string(::getpid()));
-  std::error_code error;
-  fs::remove_all(staging, error);
-  fs::create_directories(staging, error);
-  return staging.string();
+  if (Result<std::string> staging = CreateStagingDirectory(store); staging.ok()) return *staging;
+  // A name nobody created: writing the model into it fails with the store's own error.
+  std::random_device random;
+  return (fs::path(store) / (kStagingPrefix + std::to_string(random()) + "-not-created")).string();
 }
 
 Status Publish(const std::string& store, const std::string& staging, const std::string& version,

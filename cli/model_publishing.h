@@ -1,7 +1,7 @@
 // Publishing a trained model as a new version of a model store (model/model_store.h), for
 // `train --publish` and `retrain`. Internal to spamguardctl.
 //
-// The model is trained into a hidden staging directory of the store (StagingDirectory);
+// The model is trained into a hidden staging directory of the store (CreateStagingDirectory);
 // Publish writes metrics.json and manifest.json beside it, renames the directory to its
 // version name once complete, and then switches `current` (SetCurrent). A manifest records
 // what the version was made from: the FileFingerprint of every input and of the model file,
@@ -35,8 +35,17 @@ std::string GitRevision();
 // is left. Errors: kIoError.
 Status WriteText(const std::string& path, const std::string& text);
 
-// Creates `<store>/.staging-<pid>`, emptied, and returns its path. Failures show later, when
-// the model is written into it.
+// Staging directories are `<store>/.staging-<12 random characters>`: hidden, so ListModels
+// never shows one as a version, and unique, so concurrent or crashed runs (in any PID
+// namespace) never share or delete each other's.
+inline constexpr char kStagingPrefix[] = ".staging-";
+
+// Creates a new, empty staging directory in `store` (model/durable_files.h
+// CreateUniqueDirectory) and returns its path. Errors: kIoError.
+Result<std::string> CreateStagingDirectory(const std::string& store);
+
+// CreateStagingDirectory for callers that report failures later: on error it returns a path
+// that was not created, so writing the model into it fails.
 std::string StagingDirectory(const std::string& store);
 
 // Writes metrics.json and manifest.json into `staging`, renames it to `<store>/<version>` and,

@@ -85,4 +85,14 @@ Status SyncDirectory(const std::string& directory) {
   return status;
 }
 
+Result<std::string> CreateUniqueDirectory(const std::string& parent, const std::string& prefix,
+                                          mode_t mode) {
+  for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
+    const std::string path = (fs::path(parent) / (prefix + RandomSuffix())).string();
+    if (::mkdir(path.c_str(), mode) == 0) return path;
+    if (errno != EEXIST) return ErrnoStatus("cannot create directory " + path, errno);
+  }
+  return Status::IoError("cannot find an unused directory name in " + parent);
+}
+
 }  // namespace spamguard

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "model/dataset.h"
+#include "model/durable_files.h"
 #include "model/fasttext_classifier.h"
 #include "model/features.h"
 
@@ -230,21 +231,30 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
   if (options.grid.empty()) return Status::InvalidArgument("the search grid is empty");
 
   std::error_code error;
-  const fs::path temporary =
-      options.work_directory.empty() ? fs::temp_directory_path(error) : fs::path();
-  if (error) {
-    return Status::IoError("no usable temporary directory for the training files (TMPDIR=" +
-                           std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "") +
-                           "): " + error.message());
-  }
-  const fs::path work =
-      options.work_directory.empty()
-          ? temporary / ("spamguard-train-" + std::to_string(::getpid()))
-          : fs::path(options.work_directory);
-  fs::create_directories(work, error);
-  if (error) {
-    return Status::IoError("cannot create work directory " + work.string() + ": " +
-                           error.message());
+  fs::path work;
+  if (options.work_directory.empty()) {
+    const fs::path temporary = fs::temp_directory_path(error);
+    if (error) {
+      return Status::IoError("no usable temporary directory for the training files (TMPDIR=" +
+                             std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "") +
+                             "): " + error.message());
+    }
+    // Private and unguessable: the training text must not collide with another run (PID
+    // namespaces share /tmp) nor be swapped by another user of a world-writable /tmp.
+    Result<std::string> unique =
+        CreateUniqueDirectory(temporary.string(), "spamguard-train-", 0700);
+    if (!unique.ok()) {
+      return Status::IoError("cannot create the training work directory: " +
+                             unique.status().message());
+    }
+    work = *unique;
+  } else {
+    work = options.work_directory;
+    fs::create_directories(work, error);
+    if (error) {
+      return Status::IoError("cannot create work directory " + work.string() + ": " +
+                             error.message());
+    }
   }
   struct Cleanup {
     fs::path path;

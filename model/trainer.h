@@ -81,7 +81,9 @@ struct TrainerOptions {
   double max_ham_fpr = 0.01;  // the constraint on the decision threshold
   // Version recorded in the model; empty: "<UTC yyyymmdd-hhmmss>-<8 hex of the model hash>".
   std::string version;
-  // Temporary files go here (created if missing; removed after the run).
+  // Temporary files go here (created if missing; removed after the run). Empty: a new
+  // private directory `spamguard-train-<random>` under TMPDIR (model/durable_files.h
+  // CreateUniqueDirectory), so runs never share or remove each other's files.
   std::string work_directory;
 
   static std::vector<FastTextParameters> DefaultSearchGrid();

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -129,6 +130,29 @@ TEST_F(DurableFilesTest, AFailedDirectorySyncIsAnError) {
   FailSyncOf(directory_.string());
   EXPECT_EQ(SyncDirectory(directory_.string()).code(), Status::Code::kIoError);
   EXPECT_EQ(SyncDirectory((directory_ / "absent").string()).code(), Status::Code::kIoError);
+}
+
+TEST_F(DurableFilesTest, UniqueDirectoriesAreNewUnpredictableAndNeverReused) {
+  std::set<std::string> made;
+  for (int i = 0; i < 20; ++i) {
+    Result<std::string> path = CreateUniqueDirectory(directory_.string(), ".staging-", 0700);
+    ASSERT_TRUE(path.ok()) << path.status().ToString();
+    EXPECT_EQ(fs::path(*path).parent_path(), directory_);
+    EXPECT_EQ(fs::path(*path).filename().string().rfind(".staging-", 0), 0u);
+    EXPECT_EQ(fs::path(*path).filename().string().size(), std::string(".staging-").size() + 12);
+    EXPECT_NE(fs::path(*path).filename().string(), ".staging-" + std::to_string(::getpid()));
+    EXPECT_TRUE(fs::is_directory(*path));
+    EXPECT_TRUE(fs::is_empty(*path));
+    made.insert(*path);
+  }
+  EXPECT_EQ(made.size(), 20u);
+}
+
+TEST_F(DurableFilesTest, AUniqueDirectoryInAMissingParentIsAnIoError) {
+  Result<std::string> path = CreateUniqueDirectory((directory_ / "absent").string(), "x-", 0700);
+  ASSERT_FALSE(path.ok());
+  EXPECT_EQ(path.status().code(), Status::Code::kIoError);
+  EXPECT_NE(path.status().message().find("absent"), std::string::npos);
 }
 
 }  // namespace

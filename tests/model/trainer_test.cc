@@ -125,5 +125,21 @@ TEST_F(TrainerTest, AnUnusableTmpdirIsAnIoErrorNamingItNotAnException) {
   }
 }
 
+TEST_F(TrainerTest, TheDefaultWorkDirectoryIsUniqueAndLeavesOtherRunsAlone) {
+  options_.work_directory.clear();
+  const fs::path tmpdir = directory_ / "tmp";
+  // What an older build of another process with this PID (another PID namespace) would use.
+  const fs::path other = tmpdir / ("spamguard-train-" + std::to_string(::getpid()));
+  fs::create_directories(other);
+  std::ofstream(other / "train.txt") << "another run's data";
+  ScopedTmpdir scoped(tmpdir.string());
+  Result<TrainingReport> report = Train(Lines(5));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(fs::exists(other / "train.txt"));
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(tmpdir)) ++entries;
+  EXPECT_EQ(entries, 1u);  // its own work directory is gone
+}
+
 }  // namespace
 }  // namespace spamguard
