@@ -154,22 +154,31 @@ std::string StagingDirectory(const std::string& store) {
 
 Status Publish(const std::string& store, const std::string& staging, const std::string& version,
                const json& metrics, const json& manifest, bool switch_current) {
+  // Until the rename, a failure removes the staging directory: nothing half-made stays.
+  auto discard = [&staging](Status status) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    return status;
+  };
   if (Status s = WriteText((fs::path(staging) / "metrics.json").string(), metrics.dump(2) + "\n");
       !s.ok()) {
-    return s;
+    return discard(s);
   }
   if (Status s = WriteText((fs::path(staging) / "manifest.json").string(), manifest.dump(2) + "\n");
       !s.ok()) {
-    return s;
+    return discard(s);
   }
   const fs::path target = fs::path(store) / version;
   std::error_code error;
-  if (fs::exists(target, error))
-    return Status::FailedPrecondition("version " + version + " already exists in " + store);
+  if (fs::exists(target, error)) {
+    return discard(
+        Status::FailedPrecondition("version " + version + " already exists in " + store));
+  }
   fs::rename(staging, target, error);
-  if (error)
-    return Status::IoError("cannot move " + staging + " to " + target.string() + ": " +
-                           error.message());
+  if (error) {
+    return discard(Status::IoError("cannot move " + staging + " to " + target.string() + ": " +
+                                   error.message()));
+  }
   // The version's name must survive power loss before `current` can point at it.
   if (Status s = SyncDirectory(store); !s.ok()) return s;
   return switch_current ? SetCurrent(store, version) : Status::Ok();

@@ -50,7 +50,9 @@ std::string StagingDirectory(const std::string& store);
 
 // Writes metrics.json and manifest.json into `staging`, renames it to `<store>/<version>` and,
 // if `switch_current`, points `current` at it. Errors: kFailedPrecondition when the version
-// already exists, kIoError, or SetCurrent's.
+// already exists, kIoError, or SetCurrent's. A failure before the rename removes `staging`;
+// one after it (syncing the store, SetCurrent) leaves the complete version in the store,
+// not current.
 Status Publish(const std::string& store, const std::string& staging, const std::string& version,
                const nlohmann::json& metrics, const nlohmann::json& manifest, bool switch_current);
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -80,13 +81,20 @@ void RunTrain(const TrainOptions& options) {
       SplitByKey(std::move(corpus.examples), kHeldBackSalt, options.held_back_fraction);
 
   std::string model_path = options.model;
-  std::string staging;
+  // Removes the staging directory on every way out (Fail throws) until Publish has taken it.
+  struct StagingGuard {
+    std::string path;
+    ~StagingGuard() {
+      std::error_code ignored;
+      if (!path.empty()) fs::remove_all(path, ignored);
+    }
+  } staging;
   if (options.publish) {
     std::error_code error;
     fs::create_directories(options.model, error);
     if (error) Fail(command, "cannot create model store " + options.model + ": " + error.message());
-    staging = StagingDirectory(options.model);
-    model_path = (fs::path(staging) / kModelFileName).string();
+    staging.path = Check(command, CreateStagingDirectory(options.model));
+    model_path = (fs::path(staging.path) / kModelFileName).string();
   }
 
   TrainRequest request;
@@ -97,10 +105,7 @@ void RunTrain(const TrainOptions& options) {
   request.verbose = true;
   Result<TrainingReport> trained =
       TrainFromExamples(*pipeline, held_back.rest, request, model_path);
-  if (!trained.ok()) {
-    if (!staging.empty()) fs::remove_all(staging);
-    Fail(command, trained.status().ToString());
-  }
+  if (!trained.ok()) Fail(command, trained.status().ToString());
   const TrainingReport& report = *trained;
 
   json metrics = ReportJson(report);
@@ -135,7 +140,8 @@ void RunTrain(const TrainOptions& options) {
                            {"held_back_fraction", options.held_back_fraction},
                            {"parameters", json::parse(report.info.parameters_json)},
                            {"model", FileFingerprint(model_path)}};
-    Check(command, Publish(options.model, staging, report.info.version, metrics, manifest, true));
+    const std::string published = std::exchange(staging.path, "");  // Publish owns it now
+    Check(command, Publish(options.model, published, report.info.version, metrics, manifest, true));
     model_path = (fs::path(options.model) / report.info.version / kModelFileName).string();
   }
   std::string metrics_out = options.metrics_out;

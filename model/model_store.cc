@@ -27,10 +27,10 @@ nlohmann::json ReadJson(const fs::path& path) {
   return json.is_discarded() ? nlohmann::json() : json;
 }
 
-// A version name is one plain path component: no separators, not "." or "..", and not the
-// `current` link itself.
+// A version name is one plain path component that does not start with '.' (no separators,
+// not "." or "..", not a staging directory or temporary link), and not the `current` link.
 bool IsValidVersionName(const std::string& version) {
-  return !version.empty() && version != "." && version != ".." && version != kCurrentLinkName &&
+  return !version.empty() && version.front() != '.' && version != kCurrentLinkName &&
          version.find('/') == std::string::npos && version.find('\0') == std::string::npos;
 }
 
@@ -79,7 +79,7 @@ Result<std::vector<StoredModel>> ListModels(const std::string& store_root) {
   std::vector<StoredModel> models;
   for (const fs::directory_entry& entry : fs::directory_iterator(store_root, error)) {
     const std::string name = entry.path().filename().string();
-    if (name == kCurrentLinkName || entry.is_symlink()) continue;
+    if (!IsValidVersionName(name) || entry.is_symlink()) continue;
     if (!entry.is_directory() || !fs::is_regular_file(entry.path() / kModelFileName)) continue;
     StoredModel model;
     model.version = name;

@@ -6,6 +6,8 @@
 //   <version>/metrics.json    evaluation figures (validation split, replay)
 //   <version>/manifest.json   data hashes, parameters, source revision, time
 //   current -> <version>      symlink; switched atomically (new link + rename)
+//   .<anything>               not a version: staging directories of runs in progress (or
+//                             killed), temporary links; never listed, resolved or made current
 //
 // A `--model` argument is resolved by ResolveModelPath: a regular file is used as is; a
 // directory that has `current` serves `current/model.spgm`; a directory without it is an
@@ -41,7 +43,8 @@ struct StoredModel {
   double ham_false_positive_rate = 0;
 };
 
-// Versions in the store, oldest first.
+// Versions in the store, oldest first: directories holding model.spgm whose name is a
+// version name (not `current`, not starting with '.').
 Result<std::vector<StoredModel>> ListModels(const std::string& store_root);
 // Points `current` at version (which must exist and hold a loadable model file), and syncs
 // the store directory so the switch survives power loss. Errors: kInvalidArgument for a name

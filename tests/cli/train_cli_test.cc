@@ -349,6 +349,15 @@ TEST_F(TrainCliTest, ErrorsAreOneLineAndNonZero) {
   EXPECT_NE(subsample.stderr_text.find("SOURCE=N"), std::string::npos) << subsample.stderr_text;
 }
 
+// One line on stderr, "spamguardctl <command>: ...", containing `words`; exit code 1 (not a
+// crash).
+void ExpectRefused(const RunResult& run, const std::string& command, const std::string& words) {
+  EXPECT_EQ(run.exit_code, 1) << run.stderr_text;
+  EXPECT_EQ(run.stderr_text.rfind("spamguardctl " + command + ": ", 0), 0u) << run.stderr_text;
+  EXPECT_EQ(std::count(run.stderr_text.begin(), run.stderr_text.end(), '\n'), 1) << run.stderr_text;
+  EXPECT_NE(run.stderr_text.find(words), std::string::npos) << run.stderr_text;
+}
+
 TEST_F(TrainCliTest, AnUnusableTmpdirIsAOneLineErrorNotACrash) {
   const std::string file = dir_.File("a-file");
   std::ofstream(file) << "x";
@@ -365,6 +374,18 @@ TEST_F(TrainCliTest, AnUnusableTmpdirIsAOneLineErrorNotACrash) {
     EXPECT_NE(last.find(tmpdir), std::string::npos) << run.stderr_text;
   }
   EXPECT_FALSE(fs::exists(dir_.File("m.spgm")));
+}
+
+TEST_F(TrainCliTest, ModelsListAndRollbackIgnoreStagingDirectories) {
+  const std::string version = TrainFirstVersion();
+  // What a killed `train --publish` leaves behind: a complete model in a staging directory.
+  fs::copy(fs::path(store()) / version, fs::path(store()) / ".staging-Ab3dE6gH9jK1");
+  const RunResult list = Ctl({"models", "list", "--model", store()});
+  ASSERT_EQ(list.exit_code, 0) << list.stderr_text;
+  EXPECT_EQ(list.stdout_text.find(".staging"), std::string::npos) << list.stdout_text;
+  ExpectRefused(Ctl({"models", "rollback", ".staging-Ab3dE6gH9jK1", "--model", store()}),
+                "models rollback", "not a model version name");
+  EXPECT_EQ(fs::read_symlink(fs::path(store()) / "current").string(), version);
 }
 
 // The committed regression cases against the default model and rule pack (`make test`

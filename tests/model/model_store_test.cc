@@ -137,6 +137,20 @@ TEST_F(ModelStoreTest, ResolvesFilesVersionDirectoriesAndVersionNames) {
             Status::Code::kNotFound);
 }
 
+TEST_F(ModelStoreTest, StagingDirectoriesAreNeitherListedNorMadeCurrent) {
+  // What a killed `train --publish` leaves: a hidden directory with a complete model.
+  fs::copy(store_ / "20260101-000000-aaaa", store_ / ".staging-Ab3dE6gH9jK1");
+  ASSERT_TRUE(SetCurrent(store(), "20260102-000000-bbbb").ok());
+  Result<std::vector<StoredModel>> models = ListModels(store());
+  ASSERT_TRUE(models.ok());
+  for (const StoredModel& model : *models) EXPECT_NE(model.version.front(), '.') << model.version;
+  EXPECT_EQ(models->size(), 3u);
+  EXPECT_EQ(SetCurrent(store(), ".staging-Ab3dE6gH9jK1").code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(ResolveModelVersion(store(), ".staging-Ab3dE6gH9jK1").status().code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(*CurrentVersion(store()), "20260102-000000-bbbb");
+}
+
 TEST_F(ModelStoreTest, ListingAMissingStoreIsNotFound) {
   EXPECT_EQ(ListModels((store_ / "absent").string()).status().code(), Status::Code::kNotFound);
 }
