@@ -124,6 +124,11 @@ void RunTrain(const TrainOptions& options) {
         Evaluate(Score(*pipeline, *model, held_back.selected), DecisionThreshold(*model)));
   }
   metrics["seconds_total"] = SecondsSince(start);
+  // Before publishing: once `current` has switched the command must succeed, so that exit 1
+  // always means "not published".
+  std::string metrics_out = options.metrics_out;
+  if (metrics_out.empty() && !options.publish) metrics_out = options.model + ".metrics.json";
+  if (!metrics_out.empty()) Check(command, WriteText(metrics_out, metrics.dump(2) + "\n"));
 
   if (options.publish) {
     json inputs = json::array();
@@ -144,9 +149,6 @@ void RunTrain(const TrainOptions& options) {
     Check(command, Publish(options.model, published, report.info.version, metrics, manifest, true));
     model_path = (fs::path(options.model) / report.info.version / kModelFileName).string();
   }
-  std::string metrics_out = options.metrics_out;
-  if (metrics_out.empty() && !options.publish) metrics_out = options.model + ".metrics.json";
-  if (!metrics_out.empty()) Check(command, WriteText(metrics_out, metrics.dump(2) + "\n"));
 
   std::cout << "trained " << report.info.version << " -> " << model_path << "\n"
             << "  data: " << corpus.dedup.kept << " unique examples (" << corpus.dedup.duplicates

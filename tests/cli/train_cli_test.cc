@@ -349,6 +349,15 @@ TEST_F(TrainCliTest, ErrorsAreOneLineAndNonZero) {
   EXPECT_NE(subsample.stderr_text.find("SOURCE=N"), std::string::npos) << subsample.stderr_text;
 }
 
+// Every name in `directory`, for "nothing was left behind" checks.
+std::vector<std::string> Names(const fs::path& directory) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(directory))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 // One line on stderr, "spamguardctl <command>: ...", containing `words`; exit code 1 (not a
 // crash).
 void ExpectRefused(const RunResult& run, const std::string& command, const std::string& words) {
@@ -356,6 +365,16 @@ void ExpectRefused(const RunResult& run, const std::string& command, const std::
   EXPECT_EQ(run.stderr_text.rfind("spamguardctl " + command + ": ", 0), 0u) << run.stderr_text;
   EXPECT_EQ(std::count(run.stderr_text.begin(), run.stderr_text.end(), '\n'), 1) << run.stderr_text;
   EXPECT_NE(run.stderr_text.find(words), std::string::npos) << run.stderr_text;
+}
+
+TEST_F(TrainCliTest, PublishWithAnUnwritableMetricsOutPublishesNothing) {
+  const std::string version = TrainFirstVersion();
+  const std::vector<std::string> before = Names(store());
+  ExpectRefused(Ctl({"train", "--no-search", "--model", store(), "--publish", "--metrics-out",
+                     dir_.File("nonexistent/m.json"), corpus_}),
+                "train", "m.json");
+  EXPECT_EQ(fs::read_symlink(fs::path(store()) / "current").string(), version);
+  EXPECT_EQ(Names(store()), before);  // no new version, no staging directory
 }
 
 TEST_F(TrainCliTest, AnUnusableTmpdirIsAOneLineErrorNotACrash) {
