@@ -61,6 +61,72 @@ struct TrainOptions {
   std::string metrics_out;
 };
 
+// True when `a` and `b` name the same file: the same inode if both exist, else the same
+// normalized absolute path.
+bool SameFile(const fs::path& a, const fs::path& b) {
+  std::error_code error;
+  if (fs::equivalent(a, b, error) && !error) return true;
+  const fs::path canonical_a = fs::weakly_canonical(a, error);
+  if (error) return false;
+  const fs::path canonical_b = fs::weakly_canonical(b, error);
+  return !error && canonical_a == canonical_b;
+}
+
+// The version directory of a model store that `path` would be written into, or "" when it is
+// not in one. A version directory is one that holds manifest.json, or whose parent holds the
+// `current` link (model/model_store.h); symlinks are resolved first, so `<store>/current/...`
+// counts. Versions are immutable once published: the manifest records the model's hash.
+std::string VersionDirectoryOf(const fs::path& path) {
+  std::error_code error;
+  const fs::path directory = fs::weakly_canonical(path, error).parent_path();
+  if (error || directory.empty()) return "";
+  if (fs::exists(directory / "manifest.json", error) ||
+      fs::is_symlink(directory.parent_path() / kCurrentLinkName, error)) {
+    return directory.string();
+  }
+  return "";
+}
+
+// Refuses, before any training, an output path that would destroy something: an input, a
+// published version, a directory, or a file that is not ours (`what` names the flag).
+void CheckOutputPath(const std::string& command, const std::string& what, const fs::path& path,
+                     const std::vector<std::string>& inputs) {
+  for (const std::string& input : inputs) {
+    if (SameFile(path, input))
+      Fail(command, what + " " + path.string() + " is the input file " + input);
+  }
+  if (const std::string version = VersionDirectoryOf(path); !version.empty()) {
+    Fail(command, what + " " + path.string() + " is inside " + version +
+                      ", a published version of a model store; publish a new version with "
+                      "--model <store> --publish");
+  }
+  std::error_code error;
+  if (fs::is_directory(path, error)) {
+    Fail(command, what + " " + path.string() + " is a directory" +
+                      (what == "--model" ? " (a model store needs --publish)" : ""));
+  }
+  const fs::path parent = fs::absolute(path, error).parent_path();
+  if (!fs::is_directory(parent, error))
+    Fail(command,
+         what + " " + path.string() + ": directory " + parent.string() + " does not exist");
+}
+
+void CheckOutputs(const std::string& command, const TrainOptions& options,
+                  const std::string& metrics_out) {
+  if (!options.publish) {
+    CheckOutputPath(command, "--model", options.model, options.inputs);
+    Check(command, SpamModel::CheckReplaceable(options.model));
+  } else {
+    std::error_code error;
+    if (fs::exists(options.model, error) && !fs::is_directory(options.model, error))
+      Fail(command, "--model " + options.model + " is not a directory (a model store)");
+  }
+  if (metrics_out.empty()) return;
+  CheckOutputPath(command, "--metrics-out", metrics_out, options.inputs);
+  if (!options.publish && SameFile(metrics_out, options.model))
+    Fail(command, "--metrics-out " + metrics_out + " is the model file");
+}
+
 void RunTrain(const TrainOptions& options) {
   const std::string command = "train";
   if (options.model.empty())
@@ -71,6 +137,9 @@ void RunTrain(const TrainOptions& options) {
   if (options.held_back_fraction < 0 || options.held_back_fraction >= 1) {
     Fail(command, "--held-back-fraction must be in [0, 1)");
   }
+  std::string metrics_out = options.metrics_out;
+  if (metrics_out.empty() && !options.publish) metrics_out = options.model + ".metrics.json";
+  CheckOutputs(command, options, metrics_out);
   const auto start = std::chrono::steady_clock::now();
   const std::shared_ptr<const TextPipeline> pipeline = CreatePipeline(command);
   const std::vector<SubsampleRule> rules = options.mix.Rules(command);
@@ -126,8 +195,6 @@ void RunTrain(const TrainOptions& options) {
   metrics["seconds_total"] = SecondsSince(start);
   // Before publishing: once `current` has switched the command must succeed, so that exit 1
   // always means "not published".
-  std::string metrics_out = options.metrics_out;
-  if (metrics_out.empty() && !options.publish) metrics_out = options.model + ".metrics.json";
   if (!metrics_out.empty()) Check(command, WriteText(metrics_out, metrics.dump(2) + "\n"));
 
   if (options.publish) {

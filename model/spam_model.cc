@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -137,8 +138,30 @@ SpamModel::SpamModel(std::string path, ModelInfo info, std::unique_ptr<FastTextC
 
 SpamModel::~SpamModel() = default;
 
+Status SpamModel::CheckReplaceable(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) return Status::Ok();
+  if (!std::filesystem::is_regular_file(status)) {
+    return Status::FailedPrecondition(path +
+                                      " exists and is not a file; a model is not written "
+                                      "over it");
+  }
+  std::ifstream in(path, std::ios::binary);
+  char magic[sizeof(kMagic)];
+  in.read(magic, sizeof(magic));
+  if (in.gcount() == 0 && std::filesystem::file_size(path, error) == 0) return Status::Ok();
+  if (in.gcount() == sizeof(magic) && std::memcmp(magic, kMagic, sizeof(kMagic)) == 0) {
+    return Status::Ok();
+  }
+  return Status::FailedPrecondition(path +
+                                    " exists and is not a Spamguard model; a model is not "
+                                    "written over it");
+}
+
 Status SpamModel::Write(const std::string& path, const std::string& fasttext_model_path,
                         const ModelInfo& info) {
+  if (Status s = CheckReplaceable(path); !s.ok()) return s;
   std::ifstream in(fasttext_model_path, std::ios::binary);
   if (!in) return Status::IoError("cannot read fastText model " + fasttext_model_path);
   std::stringstream buffer;

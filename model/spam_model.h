@@ -69,9 +69,14 @@ class SpamModel {
   static Result<std::shared_ptr<const SpamModel>> Load(const std::string& path);
   // Writes a model file from a trained fastText model file (.ftz/.bin) and its info,
   // atomically and durably (model/durable_files.h): on error the file at `path` is unchanged
-  // and no temporary is left. Errors: kIoError.
+  // and no temporary is left. Errors: CheckReplaceable's, kIoError.
   static Status Write(const std::string& path, const std::string& fasttext_model_path,
                       const ModelInfo& info);
+  // OK when Write may put a model at `path`: nothing is there, or an empty file, or a file
+  // that starts with the model magic (a model, even a damaged one). Anything else (a
+  // directory, a corpus, any other file) is kFailedPrecondition naming the path: a model
+  // never replaces what is not a model.
+  static Status CheckReplaceable(const std::string& path);
 
   ~SpamModel();
   SpamModel(const SpamModel&) = delete;

@@ -367,6 +367,63 @@ void ExpectRefused(const RunResult& run, const std::string& command, const std::
   EXPECT_NE(run.stderr_text.find(words), std::string::npos) << run.stderr_text;
 }
 
+TEST_F(TrainCliTest, TrainRefusesToWriteTheModelOverItsInput) {
+  const std::string before = ReadFile(corpus_);
+  ExpectRefused(Ctl({"train", "--no-search", "--model", corpus_, corpus_}), "train",
+                "is the input file");
+  // The same file under another name.
+  fs::create_symlink(corpus_, dir_.File("alias.tsv"));
+  ExpectRefused(Ctl({"train", "--no-search", "--model", dir_.File("alias.tsv"), corpus_}), "train",
+                "is the input file");
+  ExpectRefused(Ctl({"train", "--no-search", "--model", dir_.File("m.spgm"), "--metrics-out",
+                     corpus_, corpus_}),
+                "train", "is the input file");
+  EXPECT_EQ(ReadFile(corpus_), before);
+}
+
+TEST_F(TrainCliTest, TrainRefusesAFileThatIsNotAModelButReplacesAModel) {
+  const std::string notes = dir_.File("notes.txt");
+  std::ofstream(notes) << "my notes, not a model\n";
+  ExpectRefused(Ctl({"train", "--no-search", "--model", notes, corpus_}), "train",
+                "is not a Spamguard model");
+  EXPECT_EQ(ReadFile(notes), "my notes, not a model\n");
+
+  const std::string model = dir_.File("model.spgm");
+  ASSERT_EQ(Ctl({"train", "--no-search", "--model", model, corpus_}).exit_code, 0);
+  const RunResult again = Ctl({"train", "--no-search", "--model", model, corpus_});
+  EXPECT_EQ(again.exit_code, 0) << again.stderr_text;
+}
+
+TEST_F(TrainCliTest, TrainRefusesADirectoryBeforeTrainingAndLeavesNoTemporary) {
+  const std::string directory = dir_.File("a-directory");
+  fs::create_directories(directory);
+  const RunResult run = Ctl({"train", "--no-search", "--model", directory, corpus_});
+  ExpectRefused(run, "train", "is a directory");
+  EXPECT_EQ(run.stderr_text.find("loaded"), std::string::npos);  // refused before loading
+  EXPECT_EQ(Names(dir_.path()),
+            (std::vector<std::string>{"a-directory", "cases.jsonl", "corpus.tsv"}));
+}
+
+TEST_F(TrainCliTest, TrainRefusesToWriteIntoAPublishedVersion) {
+  const std::string version = TrainFirstVersion();
+  const fs::path served = fs::path(store()) / version / "model.spgm";
+  const std::string before = ReadFile(served.string());
+  for (const fs::path& target : {fs::path(store()) / "current" / "model.spgm", served,
+                                 fs::path(store()) / version / "other.spgm"}) {
+    ExpectRefused(Ctl({"train", "--no-search", "--model", target.string(), corpus_}), "train",
+                  "published version");
+  }
+  ExpectRefused(Ctl({"train", "--no-search", "--model", store(), "--publish", "--metrics-out",
+                     (fs::path(store()) / "current" / "metrics.json").string(), corpus_}),
+                "train", "published version");
+  EXPECT_EQ(ReadFile(served.string()), before);
+  EXPECT_EQ(Names(fs::path(store()) / version),
+            (std::vector<std::string>{"manifest.json", "metrics.json", "model.spgm"}));
+  // The store is still what `models list` shows: one version, current.
+  const RunResult eval = Ctl({"eval", "--model", store(), corpus_});
+  EXPECT_EQ(eval.exit_code, 0) << eval.stderr_text;
+}
+
 TEST_F(TrainCliTest, PublishWithAnUnwritableMetricsOutPublishesNothing) {
   const std::string version = TrainFirstVersion();
   const std::vector<std::string> before = Names(store());
