@@ -116,11 +116,25 @@ std::vector<ScoredExample> Score(const TextPipeline& pipeline, const SpamModel& 
   return scored;
 }
 
+std::shared_ptr<const SpamModel> LoadModel(const std::string& command, const std::string& path) {
+  std::shared_ptr<const SpamModel> model = Check(command, SpamModel::Load(path));
+  FastTextParameters parameters;
+  QuantizeParameters quantize;
+  double threshold = 0.5;
+  if (Status s =
+          ParseParametersJson(model->info().parameters_json, parameters, quantize, &threshold);
+      !s.ok()) {
+    Fail(command, path + ": the model's recorded training parameters are damaged: " + s.message());
+  }
+  return model;
+}
+
 double DecisionThreshold(const SpamModel& model) {
   FastTextParameters parameters;
   QuantizeParameters quantize;
   double threshold = 0.5;
-  ParseParametersJson(model.info().parameters_json, parameters, quantize, &threshold);
+  // On error nothing is read and the threshold stays 0.5 (LoadModel refuses such models).
+  (void)ParseParametersJson(model.info().parameters_json, parameters, quantize, &threshold);
   return threshold;
 }
 

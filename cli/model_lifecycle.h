@@ -106,7 +106,13 @@ std::shared_ptr<const RuleSet> LoadRules(const std::string& command, const std::
 std::vector<ScoredExample> Score(const TextPipeline& pipeline, const SpamModel& model,
                                  const std::vector<LabeledExample>& examples);
 
+// The model file at `path` (SpamModel::Load), refused with Fail when it does not load or when
+// its recorded training parameters do not parse (ParseParametersJson: a mistyped
+// decision_threshold must not silently become 0.5).
+std::shared_ptr<const SpamModel> LoadModel(const std::string& command, const std::string& path);
+
 // The decision threshold a model file records (trainer.h), or 0.5 for a model without one.
+// Meant for models from LoadModel; for one whose parameters do not parse it is also 0.5.
 double DecisionThreshold(const SpamModel& model);
 
 nlohmann::json MetricsJson(const BinaryMetrics& m);

@@ -188,7 +188,7 @@ void RunTrain(const TrainOptions& options) {
                      {"held_back", CountsJson(held_back.selected)}};
   if (!held_back.selected.empty()) {
     // Judge the file as it will be served: loaded back, through the full text pipeline.
-    const std::shared_ptr<const SpamModel> model = Check(command, SpamModel::Load(model_path));
+    const std::shared_ptr<const SpamModel> model = LoadModel(command, model_path);
     metrics["held_back"] = MetricsJson(
         Evaluate(Score(*pipeline, *model, held_back.selected), DecisionThreshold(*model)));
   }
@@ -274,7 +274,7 @@ void RunEval(const EvalOptions& options) {
   const std::string command = "eval";
   const std::shared_ptr<const TextPipeline> pipeline = CreatePipeline(command);
   const std::string path = Check(command, ResolveModelPath(options.model));
-  const std::shared_ptr<const SpamModel> model = Check(command, SpamModel::Load(path));
+  const std::shared_ptr<const SpamModel> model = LoadModel(command, path);
   std::vector<LabeledExample> examples = LoadFiles(command, options.data);
   const DedupReport dedup = Deduplicate(*pipeline->normalizer(), examples);
   if (options.held_back_only) {

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -390,29 +391,114 @@ std::string ParametersJson(const TrainingReport& report, int seed) {
   return json.dump();
 }
 
-void ParseParametersJson(const std::string& text, FastTextParameters& p,
-                         QuantizeParameters& quantize, double* decision_threshold) {
+namespace {
+
+// Reads json[key] into `out` when present; a value of another type (or an integer out of
+// range) is kInvalidArgument naming `where`.key, and leaves `out` as it was.
+Status ReadInt(const nlohmann::json& json, const char* key, const std::string& where, int& out) {
+  const auto it = json.find(key);
+  if (it == json.end()) return Status::Ok();
+  constexpr int64_t kMin = std::numeric_limits<int>::min(), kMax = std::numeric_limits<int>::max();
+  const bool in_range =
+      it->is_number_unsigned()
+          ? it->get<uint64_t>() <= static_cast<uint64_t>(kMax)
+          : it->is_number_integer() && it->get<int64_t>() >= kMin && it->get<int64_t>() <= kMax;
+  if (!in_range) {
+    return Status::InvalidArgument(where + key + " is " + it->dump() + ", not an integer");
+  }
+  out = it->get<int>();
+  return Status::Ok();
+}
+
+Status ReadSize(const nlohmann::json& json, const char* key, const std::string& where,
+                size_t& out) {
+  const auto it = json.find(key);
+  if (it == json.end()) return Status::Ok();
+  if (!it->is_number_unsigned()) {
+    return Status::InvalidArgument(where + key + " is " + it->dump() +
+                                   ", not a non-negative integer");
+  }
+  out = it->get<size_t>();
+  return Status::Ok();
+}
+
+Status ReadDouble(const nlohmann::json& json, const char* key, const std::string& where,
+                  double& out) {
+  const auto it = json.find(key);
+  if (it == json.end()) return Status::Ok();
+  if (!it->is_number())
+    return Status::InvalidArgument(where + key + " is " + it->dump() + ", not a number");
+  out = it->get<double>();
+  return Status::Ok();
+}
+
+Status ReadBool(const nlohmann::json& json, const char* key, const std::string& where, bool& out) {
+  const auto it = json.find(key);
+  if (it == json.end()) return Status::Ok();
+  if (!it->is_boolean()) {
+    return Status::InvalidArgument(where + key + " is " + it->dump() + ", not true or false");
+  }
+  out = it->get<bool>();
+  return Status::Ok();
+}
+
+// The section `key` of `json`: nullptr when absent, an error when not an object.
+Result<const nlohmann::json*> Section(const nlohmann::json& json, const char* key) {
+  const auto it = json.find(key);
+  if (it == json.end()) return static_cast<const nlohmann::json*>(nullptr);
+  if (!it->is_object()) {
+    return Status::InvalidArgument(std::string("parameters.") + key + " is " + it->dump() +
+                                   ", not an object");
+  }
+  return &*it;
+}
+
+}  // namespace
+
+Status ParseParametersJson(const std::string& text, FastTextParameters& parameters,
+                           QuantizeParameters& quantize, double* decision_threshold) {
+  if (text.empty()) return Status::Ok();  // a model trained without recorded parameters
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) return;
-  if (auto f = json.find("fasttext"); f != json.end() && f->is_object()) {
-    p.dim = f->value("dim", p.dim);
-    p.epoch = f->value("epoch", p.epoch);
-    p.lr = f->value("lr", p.lr);
-    p.word_ngrams = f->value("word_ngrams", p.word_ngrams);
-    p.minn = f->value("minn", p.minn);
-    p.maxn = f->value("maxn", p.maxn);
-    p.bucket = f->value("bucket", p.bucket);
+  if (json.is_discarded() || !json.is_object()) {
+    return Status::InvalidArgument("parameters are not a JSON object");
   }
-  if (auto q = json.find("quantize"); q != json.end() && q->is_object()) {
-    quantize.enabled = q->value("enabled", quantize.enabled);
-    quantize.cutoff = q->value("cutoff", quantize.cutoff);
-    quantize.dsub = q->value("dsub", quantize.dsub);
-    quantize.qnorm = q->value("qnorm", quantize.qnorm);
-    quantize.retrain = q->value("retrain", quantize.retrain);
+  // Read into copies, so that on error the caller's values are untouched.
+  FastTextParameters p = parameters;
+  QuantizeParameters q = quantize;
+  double threshold = decision_threshold != nullptr ? *decision_threshold : 0.5;
+  Result<const nlohmann::json*> fasttext = Section(json, "fasttext");
+  if (!fasttext.ok()) return fasttext.status();
+  if (const nlohmann::json* f = *fasttext) {
+    const std::string where = "parameters.fasttext.";
+    for (Status s :
+         {ReadInt(*f, "dim", where, p.dim), ReadInt(*f, "epoch", where, p.epoch),
+          ReadDouble(*f, "lr", where, p.lr), ReadInt(*f, "word_ngrams", where, p.word_ngrams),
+          ReadInt(*f, "minn", where, p.minn), ReadInt(*f, "maxn", where, p.maxn),
+          ReadInt(*f, "bucket", where, p.bucket)}) {
+      if (!s.ok()) return s;
+    }
   }
-  if (decision_threshold != nullptr) {
-    *decision_threshold = json.value("decision_threshold", *decision_threshold);
+  Result<const nlohmann::json*> quantize_json = Section(json, "quantize");
+  if (!quantize_json.ok()) return quantize_json.status();
+  if (const nlohmann::json* j = *quantize_json) {
+    const std::string where = "parameters.quantize.";
+    for (Status s :
+         {ReadBool(*j, "enabled", where, q.enabled), ReadSize(*j, "cutoff", where, q.cutoff),
+          ReadInt(*j, "dsub", where, q.dsub), ReadBool(*j, "qnorm", where, q.qnorm),
+          ReadBool(*j, "retrain", where, q.retrain)}) {
+      if (!s.ok()) return s;
+    }
   }
+  if (Status s = ReadDouble(json, "decision_threshold", "parameters.", threshold); !s.ok())
+    return s;
+  if (!(threshold >= 0 && threshold <= 1)) {
+    return Status::InvalidArgument("parameters.decision_threshold " + std::to_string(threshold) +
+                                   " is not a probability in [0, 1]");
+  }
+  parameters = p;
+  quantize = q;
+  if (decision_threshold != nullptr) *decision_threshold = threshold;
+  return Status::Ok();
 }
 
 }  // namespace spamguard

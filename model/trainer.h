@@ -137,10 +137,14 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
 // manifests), including the decision threshold.
 std::string ParametersJson(const TrainingReport& report, int seed);
 
-// Reads FastTextParameters and QuantizeParameters back from ParametersJson text (missing
-// fields keep their defaults), so the evaluation protocol can train with a model's settings.
-void ParseParametersJson(const std::string& json, FastTextParameters& parameters,
-                         QuantizeParameters& quantize, double* decision_threshold);
+// Reads FastTextParameters, QuantizeParameters and the decision threshold back from
+// ParametersJson text, so the evaluation protocol and retrain can train with a model's
+// settings. Missing fields (or empty text) keep the values passed in. Never throws: text that
+// is not a JSON object, a field of the wrong type (or an integer out of range) or a threshold
+// outside [0, 1] is kInvalidArgument naming the field ("parameters.decision_threshold is
+// \"high\", not a number"), and then nothing is changed.
+Status ParseParametersJson(const std::string& json, FastTextParameters& parameters,
+                           QuantizeParameters& quantize, double* decision_threshold);
 
 }  // namespace spamguard
 

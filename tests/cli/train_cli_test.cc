@@ -2,13 +2,16 @@
 // retrain's gate refusing label-flipped feedback, --force, models list and rollback.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "model/fnv_hash.h"
 #include "tests/support/test_process.h"
 
 namespace spamguard {
@@ -462,6 +465,45 @@ TEST_F(TrainCliTest, ModelsListAndRollbackIgnoreStagingDirectories) {
   ExpectRefused(Ctl({"models", "rollback", ".staging-Ab3dE6gH9jK1", "--model", store()}),
                 "models rollback", "not a model version name");
   EXPECT_EQ(fs::read_symlink(fs::path(store()) / "current").string(), version);
+}
+
+// A model file whose metadata was rewritten with `edit` and a matching metadata checksum (the
+// format of model/spam_model.h): what a buggy or hostile tool could produce.
+std::string CraftModel(const std::string& model, const std::string& path,
+                       const std::function<void(nlohmann::json&)>& edit) {
+  const std::string file = ReadFile(model);
+  uint32_t length = 0;
+  for (int i = 0; i < 4; ++i)
+    length |= uint32_t(static_cast<unsigned char>(file[12 + i])) << (8 * i);
+  nlohmann::json metadata = nlohmann::json::parse(file.substr(16, length));
+  metadata.erase("metadata_fnv1a64");
+  edit(metadata);
+  char checksum[17];
+  std::snprintf(checksum, sizeof(checksum), "%016llx",
+                static_cast<unsigned long long>(Fnv1a64(metadata.dump())));
+  metadata["metadata_fnv1a64"] = checksum;
+  const std::string text = metadata.dump();
+  std::string header = file.substr(0, 12);
+  for (int i = 0; i < 4; ++i) header.push_back(static_cast<char>((text.size() >> (8 * i)) & 0xff));
+  std::ofstream(path, std::ios::binary) << header << text << file.substr(16 + length);
+  return path;
+}
+
+TEST_F(TrainCliTest, EvalRefusesAModelWithMistypedParameters) {
+  const std::string model = dir_.File("model.spgm");
+  ASSERT_EQ(Ctl({"train", "--no-search", "--model", model, corpus_}).exit_code, 0);
+  const std::string threshold = CraftModel(model, dir_.File("threshold.spgm"), [](auto& j) {
+    j["parameters"]["decision_threshold"] = "high";
+  });
+  ExpectRefused(Ctl({"eval", "--model", threshold, corpus_}), "eval",
+                "parameters.decision_threshold");
+  const std::string dim = CraftModel(model, dir_.File("dim.spgm"),
+                                     [](auto& j) { j["parameters"]["fasttext"]["dim"] = "32"; });
+  ExpectRefused(Ctl({"eval", "--model", dim, corpus_}), "eval", "parameters.fasttext.dim");
+  // The untouched metadata rewritten the same way still evaluates.
+  const std::string same = CraftModel(model, dir_.File("same.spgm"), [](auto&) {});
+  const RunResult eval = Ctl({"eval", "--model", same, corpus_});
+  EXPECT_EQ(eval.exit_code, 0) << eval.stderr_text;
 }
 
 // The committed regression cases against the default model and rule pack (`make test`

@@ -92,6 +92,52 @@ TEST_F(TrainerTest, ATrainingSplitWithoutSpamIsInvalidArgument) {
   EXPECT_EQ(report.status().code(), Status::Code::kInvalidArgument);
 }
 
+TEST_F(TrainerTest, ParametersReadBackWhatParametersJsonWrote) {
+  TrainingReport report;
+  report.chosen.dim = 16;
+  report.chosen.maxn = 5;
+  report.quantize.cutoff = 1234;
+  report.quantize.qnorm = false;
+  report.decision_threshold = 0.7;
+  FastTextParameters parameters;
+  QuantizeParameters quantize;
+  double threshold = 0.5;
+  ASSERT_TRUE(
+      ParseParametersJson(ParametersJson(report, 7), parameters, quantize, &threshold).ok());
+  EXPECT_EQ(parameters.dim, 16);
+  EXPECT_EQ(parameters.maxn, 5);
+  EXPECT_EQ(quantize.cutoff, 1234u);
+  EXPECT_FALSE(quantize.qnorm);
+  EXPECT_DOUBLE_EQ(threshold, 0.7);
+}
+
+TEST_F(TrainerTest, MistypedParametersAreAnErrorNamingTheFieldNotAnException) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"decision_threshold":"high"})", "parameters.decision_threshold"},
+      {R"({"decision_threshold":5})", "parameters.decision_threshold"},
+      {R"({"decision_threshold":null})", "parameters.decision_threshold"},
+      {R"({"fasttext":{"dim":"32"}})", "parameters.fasttext.dim"},
+      {R"({"fasttext":{"epoch":1.5}})", "parameters.fasttext.epoch"},
+      {R"({"fasttext":{"bucket":99999999999}})", "parameters.fasttext.bucket"},
+      {R"({"fasttext":[1,2]})", "parameters.fasttext"},
+      {R"({"quantize":{"cutoff":-1}})", "parameters.quantize.cutoff"},
+      {R"({"quantize":{"enabled":"yes"}})", "parameters.quantize.enabled"},
+      {R"([1,2,3])", "not a JSON object"},
+  };
+  for (const auto& [text, words] : cases) {
+    FastTextParameters parameters;
+    QuantizeParameters quantize;
+    double threshold = 0.5;
+    Status status;
+    ASSERT_NO_THROW(status = ParseParametersJson(text, parameters, quantize, &threshold)) << text;
+    ASSERT_FALSE(status.ok()) << text;
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(status.message().find(words), std::string::npos) << status.ToString();
+    EXPECT_DOUBLE_EQ(threshold, 0.5) << text;  // nothing changed
+    EXPECT_EQ(parameters.dim, FastTextParameters{}.dim) << text;
+  }
+}
+
 // Sets TMPDIR for one test and restores it after.
 class ScopedTmpdir {
  public:
