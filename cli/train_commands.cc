@@ -12,6 +12,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -131,11 +132,18 @@ void RunTrain(const TrainOptions& options) {
   const std::string command = "train";
   if (options.model.empty())
     Fail(command, "--model is required (a file, or a store with --publish)");
-  if (options.validation_fraction <= 0 || options.validation_fraction >= 1) {
-    Fail(command, "--validation-fraction must be in (0, 1)");
+  // Written so that NaN fails every check (every comparison with NaN is false).
+  if (!(options.validation_fraction > 0 && options.validation_fraction < 1)) {
+    Fail(command, "--validation-fraction must be a number in (0, 1), not " +
+                      std::to_string(options.validation_fraction));
   }
-  if (options.held_back_fraction < 0 || options.held_back_fraction >= 1) {
-    Fail(command, "--held-back-fraction must be in [0, 1)");
+  if (!(options.held_back_fraction >= 0 && options.held_back_fraction < 1)) {
+    Fail(command, "--held-back-fraction must be a number in [0, 1), not " +
+                      std::to_string(options.held_back_fraction));
+  }
+  if (!(options.search_budget_seconds >= 0)) {
+    Fail(command, "--search-budget must be a number of seconds >= 0, not " +
+                      std::to_string(options.search_budget_seconds));
   }
   std::string metrics_out = options.metrics_out;
   if (metrics_out.empty() && !options.publish) metrics_out = options.model + ".metrics.json";
@@ -266,12 +274,17 @@ struct EvalOptions {
   std::string model = kDefaultStore;
   std::vector<std::string> data;
   bool json_output = false;
-  double threshold = -1;  // < 0: the model's decision threshold
+  double threshold_value = 0;       // what --threshold parsed
+  std::optional<double> threshold;  // unset: the model's decision threshold
   bool held_back_only = false;
 };
 
 void RunEval(const EvalOptions& options) {
   const std::string command = "eval";
+  if (options.threshold && !(*options.threshold >= 0 && *options.threshold <= 1)) {
+    Fail(command,
+         "--threshold must be a probability in [0, 1], not " + std::to_string(*options.threshold));
+  }
   const std::shared_ptr<const TextPipeline> pipeline = CreatePipeline(command);
   const std::string path = Check(command, ResolveModelPath(options.model));
   const std::shared_ptr<const SpamModel> model = LoadModel(command, path);
@@ -281,7 +294,7 @@ void RunEval(const EvalOptions& options) {
     examples = SplitByKey(std::move(examples), kHeldBackSalt, kDefaultHeldBackFraction).selected;
   }
   if (examples.empty()) Fail(command, "no examples to evaluate");
-  const double threshold = options.threshold >= 0 ? options.threshold : DecisionThreshold(*model);
+  const double threshold = options.threshold.value_or(DecisionThreshold(*model));
   const BinaryMetrics metrics = Evaluate(Score(*pipeline, *model, examples), threshold);
   if (options.json_output) {
     json out = MetricsJson(metrics);
@@ -360,11 +373,15 @@ void AddEvalCommand(CLI::App& app) {
   command->add_option("--model", options->model, "Model file or store")->capture_default_str();
   command->add_option("data", options->data, "Labeled data files")->required();
   command->add_flag("--json", options->json_output, "One JSON object instead of text");
-  command->add_option("--threshold", options->threshold,
-                      "Decision threshold (default: the model's recorded one)");
+  CLI::Option* threshold =
+      command->add_option("--threshold", options->threshold_value,
+                          "Decision threshold in [0, 1] (default: the model's recorded one)");
   command->add_flag("--held-back", options->held_back_only,
                     "Evaluate only the fixed held-back 20% of the data (never trained on)");
-  command->callback([options] { RunEval(*options); });
+  command->callback([options, threshold] {
+    if (threshold->count() > 0) options->threshold = options->threshold_value;
+    RunEval(*options);
+  });
 }
 
 void AddModelsCommand(CLI::App& app) {

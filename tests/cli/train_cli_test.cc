@@ -506,6 +506,32 @@ TEST_F(TrainCliTest, EvalRefusesAModelWithMistypedParameters) {
   EXPECT_EQ(eval.exit_code, 0) << eval.stderr_text;
 }
 
+TEST_F(TrainCliTest, FractionsAndThresholdsMustBeFiniteAndInRange) {
+  const std::string model = dir_.File("model.spgm");
+  for (const char* value : {"nan", "-nan", "inf", "1", "-0.1"}) {
+    ExpectRefused(
+        Ctl({"train", "--no-search", "--held-back-fraction", value, "--model", model, corpus_}),
+        "train", "--held-back-fraction");
+  }
+  for (const char* value : {"nan", "inf", "0", "1"}) {
+    ExpectRefused(
+        Ctl({"train", "--no-search", "--validation-fraction", value, "--model", model, corpus_}),
+        "train", "--validation-fraction");
+  }
+  EXPECT_FALSE(fs::exists(model));
+  ASSERT_EQ(Ctl({"train", "--no-search", "--model", model, corpus_}).exit_code, 0);
+  for (const char* value : {"nan", "inf", "-inf", "5", "-0.5"}) {
+    ExpectRefused(Ctl({"eval", "--model", model, "--threshold", value, corpus_}), "eval",
+                  "--threshold");
+  }
+  for (const char* value : {"0", "1", "0.3"}) {
+    const RunResult eval = Ctl({"eval", "--model", model, "--json", "--threshold", value, corpus_});
+    ASSERT_EQ(eval.exit_code, 0) << value << eval.stderr_text;
+    EXPECT_DOUBLE_EQ(nlohmann::json::parse(eval.stdout_text)["threshold"].get<double>(),
+                     std::stod(value));
+  }
+}
+
 // The committed regression cases against the default model and rule pack (`make test`
 // builds the model before running the tests).
 TEST(RegressionReplayTest, DefaultModelPassesTheCommittedCases) {
