@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
-#include <random>
 #include <sstream>
 #include <system_error>
 
@@ -145,11 +144,9 @@ Result<std::string> CreateStagingDirectory(const std::string& store) {
   return staging;
 }
 
-std::string StagingDirectory(const std::string& store) {
-  if (Result<std::string> staging = CreateStagingDirectory(store); staging.ok()) return *staging;
-  // A name nobody created: writing the model into it fails with the store's own error.
-  std::random_device random;
-  return (fs::path(store) / (kStagingPrefix + std::to_string(random()) + "-not-created")).string();
+StagingGuard::~StagingGuard() {
+  std::error_code ignored;
+  if (!path_.empty()) fs::remove_all(path_, ignored);
 }
 
 Status Publish(const std::string& store, const std::string& staging, const std::string& version,

@@ -14,6 +14,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -44,9 +45,23 @@ inline constexpr char kStagingPrefix[] = ".staging-";
 // CreateUniqueDirectory) and returns its path. Errors: kIoError.
 Result<std::string> CreateStagingDirectory(const std::string& store);
 
-// CreateStagingDirectory for callers that report failures later: on error it returns a path
-// that was not created, so writing the model into it fails.
-std::string StagingDirectory(const std::string& store);
+// A staging directory that is removed on every way out of the command (Fail throws) until
+// Release() hands it to Publish, which then owns it (and removes it if it fails).
+class StagingGuard {
+ public:
+  StagingGuard() = default;
+  explicit StagingGuard(std::string path) : path_(std::move(path)) {}
+  StagingGuard(const StagingGuard&) = delete;
+  StagingGuard& operator=(const StagingGuard&) = delete;
+  ~StagingGuard();
+  const std::string& path() const { return path_; }
+  // Takes charge of `path` (the guard must hold none).
+  void Guard(std::string path) { path_ = std::move(path); }
+  std::string Release() { return std::exchange(path_, ""); }
+
+ private:
+  std::string path_;
+};
 
 // Writes metrics.json and manifest.json into `staging`, renames it to `<store>/<version>` and,
 // if `switch_current`, points `current` at it. Errors: kFailedPrecondition when the version

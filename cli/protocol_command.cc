@@ -218,7 +218,7 @@ void RunEvalProtocol(const ProtocolOptions& options) {
   };
   const std::shared_ptr<const TextPipeline> pipeline = CreatePipeline(command);
   const std::string model_path = Check(command, ResolveModelPath(options.model));
-  const std::shared_ptr<const SpamModel> model = Check(command, SpamModel::Load(model_path));
+  const std::shared_ptr<const SpamModel> model = LoadModel(command, model_path);
   const std::shared_ptr<const RuleSet> rules = LoadRules(command, options.rules, *pipeline);
 
   // The default model's trainer settings, without search, for every protocol model.

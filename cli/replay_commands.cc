@@ -156,7 +156,7 @@ void RunReplay(const ReplayOptions& options) {
   const std::string command = "replay";
   const std::shared_ptr<const TextPipeline> pipeline = CreatePipeline(command);
   const std::string path = Check(command, ResolveModelPath(options.model));
-  const std::shared_ptr<const SpamModel> model = Check(command, SpamModel::Load(path));
+  const std::shared_ptr<const SpamModel> model = LoadModel(command, path);
   const std::shared_ptr<const RuleSet> rules =
       LoadRules(command, options.no_rules ? "" : options.rules, *pipeline);
   const std::vector<ReplayCase> cases = Check(command, LoadCases(options.cases));
@@ -208,7 +208,7 @@ void RunRetrain(RetrainOptions options) {
   json current_manifest;
   if (Result<std::string> version = CurrentVersion(options.model); version.ok()) {
     const std::string path = Check(command, ResolveModelVersion(options.model, *version));
-    current = Check(command, SpamModel::Load(path));
+    current = LoadModel(command, path);
     std::ifstream in(fs::path(options.model) / *version / "manifest.json");
     if (in) current_manifest = json::parse(in, nullptr, false);
   }
@@ -291,28 +291,26 @@ void RunRetrain(RetrainOptions options) {
     std::move(base_train.begin(), base_train.end(), std::back_inserter(pool));
   }
 
+  // The gate's rules and cases, read before minutes of training rather than after.
+  const std::shared_ptr<const RuleSet> rule_set =
+      LoadRules(command, options.no_rules ? "" : options.rules, *pipeline);
+  const std::vector<ReplayCase> cases = Check(command, LoadCases(options.cases));
+
   // The candidate, trained into the store's staging directory.
   std::error_code error;
   fs::create_directories(options.model, error);
   if (error) Fail(command, "cannot create model store " + options.model + ": " + error.message());
-  const std::string staging = StagingDirectory(options.model);
-  const std::string candidate_path = (fs::path(staging) / kModelFileName).string();
+  StagingGuard staging(Check(command, CreateStagingDirectory(options.model)));
+  const std::string candidate_path = (fs::path(staging.path()) / kModelFileName).string();
   const double loaded_seconds = SecondsSince(start);
   Result<TrainingReport> trained = TrainFromExamples(*pipeline, pool, request, candidate_path);
   // TrainFromExamples turns the pool into model inputs, then trains (trained->total_seconds).
   const double features_seconds =
       SecondsSince(start) - loaded_seconds - (trained.ok() ? trained->total_seconds : 0.0);
-  if (!trained.ok()) {
-    fs::remove_all(staging);
-    Fail(command, trained.status().ToString());
-  }
-  const std::shared_ptr<const SpamModel> candidate =
-      Check(command, SpamModel::Load(candidate_path));
+  if (!trained.ok()) Fail(command, trained.status().ToString());
+  const std::shared_ptr<const SpamModel> candidate = LoadModel(command, candidate_path);
 
   // Gate: held-back metrics and regression replay, candidate vs current.
-  const std::shared_ptr<const RuleSet> rule_set =
-      LoadRules(command, options.no_rules ? "" : options.rules, *pipeline);
-  const std::vector<ReplayCase> cases = Check(command, LoadCases(options.cases));
   struct Judged {
     BinaryMetrics metrics;
     std::vector<Flip> flips;
@@ -391,7 +389,6 @@ void RunRetrain(RetrainOptions options) {
   std::string worse_text;
   for (const std::string& w : worse) worse_text += (worse_text.empty() ? "" : "; ") + w;
   if (!worse.empty() && !options.force) {
-    fs::remove_all(staging);
     Fail(command, "candidate refused (not published): " + worse_text);
   }
   if (!worse.empty()) {
@@ -427,7 +424,8 @@ void RunRetrain(RetrainOptions options) {
                          {"previous_version", current ? current->info().version : ""},
                          {"forced", options.force && !worse.empty()},
                          {"model", FileFingerprint(candidate_path)}};
-  Check(command, Publish(options.model, staging, trained->info.version, metrics, manifest, true));
+  Check(command,
+        Publish(options.model, staging.Release(), trained->info.version, metrics, manifest, true));
   std::cout << "published " << trained->info.version << " as current ("
             << Fixed(SecondsSince(start), 1) << " s)\n";
 }

@@ -158,20 +158,13 @@ void RunTrain(const TrainOptions& options) {
       SplitByKey(std::move(corpus.examples), kHeldBackSalt, options.held_back_fraction);
 
   std::string model_path = options.model;
-  // Removes the staging directory on every way out (Fail throws) until Publish has taken it.
-  struct StagingGuard {
-    std::string path;
-    ~StagingGuard() {
-      std::error_code ignored;
-      if (!path.empty()) fs::remove_all(path, ignored);
-    }
-  } staging;
+  StagingGuard staging;
   if (options.publish) {
     std::error_code error;
     fs::create_directories(options.model, error);
     if (error) Fail(command, "cannot create model store " + options.model + ": " + error.message());
-    staging.path = Check(command, CreateStagingDirectory(options.model));
-    model_path = (fs::path(staging.path) / kModelFileName).string();
+    staging.Guard(Check(command, CreateStagingDirectory(options.model)));
+    model_path = (fs::path(staging.path()) / kModelFileName).string();
   }
 
   TrainRequest request;
@@ -220,7 +213,7 @@ void RunTrain(const TrainOptions& options) {
                            {"held_back_fraction", options.held_back_fraction},
                            {"parameters", json::parse(report.info.parameters_json)},
                            {"model", FileFingerprint(model_path)}};
-    const std::string published = std::exchange(staging.path, "");  // Publish owns it now
+    const std::string published = staging.Release();  // Publish owns it now
     Check(command, Publish(options.model, published, report.info.version, metrics, manifest, true));
     model_path = (fs::path(options.model) / report.info.version / kModelFileName).string();
   }
