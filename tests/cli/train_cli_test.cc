@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/fnv_hash.h"
+#include "tests/support/synthetic_corpus.h"
 #include "tests/support/test_process.h"
 
 namespace spamguard {
@@ -33,44 +34,14 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-// Lines of the small synthetic corpus: spam asks to be contacted or sells, ham talks about
-// the post. Combinations make every text distinct (dedup would otherwise fold them).
-std::vector<std::pair<std::string, std::string>> Corpus() {
-  const std::vector<std::string> spam_openers = {"Love back specialist baba ji",
-                                                 "Earn 5000 dollars weekly from home",
-                                                 "Cheap followers and likes",
-                                                 "Get your ex love back fast",
-                                                 "Bitcoin trading expert with guaranteed profit",
-                                                 "Best online casino bonus"};
-  const std::vector<std::string> spam_closers = {
-      "call and whatsapp now +91 9829286600", "visit www.cheap-deals.example now",
-      "DM me on telegram for details",        "contact me on whatsapp today",
-      "click here http://bit.ly/abc123",      "inbox me for the offer"};
-  const std::vector<std::string> ham_openers = {
-      "Great article, thanks for writing it",     "I disagree with the second point",
-      "This song brings back memories",           "My kids loved this recipe",
-      "The chart in the middle was very helpful", "Interesting take on the election"};
-  const std::vector<std::string> ham_closers = {
-      "looking forward to the next post.",      "but the conclusion makes sense.",
-      "I shared it with my colleagues.",        "we will try the variation next week.",
-      "could you add sources for the numbers?", "well done as always."};
-  std::vector<std::pair<std::string, std::string>> rows;
-  for (const auto& a : spam_openers) {
-    for (const auto& b : spam_closers) rows.push_back({"spam", a + ", " + b});
-  }
-  for (const auto& a : ham_openers) {
-    for (const auto& b : ham_closers) rows.push_back({"ham", a + ", " + b});
-  }
-  return rows;
-}
-
 class TrainCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     corpus_ = dir_.File("corpus.tsv");
     std::ofstream out(corpus_);
     out << "label\ttext\tsource\n";
-    for (const auto& [label, text] : Corpus()) out << label << '\t' << text << "\tsynthetic\n";
+    for (const auto& [label, text] : testing::SyntheticCorpusRows())
+      out << label << '\t' << text << "\tsynthetic\n";
     out.close();
     cases_ = dir_.File("cases.jsonl");
     std::ofstream cases(cases_);
@@ -159,7 +130,7 @@ ProtocolData WriteProtocolData(const fs::path& data) {
   ProtocolData counts;
   std::ofstream youtube(data / "youtube-spam/youtube-spam.tsv");
   youtube << "label\ttext\tsource\n";
-  const auto rows = Corpus();
+  const auto rows = testing::SyntheticCorpusRows();
   for (size_t i = 0; i < rows.size(); ++i) {
     const std::string& video = videos[i % videos.size()];
     const auto& [label, text] = rows[i];
@@ -273,7 +244,7 @@ TEST_F(TrainCliTest, RetrainRefusesACandidateTrainedOnLabelFlippedFeedback) {
   const std::string feedback = dir_.File("flipped.jsonl");
   {
     std::ofstream out(feedback);
-    for (const auto& [label, text] : Corpus()) {
+    for (const auto& [label, text] : testing::SyntheticCorpusRows()) {
       out << nlohmann::json{{"content", text}, {"label", label == "spam" ? "ham" : "spam"}}.dump()
           << "\n";
     }

@@ -1,0 +1,34 @@
+#include "tests/support/synthetic_corpus.h"
+
+namespace spamguard::testing {
+
+std::vector<std::pair<std::string, std::string>> SyntheticCorpusRows() {
+  const std::vector<std::string> spam_openers = {"Love back specialist baba ji",
+                                                 "Earn 5000 dollars weekly from home",
+                                                 "Cheap followers and likes",
+                                                 "Get your ex love back fast",
+                                                 "Bitcoin trading expert with guaranteed profit",
+                                                 "Best online casino bonus"};
+  const std::vector<std::string> spam_closers = {
+      "call and whatsapp now +91 9829286600", "visit www.cheap-deals.example now",
+      "DM me on telegram for details",        "contact me on whatsapp today",
+      "click here http://bit.ly/abc123",      "inbox me for the offer"};
+  const std::vector<std::string> ham_openers = {
+      "Great article, thanks for writing it",     "I disagree with the second point",
+      "This song brings back memories",           "My kids loved this recipe",
+      "The chart in the middle was very helpful", "Interesting take on the election"};
+  const std::vector<std::string> ham_closers = {
+      "looking forward to the next post.",      "but the conclusion makes sense.",
+      "I shared it with my colleagues.",        "we will try the variation next week.",
+      "could you add sources for the numbers?", "well done as always."};
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& a : spam_openers) {
+    for (const auto& b : spam_closers) rows.push_back({"spam", a + ", " + b});
+  }
+  for (const auto& a : ham_openers) {
+    for (const auto& b : ham_closers) rows.push_back({"ham", a + ", " + b});
+  }
+  return rows;
+}
+
+}  // namespace spamguard::testing
