@@ -609,6 +609,11 @@ void RunRulesTestCommand(const RulesTestOptions& options) {
     std::move(loaded->begin(), loaded->end(), std::back_inserter(examples));
   }
   if (examples.empty()) Fail(command, "the data files hold no labeled comments");
+  // A typo would otherwise report the default policy's figures under the site's name.
+  if (!options.site_id.empty() && !rules->HasSitePolicy(options.site_id)) {
+    Fail(command, rules->path() + " has no policy for site '" + options.site_id +
+                      "' (no entry under 'sites:')");
+  }
   const RulesTestReport report = RunRulesTest(options, *pipeline, *rules, examples);
   const SitePolicy& policy = rules->PolicyFor(options.site_id);
   if (options.json) {

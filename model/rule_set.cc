@@ -506,6 +506,10 @@ const SitePolicy& RuleSet::PolicyFor(const std::string& site_id) const {
   return impl_->PolicyFor(site_id).policy;
 }
 
+bool RuleSet::HasSitePolicy(const std::string& site_id) const {
+  return impl_->sites.count(site_id) > 0;
+}
+
 const std::string& RuleSet::version() const { return impl_->version; }
 const std::string& RuleSet::path() const { return impl_->path; }
 const LoadReport& RuleSet::report() const { return impl_->report; }

@@ -78,6 +78,8 @@ class RuleSet {
 
   // The site's policy, or the pack's default when the site has none.
   const SitePolicy& PolicyFor(const std::string& site_id) const;
+  // Whether the pack has a policy of its own for this site (a `sites:` entry).
+  bool HasSitePolicy(const std::string& site_id) const;
 
   // Content hash of the pack and every file it reads (first 12 hex digits of a SHA-256 or
   // similar); changes whenever the rules change.

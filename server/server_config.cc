@@ -89,6 +89,9 @@ Status ApplySection(const std::string& path, const std::string& section, const Y
 
 Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
   std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return Status::InvalidArgument(path + ": is a directory, not a config file");
+  }
   if (!std::filesystem::is_regular_file(path, error)) {
     return Status::NotFound(path + ": config file not found");
   }

@@ -90,7 +90,9 @@ Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConf
   LogLine("listening on " + config.listen + " (feedback store " + self->feedback_->path() + ")");
 
   if (auto loaded = self->classifier_->LoadNow(""); !loaded.ok()) {
-    LogLine("no model loaded, serving NOT_SERVING until one loads: " + loaded.status().message());
+    // The model and the rule pack load together; either can be what failed.
+    LogLine("model and rules not loaded, serving NOT_SERVING until a reload succeeds: " +
+            loaded.status().message());
   }
   self->classifier_->StartBackground(config.model_watch_interval_ms);
   return self;

@@ -459,6 +459,16 @@ TEST_F(OpsCliTest, RulesTestTableNamesEveryRuleAndThePackFigures) {
   EXPECT_THAT(result.stdout_text, HasSubstr("spam caught: 100.00% (1 of 1)"));
 }
 
+// A misspelt --site used to report the default policy's figures under that site's name.
+TEST_F(OpsCliTest, RulesTestRefusesASiteThePackHasNoPolicyFor) {
+  const std::string data = dir_.File("labeled.tsv");
+  WriteFile(data, "label\ttext\nspam\tbring my love back\nham\tnice post\n");
+  const RunResult result =
+      Ctl({"rules", "test", "--rules", small_pack(), "--site", "no-such-site", data});
+  ExpectOneLineError(result, "spamguardctl rules test: ");
+  EXPECT_THAT(result.stderr_text, HasSubstr("has no policy for site 'no-such-site'"));
+}
+
 TEST_F(OpsCliTest, RulesTestRejectsABadLabelNamingTheLine) {
   const std::string data = dir_.File("bad.tsv");
   WriteFile(data, "label\ttext\nspam\tfine\nmaybe\tnot fine\n");

@@ -20,6 +20,18 @@ Status LoadText(const std::string& text, ServerConfig* config) {
   return LoadServerConfigFile(path, config);
 }
 
+// A directory given as --config used to be "config file not found".
+TEST(ServerConfigTest, ADirectoryIsRefusedAsADirectoryAndAMissingFileAsMissing) {
+  testing::TempDir dir;
+  ServerConfig config;
+  const Status directory = LoadServerConfigFile(dir.path(), &config);
+  EXPECT_EQ(directory.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(directory.message(), dir.path() + ": is a directory, not a config file");
+  const Status missing = LoadServerConfigFile(dir.File("nope.yaml"), &config);
+  EXPECT_EQ(missing.code(), Status::Code::kNotFound);
+  EXPECT_EQ(missing.message(), dir.File("nope.yaml") + ": config file not found");
+}
+
 TEST(ServerConfigTest, ScaledNumbersAreApplied) {
   ServerConfig config;
   ASSERT_TRUE(
