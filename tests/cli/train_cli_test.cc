@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "model/fnv_hash.h"
+#include "tests/support/model_file.h"
 #include "tests/support/synthetic_corpus.h"
 #include "tests/support/test_process.h"
 
@@ -442,21 +442,8 @@ TEST_F(TrainCliTest, ModelsListAndRollbackIgnoreStagingDirectories) {
 // format of model/spam_model.h): what a buggy or hostile tool could produce.
 std::string CraftModel(const std::string& model, const std::string& path,
                        const std::function<void(nlohmann::json&)>& edit) {
-  const std::string file = ReadFile(model);
-  uint32_t length = 0;
-  for (int i = 0; i < 4; ++i)
-    length |= uint32_t(static_cast<unsigned char>(file[12 + i])) << (8 * i);
-  nlohmann::json metadata = nlohmann::json::parse(file.substr(16, length));
-  metadata.erase("metadata_fnv1a64");
-  edit(metadata);
-  char checksum[17];
-  std::snprintf(checksum, sizeof(checksum), "%016llx",
-                static_cast<unsigned long long>(Fnv1a64(metadata.dump())));
-  metadata["metadata_fnv1a64"] = checksum;
-  const std::string text = metadata.dump();
-  std::string header = file.substr(0, 12);
-  for (int i = 0; i < 4; ++i) header.push_back(static_cast<char>((text.size() >> (8 * i)) & 0xff));
-  std::ofstream(path, std::ios::binary) << header << text << file.substr(16 + length);
+  std::ofstream(path, std::ios::binary)
+      << testing::EditModelMetadata(ReadFile(model), edit, /*reseal=*/true);
   return path;
 }
 

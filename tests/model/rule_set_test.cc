@@ -26,6 +26,8 @@ NormalizedText Identity(const std::string& text) {
   return normalized;
 }
 
+std::string Pack(const std::string& rules) { return "version: 1\nrules:\n" + rules; }
+
 Link MakeLink(const std::string& content, const std::string& url, const std::string& host,
               const std::string& domain) {
   const auto begin = static_cast<uint32_t>(content.find(url));
@@ -63,6 +65,22 @@ class RuleSetTest : public ::testing::Test {
     return RuleSet::LoadFile(Write("pack.yaml", yaml), normalizer_, extractor_);
   }
 
+  // A rule that makes its pack refused, and what the refusal must say.
+  struct RefusedRule {
+    const char* rule;  // one YAML rule line, put into a pack by Pack()
+    const char* error;
+  };
+  template <size_t N>
+  void ExpectEachRuleRefused(const RefusedRule (&cases)[N]) {
+    for (const RefusedRule& c : cases) {
+      auto rules = Load(Pack(c.rule));
+      EXPECT_FALSE(rules.ok()) << c.rule;
+      if (rules.ok()) continue;
+      EXPECT_EQ(rules.status().code(), Status::Code::kInvalidArgument);
+      EXPECT_THAT(rules.status().message(), HasSubstr(c.error));
+    }
+  }
+
   std::shared_ptr<const RuleSet> MustLoad(const std::string& yaml) {
     auto rules = Load(yaml);
     EXPECT_TRUE(rules.ok()) << rules.status().ToString();
@@ -93,8 +111,6 @@ class RuleSetTest : public ::testing::Test {
   static inline std::shared_ptr<const EntityExtractor> extractor_;
   std::filesystem::path dir_;
 };
-
-std::string Pack(const std::string& rules) { return "version: 1\nrules:\n" + rules; }
 
 // --- regex and phrase ---------------------------------------------------------------------
 
@@ -954,10 +970,7 @@ TEST_F(RuleSetTest, DefaultPackPinsReasonsAndSpansOfAHeavySpamComment) {
 // A duration converts to int64_t milliseconds; 1e30 seconds would be undefined behaviour
 // (in practice a too-fast rule that never fires, an old-post rule that always does).
 TEST_F(RuleSetTest, DurationsBeyondAHundredYearsAreRefusedWithFileAndLine) {
-  const struct {
-    const char* rule;
-    const char* error;
-  } cases[] = {
+  const RefusedRule cases[] = {
       {"  - {id: fast, description: F., kind: too-fast, seconds: 1e30, score: 2}\n",
        "pack.yaml:3: rule 'fast' 'seconds' must be at most 3153600000 (100 years)"},
       {"  - {id: old, description: O., kind: old-post, days: 1e12, score: 0.7}\n",
@@ -966,22 +979,13 @@ TEST_F(RuleSetTest, DurationsBeyondAHundredYearsAreRefusedWithFileAndLine) {
        "score: 2}\n",
        "pack.yaml:3: rule 'dup' 'within_minutes' must be at most 52560000 (100 years)"},
   };
-  for (const auto& c : cases) {
-    auto rules = Load(Pack(c.rule));
-    EXPECT_FALSE(rules.ok()) << c.rule;
-    if (rules.ok()) continue;
-    EXPECT_EQ(rules.status().code(), Status::Code::kInvalidArgument);
-    EXPECT_THAT(rules.status().message(), HasSubstr(c.error));
-  }
+  ExpectEachRuleRefused(cases);
 }
 
 // A positive duration under a millisecond used to load as 0 ms: too-fast and duplicate then
 // never fired and old-post fired on every post.
 TEST_F(RuleSetTest, DurationsUnderAMillisecondAreRefusedWithFileAndLine) {
-  const struct {
-    const char* rule;
-    const char* error;
-  } cases[] = {
+  const RefusedRule cases[] = {
       {"  - {id: fast, description: F., kind: too-fast, seconds: 0.0004, score: 2}\n",
        "pack.yaml:3: rule 'fast' 'seconds' must be at least 0.001 (1 millisecond)"},
       {"  - {id: old, description: O., kind: old-post, days: 1e-9, score: 0.7}\n",
@@ -990,13 +994,7 @@ TEST_F(RuleSetTest, DurationsUnderAMillisecondAreRefusedWithFileAndLine) {
        "score: 2}\n",
        "pack.yaml:3: rule 'dup' 'within_minutes' must be at least 1.67e-05 (1 millisecond)"},
   };
-  for (const auto& c : cases) {
-    auto rules = Load(Pack(c.rule));
-    EXPECT_FALSE(rules.ok()) << c.rule;
-    if (rules.ok()) continue;
-    EXPECT_EQ(rules.status().code(), Status::Code::kInvalidArgument);
-    EXPECT_THAT(rules.status().message(), HasSubstr(c.error));
-  }
+  ExpectEachRuleRefused(cases);
   // One millisecond is the shortest a rule may set, and it loads.
   EXPECT_TRUE(
       Load(Pack("  - {id: fast, description: F., kind: too-fast, seconds: 0.001, score: 2}\n"))

@@ -15,6 +15,7 @@
 
 #include "model/features.h"
 
+#include "tests/support/model_file.h"
 #include "tests/support/tiny_fasttext.h"
 
 namespace spamguard {
@@ -76,19 +77,9 @@ class SpamModelTest : public ::testing::Test {
     std::ifstream in(Write(Info()), std::ios::binary);
     std::stringstream buffer;
     buffer << in.rdbuf();
-    const std::string file = buffer.str();
-    uint32_t length = 0;
-    for (int i = 0; i < 4; ++i)
-      length |= uint32_t(static_cast<unsigned char>(file[12 + i])) << (8 * i);
-    nlohmann::json metadata = nlohmann::json::parse(file.substr(16, length));
-    metadata.erase("metadata_fnv1a64");
-    edit(metadata);
-    const std::string text = metadata.dump();
-    std::string header = file.substr(0, 12);
-    for (int i = 0; i < 4; ++i)
-      header.push_back(static_cast<char>((text.size() >> (8 * i)) & 0xff));
     const std::string path = (directory_ / (name + ".spgm")).string();
-    std::ofstream(path, std::ios::binary) << header << text << file.substr(16 + length);
+    std::ofstream(path, std::ios::binary)
+        << testing::EditModelMetadata(buffer.str(), edit, /*reseal=*/false);
     return path;
   }
 

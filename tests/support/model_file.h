@@ -1,0 +1,23 @@
+// Rewriting a Spamguard model file's metadata block, for tests that need a damaged, edited or
+// older-format model. The layout is model/spam_model.h's: 12 bytes of magic and format
+// version, the metadata's length (4 bytes, little-endian), the metadata JSON, the payload.
+#ifndef SPAMGUARD_TESTS_SUPPORT_MODEL_FILE_H_
+#define SPAMGUARD_TESTS_SUPPORT_MODEL_FILE_H_
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace spamguard::testing {
+
+// `file` (a model file's bytes) with its metadata passed through `edit`. The stored metadata
+// checksum is removed before `edit` sees the metadata; with `reseal` a checksum matching the
+// edited metadata is added back (what a tool that knows the format would write), without it
+// the file reads as one from a build before the checksum.
+std::string EditModelMetadata(const std::string& file,
+                              const std::function<void(nlohmann::json&)>& edit, bool reseal);
+
+}  // namespace spamguard::testing
+
+#endif  // SPAMGUARD_TESTS_SUPPORT_MODEL_FILE_H_
