@@ -434,21 +434,20 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
     }
     run_candidates(matched, text, &input.normalized);
   }
-  if (impl.name_set.set && !input.comment.author_name.empty()) {
-    const std::string name = impl.normalizer->NormalizeForMatching(input.comment.author_name);
+  // Author-name and user-agent rules: a set over one request field; they fire without spans
+  // (the field is not the comment's text).
+  auto run_field_set = [&](const PatternSet& field_set, const std::string& value) {
     std::vector<const SetPattern*> matched;
     std::vector<int> hits;
-    MatchSet(*impl.name_set.set, impl.name_set.patterns, name, hits);
-    for (int hit : hits) matched.push_back(&impl.name_set.patterns[static_cast<size_t>(hit)]);
-    run_candidates(matched, name, nullptr);
+    MatchSet(*field_set.set, field_set.patterns, value, hits);
+    for (int hit : hits) matched.push_back(&field_set.patterns[static_cast<size_t>(hit)]);
+    run_candidates(matched, value, nullptr);
+  };
+  if (impl.name_set.set && !input.comment.author_name.empty()) {
+    run_field_set(impl.name_set, impl.normalizer->NormalizeForMatching(input.comment.author_name));
   }
   if (impl.agent_set.set && !input.comment.user_agent.empty()) {
-    const std::string agent = AsciiLower(input.comment.user_agent);
-    std::vector<const SetPattern*> matched;
-    std::vector<int> hits;
-    MatchSet(*impl.agent_set.set, impl.agent_set.patterns, agent, hits);
-    for (int hit : hits) matched.push_back(&impl.agent_set.patterns[static_cast<size_t>(hit)]);
-    run_candidates(matched, agent, nullptr);
+    run_field_set(impl.agent_set, AsciiLower(input.comment.user_agent));
   }
 
   EvaluationContext context(input, *impl.extractor);
