@@ -76,6 +76,26 @@ Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
   return SyncDirectory(DirectoryOf(path));
 }
 
+Status ReplaceSymlinkAtomically(const std::string& link_path, const std::string& target) {
+  const fs::path link(link_path);
+  const std::string hidden_prefix =
+      (link.parent_path() / ("." + link.filename().string() + ".tmp-")).string();
+  std::string temporary;
+  bool created = false;
+  for (int attempt = 0; attempt < kNameAttempts && !created; ++attempt) {
+    temporary = hidden_prefix + RandomSuffix();
+    created = ::symlink(target.c_str(), temporary.c_str()) == 0;
+    if (!created && errno != EEXIST) return ErrnoStatus("cannot create link " + temporary, errno);
+  }
+  if (!created) return Status::IoError("cannot find an unused temporary name beside " + link_path);
+  if (std::rename(temporary.c_str(), link_path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temporary.c_str());
+    return ErrnoStatus("cannot switch " + link_path, saved);
+  }
+  return SyncDirectory(DirectoryOf(link_path));
+}
+
 Status SyncDirectory(const std::string& directory) {
   const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("cannot open directory " + directory + " to sync it", errno);

@@ -7,6 +7,9 @@
 // and never points at an empty or partial file. On any failure the temporary is removed and
 // the target is untouched.
 //
+// ReplaceSymlinkAtomically does the same for a symbolic link: readers see the old target or
+// the new one, never a missing link.
+//
 // CreateUniqueDirectory is mkdtemp(3) with a mode: mkdir(2) of `<parent>/<prefix>XXXXXXXXXXXX`
 // with random characters, retried on a clash, so it never reuses, empties or follows an
 // existing path (safe in a shared, world-writable /tmp and across PID namespaces).
@@ -27,6 +30,11 @@ namespace spamguard {
 // Replaces `path` with `bytes` (see the file comment); a new file gets mode 0666 minus the
 // umask. Errors: kIoError naming the step and the path.
 Status WriteFileAtomically(const std::string& path, std::string_view bytes);
+
+// Points the symbolic link `link_path` at `target` (stored as given, so a relative target
+// stays relative): a uniquely named temporary link beside it, renamed over it, then the
+// directory fsynced. Errors: kIoError naming the step and the path; the temporary is removed.
+Status ReplaceSymlinkAtomically(const std::string& link_path, const std::string& target);
 
 // fsync(2) of a directory, so renames and links made in it survive power loss.
 // Errors: kIoError.

@@ -1,10 +1,6 @@
 #include "model/model_store.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -50,6 +46,12 @@ Result<std::string> ResolveModelPath(const std::string& model_argument) {
     // A version directory of a store (`models/<version>`) names its model file directly.
     const fs::path direct = path / kModelFileName;
     if (fs::is_regular_file(direct, error)) return direct.string();
+    if (Result<std::string> version = CurrentVersion(model_argument); version.ok()) {
+      return Status::NotFound((path / kCurrentLinkName).string() + " points at version '" +
+                              *version + "', which has no " + kModelFileName +
+                              " (removed?); make another version current with `spamguardctl "
+                              "models rollback VERSION` or publish a new one");
+    }
     return Status::NotFound(model_argument + " is a directory without " + kCurrentLinkName + "/" +
                             kModelFileName + " (no model published yet?)");
   }
@@ -116,24 +118,9 @@ Status SetCurrent(const std::string& store_root, const std::string& version) {
     return Status::FailedPrecondition("version '" + version +
                                       "' is not loadable: " + model.status().message());
   }
-  // A new relative symlink, then rename(2) over `current`: readers see the old or the new
-  // target, never a missing link.
-  const fs::path link = fs::path(store_root) / kCurrentLinkName;
-  const fs::path temporary = fs::path(store_root) / (std::string(".") + kCurrentLinkName + "." +
-                                                     std::to_string(::getpid()));
-  ::unlink(temporary.c_str());
-  if (::symlink(version.c_str(), temporary.c_str()) != 0) {
-    return Status::IoError("cannot create link " + temporary.string() + ": " +
-                           std::strerror(errno));
-  }
-  if (::rename(temporary.c_str(), link.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(temporary.c_str());
-    return Status::IoError("cannot switch " + link.string() + ": " + std::strerror(saved));
-  }
-  // Without this, power loss could undo the switch, or keep it while losing the version's
-  // files that were written just before.
-  return SyncDirectory(store_root);
+  // Atomic and synced: readers see the old or the new version, and power loss cannot undo the
+  // switch or keep it while losing the version's files that were written just before.
+  return ReplaceSymlinkAtomically((fs::path(store_root) / kCurrentLinkName).string(), version);
 }
 
 Result<std::string> CurrentVersion(const std::string& store_root) {

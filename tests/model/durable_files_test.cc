@@ -132,6 +132,29 @@ TEST_F(DurableFilesTest, AFailedDirectorySyncIsAnError) {
   EXPECT_EQ(SyncDirectory((directory_ / "absent").string()).code(), Status::Code::kIoError);
 }
 
+TEST_F(DurableFilesTest, ReplaceSymlinkAtomicallyRepointsALinkAndSyncsTheDirectory) {
+  const fs::path link = directory_ / "current";
+  ASSERT_TRUE(ReplaceSymlinkAtomically(link.string(), "v1").ok());
+  EXPECT_EQ(fs::read_symlink(link).string(), "v1");
+  TakeSyncedPaths();
+  ASSERT_TRUE(ReplaceSymlinkAtomically(link.string(), "v2").ok());
+  EXPECT_EQ(fs::read_symlink(link).string(), "v2");  // relative, as given
+  EXPECT_EQ(TakeSyncedPaths(), std::vector<std::string>{directory_.string()});
+  EXPECT_EQ(Names(directory_), std::vector<std::string>{"current"});
+}
+
+TEST_F(DurableFilesTest, ReplaceSymlinkAtomicallyLeavesNoTemporaryWhenTheSwitchFails) {
+  const fs::path target = directory_ / "a-directory";
+  fs::create_directories(target / "inside");  // rename(2) of a link over a directory fails
+  const Status status = ReplaceSymlinkAtomically(target.string(), "v1");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), Status::Code::kIoError);
+  EXPECT_NE(status.message().find("cannot switch"), std::string::npos) << status.ToString();
+  EXPECT_EQ(Names(directory_), std::vector<std::string>{"a-directory"});
+  EXPECT_EQ(ReplaceSymlinkAtomically((directory_ / "absent" / "link").string(), "v1").code(),
+            Status::Code::kIoError);
+}
+
 TEST_F(DurableFilesTest, UniqueDirectoriesAreNewUnpredictableAndNeverReused) {
   std::set<std::string> made;
   for (int i = 0; i < 20; ++i) {

@@ -92,8 +92,30 @@ TEST_F(ModelStoreTest, RollbackSwitchesCurrentBetweenVersions) {
   ASSERT_TRUE(SetCurrent(store(), "20260102-000000-bbbb").ok());
   ASSERT_TRUE(SetCurrent(store(), "20260101-000000-aaaa").ok());
   EXPECT_EQ(*CurrentVersion(store()), "20260101-000000-aaaa");
-  EXPECT_FALSE(fs::exists(
-      store_ / (std::string(".") + kCurrentLinkName + "." + std::to_string(::getpid()))));
+  for (const fs::directory_entry& entry : fs::directory_iterator(store_)) {
+    EXPECT_NE(entry.path().filename().string().front(), '.') << "left behind: " << entry.path();
+  }
+}
+
+// The temporary link used to be `.current.<pid>`: PIDs repeat across containers sharing a
+// store, and whatever held that name made every switch fail.
+TEST_F(ModelStoreTest, SetCurrentIsNotBlockedByAnEntryWithThePidNamedTemporaryName) {
+  fs::create_directory(store_ /
+                       (std::string(".") + kCurrentLinkName + "." + std::to_string(::getpid())));
+  ASSERT_TRUE(SetCurrent(store(), "20260101-000000-aaaa").ok());
+  EXPECT_EQ(*CurrentVersion(store()), "20260101-000000-aaaa");
+}
+
+TEST_F(ModelStoreTest, ACurrentLinkToARemovedVersionIsNamedAsSuch) {
+  ASSERT_TRUE(SetCurrent(store(), "20260101-000000-aaaa").ok());
+  fs::remove_all(store_ / "20260101-000000-aaaa");
+  Result<std::string> path = ResolveModelPath(store());
+  ASSERT_FALSE(path.ok());
+  EXPECT_EQ(path.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(path.status().message().find("points at version '20260101-000000-aaaa'"),
+            std::string::npos)
+      << path.status().message();
+  EXPECT_NE(path.status().message().find("models rollback"), std::string::npos);
 }
 
 TEST_F(ModelStoreTest, SetCurrentSyncsTheStoreDirectoryAfterTheSwitch) {
