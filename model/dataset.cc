@@ -234,6 +234,13 @@ Result<LabeledExample> ParseLabeledJsonLine(std::string_view line, const std::st
 }
 
 Result<std::vector<LabeledExample>> LoadLabeledFile(const std::string& path) {
+  // An ifstream opens a directory and reads nothing, which looked like an empty file.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return Status::InvalidArgument(path +
+                                   " is a directory, not a data file (name the .tsv or "
+                                   ".jsonl files in it)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot open data file " + path);
   std::stringstream bytes;

@@ -144,8 +144,13 @@ TEST(DatasetTest, JsonLineErrorsNameTheCallersLocationOnce) {
   EXPECT_EQ(with_bom->comment.content, "x");
 }
 
-TEST(DatasetTest, MissingFileIsNotFound) {
+TEST(DatasetTest, AMissingFileIsNotFoundAndADirectoryIsRefusedAsSuch) {
   EXPECT_EQ(LoadLabeledFile("/nonexistent/dir/x.tsv").status().code(), Status::Code::kNotFound);
+  Result<std::vector<LabeledExample>> directory = LoadLabeledFile(SPAMGUARD_SOURCE_DIR "/data/");
+  ASSERT_FALSE(directory.ok());
+  EXPECT_EQ(directory.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(directory.status().message().find("is a directory"), std::string::npos)
+      << directory.status().message();
 }
 
 TEST(DatasetTest, DeduplicationKeepsTheFirstAndCountsConflicts) {
