@@ -448,12 +448,35 @@ struct RulesTestReport {
   SourceTally total;
 };
 
-double Share(int part, int whole) { return whole == 0 ? 0 : static_cast<double>(part) / whole; }
+// A rate of a class the data does not have is no figure at all (JSON null, "n/a"), not 0%.
+nlohmann::ordered_json Share(int part, int whole) {
+  if (whole == 0) return nullptr;
+  return static_cast<double>(part) / whole;
+}
 
 std::string Percent(int part, int whole) {
+  if (whole == 0) return "n/a";
+  const double percent = 100.0 * part / whole;
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.2f%%", 100 * Share(part, whole));
+  // A few hits in 100,000 would print as 0.00%, the same as none.
+  std::snprintf(buffer, sizeof buffer, part > 0 && percent < 0.01 ? "%.3f%%" : "%.2f%%", percent);
   return buffer;
+}
+
+// "ham flagged 0.00% (0 of 208), spam caught 40.82% (100 of 245)", naming only the classes
+// the tally has.
+std::string TallyLine(const SourceTally& tally) {
+  std::string line;
+  if (tally.ham > 0) {
+    line += "ham flagged " + Percent(tally.ham_flagged, tally.ham) + " (" +
+            std::to_string(tally.ham_flagged) + " of " + std::to_string(tally.ham) + ")";
+  }
+  if (tally.spam > 0) {
+    if (!line.empty()) line += ", ";
+    line += "spam caught " + Percent(tally.spam_caught, tally.spam) + " (" +
+            std::to_string(tally.spam_caught) + " of " + std::to_string(tally.spam) + ")";
+  }
+  return line;
 }
 
 struct RulesTestOptions {
@@ -553,10 +576,8 @@ void PrintRulesTestText(const RulesTestOptions& options, const RuleSet& rules,
   if (report.sources.size() > 1 || !report.sources.begin()->first.empty()) {
     std::cout << "  by source:\n";
     for (const auto& [source, tally] : report.sources) {
-      std::cout << "    " << (source.empty() ? "(none)" : source) << ": ham flagged "
-                << Percent(tally.ham_flagged, tally.ham) << " (" << tally.ham_flagged << " of "
-                << tally.ham << "), spam caught " << Percent(tally.spam_caught, tally.spam) << " ("
-                << tally.spam_caught << " of " << tally.spam << ")\n";
+      std::cout << "    " << (source.empty() ? "(none)" : source) << ": " << TallyLine(tally)
+                << "\n";
     }
   }
 }

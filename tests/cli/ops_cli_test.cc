@@ -459,6 +459,25 @@ TEST_F(OpsCliTest, RulesTestTableNamesEveryRuleAndThePackFigures) {
   EXPECT_THAT(result.stdout_text, HasSubstr("spam caught: 100.00% (1 of 1)"));
 }
 
+// A source with one class used to print "ham flagged 0.00% (0 of 0)", which reads as a result.
+TEST_F(OpsCliTest, RulesTestGivesNoFigureForAClassTheDataLacks) {
+  const std::string data = dir_.File("labeled.tsv");
+  WriteFile(data,
+            "label\ttext\tsource\nspam\tbring my love back\tbad\n"
+            "spam\tnice post\tbad\n");
+  RunResult result = Ctl({"rules", "test", "--rules", small_pack(), data});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text, HasSubstr("ham flagged: n/a (0 of 0)"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("    bad: spam caught 50.00% (1 of 2)\n"));
+  EXPECT_THAT(result.stdout_text, ::testing::ContainsRegex("love-back +regex +\\+2\\.00 +1 "
+                                                           "+50\\.00% +0 +n/a"));
+  result = Ctl({"rules", "test", "--rules", small_pack(), "--json", data});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  const nlohmann::json report = nlohmann::json::parse(result.stdout_text);
+  EXPECT_TRUE(report.at("pack").at("ham_flagged_rate").is_null()) << result.stdout_text;
+  EXPECT_DOUBLE_EQ(report.at("pack").at("spam_caught_rate").get<double>(), 0.5);
+}
+
 // A misspelt --site used to report the default policy's figures under that site's name.
 TEST_F(OpsCliTest, RulesTestRefusesASiteThePackHasNoPolicyFor) {
   const std::string data = dir_.File("labeled.tsv");
