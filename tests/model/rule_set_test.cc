@@ -417,6 +417,21 @@ TEST_F(RuleSetTest, ADirectoryWhereAFileBelongsIsRefusedAsADirectory) {
   EXPECT_THAT(pack.status().message(), HasSubstr("is a directory, not a rule file"));
 }
 
+// At 500,000 phrases RE2 printed its own errors for seconds and then failed; the pack now
+// states its limit before RE2 sees the patterns.
+TEST_F(RuleSetTest, MorePatternsThanOneSetHoldsAreRefusedBeforeCompiling) {
+  std::string phrases;
+  for (int i = 0; i < 199'999; ++i) phrases += "phrase number " + std::to_string(i) + "\n";
+  Write("phrases.txt", phrases);
+  auto rules =
+      Load(Pack("  - {id: first, description: F., kind: phrase, phrases: [a b, c d], score: 1}\n"
+                "  - {id: second, description: S., kind: regex, file: phrases.txt, score: 1}\n"));
+  ASSERT_FALSE(rules.ok());
+  EXPECT_THAT(rules.status().message(),
+              HasSubstr("pack.yaml:4: rule 'second' brings the pack's regex and phrase patterns "
+                        "to 200001; at most 200000 are supported"));
+}
+
 // --- entity and field rules ----------------------------------------------------------------
 
 TEST_F(RuleSetTest, LinkCountAndDensityFireAtTheirThresholdsWithLinkSpans) {
