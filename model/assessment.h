@@ -28,6 +28,10 @@ struct Reason {
   std::string description;  // one sentence for a moderator
   double score = 0;         // contribution in log-odds; > 0 toward spam, < 0 toward ham
   std::vector<Span> spans;  // what triggered it (original byte offsets); may be empty; <= 16
+  // Bounds a decisive rule puts on the verdict whatever the scores add up to (a rule's
+  // `at_least` / `at_most`, rules/README.md); the defaults bound nothing.
+  Verdict at_least = Verdict::kHam;
+  Verdict at_most = Verdict::kDiscard;
 };
 
 struct Assessment {

@@ -133,6 +133,9 @@ struct Rule {
   std::string kind_name;
   Kind kind = Kind::kHoneypot;
   double score = 0;
+  // The verdict bounds the rule sets when it fires (Reason::at_least / at_most).
+  Verdict at_least = Verdict::kHam;
+  Verdict at_most = Verdict::kDiscard;
   // Parameters; which ones are used depends on kind.
   int min = 1;
   double per_100_words = 0;

@@ -41,7 +41,8 @@ constexpr double kSiteBlockedScore = 6.0;
 constexpr double kSiteAllowedScore = -6.0;
 
 // Keys every rule may carry.
-const std::vector<std::string> kCommonKeys = {"id", "description", "kind", "score", "enabled"};
+const std::vector<std::string> kCommonKeys = {"id",      "description", "kind",   "score",
+                                              "enabled", "at_least",    "at_most"};
 // Keys of a rule whose entries may also come from a list file.
 const std::vector<std::string> kFileKeys = {"file", "field", "exclude"};
 
@@ -268,6 +269,19 @@ class Loader {
     return Status::Ok();
   }
 
+  // "ham", "hold", "spam" or "discard".
+  Status GetVerdict(const YAML::Node& node, const std::string& what, Verdict& out) const {
+    if (node.IsScalar()) {
+      for (Verdict verdict : {Verdict::kHam, Verdict::kHold, Verdict::kSpam, Verdict::kDiscard}) {
+        if (node.Scalar() == VerdictName(verdict)) {
+          out = verdict;
+          return Status::Ok();
+        }
+      }
+    }
+    return Error(node, what + " must be one of ham, hold, spam, discard");
+  }
+
   Status GetString(const YAML::Node& node, const std::string& what, std::string& out) const {
     if (!node.IsScalar()) return Error(node, what + " must be a string");
     out = node.Scalar();
@@ -453,6 +467,15 @@ class Loader {
         return Error(enabled_node, name + " 'enabled' must be true or false");
       }
       enabled = enabled_node.Scalar() == "true";
+    }
+
+    for (auto [key, bound] : {std::pair{"at_least", &rule.at_least}, {"at_most", &rule.at_most}}) {
+      if (const YAML::Node value = node[key]) {
+        if (Status s = GetVerdict(value, name + " '" + key + "'", *bound); !s.ok()) return s;
+      }
+    }
+    if (rule.at_least > rule.at_most) {
+      return Error(node, name + " 'at_least' is harsher than its 'at_most'");
     }
 
     std::vector<ListEntry> entries;

@@ -373,7 +373,8 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
     // Every reason, not only a regex rule's: a comment with 13,000 links once made a
     // response larger than the server may send.
     if (spans.size() > kMaxSpansPerReason) spans.resize(kMaxSpansPerReason);
-    reasons.push_back(Reason{rule.id, rule.description, score, std::move(spans)});
+    reasons.push_back(
+        Reason{rule.id, rule.description, score, std::move(spans), rule.at_least, rule.at_most});
   };
 
   // Regex and phrase rules: the candidates (the set's hits, and the filtered patterns whose

@@ -42,7 +42,16 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
   // No rule fired: the model's probability stands as calibrated, untouched by the clamp.
   assessment.spam_probability =
       rule_reasons.empty() ? std::clamp(model_probability, 0.0, 1.0) : Sigmoid(total);
-  assessment.verdict = VerdictFor(assessment.spam_probability, policy);
+  // Decisive rules bound the verdict, not the probability, which still reports the evidence.
+  // A ceiling wins over a floor: a trusted author's comment is never hidden.
+  Verdict floor = Verdict::kHam;
+  Verdict ceiling = Verdict::kDiscard;
+  for (const Reason& reason : assessment.reasons) {
+    floor = std::max(floor, reason.at_least);
+    ceiling = std::min(ceiling, reason.at_most);
+  }
+  assessment.verdict =
+      std::min(std::max(VerdictFor(assessment.spam_probability, policy), floor), ceiling);
   return assessment;
 }
 

@@ -5,6 +5,10 @@
 // spam_probability = 1 / (1 + exp(-z)), and the site's thresholds give the verdict. Without
 // rules firing, spam_probability is exactly the model's calibrated probability.
 //
+// A decisive rule's reason (at_least / at_most, e.g. a filled honeypot is at least SPAM, a
+// trusted role at most HAM) then bounds the verdict; the probability is left as the evidence
+// says. When both bounds apply, the ceiling wins.
+//
 // Thread safety: stateless; Score is a pure function.
 #ifndef SPAMGUARD_MODEL_SCORER_H_
 #define SPAMGUARD_MODEL_SCORER_H_

@@ -631,6 +631,39 @@ TEST_F(RuleSetTest, HoneypotFiresOnlyWhenFilled) {
   EXPECT_NE(Find(Run(*rules, comment), "honeypot"), nullptr);
 }
 
+TEST_F(RuleSetTest, VerdictBoundsAreCarriedOnTheReasonAndZeroScoreStillDisables) {
+  auto rules = MustLoad(
+      "version: 1\nsites:\n  quiet: {score_overrides: {honeypot: 0}}\nrules:\n"
+      "  - {id: honeypot, description: H., kind: honeypot, score: 6, at_least: spam}\n"
+      "  - {id: staff, description: S., kind: trusted-role, roles: [editor], score: -6, "
+      "at_most: ham}\n");
+  Comment comment = Text("hello");
+  comment.honeypot_value = "x";
+  comment.user_role = "editor";
+  auto reasons = Run(*rules, comment);
+  ASSERT_NE(Find(reasons, "honeypot"), nullptr);
+  EXPECT_EQ(Find(reasons, "honeypot")->at_least, Verdict::kSpam);
+  EXPECT_EQ(Find(reasons, "honeypot")->at_most, Verdict::kDiscard);
+  ASSERT_NE(Find(reasons, "staff"), nullptr);
+  EXPECT_EQ(Find(reasons, "staff")->at_least, Verdict::kHam);
+  EXPECT_EQ(Find(reasons, "staff")->at_most, Verdict::kHam);
+  comment.site_id = "quiet";
+  EXPECT_EQ(Find(Run(*rules, comment), "honeypot"), nullptr);
+}
+
+TEST_F(RuleSetTest, BadVerdictBoundsAreRefusedWithFileAndLine) {
+  auto misspelt =
+      Load(Pack("  - {id: h, description: H., kind: honeypot, score: 6, at_least: spammy}\n"));
+  ASSERT_FALSE(misspelt.ok());
+  EXPECT_THAT(misspelt.status().message(), HasSubstr("pack.yaml:3:"));
+  EXPECT_THAT(misspelt.status().message(),
+              HasSubstr("rule 'h' 'at_least' must be one of ham, hold, spam, discard"));
+  auto crossed = Load(Pack(
+      "  - {id: h, description: H., kind: honeypot, score: 6, at_least: spam, at_most: hold}\n"));
+  ASSERT_FALSE(crossed.ok());
+  EXPECT_THAT(crossed.status().message(), HasSubstr("'at_least' is harsher than its 'at_most'"));
+}
+
 TEST_F(RuleSetTest, TooFastUsesCreatedAtOrNow) {
   auto rules =
       MustLoad(Pack("  - {id: fast, description: F., kind: too-fast, seconds: 3, score: 2}\n"));

@@ -36,6 +36,43 @@ TEST(ScorerTest, ReasonsAreOrderedStrongestFirst) {
   EXPECT_EQ(a.reasons[3].code, "model");
 }
 
+Reason Bounded(const std::string& code, double score, Verdict at_least, Verdict at_most) {
+  Reason reason = RuleReason(code, score);
+  reason.at_least = at_least;
+  reason.at_most = at_most;
+  return reason;
+}
+
+// api.md: a filled honeypot means a bot; a -6 honeypot-like score used to leave "Great post"
+// from a bot HAM when the model was sure of it.
+TEST(ScorerTest, AFloorRaisesTheVerdictButNotTheProbability) {
+  const Assessment a =
+      Score(0.001, {Bounded("honeypot", 6.0, Verdict::kSpam, Verdict::kDiscard)}, SitePolicy{});
+  EXPECT_EQ(a.verdict, Verdict::kSpam);
+  EXPECT_NEAR(a.spam_probability, Sigmoid(Logit(0.001) + 6.0), 1e-12);
+  EXPECT_LT(a.spam_probability, 0.5);
+  // A floor never lowers a harsher verdict.
+  EXPECT_EQ(
+      Score(0.999, {Bounded("honeypot", 6.0, Verdict::kSpam, Verdict::kDiscard)}, SitePolicy{})
+          .verdict,
+      Verdict::kDiscard);
+}
+
+// api.md: trusted roles are ham. A -6 score alone let an administrator's comment with a phone
+// number and spam words reach DISCARD.
+TEST(ScorerTest, ACeilingCapsTheVerdictAndWinsOverAFloor) {
+  const Reason trusted = Bounded("trusted-role", -6.0, Verdict::kHam, Verdict::kHam);
+  const Assessment capped = Score(0.999, {RuleReason("love-back", 8.0), trusted}, SitePolicy{});
+  EXPECT_GT(capped.spam_probability, 0.98);
+  EXPECT_EQ(capped.verdict, Verdict::kHam);
+  const Assessment both = Score(
+      0.5, {Bounded("honeypot", 6.0, Verdict::kSpam, Verdict::kDiscard), trusted}, SitePolicy{});
+  EXPECT_EQ(both.verdict, Verdict::kHam);
+  const Assessment hold_cap =
+      Score(0.999, {Bounded("cap", 0, Verdict::kHam, Verdict::kHold)}, SitePolicy{});
+  EXPECT_EQ(hold_cap.verdict, Verdict::kHold);
+}
+
 TEST(ScorerTest, VerdictFollowsThePolicyThresholds) {
   SitePolicy policy;
   policy.hold_threshold = 0.4;
