@@ -4,7 +4,6 @@
 // checks whose call ended while they waited.
 #include <gmock/gmock.h>
 #include <grpcpp/completion_queue.h>
-#include <grpcpp/support/channel_arguments.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -141,15 +140,6 @@ std::string Describe(const std::vector<grpc::Status>& statuses) {
             std::to_string(seen.first) + (seen.second.empty() ? "" : " (" + seen.second + ")");
   }
   return text;
-}
-
-// A channel of its own (not sharing the stub's connection), so that its calls are not
-// held behind another channel's in gRPC's per-connection stream limit.
-std::unique_ptr<spamguard::v1::CommentFilter::Stub> SeparateFilterStub(const std::string& address) {
-  grpc::ChannelArguments arguments;
-  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return spamguard::v1::CommentFilter::NewStub(
-      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments));
 }
 
 spamguard::v1::GetStatusResponse Status(RunningServer& server) {

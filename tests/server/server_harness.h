@@ -6,6 +6,7 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -71,6 +72,18 @@ class RunningServer {
   std::unique_ptr<spamguard::v1::CommentFilter::Stub> filter_;
   std::unique_ptr<spamguard::v1::Admin::Stub> admin_;
 };
+
+// A stub on a connection of its own: gRPC shares one connection among the channels to an
+// address, so a channel made with grpc::CreateChannel rides on RunningServer's. Its calls
+// are then not held behind the other channel's in the per-connection stream limit, and it
+// connects anew (to a server that may have stopped listening).
+inline std::unique_ptr<spamguard::v1::CommentFilter::Stub> SeparateFilterStub(
+    const std::string& address) {
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return spamguard::v1::CommentFilter::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments));
+}
 
 // A client context with a generous deadline, so a hung server fails the test instead of
 // hanging it.
