@@ -16,40 +16,62 @@ namespace {
 // int.
 constexpr int64_t kMaxGrpcDurationMs = std::numeric_limits<int>::max();
 
-// The largest wait the server adds to a clock reading (the drain deadline, the model watch
-// interval). std::chrono's clocks count nanoseconds in an int64: now plus more than ~7.4e12
-// ms overflows (past the year 2262), which is undefined; in practice a watch interval of
-// 1e13 ms wrapped to a deadline in the past and spun a core. 10^12 ms is ~31 years.
+// The largest wait the server adds to a clock reading (the not-serving grace, the drain
+// deadline, the model watch interval). std::chrono's clocks count nanoseconds in an int64:
+// now plus more than ~7.4e12 ms overflows (past the year 2262), which is undefined; in
+// practice a watch interval of 1e13 ms wrapped to a deadline in the past and spun a core.
+// 10^12 ms is ~31 years.
 constexpr int64_t kMaxWaitMs = 1'000'000'000'000;
 
 // One section of the file: key -> how to apply its value. Appliers throw
 // YAML::Exception (bad type) or std::invalid_argument (bad value); both are caught below.
 using Appliers = std::map<std::string, std::function<void(const YAML::Node&)>>;
 
-// A positive number, stored times `scale` in *target. The scaled value must be a whole unit
-// at least and at most `max`: converting a double out of T's range is undefined, "0.5"
-// bytes or streams would silently become 0, and a value handed on as a narrower type
-// (gRPC takes the message size as an int) would wrap where it is used.
+// A positive number times `scale`, as a T. The scaled value must be a whole unit at least
+// and at most `max`: converting a double out of T's range is undefined, "0.5" bytes or
+// streams would silently become 0, and a value handed on as a narrower type (gRPC takes the
+// message size as an int) would wrap where it is used. Throws std::invalid_argument saying
+// what is wrong.
+template <typename T>
+T ScaledPositive(double value, double scale, T max) {
+  if (!(value > 0)) throw std::invalid_argument("must be a positive number");
+  const double scaled = value * scale;
+  if (scaled < 1) throw std::invalid_argument("is too small (less than one unit)");
+  // max + 1 is exact for an int and rounds to 2^63 or 2^64 for the 64-bit types: either
+  // way the first scaled value that does not fit.
+  if (!(scaled < static_cast<double>(max) + 1)) {
+    if (scale == 1) {
+      throw std::invalid_argument("is too large (the allowed range is 1 to " + std::to_string(max) +
+                                  ")");
+    }
+    char largest[32];
+    std::snprintf(largest, sizeof largest, "%.0f", std::floor(static_cast<double>(max) / scale));
+    throw std::invalid_argument(std::string("is too large (the maximum is ") + largest + ")");
+  }
+  return static_cast<T>(scaled);
+}
+
+// 0, or a positive number as ScaledPositive takes it. Throws std::invalid_argument.
+template <typename T>
+T ScaledZeroOrPositive(double value, double scale, T max) {
+  if (!(value >= 0)) throw std::invalid_argument("must be 0 or a positive number");
+  return value == 0 ? T{0} : ScaledPositive(value, scale, max);
+}
+
+// A positive number, stored times `scale` in *target (see ScaledPositive).
 template <typename T>
 std::function<void(const YAML::Node&)> Positive(T* target, double scale = 1,
                                                 T max = std::numeric_limits<T>::max()) {
   return [target, scale, max](const YAML::Node& node) {
-    const double value = node.as<double>();
-    if (!(value > 0)) throw std::invalid_argument("must be a positive number");
-    const double scaled = value * scale;
-    if (scaled < 1) throw std::invalid_argument("is too small (less than one unit)");
-    // max + 1 is exact for an int and rounds to 2^63 or 2^64 for the 64-bit types: either
-    // way the first scaled value that does not fit.
-    if (!(scaled < static_cast<double>(max) + 1)) {
-      if (scale == 1) {
-        throw std::invalid_argument("is too large (the allowed range is 1 to " +
-                                    std::to_string(max) + ")");
-      }
-      char largest[32];
-      std::snprintf(largest, sizeof largest, "%.0f", std::floor(static_cast<double>(max) / scale));
-      throw std::invalid_argument(std::string("is too large (the maximum is ") + largest + ")");
-    }
-    *target = static_cast<T>(scaled);
+    *target = ScaledPositive(node.as<double>(), scale, max);
+  };
+}
+
+// 0 (none), or a positive number stored times `scale` in *target (see ScaledPositive).
+template <typename T>
+std::function<void(const YAML::Node&)> ZeroOrPositive(T* target, double scale, T max) {
+  return [target, scale, max](const YAML::Node& node) {
+    *target = ScaledZeroOrPositive(node.as<double>(), scale, max);
   };
 }
 
@@ -121,7 +143,9 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
       {"duplicate_window",
        {{"retention_minutes", Positive(&c.duplicate_retention_ms, 60.0 * 1000)},
         {"max_entries", Positive(&c.duplicate_max_entries)}}},
-      {"shutdown", {{"drain_deadline_seconds", Positive(&c.drain_deadline_ms, 1000, kMaxWaitMs)}}},
+      {"shutdown",
+       {{"not_serving_grace_seconds", ZeroOrPositive(&c.not_serving_grace_ms, 1000, kMaxWaitMs)},
+        {"drain_deadline_seconds", Positive(&c.drain_deadline_ms, 1000, kMaxWaitMs)}}},
       {"connections",
        {{"keepalive_time_seconds", Positive(&c.keepalive_time_ms, 1000, kMaxGrpcDurationMs)},
         {"keepalive_timeout_seconds", Positive(&c.keepalive_timeout_ms, 1000, kMaxGrpcDurationMs)},
@@ -151,6 +175,15 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
     return Status::InvalidArgument(path +
                                    ": limits.content_bytes must be below "
                                    "limits.message_bytes");
+  }
+  return Status::Ok();
+}
+
+Status SetNotServingGraceSeconds(double seconds, ServerConfig* config) {
+  try {
+    config->not_serving_grace_ms = ScaledZeroOrPositive(seconds, 1000, kMaxWaitMs);
+  } catch (const std::invalid_argument& e) {
+    return Status::InvalidArgument(e.what());
   }
   return Status::Ok();
 }

@@ -1,7 +1,7 @@
 // ServerConfig: everything spamguard-server can be told, with its defaults. Command-line
-// flags (--listen, --model, --rules, --data-dir, --check-queue-per-worker) override the
-// config file (--config), which overrides the defaults. docs/operations.md is the reference
-// for the file.
+// flags (--listen, --model, --rules, --data-dir, --check-queue-per-worker,
+// --shutdown-not-serving-grace-seconds) override the config file (--config), which overrides
+// the defaults. docs/operations.md is the reference for the file.
 #ifndef SPAMGUARD_SERVER_SERVER_CONFIG_H_
 #define SPAMGUARD_SERVER_SERVER_CONFIG_H_
 
@@ -41,7 +41,13 @@ struct ServerConfig {
   int64_t duplicate_retention_ms = 24LL * 3600 * 1000;
   size_t duplicate_max_entries = 200'000;
 
-  // SIGTERM/SIGINT: in-flight calls get this long to finish, then are cancelled.
+  // SIGTERM/SIGINT: health turns NOT_SERVING at once, and for this long every call is still
+  // served as usual, so that load balancers probing health take the server out of rotation
+  // before it refuses checks; a second SIGTERM/SIGINT ends it early. 0: no grace, the drain
+  // begins at once.
+  int64_t not_serving_grace_ms = 0;
+  // Then, in the drain, new calls are refused and in-flight calls get this long to finish
+  // before they are cancelled.
   int64_t drain_deadline_ms = 10'000;
 
   // HTTP/2 connection management.
@@ -61,12 +67,19 @@ struct ServerConfig {
 
 // Reads a YAML config file into *config, leaving unmentioned settings as they are. Every
 // number must fit where it is used: limits.message_bytes and the connections durations at
-// most INT_MAX (bytes, ms), as gRPC takes an int; the drain deadline and the model watch
-// interval at most 10^12 ms, as a wait is added to a clock that counts nanoseconds in an
-// int64. A value that does not fit is refused, never wrapped or clamped. Errors: kNotFound
-// (no file), kInvalidArgument naming the file, the key and what is wrong, with the allowed
-// range for a value too large (unknown keys are errors, so a typo is not silently ignored).
+// most INT_MAX (bytes, ms), as gRPC takes an int; the not-serving grace, the drain deadline
+// and the model watch interval at most 10^12 ms, as a wait is added to a clock that counts
+// nanoseconds in an int64. A value that does not fit is refused, never wrapped or clamped.
+// Errors: kNotFound (no file), kInvalidArgument naming the file, the key and what is wrong,
+// with the allowed range for a value too large (unknown keys are errors, so a typo is not
+// silently ignored).
 Status LoadServerConfigFile(const std::string& path, ServerConfig* config);
+
+// Sets config->not_serving_grace_ms from a number of seconds (the flag
+// --shutdown-not-serving-grace-seconds) by the rules of shutdown.not_serving_grace_seconds:
+// 0, or at least 0.001 and at most 1000000000. Errors: kInvalidArgument saying what is wrong
+// with the value (the caller names the flag); *config is then unchanged.
+Status SetNotServingGraceSeconds(double seconds, ServerConfig* config);
 
 }  // namespace spamguard::server
 

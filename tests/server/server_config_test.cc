@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include "tests/support/test_process.h"
@@ -151,6 +153,59 @@ TEST(ServerConfigTest, WaitsUpToTheirMaximumAreAccepted) {
                   .ok());
   EXPECT_EQ(config.drain_deadline_ms, 1'000'000'000'000);
   EXPECT_EQ(config.model_watch_interval_ms, 1'000'000'000'000);
+}
+
+TEST(ServerConfigTest, NotServingGraceIsNoneByDefaultAndTheFileSetsItIncludingBackToZero) {
+  ServerConfig config;
+  EXPECT_EQ(config.not_serving_grace_ms, 0);
+  ASSERT_TRUE(LoadText("shutdown:\n  not_serving_grace_seconds: 1.5\n", &config).ok());
+  EXPECT_EQ(config.not_serving_grace_ms, 1500);
+  ASSERT_TRUE(LoadText("shutdown:\n  not_serving_grace_seconds: 0\n", &config).ok());
+  EXPECT_EQ(config.not_serving_grace_ms, 0);
+  ASSERT_TRUE(LoadText("shutdown:\n  not_serving_grace_seconds: 1e9\n", &config).ok());
+  EXPECT_EQ(config.not_serving_grace_ms, 1'000'000'000'000);
+}
+
+TEST(ServerConfigTest, NotServingGraceThatIsNegativeNotANumberOrTooLargeIsRefusedNamingTheKey) {
+  const struct {
+    const char* value;
+    const char* what;
+  } cases[] = {
+      {"-1", "must be 0 or a positive number"},
+      {".nan", "must be 0 or a positive number"},
+      {"0.0001", "is too small"},
+      {"1e10", "is too large (the maximum is 1000000000)"},
+      {"9.3e9", "is too large (the maximum is 1000000000)"},
+      {".inf", "is too large (the maximum is 1000000000)"},
+      {"soon", ""},
+  };
+  for (const auto& c : cases) {
+    ServerConfig config;
+    const Status status =
+        LoadText(std::string("shutdown:\n  not_serving_grace_seconds: ") + c.value, &config);
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << c.value;
+    EXPECT_NE(status.message().find("shutdown.not_serving_grace_seconds: "), std::string::npos)
+        << status.message();
+    EXPECT_NE(status.message().find(c.what), std::string::npos) << status.message();
+    EXPECT_EQ(config.not_serving_grace_ms, 0) << c.value;
+  }
+}
+
+// The flag --shutdown-not-serving-grace-seconds takes what the key takes.
+TEST(ServerConfigTest, NotServingGraceSecondsFromTheFlagFollowTheRulesOfTheKey) {
+  ServerConfig config;
+  ASSERT_TRUE(SetNotServingGraceSeconds(2.5, &config).ok());
+  EXPECT_EQ(config.not_serving_grace_ms, 2500);
+  ASSERT_TRUE(SetNotServingGraceSeconds(0, &config).ok());
+  EXPECT_EQ(config.not_serving_grace_ms, 0);
+  config.not_serving_grace_ms = 7000;
+  for (double refused : {-1.0, std::nan(""), 1e10, std::numeric_limits<double>::infinity()}) {
+    const Status status = SetNotServingGraceSeconds(refused, &config);
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << refused;
+    EXPECT_EQ(config.not_serving_grace_ms, 7000) << refused;
+  }
+  EXPECT_EQ(SetNotServingGraceSeconds(1e10, &config).message(),
+            "is too large (the maximum is 1000000000)");
 }
 
 // main() prints the refusal and exits 2 before listening.
