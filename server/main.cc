@@ -1,15 +1,18 @@
 // spamguard-server: the gRPC service blog engines call. See docs/operations.md.
 //
-// Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads model and rules. They are
-// blocked in every thread and taken by one thread with sigwait, so the work they trigger
-// runs in normal code, not in a signal handler.
+// Signals: SIGTERM/SIGINT turn health NOT_SERVING, serve on for the not-serving grace (a
+// second SIGTERM/SIGINT ends it), drain and exit 0; SIGHUP reloads model and rules, also in
+// the grace. They are blocked in every thread and taken by one thread with sigwait, so the
+// work they trigger runs in normal code, not in a signal handler.
 #include <signal.h>
 
 #include <google/protobuf/stubs/logging.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstddef>
 #include <cstdio>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -61,6 +64,11 @@ int main(int argc, char** argv) {
                  "checks that may wait per core before more are refused with "
                  "RESOURCE_EXHAUSTED (default 64)")
       ->check(CLI::Range(size_t{1}, spamguard::server::kMaxCheckQueuePerWorker));
+  double not_serving_grace_seconds = 0;
+  const CLI::Option* not_serving_grace_flag =
+      app.add_option("--shutdown-not-serving-grace-seconds", not_serving_grace_seconds,
+                     "at SIGTERM/SIGINT, serve on with health NOT_SERVING this long before "
+                     "draining (default 0)");
   CLI11_PARSE(app, argc, argv);
 
   if (!config_file.empty()) {
@@ -75,6 +83,14 @@ int main(int argc, char** argv) {
   if (!rules.empty()) config.rules = rules;
   if (!data_dir.empty()) config.data_dir = data_dir;
   if (check_queue_per_worker != 0) config.check_queue_per_worker = check_queue_per_worker;
+  if (not_serving_grace_flag->count() > 0) {
+    // Refused as CLI11 refuses the other flags' values, by the rules of the config key.
+    if (auto status =
+            spamguard::server::SetNotServingGraceSeconds(not_serving_grace_seconds, &config);
+        !status.ok()) {
+      return app.exit(CLI::ValidationError(not_serving_grace_flag->get_name(), status.message()));
+    }
+  }
 
   // Before any thread exists, so that every thread (gRPC's included) inherits the mask.
   const sigset_t signals = HandledSignals();
@@ -86,20 +102,34 @@ int main(int argc, char** argv) {
     return 1;
   }
   spamguard::server::SpamguardServer* running = server->get();
-  std::thread signal_thread([running, signals] {
+  // The signal thread keeps taking signals while the main thread shuts down: a SIGHUP in the
+  // grace reloads, a second SIGTERM/SIGINT ends the grace (its Shutdown() call does).
+  std::promise<void> stop_requested;
+  std::atomic<bool> stopped = false;  // set before the main thread wakes the signal thread
+  std::thread signal_thread([running, signals, &stop_requested, &stopped] {
+    bool stop_signalled = false;
     for (;;) {
       int signal_number = 0;
       if (sigwait(&signals, &signal_number) != 0) continue;
+      if (stopped) return;
       if (signal_number == SIGHUP) {
         running->Reload();
         continue;
       }
       LogLine(std::string("received ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
-      running->Shutdown();
-      return;
+      if (!stop_signalled) {
+        stop_signalled = true;
+        stop_requested.set_value();
+      } else {
+        running->Shutdown();
+      }
     }
   });
-  running->Wait();
+  stop_requested.get_future().wait();
+  running->Shutdown();
+  // The signal thread is in sigwait (or about to be): a signal sent to it alone wakes it.
+  stopped = true;
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   server->reset();  // flushes the feedback store
   return 0;

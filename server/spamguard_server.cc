@@ -99,6 +99,12 @@ Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConf
 }
 
 SpamguardServer::~SpamguardServer() {
+  {
+    // No one is left to serve for: no grace, and a Shutdown() in its grace ends it.
+    std::lock_guard lock(shutdown_mutex_);
+    grace_cut_short_ = true;
+    shutdown_changed_.notify_all();
+  }
   Shutdown();
   // Order matters: the gRPC server is stopped (no handler runs any more); then the
   // classifier's background thread; then the store flushes what is still queued.
@@ -112,20 +118,45 @@ void SpamguardServer::Reload() {
 }
 
 void SpamguardServer::Shutdown() {
-  std::lock_guard lock(shutdown_mutex_);
-  if (shut_down_ || !server_) return;
-  shut_down_ = true;
-  LogLine("shutting down: NOT_SERVING, draining for at most " +
-          std::to_string(config_.drain_deadline_ms) + " ms");
-  // Health first, so load balancers stop sending before the port goes away. The default
-  // health service's Shutdown() pins NOT_SERVING: a reload finishing now cannot undo it.
+  std::unique_lock lock(shutdown_mutex_);
+  if (!server_) return;
+  if (shutdown_phase_ != ShutdownPhase::kServing) {
+    // Another call is shutting down, and this one (a second signal's, or the destructor's)
+    // ends its grace, then returns only once the server has stopped, so that a destructor
+    // waiting here does not free what the other call still uses.
+    grace_cut_short_ = true;
+    shutdown_changed_.notify_all();
+    shutdown_changed_.wait(lock, [this] { return shutdown_phase_ == ShutdownPhase::kStopped; });
+    return;
+  }
+  shutdown_phase_ = ShutdownPhase::kGrace;
+  // Health first, so that load balancers stop sending before anything is refused. The
+  // default health service's Shutdown() pins NOT_SERVING: a reload finishing now (SIGHUP and
+  // the model store watch still work in the grace) cannot undo it.
   server_->GetHealthCheckService()->Shutdown();
+  if (config_.not_serving_grace_ms > 0 && !grace_cut_short_) {
+    LogLine("shutting down: health NOT_SERVING; still serving for a grace of " +
+            std::to_string(config_.not_serving_grace_ms) +
+            " ms (a second SIGTERM or SIGINT ends it)");
+    // Waits with the mutex released, so that a second Shutdown() can end the grace.
+    const bool cut_short =
+        shutdown_changed_.wait_for(lock, std::chrono::milliseconds(config_.not_serving_grace_ms),
+                                   [this] { return grace_cut_short_; });
+    LogLine(cut_short ? "grace ended early: shutdown requested again" : "grace over");
+  } else {
+    LogLine("shutting down: health NOT_SERVING");
+  }
+  shutdown_phase_ = ShutdownPhase::kDraining;
+  lock.unlock();
   comment_filter_->BeginShutdown();
+  LogLine("draining: new calls are refused; in-flight calls have at most " +
+          std::to_string(config_.drain_deadline_ms) + " ms");
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::milliseconds(config_.drain_deadline_ms));
   LogLine("stopped");
+  lock.lock();
+  shutdown_phase_ = ShutdownPhase::kStopped;
+  shutdown_changed_.notify_all();
 }
-
-void SpamguardServer::Wait() { server_->Wait(); }
 
 }  // namespace spamguard::server

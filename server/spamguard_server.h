@@ -6,14 +6,16 @@
 // at start is logged; the server keeps running so that ReloadModel, SIGHUP or a publish to
 // the model store can fix it.
 //
-// Thread safety: Reload() and Shutdown() may be called from any thread (the signal thread);
-// Wait() from one thread.
+// Thread safety: Reload() and Shutdown() may be called from any thread (the signal thread),
+// also at the same time.
 #ifndef SPAMGUARD_SERVER_SPAMGUARD_SERVER_H_
 #define SPAMGUARD_SERVER_SPAMGUARD_SERVER_H_
 
 #include <grpcpp/server.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 
 #include "model/status.h"
 #include "server/admin_service.h"
@@ -29,16 +31,19 @@ class SpamguardServer {
   // Errors: the text pipeline cannot be built, the feedback store cannot be opened, or the
   // address cannot be bound (kUnavailable naming the address).
   static Result<std::unique_ptr<SpamguardServer>> Start(const ServerConfig& config);
-  // Shuts down (if not yet) and flushes the feedback store.
+  // Shuts down (if not yet) without the not-serving grace, ending one in progress; then
+  // flushes the feedback store.
   ~SpamguardServer();
 
   // Reloads the configured model and rules in the background (SIGHUP).
   void Reload();
-  // Health NOT_SERVING, refuse new checks, let in-flight calls finish until the drain
-  // deadline, then cancel the rest. Returns once the gRPC server has stopped. Idempotent.
+  // Health NOT_SERVING (pinned: a reload finishing later cannot turn it back); then, for the
+  // not-serving grace, every call is served as usual, so that load balancers probing health
+  // take the server out of rotation; then the drain: new checks get UNAVAILABLE, in-flight
+  // calls may finish until the drain deadline, then the rest are cancelled. Returns once the
+  // gRPC server has stopped. A call while another one is in the grace ends the grace at once
+  // (a second SIGTERM); any later call only waits until the server has stopped.
   void Shutdown();
-  // Blocks until Shutdown() has stopped the gRPC server.
-  void Wait();
 
  private:
   SpamguardServer() = default;
@@ -49,8 +54,12 @@ class SpamguardServer {
   std::unique_ptr<CommentFilterService> comment_filter_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> server_;
+  enum class ShutdownPhase { kServing, kGrace, kDraining, kStopped };
   std::mutex shutdown_mutex_;
-  bool shut_down_ = false;  // guarded by shutdown_mutex_
+  // Signalled when the grace is cut short and when the server has stopped.
+  std::condition_variable shutdown_changed_;
+  ShutdownPhase shutdown_phase_ = ShutdownPhase::kServing;  // guarded by shutdown_mutex_
+  bool grace_cut_short_ = false;                            // guarded by shutdown_mutex_
 };
 
 }  // namespace spamguard::server
