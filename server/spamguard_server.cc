@@ -6,6 +6,7 @@
 #include <grpcpp/server_builder.h>
 
 #include <chrono>
+#include <string>
 
 #include "model/comment_classifier.h"
 #include "model/unix_time.h"
@@ -18,10 +19,31 @@ int ToInt(int64_t value) {
   return static_cast<int>(std::min<int64_t>(value, std::numeric_limits<int>::max()));
 }
 
+// The HOST of "HOST:PORT" ("[::1]" stays bracketed) and whether PORT is a number gRPC binds
+// as given: gRPC reads 99999 or 65536 as "any free port", and the log then named a port the
+// server was not on. 0 asks for a free port on purpose.
+bool SplitListenAddress(const std::string& listen, std::string& host) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    return false;
+  }
+  host = listen.substr(0, colon);
+  return true;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConfig& config) {
   const int64_t started_at_ms = UnixNowMs();
+  std::string listen_host;
+  if (!SplitListenAddress(config.listen, listen_host)) {
+    return Status::InvalidArgument("cannot listen on " + config.listen +
+                                   ": not HOST:PORT with a port from 0 to 65535 (0 picks a "
+                                   "free port)");
+  }
   std::unique_ptr<SpamguardServer> self(new SpamguardServer());
   self->config_ = config;
 
@@ -87,7 +109,9 @@ Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConf
                                " (address in use or not a HOST:PORT)");
   }
   self->server_->GetHealthCheckService()->SetServingStatus(false);
-  LogLine("listening on " + config.listen + " (feedback store " + self->feedback_->path() + ")");
+  // The bound port: the one asked for, or the free one gRPC picked for port 0.
+  LogLine("listening on " + listen_host + ":" + std::to_string(port) + " (feedback store " +
+          self->feedback_->path() + ")");
 
   if (auto loaded = self->classifier_->LoadNow(""); !loaded.ok()) {
     // The model and the rule pack load together; either can be what failed.

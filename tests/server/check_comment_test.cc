@@ -5,7 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <regex>
 #include <string>
+#include <thread>
 
 #include "tests/server/server_harness.h"
 
@@ -76,6 +79,41 @@ TEST(ServerStartTest, ASecondServerOnAPortAlreadyServedFailsToStart) {
                                       std::chrono::seconds(60));
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.stderr_text, HasSubstr("cannot listen on " + first.address()));
+}
+
+// gRPC reads a port above 65535 as "any free port"; the server then logged the port it had
+// been given, not the one it was on.
+TEST(ServerStartTest, APortOutOfRangeIsRefused) {
+  TempDir dir;
+  const RunResult result = RunProcess(
+      SPAMGUARD_SERVER_BIN,
+      {"--listen", "127.0.0.1:99999", "--model", kDefaultModelStore, "--data-dir", dir.path()},
+      std::chrono::seconds(60));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.stderr_text,
+              HasSubstr("cannot listen on 127.0.0.1:99999: not HOST:PORT with a port from 0 to "
+                        "65535"));
+}
+
+TEST(ServerStartTest, PortZeroLogsThePortActuallyBound) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir dir;
+  TestProcess server(SPAMGUARD_SERVER_BIN, {"--listen", "127.0.0.1:0", "--model",
+                                            kDefaultModelStore, "--data-dir", dir.path()});
+  const std::regex bound("listening on 127\\.0\\.0\\.1:([0-9]+) ");
+  std::smatch match;
+  std::string log;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::regex_search(log = server.Stderr(), match, bound) && server.Running() &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(match.size() == 2) << log;
+  const int port = std::stoi(match[1].str());
+  EXPECT_GT(port, 0) << log;
+  EXPECT_TRUE(server.WaitUntilServing("127.0.0.1:" + std::to_string(port))) << log;
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.WaitForExit(), 0);
 }
 
 TEST_F(CheckCommentTest, SeedSpamWithoutPhoneIsSpam) {
