@@ -377,6 +377,20 @@ struct FeedbackStore::Impl {
 
   ~Impl() { sqlite3_close(db); }
 
+  // Whether the pending check records want a transaction before check_flush_interval_ms:
+  // kCheckBatch of them (transactions stay small), or half of either pending bound. Woken by
+  // the count alone, the writer slept out its interval while the bytes overflowed: 137 KiB
+  // checks at 52 MiB/s filled the 64 MiB in 1.2 s and the oldest were dropped. From half,
+  // the writer has the other half's time to write the first, so records are dropped only
+  // when the disk cannot keep up. mutex held.
+  bool ChecksDue() const {
+    if (checks.empty()) return false;
+    const size_t count_due =
+        std::max<size_t>(1, std::min(kCheckBatch, options.check_max_pending / 2));
+    const size_t bytes_due = std::max<size_t>(1, options.check_max_pending_bytes / 2);
+    return checks.size() >= count_due || pending_check_bytes >= bytes_due;
+  }
+
   void Run();
   // Writes one batch in one transaction; returns one result per report, in order. All or
   // nothing: after any failed step no further statement runs and every report gets kIoError.
@@ -425,8 +439,7 @@ void FeedbackStore::Impl::Run() {
       std::unique_lock lock(mutex);
       const auto deadline = std::chrono::steady_clock::now() +
                             std::chrono::milliseconds(options.check_flush_interval_ms);
-      wake.wait_until(lock, deadline,
-                      [&] { return stopping || !reports.empty() || checks.size() >= kCheckBatch; });
+      wake.wait_until(lock, deadline, [&] { return stopping || !reports.empty() || ChecksDue(); });
       stop = stopping;
       batch_reports.assign(std::make_move_iterator(reports.begin()),
                            std::make_move_iterator(reports.end()));
@@ -434,7 +447,7 @@ void FeedbackStore::Impl::Run() {
       // Check records ride along with any transaction, and get one of their own at least
       // every check_flush_interval_ms.
       const int64_t now = options.now_ms();
-      if (!batch_reports.empty() || stop || checks.size() >= kCheckBatch ||
+      if (!batch_reports.empty() || stop || ChecksDue() ||
           now - last_flush_ms >= options.check_flush_interval_ms) {
         batch_checks.assign(std::make_move_iterator(checks.begin()),
                             std::make_move_iterator(checks.end()));
@@ -790,9 +803,10 @@ void FeedbackStore::RecordCheck(const std::string& check_id, int64_t checked_at_
       impl_->checks.pop_front();
       ++impl_->dropped_checks;
     }
+    const bool was_due = impl_->ChecksDue();
     impl_->pending_check_bytes += bytes;
     impl_->checks.push_back(std::move(check));
-    wake = impl_->checks.size() == Impl::kCheckBatch;
+    wake = !was_due && impl_->ChecksDue();
   }
   if (wake) impl_->wake.notify_one();
 }

@@ -130,7 +130,8 @@ struct FeedbackStoreOptions {
   // up. (A request is at most 256 KiB: a count alone let 2 GB pile up.)
   size_t check_max_pending = 100'000;
   size_t check_max_pending_bytes = 64 * 1024 * 1024;
-  // The writer flushes pending check records at least this often.
+  // The writer flushes pending check records at least this often, and sooner once 2,048
+  // records or half of either bound above are pending.
   int64_t check_flush_interval_ms = 1000;
   // A hard cap on the database file, in bytes (0: none), rounded down to whole SQLite pages
   // and never below the file's size at open (SQLite's PRAGMA max_page_count; the WAL file

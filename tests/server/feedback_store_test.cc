@@ -6,11 +6,13 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "model/fnv_hash.h"
 #include "tests/support/test_process.h"
@@ -21,6 +23,39 @@ namespace {
 using spamguard::testing::TempDir;
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+// Keeps the store's writer thread inside a report's done callback until Release() or
+// destruction: check records recorded meanwhile stay pending, as when the disk cannot keep
+// up.
+class BusyWriter {
+ public:
+  explicit BusyWriter(FeedbackStore& store) {
+    FeedbackSubmission submission;
+    submission.site_id = "blog";
+    submission.request.emplace();
+    submission.request->set_site_id("blog");
+    submission.request->mutable_comment()->set_content("keeps the writer busy");
+    std::shared_future<void> released = released_.get_future().share();
+    store.Submit(std::move(submission), [this, released](Result<FeedbackOutcome>) {
+      entered_.set_value();
+      released.wait();
+    });
+    entered_.get_future().wait();
+  }
+  ~BusyWriter() { Release(); }
+  BusyWriter(const BusyWriter&) = delete;
+  BusyWriter& operator=(const BusyWriter&) = delete;
+
+  void Release() {
+    if (!released_already_) released_.set_value();
+    released_already_ = true;
+  }
+
+ private:
+  std::promise<void> entered_;
+  std::promise<void> released_;
+  bool released_already_ = false;
+};
 
 class FeedbackStoreTest : public ::testing::Test {
  protected:
@@ -79,11 +114,11 @@ TEST_F(FeedbackStoreTest, ReportOnARecordedCheckStoresTheCheckedRequest) {
 }
 
 TEST_F(FeedbackStoreTest, PendingCheckRecordsAreBoundedInBytesDroppingTheOldest) {
-  // The injected clock stands still, so nothing is flushed until a report arrives.
   auto store = Open([](FeedbackStoreOptions& options) {
     options.check_max_pending_bytes = 4096;
     options.check_flush_interval_ms = 3'600'000;
   });
+  BusyWriter busy(*store);  // the records below pile up as if the disk were slow
   for (int i = 0; i < 10; ++i) {
     store->RecordCheck("ck-" + std::to_string(i), now_ms_,
                        Request(std::to_string(i) + std::string(1000, 'x')));
@@ -91,6 +126,7 @@ TEST_F(FeedbackStoreTest, PendingCheckRecordsAreBoundedInBytesDroppingTheOldest)
   EXPECT_EQ(store->dropped_check_records(), 6u);  // four ~1 KB requests fit in 4 KiB
   store->RecordCheck("ck-huge", now_ms_, Request(std::string(8192, 'y')));
   EXPECT_EQ(store->dropped_check_records(), 7u);  // larger than the budget on its own
+  busy.Release();
 
   FeedbackSubmission kept;
   kept.site_id = "blog";
@@ -217,6 +253,43 @@ CountedChecks CountChecks(const std::string& data_dir) {
   }
   sqlite3_close(db);
   return counted;
+}
+
+// Waits (at most 10 s) until the store's file holds `records` check records.
+bool WaitForStoredChecks(const std::string& data_dir, int64_t records) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (CountChecks(data_dir).scanned_records < records) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// A writer that sleeps out its flush interval while checks arrive faster than the interval
+// lets it write must not drop them: 137 KiB checks at 52 MiB/s (within the limits) filled
+// the 64 MiB of pending records in 1.2 s, and the oldest were dropped. Past half the byte
+// bound the writer wakes, so a second burst finds the first one written.
+TEST_F(FeedbackStoreTest, PendingCheckRecordsPastHalfTheByteBoundAreWrittenWithoutWaiting) {
+  auto store = Open([](FeedbackStoreOptions& options) {
+    options.check_max_pending_bytes = 64 * 1024;
+    options.check_flush_interval_ms = 3'600'000;  // and the injected clock stands still
+  });
+  for (int i = 0; i < 10; ++i) {  // ~40 KiB: past half the bound, within it
+    store->RecordCheck("ck-" + std::to_string(i), now_ms_,
+                       Request(std::to_string(i) + std::string(4000, 'x')));
+  }
+  EXPECT_TRUE(WaitForStoredChecks(dir_.path(), 10)) << "the writer did not wake";
+  for (int i = 10; i < 20; ++i) {  // together with the first burst, past the bound
+    store->RecordCheck("ck-" + std::to_string(i), now_ms_,
+                       Request(std::to_string(i) + std::string(4000, 'x')));
+  }
+  EXPECT_EQ(store->dropped_check_records(), 0u);
+  for (int i = 0; i < 20; ++i) {
+    FeedbackSubmission report;
+    report.site_id = "blog";
+    report.check_id = "ck-" + std::to_string(i);
+    EXPECT_TRUE(SubmitAndWait(*store, report).ok()) << report.check_id;
+  }
 }
 
 // A store as schema version 1 wrote it (its migration, written out: the fixture is the old
