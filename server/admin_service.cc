@@ -97,6 +97,7 @@ void AdminService::FillStatus(spamguard::v1::GetStatusResponse* response) const 
   const LabelCounts feedback = feedback_->counts();
   response->set_feedback_spam(feedback.spam);
   response->set_feedback_ham(feedback.ham);
+  response->set_check_records_dropped(feedback_->dropped_check_records());
 }
 
 grpc::ServerUnaryReactor* AdminService::ReloadModel(grpc::CallbackServerContext* context,

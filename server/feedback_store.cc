@@ -10,6 +10,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -357,6 +358,7 @@ struct FeedbackStore::Impl {
   // Flush pending checks early once this many are queued, to keep transactions small.
   static constexpr size_t kCheckBatch = 2048;
   static constexpr int64_t kPruneIntervalMs = 60'000;
+  static constexpr int64_t kDropLogIntervalMs = 10'000;
 
   FeedbackStoreOptions options;
   std::string path;
@@ -431,6 +433,8 @@ void FeedbackStore::Impl::Run() {
   Prune(options.now_ms());
   int64_t last_flush_ms = options.now_ms();
   int64_t last_prune_ms = last_flush_ms;
+  uint64_t logged_drops = 0;
+  std::optional<int64_t> last_drop_log_ms;
   for (;;) {
     std::vector<PendingReport> batch_reports;
     std::vector<PendingCheck> batch_checks;
@@ -469,6 +473,18 @@ void FeedbackStore::Impl::Run() {
     if (now - last_prune_ms >= kPruneIntervalMs) {
       Prune(now);
       last_prune_ms = now;
+    }
+    // Drops are logged at most once per kDropLogIntervalMs (a cycle can be one fsync), and
+    // the last ones when the store closes; GetStatus has the total at any time.
+    if (const uint64_t drops = dropped_checks.load();
+        drops != logged_drops &&
+        (stop || !last_drop_log_ms || now - *last_drop_log_ms >= kDropLogIntervalMs)) {
+      LogLine("feedback store: dropped " + std::to_string(drops - logged_drops) +
+              " pending check records (" + std::to_string(drops) +
+              " since start): checks came faster than the disk took them; reports on those "
+              "checks need the comment");
+      logged_drops = drops;
+      last_drop_log_ms = now;
     }
     if (stop) {
       std::lock_guard lock(mutex);

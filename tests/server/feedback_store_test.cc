@@ -138,6 +138,24 @@ TEST_F(FeedbackStoreTest, PendingCheckRecordsAreBoundedInBytesDroppingTheOldest)
   EXPECT_EQ(SubmitAndWait(*store, dropped).status().code(), Status::Code::kNotFound);
 }
 
+// Dropped records have no caller to tell: the log says how many.
+TEST_F(FeedbackStoreTest, DroppedCheckRecordsAreLoggedWithTheirCount) {
+  ::testing::internal::CaptureStderr();
+  {
+    auto store = Open([](FeedbackStoreOptions& options) {
+      options.check_max_pending_bytes = 4096;
+      options.check_flush_interval_ms = 3'600'000;
+    });
+    BusyWriter busy(*store);
+    for (int i = 0; i < 10; ++i) {
+      store->RecordCheck("ck-" + std::to_string(i), now_ms_,
+                         Request(std::to_string(i) + std::string(1000, 'x')));
+    }
+  }
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(),
+              ::testing::HasSubstr("dropped 6 pending check records (6 since start)"));
+}
+
 TEST_F(FeedbackStoreTest, ACheckResolvesOnlyForTheSiteThatMadeIt) {
   auto store = Open();
   store->RecordCheck("ck-a", now_ms_, Request("site a's comment"));  // site "blog"
