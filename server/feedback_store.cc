@@ -90,6 +90,20 @@ std::string ContentKey(const std::string& site_id, const std::string& content) {
   return SitelessContentKey(content) + ":" + site_id;
 }
 
+// A duration in the largest unit that states it exactly: "168 hours", "30 minutes" (a
+// retention_hours of 0.5), "1 second", "250 ms".
+std::string DurationText(int64_t ms) {
+  constexpr std::pair<int64_t, const char*> kUnits[] = {
+      {3'600'000, "hour"}, {60'000, "minute"}, {1000, "second"}};
+  for (const auto& [unit_ms, unit] : kUnits) {
+    if (ms % unit_ms == 0) {
+      const int64_t count = ms / unit_ms;
+      return std::to_string(count) + " " + unit + (count == 1 ? "" : "s");
+    }
+  }
+  return std::to_string(ms) + " ms";
+}
+
 std::string SqliteError(sqlite3* db, const std::string& path, const std::string& what) {
   return path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
 }
@@ -590,10 +604,11 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
   const bool resolved_check = !request_bytes.empty();
   if (request_bytes.empty()) {
     if (!submission.request) {
-      return Status::NotFound("check_id '" + submission.check_id +
-                              "' is unknown or expired (checks are kept " +
-                              std::to_string(options.check_retention_ms / 3'600'000) +
-                              " hours); send the comment with the report");
+      return Status::NotFound(
+          "check_id '" + submission.check_id + "' is unknown or expired (checks are kept " +
+          DurationText(options.check_retention_ms) +
+          ", and under overload a check's record can be dropped before it is stored: see "
+          "check_records_dropped in Admin.GetStatus); send the comment with the report");
     }
     request = *submission.request;
     request_bytes = request.SerializeAsString();

@@ -520,6 +520,26 @@ TEST_F(FeedbackStoreTest, ChecksOlderThanTheRetentionCannotBeResolved) {
   EXPECT_EQ(outcome.status().code(), Status::Code::kNotFound);
 }
 
+// The retention is stated as configured, not in whole hours rounded down (retention_hours:
+// 0.5 said "kept 0 hours"), and the message names the counter of records lost to overload.
+TEST_F(FeedbackStoreTest, AnUnknownCheckIdIsNotFoundStatingTheRetentionAndTheDropCounter) {
+  for (const auto& [retention, kept] : {std::pair<int64_t, const char*>{1'800'000, "30 minutes"},
+                                        {7 * kDayMs, "168 hours"},
+                                        {3'600'000, "1 hour"}}) {
+    const int64_t retention_ms = retention;
+    auto store =
+        Open([&](FeedbackStoreOptions& options) { options.check_retention_ms = retention_ms; });
+    FeedbackSubmission submission;
+    submission.site_id = "blog";
+    submission.check_id = "ck-unknown";
+    const auto outcome = SubmitAndWait(*store, submission);
+    EXPECT_EQ(outcome.status().code(), Status::Code::kNotFound);
+    EXPECT_THAT(outcome.status().message(),
+                ::testing::HasSubstr(std::string("checks are kept ") + kept + ","));
+    EXPECT_THAT(outcome.status().message(), ::testing::HasSubstr("check_records_dropped"));
+  }
+}
+
 TEST_F(FeedbackStoreTest, StatsAndExportFilterBySiteAndTime) {
   auto store = Open();
   for (const char* site : {"a", "b", "b"}) {
