@@ -8,6 +8,7 @@
 #include "server/comment_conversion.h"
 #include "server/grpc_status.h"
 #include "server/message_codec.h"
+#include "server/request_validation.h"
 
 namespace spamguard::server {
 
@@ -111,6 +112,10 @@ grpc::ServerUnaryReactor* AdminService::ReloadModel(grpc::CallbackServerContext*
   spamguard::v1::ReloadModelRequest request;
   if (Status parsed = ParseMessage(*request_bytes, &request); !parsed.ok()) {
     reactor->Finish(ToGrpcStatus(parsed));
+    return reactor;
+  }
+  if (Status valid = ValidateReloadRequest(request, comment_filter_->limits()); !valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
   classifier_->EnqueueReload(

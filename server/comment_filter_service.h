@@ -74,6 +74,8 @@ class CommentFilterService final : public CommentFilterRawService {
   CheckCounts counts() const;
   // Raised before the call is finished: a client that saw the refusal sees it counted.
   QueueCounts queue_counts() const;
+  // The configured request limits (AdminService applies the string limit too).
+  const RequestLimits& limits() const { return limits_; }
 
   // Classifies one request (the whole path above). Errors: kInvalidArgument naming the
   // field and limit, kUnavailable (no model loaded).

@@ -160,4 +160,9 @@ Status ValidateFeedbackRequest(const spamguard::v1::SubmitFeedbackRequest& reque
   return Status::Ok();
 }
 
+Status ValidateReloadRequest(const spamguard::v1::ReloadModelRequest& request,
+                             const RequestLimits& limits) {
+  return CheckString("model_version", request.model_version(), limits.max_string_bytes);
+}
+
 }  // namespace spamguard::server

@@ -1,6 +1,7 @@
-// Request validation: the checks every CheckComment / SubmitFeedback request passes before
-// it reaches the model library. A failure is kInvalidArgument whose message names the field
-// (by its path in the request, e.g. "comment.content") and the limit that was broken.
+// Request validation: the checks every CheckComment / SubmitFeedback / ReloadModel request
+// passes before it reaches the model library. A failure is kInvalidArgument whose message
+// names the field (by its path in the request, e.g. "comment.content") and the limit that was
+// broken.
 //
 // Pure functions; safe from any thread.
 #ifndef SPAMGUARD_SERVER_REQUEST_VALIDATION_H_
@@ -36,6 +37,12 @@ Status ValidateCheckRequest(const spamguard::v1::CheckCommentRequest& request,
 // CheckCommentRequest.
 Status ValidateFeedbackRequest(const spamguard::v1::SubmitFeedbackRequest& request,
                                const RequestLimits& limits);
+
+// model_version within the string limit and valid UTF-8. The name is echoed in messages
+// and logs (shortened, see ServingClassifier::LoadNow), and a 10 KB one once made gRPC
+// refuse the error's own metadata: the client saw RESOURCE_EXHAUSTED.
+Status ValidateReloadRequest(const spamguard::v1::ReloadModelRequest& request,
+                             const RequestLimits& limits);
 
 }  // namespace spamguard::server
 

@@ -14,6 +14,55 @@
 #include "server/server_log.h"
 
 namespace spamguard::server {
+namespace {
+
+// Messages and the log quote a requested model name or path whole up to this many bytes,
+// a longer one by its first kQuotedPrefixBytes and its length. The request is the caller's,
+// up to the string limit: echoed whole, a 10 KB name made gRPC refuse the error's own
+// metadata (the client saw RESOURCE_EXHAUSTED), and filled the log.
+constexpr size_t kQuotedRequestBytes = 128;
+constexpr size_t kQuotedPrefixBytes = 64;
+
+// request whole when it is short; else its start (never a split UTF-8 sequence) and its
+// length.
+std::string QuotedRequest(const std::string& request) {
+  if (request.size() <= kQuotedRequestBytes) return request;
+  size_t end = kQuotedPrefixBytes;
+  while (end > 0 && (static_cast<unsigned char>(request[end]) & 0xC0) == 0x80) --end;
+  return request.substr(0, end) + "... (" + std::to_string(request.size()) + " bytes)";
+}
+
+// status, its message with every occurrence of request quoted by QuotedRequest.
+Status WithQuotedRequest(const Status& status, const std::string& request) {
+  if (status.ok() || request.size() <= kQuotedRequestBytes) return status;
+  const std::string quoted = QuotedRequest(request);
+  std::string message = status.message();
+  for (size_t at = message.find(request); at != std::string::npos;
+       at = message.find(request, at + quoted.size())) {
+    message.replace(at, request.size(), quoted);
+  }
+  switch (status.code()) {
+    case Status::Code::kInvalidArgument:
+      return Status::InvalidArgument(message);
+    case Status::Code::kNotFound:
+      return Status::NotFound(message);
+    case Status::Code::kIoError:
+      return Status::IoError(message);
+    case Status::Code::kCorruption:
+      return Status::Corruption(message);
+    case Status::Code::kFailedPrecondition:
+      return Status::FailedPrecondition(message);
+    case Status::Code::kUnavailable:
+      return Status::Unavailable(message);
+    case Status::Code::kOk:
+    case Status::Code::kInternal:
+      break;
+  }
+  return Status::Internal(message);
+}
+
+}  // namespace
+
 ServingClassifier::ServingClassifier(std::shared_ptr<const TextPipeline> pipeline,
                                      std::shared_ptr<DuplicateWindow> duplicates,
                                      std::string model_argument, std::string rules_path,
@@ -62,6 +111,13 @@ Result<std::string> ServingClassifier::ResolveRequest(const std::string& model_r
 Result<std::shared_ptr<const ClassifierGeneration>> ServingClassifier::LoadNow(
     const std::string& model_request) {
   std::lock_guard load_lock(load_mutex_);
+  Result<std::shared_ptr<const ClassifierGeneration>> loaded = Load(model_request);
+  if (!loaded.ok()) return WithQuotedRequest(loaded.status(), model_request);
+  return loaded;
+}
+
+Result<std::shared_ptr<const ClassifierGeneration>> ServingClassifier::Load(
+    const std::string& model_request) {
   Result<std::string> model_path = ResolveRequest(model_request);
   if (!model_path.ok()) return model_path.status();
   Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(*model_path);

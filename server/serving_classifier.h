@@ -54,7 +54,8 @@ class ServingClassifier {
   // Loads and swaps in the calling thread. model_request: empty for the configured model
   // (the store's current version), a version name in the store, or a model file path.
   // Errors name the file: kNotFound, kCorruption, kFailedPrecondition, kInvalidArgument (bad
-  // rule pack), kIoError. On error the serving generation is unchanged.
+  // rule pack), kIoError. On error the serving generation is unchanged. A model_request
+  // longer than 128 bytes is quoted in the message by its start and its length only.
   Result<std::shared_ptr<const ClassifierGeneration>> LoadNow(const std::string& model_request);
 
   // Starts the background thread that runs queued reloads and, when --model is a store
@@ -73,6 +74,8 @@ class ServingClassifier {
     std::string model_request;
     std::vector<LoadDone> done;
   };
+  // LoadNow's work, under load_mutex_, with messages that quote model_request whole.
+  Result<std::shared_ptr<const ClassifierGeneration>> Load(const std::string& model_request);
   Result<std::string> ResolveRequest(const std::string& model_request) const;
   std::string ReadCurrentLink() const;  // "" when --model is not a store or has no link
   void RunBackground(int64_t watch_interval_ms);

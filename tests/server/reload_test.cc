@@ -19,6 +19,7 @@ namespace spamguard::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace fs = std::filesystem;
 
 const spamguard::v1::ReloadModelRequest kEmptyReload;
@@ -192,6 +193,41 @@ TEST_F(ReloadTest, AMalformedReloadRequestIsInvalidArgumentSayingWhy) {
   const grpc::Status status = server.admin().ReloadModel(Context().get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("model_version is not valid UTF-8"));
+}
+
+// model_version has the string limit of every other string field. Over it, the name was
+// echoed whole in the error (and the log): a 10 KB one made gRPC refuse the error's own
+// metadata, and the client saw RESOURCE_EXHAUSTED.
+TEST_F(ReloadTest, AModelVersionOverTheStringLimitIsInvalidArgumentSayingTheLimit) {
+  RunningServer server(data_dir_.path());
+  ASSERT_TRUE(server.started()) << server.Log();
+  spamguard::v1::ReloadModelRequest request;
+  request.set_model_version(std::string(10'000, 'v'));
+  spamguard::v1::ReloadModelResponse response;
+  const grpc::Status status = server.admin().ReloadModel(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("model_version is 10000 bytes; the limit is 2048"));
+  EXPECT_THAT(server.Log(), Not(HasSubstr(std::string(200, 'v'))));
+}
+
+// Within the limit, an unknown name or path is quoted by its start and its length only, in
+// the answer and in the log.
+TEST_F(ReloadTest, ALongUnknownModelVersionIsQuotedShort) {
+  RunningServer server(data_dir_.path());
+  ASSERT_TRUE(server.started()) << server.Log();
+  for (const std::string& name :
+       {std::string(2000, 'w'), data_dir_.File("models/" + std::string(1900, 'p'))}) {
+    spamguard::v1::ReloadModelRequest request;
+    request.set_model_version(name);
+    spamguard::v1::ReloadModelResponse response;
+    const grpc::Status status = server.admin().ReloadModel(Context().get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(name.substr(0, 40)));
+    EXPECT_THAT(status.error_message(), HasSubstr("(" + std::to_string(name.size()) + " bytes)"));
+    EXPECT_LT(status.error_message().size(), 400u) << status.error_message();
+  }
+  EXPECT_THAT(server.Log(), Not(HasSubstr(std::string(200, 'w'))));
+  EXPECT_THAT(server.Log(), Not(HasSubstr(std::string(200, 'p'))));
 }
 
 TEST_F(ReloadTest, ReloadModelByVersionServesThatVersion) {
