@@ -118,20 +118,28 @@ grpc::ServerUnaryReactor* AdminService::ReloadModel(grpc::CallbackServerContext*
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
+  ServingClassifier* const classifier = classifier_;
   classifier_->EnqueueReload(
-      request.model_version(),
-      [reactor, response_bytes](Result<std::shared_ptr<const ClassifierGeneration>> loaded) {
+      request.model_version(), [classifier, reactor, response_bytes](
+                                   Result<std::shared_ptr<const ClassifierGeneration>> loaded) {
         if (!loaded.ok()) {
           // NOT_FOUND for an unknown version or a missing path, INVALID_ARGUMENT for a
           // malformed version name; any file that exists but cannot be served (corrupt,
-          // wrong format, bad rule pack) is FAILED_PRECONDITION.
+          // wrong format, bad rule pack) is FAILED_PRECONDITION. A failed load changes
+          // nothing: what served keeps serving, and a server that never loaded a model (a
+          // missing rule pack at start) stays NOT_SERVING.
           const Status& status = loaded.status();
           reactor->Finish(status.code() == Status::Code::kNotFound ||
                                   status.code() == Status::Code::kInvalidArgument
                               ? ToGrpcStatus(status)
                               : grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                             "reload refused, the previous model keeps "
-                                             "serving: " +
+                                             (classifier->current()
+                                                  ? "reload refused, the previous model keeps "
+                                                    "serving: "
+                                                  : "reload refused; nothing is serving (no "
+                                                    "model has loaded since the server "
+                                                    "started), so the server stays "
+                                                    "NOT_SERVING: ") +
                                                  status.message()));
           return;
         }

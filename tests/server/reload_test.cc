@@ -230,6 +230,32 @@ TEST_F(ReloadTest, ALongUnknownModelVersionIsQuotedShort) {
   EXPECT_THAT(server.Log(), Not(HasSubstr(std::string(200, 'p'))));
 }
 
+// A server that never loaded a model (its rule pack was missing at start) has no previous
+// model to keep serving: a failed reload says it stays NOT_SERVING.
+TEST_F(ReloadTest, AFailedReloadWithNothingServingSaysTheServerStaysNotServing) {
+  const std::string address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  const std::string rules = data_dir_.File("no-such-rules.yaml");
+  TestProcess process(SPAMGUARD_SERVER_BIN, {"--listen", address, "--model", kDefaultModelStore,
+                                             "--rules", rules, "--data-dir", data_dir_.path()});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (CheckHealth(address) != Health::kNotServing && process.Running() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(CheckHealth(address), Health::kNotServing) << process.Stderr();
+
+  auto admin = spamguard::v1::Admin::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  spamguard::v1::ReloadModelResponse response;
+  const grpc::Status status = admin->ReloadModel(Context().get(), kEmptyReload, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("nothing is serving"));
+  EXPECT_THAT(status.error_message(), HasSubstr("stays NOT_SERVING"));
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("previous model")));
+  EXPECT_THAT(status.error_message(), HasSubstr(rules));
+  EXPECT_EQ(CheckHealth(address), Health::kNotServing);
+}
+
 TEST_F(ReloadTest, ReloadModelByVersionServesThatVersion) {
   TwoVersionStore store;
   RunningServer server(data_dir_.path(), {}, store.root());
