@@ -716,7 +716,10 @@ nlohmann::ordered_json StatusJson(const pb::GetStatusResponse& status) {
             {"discard", status.checks_discard()},
             {"refused_overload", status.checks_refused_overload()},
             {"abandoned_in_queue", status.checks_abandoned_in_queue()}}},
-          {"feedback", {{"spam", status.feedback_spam()}, {"ham", status.feedback_ham()}}}};
+          {"feedback",
+           {{"spam", status.feedback_spam()},
+            {"ham", status.feedback_ham()},
+            {"check_records_dropped", status.check_records_dropped()}}}};
 }
 
 void PrintStatusText(const std::string& address, const pb::GetStatusResponse& status) {
@@ -750,6 +753,8 @@ void PrintStatusText(const std::string& address, const pb::GetStatusResponse& st
                         std::to_string(status.checks_abandoned_in_queue()));
   row("feedback", "spam " + std::to_string(status.feedback_spam()) + "  ham " +
                       std::to_string(status.feedback_ham()));
+  row("  dropped",
+      std::to_string(status.check_records_dropped()) + " check records (the disk fell behind)");
 }
 
 void RunStatusCommand(const StatusOptions& options) {

@@ -400,6 +400,8 @@ TEST_F(OpsCliServerTest, StatusShowsTheServingVersionsAsTableAndJson) {
   EXPECT_EQ(counts.at("refused_overload").get<int>(), 0);
   EXPECT_EQ(counts.at("abandoned_in_queue").get<int>(), 0);
   EXPECT_THAT(table.stdout_text, HasSubstr("  overload refused 0  abandoned in queue 0"));
+  EXPECT_EQ(status.at("feedback").at("check_records_dropped").get<int>(), 0);
+  EXPECT_THAT(table.stdout_text, HasSubstr("  dropped 0 check records"));
 }
 
 TEST_F(OpsCliServerTest, ReloadReportsTheVersionsNowServing) {
