@@ -135,8 +135,9 @@ struct FeedbackStoreOptions {
   int64_t check_flush_interval_ms = 1000;
   // A hard cap on the database file, in bytes (0: none), rounded down to whole SQLite pages
   // and never below the file's size at open (SQLite's PRAGMA max_page_count; the WAL file
-  // is not counted). A write that would grow the file past it fails as on a full disk,
-  // which is how tests make the disk full. Not a server config key.
+  // is not counted). A write that would grow the file past it fails as on a full disk
+  // (which is also how tests make the disk full). The server config's
+  // feedback_store.max_megabytes.
   uint64_t max_database_bytes = 0;
   // Clock, Unix ms; replaceable in tests.
   std::function<int64_t()> now_ms;

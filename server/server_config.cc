@@ -140,6 +140,7 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
        {{"retention_hours", Positive(&c.check_retention_ms, 3600.0 * 1000)},
         {"max_records", Positive(&c.check_max_records)},
         {"max_megabytes", Positive(&c.check_max_bytes, 1024.0 * 1024)}}},
+      {"feedback_store", {{"max_megabytes", Positive(&c.feedback_store_max_bytes, 1024.0 * 1024)}}},
       {"duplicate_window",
        {{"retention_minutes", Positive(&c.duplicate_retention_ms, 60.0 * 1000)},
         {"max_entries", Positive(&c.duplicate_max_entries)}}},

@@ -37,6 +37,12 @@ struct ServerConfig {
   uint64_t check_max_records = 1'000'000;
   uint64_t check_max_bytes = 1ULL << 30;  // of stored requests
 
+  // The feedback database file (reports and check records) stops growing here: a write past
+  // it fails like a full disk (INTERNAL, "the report was not stored"). Reports are never
+  // deleted, so without a cap any client could fill the disk. A larger existing file is not
+  // truncated (the cap is then its size at start).
+  uint64_t feedback_store_max_bytes = 8ULL << 30;
+
   // Duplicate-content window shared by every classifier generation.
   int64_t duplicate_retention_ms = 24LL * 3600 * 1000;
   size_t duplicate_max_entries = 200'000;

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -167,6 +168,38 @@ TEST_F(FeedbackTest, SameContentAndLabelWithoutCheckIdIsADuplicate) {
       Submit(server, ReportWithComment("buy pills now", spamguard::v1::LABEL_SPAM), &second).ok());
   EXPECT_TRUE(second.duplicate());
   EXPECT_EQ(StoredReports(data_dir_.path()).size(), 1u);
+}
+
+// Reports are never deleted and each keeps its whole request: without a cap a client could
+// fill the disk. With feedback_store.max_megabytes: 1, reports of ~60 KB stop being stored
+// within about 16, then each is refused as not stored, and what was acknowledged is all still
+// there.
+TEST_F(FeedbackTest, TheStoreStopsGrowingAtItsConfiguredCap) {
+  TempDir config_dir;
+  const std::string config = config_dir.File("server.yaml");
+  std::ofstream(config) << "feedback_store:\n  max_megabytes: 1\n";
+  RunningServer server(data_dir_.path(), {"--config", config});
+  ASSERT_TRUE(server.started()) << server.Log();
+  int stored = 0;
+  grpc::Status refused;
+  for (int i = 0; i < 60 && refused.ok(); ++i) {
+    SubmitFeedbackResponse response;
+    const grpc::Status status =
+        Submit(server,
+               ReportWithComment(std::to_string(i) + " " + std::string(60'000, 'x'),
+                                 spamguard::v1::LABEL_SPAM),
+               &response);
+    if (status.ok()) {
+      ++stored;
+    } else {
+      refused = status;
+    }
+  }
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INTERNAL) << "stored " << stored;
+  EXPECT_THAT(refused.error_message(), HasSubstr("the report was not stored"));
+  EXPECT_GE(stored, 1);
+  EXPECT_LE(stored, 17);
+  EXPECT_EQ(StoredReports(data_dir_.path()).size(), static_cast<size_t>(stored));
 }
 
 TEST_F(FeedbackTest, UnknownCheckIdWithoutCommentIsNotFound) {

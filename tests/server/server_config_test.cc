@@ -40,6 +40,9 @@ TEST(ServerConfigTest, ScaledNumbersAreApplied) {
       LoadText("check_records:\n  max_megabytes: 2\n  retention_hours: 0.5\n", &config).ok());
   EXPECT_EQ(config.check_max_bytes, 2u * 1024 * 1024);
   EXPECT_EQ(config.check_retention_ms, 1'800'000);
+  EXPECT_EQ(config.feedback_store_max_bytes, 8ULL << 30);  // the default
+  ASSERT_TRUE(LoadText("feedback_store:\n  max_megabytes: 3\n", &config).ok());
+  EXPECT_EQ(config.feedback_store_max_bytes, 3u * 1024 * 1024);
 }
 
 TEST(ServerConfigTest, NumbersOutsideTheirSettingsRangeAreRefusedByKey) {
@@ -52,6 +55,8 @@ TEST(ServerConfigTest, NumbersOutsideTheirSettingsRangeAreRefusedByKey) {
       {"connections:\n  max_concurrent_streams: 3e9\n", "connections.max_concurrent_streams"},
       {"connections:\n  max_concurrent_streams: 0.5\n", "connections.max_concurrent_streams"},
       {"limits:\n  content_bytes: 0\n", "limits.content_bytes"},
+      {"feedback_store:\n  max_megabytes: 0\n", "feedback_store.max_megabytes"},
+      {"feedback_store:\n  max_megabytes: 1e300\n", "feedback_store.max_megabytes"},
   };
   for (const auto& c : cases) {
     ServerConfig config;
