@@ -170,6 +170,14 @@ std::vector<std::pair<size_t, size_t>> LinkCandidateTokens(std::string_view text
   return tokens;
 }
 
+// Where the authority ("user:pw@host:port") of a link with a scheme or "www." ends: at the
+// first '/', '\', '?' or '#' after the scheme, as a browser reads it (UrlHost).
+size_t AuthorityEnd(std::string_view url) {
+  const std::string_view rest = AfterScheme(url);
+  const size_t scheme = url.size() - rest.size();
+  return scheme + std::min(rest.size(), rest.find_first_of("/\\?#"));
+}
+
 // Eight bytes at a time: every phone check starts here, and most comments stop here.
 size_t CountAsciiDigits(std::string_view text) {
   constexpr uint64_t kHigh = 0x8080808080808080ULL;
@@ -322,8 +330,11 @@ struct EntityExtractor::Impl {
 
   void FindEmails(const NormalizedText& text, Entities* entities) const;
   void FindLinks(const NormalizedText& text, Entities* entities) const;
+  // Links of the token [from, to). `authorities` receives the authority of each link with
+  // user info, whose e-mail matches FindLinks then drops.
   void FindLinksIn(const NormalizedText& text, size_t from, size_t to,
-                   const std::vector<std::pair<size_t, size_t>>& emails, Entities* entities) const;
+                   const std::vector<std::pair<size_t, size_t>>& emails,
+                   std::vector<std::pair<size_t, size_t>>* authorities, Entities* entities) const;
   void FindPhones(const NormalizedText& text, Entities* entities) const;
   void FindContactCalls(const NormalizedText& text, Entities* entities) const;
   void FindMoney(const NormalizedText& text, Entities* entities) const;
@@ -407,13 +418,24 @@ void EntityExtractor::Impl::FindLinks(const NormalizedText& text, Entities* enti
   for (const EmailAddress& email : entities->emails) {
     emails.emplace_back(email.location.normalized_begin, email.location.normalized_end);
   }
+  std::vector<std::pair<size_t, size_t>> authorities;
   for (const auto& [token_begin, token_end] : tokens) {
-    FindLinksIn(text, token_begin, token_end, emails, entities);
+    FindLinksIn(text, token_begin, token_end, emails, &authorities, entities);
   }
+  // The "user@host" of "http://user@host/" is the link's user info, no address to write to:
+  // it is reported as the link alone. Both lists are in text order.
+  if (authorities.empty()) return;
+  auto authority = authorities.begin();
+  std::erase_if(entities->emails, [&](const EmailAddress& email) {
+    const size_t begin = email.location.normalized_begin;
+    while (authority != authorities.end() && authority->second <= begin) ++authority;
+    return authority != authorities.end() && authority->first <= begin;
+  });
 }
 
 void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from, size_t to,
                                         const std::vector<std::pair<size_t, size_t>>& emails,
+                                        std::vector<std::pair<size_t, size_t>>* authorities,
                                         Entities* entities) const {
   const std::string_view all = text.text;
   re2::StringPiece piece(all.data(), all.size());
@@ -442,8 +464,20 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
            std::string_view(".,;:!?)]}'\"*").find(all[end - 1]) != std::string_view::npos) {
       --end;
     }
-    if (Overlaps(emails, begin, end)) continue;
     const std::string_view url = all.substr(begin, end - begin);
+    // An e-mail match overlapping a link wins ("john.smith@gmail.com" is no link to
+    // "john.smith"), except where it is the user info of a link with a scheme or "www.":
+    // a browser opens "http://user@bad.example/" and "www.x@bad.example" at bad.example. In
+    // "mailto:www.x@a.example" the e-mail is what is meant.
+    const size_t authority_end = begin + AuthorityEnd(url);
+    const bool user_info =
+        marked && url.substr(0, authority_end - begin).find('@') != std::string_view::npos &&
+        !all.substr(0, begin).ends_with("mailto:");
+    const bool overlapped = std::any_of(emails.begin(), emails.end(), [&](const auto& email) {
+      const bool is_user_info = user_info && begin <= email.first && email.first < authority_end;
+      return begin < email.second && email.first < end && !is_user_info;
+    });
+    if (overlapped) continue;
     const bool explicit_link = url.starts_with("http") || url.starts_with("www.");
     Link link;
     link.url = std::string(url);
@@ -472,6 +506,7 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
     }
     link.location = Locate(text, begin, end);
     entities->links.push_back(std::move(link));
+    if (user_info) authorities->emplace_back(begin, authority_end);
   }
 }
 

@@ -34,7 +34,7 @@ struct EntityLocation {
 struct Link {
   EntityLocation location;
   std::string url;                 // as found (normalized text)
-  std::string host;                // lower-case host, no port ("www.bit.ly")
+  std::string host;                // lower-case host, no user info or port ("www.bit.ly")
   std::string registrable_domain;  // "bit.ly"; the host itself when no suffix rule matches
   std::string top_level_domain;    // "ly"
   bool is_shortener = false;       // a known link shortener (bit.ly, tinyurl.com, t.co, ...)
@@ -96,8 +96,12 @@ class EntityExtractor {
   static Result<std::shared_ptr<const EntityExtractor>> Create(EntityExtractorOptions options);
 
   // Every entity of the normalized text, each list ordered by position. Links never
-  // overlap e-mail addresses; phone numbers never overlap each other. Phone matching runs
-  // only when some stretch of digits and separators holds at least 7 digits. Never fails.
+  // overlap e-mail addresses: an e-mail address wins over a link it overlaps, except in the
+  // user info of a link with a scheme or "www.", which a browser opens at the host after
+  // the '@' ("http://user:pw@a.example/" is a link to a.example and no e-mail address;
+  // "user@a.example" and "mailto:user@a.example" are e-mail addresses and no links). Phone
+  // numbers never overlap each other. Phone matching runs only when some stretch of digits
+  // and separators holds at least 7 digits. Never fails.
   Entities Extract(const NormalizedText& text) const;
 
   // Registrable domain of a host or URL ("https://a.b.example.co.uk/x" -> "example.co.uk");

@@ -258,6 +258,65 @@ TEST_F(EntityExtractorTest, EmailIsNotAlsoALinkAndFreeMailIsFlagged) {
   EXPECT_TRUE(entities_.links.empty());
 }
 
+// A browser opens "http://user@host/" at host: spam hides links to blocked or spam domains
+// behind a user name, or behind a trusted name ("en.wikipedia.org@") to pass for a reference.
+TEST_F(EntityExtractorTest, LinkWithUserInfoIsALinkToTheHostAfterTheAt) {
+  for (const std::string& written :
+       {std::string("http://user@bad.example/"), std::string("HTTP://User@Bad.Example"),
+        std::string("https://user:pw@Bad.Example:8080/path?q=1"),
+        std::string("https://14155552671@bad.example/x"),
+        std::string("http://en.wikipedia.org@bad.example/wiki/Spam"),
+        std::string("www.x@bad.example/deal"), std::string("http://a@b@bad.example/")}) {
+    SCOPED_TRACE(written);
+    Extract("\u0441\u043c\u043e\u0442\u0440\u0438 " + written + ", now");
+    ASSERT_EQ(entities_.links.size(), 1u);
+    const Link& link = entities_.links[0];
+    EXPECT_EQ(link.host, "bad.example");
+    EXPECT_EQ(link.registrable_domain, "bad.example");
+    EXPECT_EQ(link.top_level_domain, "example");
+    EXPECT_EQ(OriginalText(link.location), written);
+    EXPECT_EQ(link.location.original.begin,
+              std::string("\u0441\u043c\u043e\u0442\u0440\u0438 ").size());
+    EXPECT_EQ(entities_.emails.size(), 0u);
+    EXPECT_TRUE(entities_.phones.empty());
+  }
+  Extract("see https://user:pw@www.Shop.Example.co.uk/x");
+  ASSERT_EQ(entities_.links.size(), 1u);
+  EXPECT_EQ(entities_.links[0].host, "www.shop.example.co.uk");
+  EXPECT_EQ(entities_.links[0].registrable_domain, "example.co.uk");
+  EXPECT_EQ(extractor_->RegistrableDomain(entities_.links[0].url), "example.co.uk");
+}
+
+// Only the user info of a link with a scheme or "www." makes an e-mail match a link: the same
+// name@host written bare, after "mailto:" or glued to a word before "www." is an address.
+TEST_F(EntityExtractorTest, AddressesStayAddressesBesideALinkWithUserInfo) {
+  Extract(
+      "write me@bad.example, mailto:you@bad.example, mailto:www.him@bad.example or "
+      "her.www.x@bad.example; not http://me@bad.example/");
+  ASSERT_EQ(entities_.emails.size(), 4u);
+  EXPECT_EQ(entities_.emails[0].address, "me@bad.example");
+  EXPECT_EQ(entities_.emails[1].address, "you@bad.example");
+  EXPECT_EQ(entities_.emails[2].address, "www.him@bad.example");
+  EXPECT_EQ(entities_.emails[3].address, "her.www.x@bad.example");
+  ASSERT_EQ(entities_.links.size(), 1u);
+  EXPECT_EQ(OriginalText(entities_.links[0].location), "http://me@bad.example/");
+  EXPECT_EQ(entities_.links[0].host, "bad.example");
+}
+
+// The domain rules (spam-domain, blocked_domains, reference-links-only) read a link's host and
+// registrable domain: those of the disguised link are the spam site's, not Wikipedia's.
+TEST_F(EntityExtractorTest, LinkDisguisedAsAReferenceLinkHasItsRealDomain) {
+  Extract(
+      "see https://en.wikipedia.org/wiki/Spam and https://en.wikipedia.org@shop.bad.example/buy");
+  ASSERT_EQ(entities_.links.size(), 2u);
+  EXPECT_EQ(entities_.links[0].registrable_domain, "wikipedia.org");
+  EXPECT_EQ(entities_.links[1].host, "shop.bad.example");
+  EXPECT_EQ(entities_.links[1].registrable_domain, "bad.example");
+  EXPECT_EQ(OriginalText(entities_.links[1].location),
+            "https://en.wikipedia.org@shop.bad.example/buy");
+  EXPECT_TRUE(entities_.emails.empty());
+}
+
 TEST_F(EntityExtractorTest, RegistrableDomainFollowsPublicSuffixRules) {
   EXPECT_EQ(extractor_->RegistrableDomain("https://a.b.example.co.uk/x"), "example.co.uk");
   EXPECT_EQ(extractor_->RegistrableDomain("WWW.Example.COM:8080"), "example.com");
