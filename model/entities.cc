@@ -170,8 +170,8 @@ std::vector<std::pair<size_t, size_t>> LinkCandidateTokens(std::string_view text
   return tokens;
 }
 
-// Where the authority ("user:pw@host:port") of a link with a scheme or "www." ends: at the
-// first '/', '\', '?' or '#' after the scheme, as a browser reads it (UrlHost).
+// Where a link's authority ("user:pw@host:port") ends: at the first '/', '\', '?' or '#'
+// after its scheme, if it has one, as a browser reads it (UrlHost).
 size_t AuthorityEnd(std::string_view url) {
   const std::string_view rest = AfterScheme(url);
   const size_t scheme = url.size() - rest.size();
@@ -468,14 +468,17 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
     // An e-mail match overlapping a link wins ("john.smith@gmail.com" is no link to
     // "john.smith"), except where it is the user info of a link with a scheme or "www.":
     // a browser opens "http://user@bad.example/" and "www.x@bad.example" at bad.example. In
-    // "mailto:www.x@a.example" the e-mail is what is meant.
+    // "mailto:www.x@a.example" the e-mail is what is meant. An address in the path or query
+    // ("http://bad.example/?to=me@b.example") leaves the host alone: it is both.
     const size_t authority_end = begin + AuthorityEnd(url);
     const bool user_info =
         marked && url.substr(0, authority_end - begin).find('@') != std::string_view::npos &&
         !all.substr(0, begin).ends_with("mailto:");
     const bool overlapped = std::any_of(emails.begin(), emails.end(), [&](const auto& email) {
-      const bool is_user_info = user_info && begin <= email.first && email.first < authority_end;
-      return begin < email.second && email.first < end && !is_user_info;
+      if (email.second <= begin || end <= email.first || authority_end <= email.first) {
+        return false;
+      }
+      return !(user_info && begin <= email.first);
     });
     if (overlapped) continue;
     const bool explicit_link = url.starts_with("http") || url.starts_with("www.");

@@ -95,13 +95,14 @@ class EntityExtractor {
   // unknown default region.
   static Result<std::shared_ptr<const EntityExtractor>> Create(EntityExtractorOptions options);
 
-  // Every entity of the normalized text, each list ordered by position. Links never
-  // overlap e-mail addresses: an e-mail address wins over a link it overlaps, except in the
-  // user info of a link with a scheme or "www.", which a browser opens at the host after
-  // the '@' ("http://user:pw@a.example/" is a link to a.example and no e-mail address;
-  // "user@a.example" and "mailto:user@a.example" are e-mail addresses and no links). Phone
-  // numbers never overlap each other. Phone matching runs only when some stretch of digits
-  // and separators holds at least 7 digits. Never fails.
+  // Every entity of the normalized text, each list ordered by position. An e-mail address
+  // wins over a link whose host it overlaps, except in the user info of a link with a scheme
+  // or "www.", which a browser opens at the host after the '@' ("http://user:pw@a.example/"
+  // is a link to a.example and no e-mail address; "user@a.example" and
+  // "mailto:user@a.example" are e-mail addresses and no links). An address in a link's path
+  // or query is both ("http://a.example/?to=me@b.example"); that is the only way an e-mail
+  // address overlaps a link. Phone numbers never overlap each other. Phone matching runs
+  // only when some stretch of digits and separators holds at least 7 digits. Never fails.
   Entities Extract(const NormalizedText& text) const;
 
   // Registrable domain of a host or URL ("https://a.b.example.co.uk/x" -> "example.co.uk");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "model/normalizer.h"
+#include "model/url_parts.h"
 
 namespace spamguard {
 namespace {
@@ -301,6 +302,25 @@ TEST_F(EntityExtractorTest, AddressesStayAddressesBesideALinkWithUserInfo) {
   ASSERT_EQ(entities_.links.size(), 1u);
   EXPECT_EQ(OriginalText(entities_.links[0].location), "http://me@bad.example/");
   EXPECT_EQ(entities_.links[0].host, "bad.example");
+}
+
+// An address after the host does not hide the host: "http://bad.com/?to=a@b.example" was no
+// link, only the address. It is both, with overlapping spans.
+TEST_F(EntityExtractorTest, AddressInALinksPathOrQueryIsAlsoAnAddress) {
+  for (const std::string& written :
+       {std::string("http://bad.com/?to=Me@B.example"),
+        std::string("https://bad.com/contact/me@b.example"),
+        std::string("www.bad.com/#me@b.example"), std::string("bad.com/me@b.example"),
+        std::string("http://user@bad.com/?to=me@b.example")}) {
+    SCOPED_TRACE(written);
+    Extract("see " + written + " now");
+    ASSERT_EQ(entities_.links.size(), 1u);
+    EXPECT_EQ(entities_.links[0].registrable_domain, "bad.com");
+    EXPECT_EQ(OriginalText(entities_.links[0].location), written);
+    ASSERT_EQ(entities_.emails.size(), 1u);
+    EXPECT_EQ(entities_.emails[0].address, "me@b.example");
+    EXPECT_EQ(AsciiLower(OriginalText(entities_.emails[0].location)), "me@b.example");
+  }
 }
 
 // The domain rules (spam-domain, blocked_domains, reference-links-only) read a link's host and
