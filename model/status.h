@@ -41,6 +41,10 @@ class Status {
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The same code with another message (an OK status stays OK).
+  Status WithMessage(std::string message) const {
+    return ok() ? Status() : Status(code_, std::move(message));
+  }
   // "invalid argument: <message>", for logs and CLI output.
   std::string ToString() const;
 

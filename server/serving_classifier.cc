@@ -41,24 +41,7 @@ Status WithQuotedRequest(const Status& status, const std::string& request) {
        at = message.find(request, at + quoted.size())) {
     message.replace(at, request.size(), quoted);
   }
-  switch (status.code()) {
-    case Status::Code::kInvalidArgument:
-      return Status::InvalidArgument(message);
-    case Status::Code::kNotFound:
-      return Status::NotFound(message);
-    case Status::Code::kIoError:
-      return Status::IoError(message);
-    case Status::Code::kCorruption:
-      return Status::Corruption(message);
-    case Status::Code::kFailedPrecondition:
-      return Status::FailedPrecondition(message);
-    case Status::Code::kUnavailable:
-      return Status::Unavailable(message);
-    case Status::Code::kOk:
-    case Status::Code::kInternal:
-      break;
-  }
-  return Status::Internal(message);
+  return status.WithMessage(std::move(message));
 }
 
 }  // namespace
