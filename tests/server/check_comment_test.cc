@@ -85,10 +85,10 @@ TEST(ServerStartTest, ASecondServerOnAPortAlreadyServedFailsToStart) {
 // been given, not the one it was on.
 TEST(ServerStartTest, APortOutOfRangeIsRefused) {
   TempDir dir;
-  const RunResult result = RunProcess(
-      SPAMGUARD_SERVER_BIN,
-      {"--listen", "127.0.0.1:99999", "--model", kDefaultModelStore, "--data-dir", dir.path()},
-      std::chrono::seconds(60));
+  const RunResult result = RunProcess(SPAMGUARD_SERVER_BIN,
+                                      {"--listen", "127.0.0.1:99999", "--model", kDefaultModelStore,
+                                       "--rules", kDefaultRules, "--data-dir", dir.path()},
+                                      std::chrono::seconds(60));
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.stderr_text,
               HasSubstr("cannot listen on 127.0.0.1:99999: not HOST:PORT with a port from 0 to "
@@ -98,8 +98,9 @@ TEST(ServerStartTest, APortOutOfRangeIsRefused) {
 TEST(ServerStartTest, PortZeroLogsThePortActuallyBound) {
   SPAMGUARD_REQUIRE_DEFAULT_MODEL();
   TempDir dir;
-  TestProcess server(SPAMGUARD_SERVER_BIN, {"--listen", "127.0.0.1:0", "--model",
-                                            kDefaultModelStore, "--data-dir", dir.path()});
+  TestProcess server(SPAMGUARD_SERVER_BIN,
+                     {"--listen", "127.0.0.1:0", "--model", kDefaultModelStore, "--rules",
+                      kDefaultRules, "--data-dir", dir.path()});
   const std::regex bound("listening on 127\\.0\\.0\\.1:([0-9]+) ");
   std::smatch match;
   std::string log;

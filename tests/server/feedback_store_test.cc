@@ -296,7 +296,9 @@ TEST_F(FeedbackStoreTest, PendingCheckRecordsPastHalfTheByteBoundAreWrittenWitho
     store->RecordCheck("ck-" + std::to_string(i), now_ms_,
                        Request(std::to_string(i) + std::string(4000, 'x')));
   }
-  EXPECT_TRUE(WaitForStoredChecks(dir_.path(), 10)) << "the writer did not wake";
+  // The writer wakes when the 8th or 9th record (by its serialized size) passes half the
+  // bound, and may take its batch before the rest arrive: at least 8 are written, not all 10.
+  EXPECT_TRUE(WaitForStoredChecks(dir_.path(), 8)) << "the writer did not wake";
   for (int i = 10; i < 20; ++i) {  // together with the first burst, past the bound
     store->RecordCheck("ck-" + std::to_string(i), now_ms_,
                        Request(std::to_string(i) + std::string(4000, 'x')));
