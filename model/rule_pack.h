@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "model/entities.h"
+#include "model/match_start_literals.h"
 #include "model/normalizer.h"
 #include "model/rule_set.h"
 #include "model/site_policy.h"
@@ -167,9 +168,15 @@ class SetPattern {
   // The compiled exact regex, or null if RE2 rejects it (it never does for a pattern the set
   // accepted, unless it exceeds RE2's memory budget). Thread-safe.
   const RE2* Exact() const {
-    std::call_once(compiled_,
-                   [this] { exact_ = std::make_unique<RE2>(exact_source_, PatternOptions()); });
+    Compile();
     return exact_->ok() ? exact_.get() : nullptr;
+  }
+
+  // The literals every match starts with (MatchStartLiterals), to find spans faster; empty
+  // when unknown. Thread-safe.
+  const std::vector<std::string>& StartLiterals() const {
+    Compile();
+    return start_literals_;
   }
 
   const size_t rule;
@@ -179,9 +186,17 @@ class SetPattern {
   const bool word_boundary;
 
  private:
+  void Compile() const {
+    std::call_once(compiled_, [this] {
+      exact_ = std::make_unique<RE2>(exact_source_, PatternOptions());
+      start_literals_ = MatchStartLiterals(exact_source_);
+    });
+  }
+
   const std::string exact_source_;
   mutable std::once_flag compiled_;
   mutable std::unique_ptr<RE2> exact_;
+  mutable std::vector<std::string> start_literals_;
 };
 
 // Patterns scanned together by one RE2::Set; `patterns` by set index. The text set also

@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "model/match_start_literals.h"
 #include "model/rule_pack.h"
 #include "model/rule_pack_loader.h"
 #include "model/url_parts.h"
@@ -325,7 +326,11 @@ void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
   size_t pos = 0;
   int retries = 0;
   while (pos <= text.size() && spans.size() < kMaxSpansPerReason) {
-    if (!exact->Match(text, pos, text.size(), RE2::UNANCHORED, &match, 1)) break;
+    if (!FindLeftmostMatch(*exact, pattern.StartLiterals(),
+                           pattern.word_boundary ? WordCharacterBefore : nullptr, text, pos,
+                           &match)) {
+      break;
+    }
     const size_t begin = static_cast<size_t>(match.data() - text.data());
     const size_t end = begin + match.size();
     if (pattern.word_boundary && (WordCharacterBefore(text, begin) || WordCharacterAt(text, end))) {

@@ -1,0 +1,58 @@
+// Finding where a rule pattern matches, faster than an unanchored RE2 search when the pattern
+// can only start with a few literal strings.
+//
+// The rule pack's RE2::Set says which patterns match a comment but not where, so every
+// matched pattern is searched again for its spans. An unanchored RE2 search walks the whole
+// text through a DFA (~1.5 ns a byte, ~100 ns a call); a pattern like
+// "(?:get|bring)\W+(?:your\W+)?love\W+back" can only start where "get" or "bring" occurs, so
+// finding those with memchr/memcmp and trying an anchored match there is several times
+// cheaper. RE2 does not expose its own analysis of a pattern, so MatchStartLiterals reads
+// the pattern source itself and gives up (returns no literals) on anything it does not
+// follow; the search then falls back to RE2's own.
+//
+// Plain functions over immutable input: safe from any thread.
+#ifndef SPAMGUARD_MODEL_MATCH_START_LITERALS_H_
+#define SPAMGUARD_MODEL_MATCH_START_LITERALS_H_
+
+#include <re2/re2.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spamguard {
+
+// The literal strings every match of `pattern` begins with (each match begins with at least
+// one of them), for a pattern compiled case-sensitively in UTF-8 mode. Empty when a match
+// could begin with something else, or when the pattern uses syntax this reader does not
+// follow (a class, '.', an escape like \w or an anchor first; flags; more than 16
+// alternatives): an empty result is always safe, a non-empty one is exact. Literals are ASCII
+// and at most 32 bytes; none is a prefix of another.
+//   "wazifa"                          -> {"wazifa"}
+//   "(?:get|bring)\W+love"            -> {"get", "bring"}
+//   "(?:world\W+)?famous"             -> {"world", "famous"}
+//   "lost lover? back"                -> {"lost lover", "lost love back"}
+//   "\w+loan", "^buy", "(?i)cheap"    -> {}
+std::vector<std::string> MatchStartLiterals(std::string_view pattern);
+
+// Says whether a match may not start at `offset` of `text` (a rule that wants whole words
+// rejects a start glued to a letter).
+using StartRejection = bool (*)(std::string_view text, size_t offset);
+
+// The leftmost match of `regex` in `text` that starts at or after `position`: the same
+// result, in the same cases, as regex.Match(text, position, text.size(), RE2::UNANCHORED,
+// match, 1), except that starts where `reject_start` (if not null) holds are skipped when the
+// literals are known. `start_literals` must be MatchStartLiterals(regex.pattern()), or empty
+// to search with RE2 alone (then, and after many failed candidates, a rejected start can
+// come back: callers check it).
+// Candidates are the literals' occurrences, tried in order with an anchored match; past 32
+// failed or rejected candidates the rest is left to RE2's unanchored search, so a text full of one
+// literal costs no more than about one such search.
+bool FindLeftmostMatch(const RE2& regex, const std::vector<std::string>& start_literals,
+                       StartRejection reject_start, std::string_view text, size_t position,
+                       re2::StringPiece* match);
+
+}  // namespace spamguard
+
+#endif  // SPAMGUARD_MODEL_MATCH_START_LITERALS_H_
