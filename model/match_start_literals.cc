@@ -207,53 +207,6 @@ class StartReader {
   size_t position_ = 0;
 };
 
-// How common each byte is in comment text, higher for more common: a space, then English
-// letters by frequency ("etaoinshrdlu..."), then digits; punctuation and the rest 0.
-constexpr std::array<uint8_t, 256> kByteCommonness = [] {
-  std::array<uint8_t, 256> commonness{};
-  constexpr std::string_view kLettersByFrequency = "etaoinshrdlcumwfgypbvkjxqz";
-  for (size_t rank = 0; rank < kLettersByFrequency.size(); ++rank) {
-    commonness[static_cast<unsigned char>(kLettersByFrequency[rank])] =
-        static_cast<uint8_t>(99 - rank);
-  }
-  for (char digit = '0'; digit <= '9'; ++digit) {
-    commonness[static_cast<unsigned char>(digit)] = 50;
-  }
-  commonness[' '] = 100;
-  return commonness;
-}();
-
-// The first occurrence of `literal` in `text` at or after `from`, or npos. memchr finds the
-// literal's least common byte and memcmp checks the rest: string_view::find calls memchr
-// again at every occurrence of the first byte ("e love" spent ~250 ns on a 480-byte comment)
-// and glibc's memmem builds a shift table on each call (~100 ns even when absent).
-size_t FindLiteral(std::string_view text, const std::string& literal, size_t from) {
-  if (literal.empty() || from >= text.size() || literal.size() > text.size() - from) {
-    return std::string_view::npos;
-  }
-  size_t pivot = 0;
-  for (size_t i = 1; i < literal.size(); ++i) {
-    if (kByteCommonness[static_cast<unsigned char>(literal[i])] <
-        kByteCommonness[static_cast<unsigned char>(literal[pivot])]) {
-      pivot = i;
-    }
-  }
-  const char* const begin = text.data();
-  const char* const last_start = begin + text.size() - literal.size();
-  const char* probe = begin + from + pivot;
-  while (probe <= last_start + pivot) {
-    const void* hit =
-        memchr(probe, literal[pivot], static_cast<size_t>(last_start + pivot - probe) + 1);
-    if (hit == nullptr) break;
-    const char* start = static_cast<const char*>(hit) - pivot;
-    if (memcmp(start, literal.data(), literal.size()) == 0) {
-      return static_cast<size_t>(start - begin);
-    }
-    probe = static_cast<const char*>(hit) + 1;
-  }
-  return std::string_view::npos;
-}
-
 }  // namespace
 
 std::vector<std::string> MatchStartLiterals(std::string_view pattern) {
@@ -281,25 +234,60 @@ std::vector<std::string> MatchStartLiterals(std::string_view pattern) {
   return kept;
 }
 
+SearchText::SearchText(std::string_view text) : text_(text) {
+  for (const char c : text) ++byte_counts_[static_cast<unsigned char>(c)];
+}
+
+// memchr finds the literal's rarest byte and memcmp checks the rest. string_view::find calls
+// memchr again at every occurrence of the first byte ("e love" cost ~250 ns in a 480-byte
+// comment) and glibc's memmem builds a shift table on each call (~100 ns even when absent).
+size_t SearchText::Find(std::string_view literal, size_t from) const {
+  constexpr size_t kNone = std::string_view::npos;
+  if (literal.empty() || from >= text_.size() || literal.size() > text_.size() - from) {
+    return kNone;
+  }
+  size_t pivot = 0;
+  for (size_t i = 0; i < literal.size(); ++i) {
+    const uint32_t count = byte_counts_[static_cast<unsigned char>(literal[i])];
+    if (count == 0) return kNone;
+    if (count < byte_counts_[static_cast<unsigned char>(literal[pivot])]) pivot = i;
+  }
+  const char* const begin = text_.data();
+  const char* const last_pivot = begin + (text_.size() - literal.size()) + pivot;
+  const char* probe = begin + from + pivot;
+  while (probe <= last_pivot) {
+    const void* hit = memchr(probe, literal[pivot], static_cast<size_t>(last_pivot - probe) + 1);
+    if (hit == nullptr) break;
+    const char* const start = static_cast<const char*>(hit) - pivot;
+    if (memcmp(start, literal.data(), literal.size()) == 0) {
+      return static_cast<size_t>(start - begin);
+    }
+    probe = static_cast<const char*>(hit) + 1;
+  }
+  return kNone;
+}
+
 bool FindLeftmostMatch(const RE2& regex, const std::vector<std::string>& start_literals,
-                       StartRejection reject_start, std::string_view text, size_t position,
+                       StartRejection reject_start, const SearchText& search_text, size_t position,
                        re2::StringPiece* match) {
+  const std::string_view text = search_text.text();
   const re2::StringPiece whole(text.data(), text.size());
   if (start_literals.empty() || start_literals.size() > kMaxStartLiterals) {
     return regex.Match(whole, position, text.size(), RE2::UNANCHORED, match, 1);
   }
   constexpr size_t kNone = std::string_view::npos;
-  auto find = [&](const std::string& literal, size_t from) -> size_t {
-    return FindLiteral(text, literal, from);
-  };
   // The next occurrence of each literal at or after `position` (kNone: none left).
   std::array<size_t, kMaxStartLiterals> next{};
-  for (size_t i = 0; i < start_literals.size(); ++i) next[i] = find(start_literals[i], position);
+  for (size_t i = 0; i < start_literals.size(); ++i) {
+    next[i] = search_text.Find(start_literals[i], position);
+  }
   int failed = 0;
   while (true) {
     size_t candidate = kNone;
     for (size_t i = 0; i < start_literals.size(); ++i) {
-      if (next[i] != kNone && next[i] < position) next[i] = find(start_literals[i], position);
+      if (next[i] != kNone && next[i] < position) {
+        next[i] = search_text.Find(start_literals[i], position);
+      }
       candidate = std::min(candidate, next[i]);
     }
     if (candidate == kNone) return false;

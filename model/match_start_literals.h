@@ -16,7 +16,9 @@
 
 #include <re2/re2.h>
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,24 @@ namespace spamguard {
 //   "\w+loan", "^buy", "(?i)cheap"    -> {}
 std::vector<std::string> MatchStartLiterals(std::string_view pattern);
 
+// A text prepared for FindLeftmostMatch: how often each byte occurs in it, so that a literal
+// is looked for by its rarest byte in this text, and not at all when one of its bytes is
+// absent (most of a pattern's alternatives are). Costs one pass over the text; build it once
+// per text and share it between patterns. Refers to `text`, which must outlive it.
+class SearchText {
+ public:
+  explicit SearchText(std::string_view text);
+
+  std::string_view text() const { return text_; }
+
+  // The first occurrence of `literal` at or after `from`, or npos.
+  size_t Find(std::string_view literal, size_t from) const;
+
+ private:
+  std::string_view text_;
+  std::array<uint32_t, 256> byte_counts_{};
+};
+
 // Says whether a match may not start at `offset` of `text` (a rule that wants whole words
 // rejects a start glued to a letter).
 using StartRejection = bool (*)(std::string_view text, size_t offset);
@@ -45,12 +65,11 @@ using StartRejection = bool (*)(std::string_view text, size_t offset);
 // match, 1), except that starts where `reject_start` (if not null) holds are skipped when the
 // literals are known. `start_literals` must be MatchStartLiterals(regex.pattern()), or empty
 // to search with RE2 alone (then, and after many failed candidates, a rejected start can
-// come back: callers check it).
-// Candidates are the literals' occurrences, tried in order with an anchored match; past 32
-// failed or rejected candidates the rest is left to RE2's unanchored search, so a text full of one
-// literal costs no more than about one such search.
+// come back: callers check it). Candidates are the literals' occurrences, tried in order with
+// an anchored match; past 32 failed or rejected candidates the rest is left to RE2's
+// unanchored search, so a text full of one literal costs no more than about one such search.
 bool FindLeftmostMatch(const RE2& regex, const std::vector<std::string>& start_literals,
-                       StartRejection reject_start, std::string_view text, size_t position,
+                       StartRejection reject_start, const SearchText& text, size_t position,
                        re2::StringPiece* match);
 
 }  // namespace spamguard

@@ -317,8 +317,9 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
 }
 
 // Finds the spans of one matched set pattern (at most kMaxSpansPerReason in total).
+// `search` is normalized.text prepared for FindLeftmostMatch.
 void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
-               std::vector<Span>& spans) {
+               const SearchText& search, std::vector<Span>& spans) {
   const std::string& text = normalized.text;
   const RE2* exact = pattern.Exact();
   if (exact == nullptr) return;
@@ -327,7 +328,7 @@ void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
   int retries = 0;
   while (pos <= text.size() && spans.size() < kMaxSpansPerReason) {
     if (!FindLeftmostMatch(*exact, pattern.StartLiterals(),
-                           pattern.word_boundary ? WordCharacterBefore : nullptr, text, pos,
+                           pattern.word_boundary ? WordCharacterBefore : nullptr, search, pos,
                            &match)) {
       break;
     }
@@ -390,6 +391,7 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
     std::sort(matched.begin(), matched.end(), [](const SetPattern* a, const SetPattern* b) {
       return a->rule != b->rule ? a->rule < b->rule : a->sequence < b->sequence;
     });
+    std::optional<SearchText> search;  // built for the first pattern that needs spans
     size_t i = 0;
     while (i < matched.size()) {
       const size_t rule_index = matched[i]->rule;
@@ -399,7 +401,8 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
         const SetPattern& pattern = *matched[i];
         if (spans_from != nullptr) {
           const size_t before = spans.size();
-          FindSpans(pattern, *spans_from, spans);
+          if (!search) search.emplace(spans_from->text);
+          FindSpans(pattern, *spans_from, *search, spans);
           // The set ignores word boundaries; the exact pass decides.
           fired = fired || spans.size() > before;
         } else {
