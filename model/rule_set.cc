@@ -421,6 +421,7 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
     bool atoms_known = true;
     if (impl.text_set.set) {
       atoms_known = MatchSet(*impl.text_set.set, impl.text_set.patterns, text, hits);
+      matched.reserve(hits.size());
       const size_t pattern_count = impl.text_set.patterns.size();
       for (int hit : hits) {
         const size_t index = static_cast<size_t>(hit);
