@@ -1,0 +1,549 @@
+// match_start_literals: the literals a pattern's matches begin with; a search that agrees with RE2.
+#include "model/match_start_literals.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "model/entities.h"
+#include "model/normalizer.h"
+#include "model/rule_pack_loader.h"
+#include "model/url_parts.h"
+
+namespace spamguard {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+// --- MatchStartLiterals ------------------------------------------------------------------
+
+TEST(MatchStartLiteralsTest, GivesTheHeaderExamples) {
+  EXPECT_THAT(MatchStartLiterals("wazifa"), ElementsAre("wazifa"));
+  EXPECT_THAT(MatchStartLiterals(R"((?:get|bring)\W+love)"), UnorderedElementsAre("get", "bring"));
+  EXPECT_THAT(MatchStartLiterals(R"((?:world\W+)?famous)"),
+              UnorderedElementsAre("world", "famous"));
+  EXPECT_THAT(MatchStartLiterals("lost lover? back"),
+              UnorderedElementsAre("lost lover", "lost love back"));
+  EXPECT_THAT(MatchStartLiterals(R"(\w+loan)"), IsEmpty());
+  EXPECT_THAT(MatchStartLiterals("^buy"), IsEmpty());
+  EXPECT_THAT(MatchStartLiterals("(?i)cheap"), IsEmpty());
+}
+
+TEST(MatchStartLiteralsTest, EachTopLevelAlternativeGivesItsLiteral) {
+  EXPECT_THAT(MatchStartLiterals("viagra|cialis|levitra"),
+              UnorderedElementsAre("viagra", "cialis", "levitra"));
+}
+
+TEST(MatchStartLiteralsTest, AlternativesInAGroupCombineWithWhatSurroundsThem) {
+  EXPECT_THAT(MatchStartLiterals("x(?:a|b)y"), UnorderedElementsAre("xay", "xby"));
+  EXPECT_THAT(MatchStartLiterals("(?:buy|order) (?:cheap|fast) pills"),
+              UnorderedElementsAre("buy cheap pills", "buy fast pills", "order cheap pills",
+                                   "order fast pills"));
+  EXPECT_THAT(MatchStartLiterals("(?:a(?:b|c)|d)e"), UnorderedElementsAre("abe", "ace", "de"));
+}
+
+TEST(MatchStartLiteralsTest, CapturingAndNamedGroupsReadLikeNonCapturingOnes) {
+  EXPECT_THAT(MatchStartLiterals("(ab|cd)e"), UnorderedElementsAre("abe", "cde"));
+  EXPECT_THAT(MatchStartLiterals("(?P<drug>xanax|valium) online"),
+              UnorderedElementsAre("xanax online", "valium online"));
+}
+
+TEST(MatchStartLiteralsTest, AnOptionalGroupKeepsTheAlternativeWithoutIt) {
+  // What follows an optional piece does not extend it (as "lost lover? back" shows).
+  EXPECT_THAT(MatchStartLiterals("(?:your )?love"), UnorderedElementsAre("your ", "love"));
+  EXPECT_THAT(MatchStartLiterals("(?:a|b)?c"), UnorderedElementsAre("a", "b", "c"));
+}
+
+TEST(MatchStartLiteralsTest, OptionalCharactersKeepTheAlternativeWithoutThem) {
+  EXPECT_THAT(MatchStartLiterals("colou?r"), UnorderedElementsAre("colou", "color"));
+  EXPECT_THAT(MatchStartLiterals("ab*c"), UnorderedElementsAre("ab", "ac"));
+  EXPECT_THAT(MatchStartLiterals("ab{0,3}c"), UnorderedElementsAre("ab", "ac"));
+  EXPECT_THAT(MatchStartLiterals("ab??c"), UnorderedElementsAre("ab", "ac"));
+}
+
+TEST(MatchStartLiteralsTest, ARepeatThatMustOccurEndsTheLiteral) {
+  EXPECT_THAT(MatchStartLiterals("ab+c"), ElementsAre("ab"));
+  EXPECT_THAT(MatchStartLiterals("ab{2}c"), ElementsAre("ab"));
+  EXPECT_THAT(MatchStartLiterals("ab{1,3}c"), ElementsAre("ab"));
+  EXPECT_THAT(MatchStartLiterals("(?:ab)+c"), ElementsAre("ab"));
+}
+
+TEST(MatchStartLiteralsTest, EscapedPunctuationIsLiteral) {
+  EXPECT_THAT(MatchStartLiterals(R"(dr\.\W+)"), ElementsAre("dr."));
+  EXPECT_THAT(MatchStartLiterals(R"(example\.com)"), ElementsAre("example.com"));
+  EXPECT_THAT(MatchStartLiterals(R"(\$100)"), ElementsAre("$100"));
+  // Phrase patterns are RE2::QuoteMeta of the phrase: "love\ back", "100\%\ free\!".
+  EXPECT_THAT(MatchStartLiterals(RE2::QuoteMeta("love back")), ElementsAre("love back"));
+  EXPECT_THAT(MatchStartLiterals(RE2::QuoteMeta("100% free!")), ElementsAre("100% free!"));
+}
+
+TEST(MatchStartLiteralsTest, AStartThatIsNotALiteralGivesNone) {
+  for (const char* pattern : {"[a-z]x", ".x", "^x", R"(\bx)", R"(\wx)", "éx", R"(\x{78}y)"}) {
+    EXPECT_THAT(MatchStartLiterals(pattern), IsEmpty()) << pattern;
+  }
+}
+
+TEST(MatchStartLiteralsTest, FlagsAndQuotingAreNotFollowed) {
+  for (const char* pattern : {"(?i)x", "(?i:x)y", R"(\Qx\E)", R"(\Qx.y\E)"}) {
+    EXPECT_THAT(MatchStartLiterals(pattern), IsEmpty()) << pattern;
+  }
+}
+
+TEST(MatchStartLiteralsTest, MoreThanSixteenAlternativesGiveNone) {
+  std::string sixteen;
+  for (char c = 'a'; c < 'a' + 16; ++c) sixteen += std::string(sixteen.empty() ? "" : "|") + c;
+  EXPECT_EQ(MatchStartLiterals(sixteen).size(), 16u) << sixteen;
+  EXPECT_THAT(MatchStartLiterals(sixteen + "|q"), IsEmpty());
+  // Alternatives multiplied by a group count too: 3 x 6 = 18.
+  EXPECT_THAT(MatchStartLiterals("(?:a|b|c)(?:d|e|f|g|h|i)"), IsEmpty());
+}
+
+TEST(MatchStartLiteralsTest, AnEmptyTopLevelAlternativeGivesNone) {
+  EXPECT_THAT(MatchStartLiterals("a|"), IsEmpty());
+  EXPECT_THAT(MatchStartLiterals("|a"), IsEmpty());
+  EXPECT_THAT(MatchStartLiterals("(?:a|)"), IsEmpty());
+}
+
+TEST(MatchStartLiteralsTest, APatternThatCanMatchEmptyGivesNone) {
+  for (const char* pattern : {"", "a?", "a*", "a{0,2}", "(?:ab)?", "(?:a|b)*"}) {
+    EXPECT_THAT(MatchStartLiterals(pattern), IsEmpty()) << pattern;
+  }
+}
+
+TEST(MatchStartLiteralsTest, AMalformedRepeatGivesNone) {
+  // RE2 reads these braces as literal text; the reader does not follow that.
+  for (const char* pattern : {"x{", "x{2", "x{,3}", "x{a}"}) {
+    EXPECT_THAT(MatchStartLiterals(pattern), IsEmpty()) << pattern;
+  }
+}
+
+TEST(MatchStartLiteralsTest, NoLiteralIsAPrefixOfAnother) {
+  EXPECT_THAT(MatchStartLiterals("get|getting|gets"), ElementsAre("get"));
+  EXPECT_THAT(MatchStartLiterals(R"(loans?\W+offer)"), ElementsAre("loan"));
+  EXPECT_THAT(MatchStartLiterals("abc|ab"), ElementsAre("ab"));
+}
+
+TEST(MatchStartLiteralsTest, LiteralsAreCutAt32Bytes) {
+  const std::string forty(40, 'a');
+  EXPECT_THAT(MatchStartLiterals(forty), ElementsAre(std::string(32, 'a')));
+  // Two alternatives that differ only after byte 32 become one literal.
+  EXPECT_THAT(MatchStartLiterals(forty + "x|" + forty + "y"), ElementsAre(std::string(32, 'a')));
+}
+
+// --- FindLeftmostMatch against RE2 ---------------------------------------------------------
+
+// (begin, end) of each match of one all-occurrences loop.
+using Matches = std::vector<std::pair<size_t, size_t>>;
+using Search = std::function<bool(size_t position, re2::StringPiece* match)>;
+
+// Every match, as FindSpans walks them: from 0; after a match, on from its end (one byte on
+// after an empty match).
+Matches AllMatches(std::string_view text, const Search& search) {
+  Matches matches;
+  size_t position = 0;
+  re2::StringPiece match;
+  while (position <= text.size() && search(position, &match)) {
+    const size_t begin = static_cast<size_t>(match.data() - text.data());
+    const size_t end = begin + match.size();
+    matches.emplace_back(begin, end);
+    if (begin < position) break;  // a search that went backwards would loop forever
+    position = end > begin ? end : begin + 1;
+  }
+  return matches;
+}
+
+Matches AllMatchesWithLiterals(const RE2& regex, const std::vector<std::string>& literals,
+                               std::string_view text) {
+  const SearchText search(text);
+  return AllMatches(text, [&](size_t position, re2::StringPiece* match) {
+    return FindLeftmostMatch(regex, literals, nullptr, search, position, match);
+  });
+}
+
+Matches AllMatchesWithRe2(const RE2& regex, std::string_view text) {
+  const re2::StringPiece whole(text.data(), text.size());
+  return AllMatches(text, [&](size_t position, re2::StringPiece* match) {
+    return regex.Match(whole, position, text.size(), RE2::UNANCHORED, match, 1);
+  });
+}
+
+// n copies of `unit`.
+std::string Repeated(std::string_view unit, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += unit;
+  return out;
+}
+
+// Texts built from a pattern's own literals, where a wrong candidate walk would show: a
+// literal alone (at the very end), glued, repeated back to back, after its own beginning
+// (overlapping), between multi-byte characters, all of them in one text.
+std::vector<std::string> TextsFromLiterals(const std::vector<std::string>& literals) {
+  std::vector<std::string> texts;
+  std::string all;
+  for (const std::string& literal : literals) {
+    texts.push_back(literal);
+    texts.push_back("x" + literal + literal + literal);
+    texts.push_back(literal.substr(0, literal.size() - 1) + literal + " " + literal);
+    texts.push_back("é" + literal + "☎ " + literal + "—");
+    all += literal + " ";
+  }
+  texts.push_back(all + all);
+  return texts;
+}
+
+// Texts where the literal walk has edges: empty, repeats, overlaps, a literal last, UTF-8 and
+// bytes that are not UTF-8, and more candidates than the walk tries before handing over to RE2.
+std::vector<std::string> AdversarialTexts() {
+  std::vector<std::string> texts = {
+      "",
+      " ",
+      "cialis",
+      "specialist cialis",
+      "cialiscialiscialis",
+      "viagra cialis levitra kamagra tadalafil sildenafil",
+      "get love back get love back bring your lost love back",
+      "please bring my ex love back, for love back call now",
+      "the last word is wazifa",
+      "wazifawazifa taweez",
+      "vashikaran vvashikaran vaashikaran vasikaran vashi karan",
+      "aaaa aaa aa a",
+      "get get get getting gets",
+      "whatsapp me whats app now call or whatsapp contact us on whatsapp",
+      "sub4sub sub 4 sub subforsub please like and subscribe",
+      "free entry in 2 a wkly comp to win fa cup final tkts txt fa to 87121 to receive entry",
+      "txt stop to 87121 86688 only £1.50p/msg 150p per min",
+      "i earned $5000 weekly, made 3,000 usd in just 7 days with my account manager profit",
+      "online pharmacy without a prescription buy generic xanax online buy cheap backlinks",
+      "urgent loan offer available, loans at 2% low interest, do you need an urgent loan",
+      "café wazifa ☎ get love back — 100% free 😀cialis😀 дуа for love",
+      "ǅemal lost love spells caster",
+      std::string("\xff\xfe") + "cialis\xc3 spell caster\xe2\x82",
+      std::string("nul\0cialis\0", 11),
+      "black magic specialist kala jadu jadu tona dua for love qurani wazifa",
+      "recover my lost funds bitcoin recovery expert ethical hackers hack whats app",
+      "write my essay for me essay writing services buy custom essays best paper writing",
+      "check out my new youtube channel subscribe to my channel visit my website",
+      "you have won claim your cash prize urgent customer notice you won a prize",
+  };
+  texts.push_back(Repeated("loan ", 40) + "loans offer available");
+  texts.push_back(Repeated("xcialis ", 40) + "cialis");
+  texts.push_back(Repeated("love ", 40) + "love back specialist");
+  return texts;
+}
+
+// The text column of every `step`-th row of a corpus TSV (label, text, source), skipping the
+// header.
+std::vector<std::string> CorpusSample(const std::string& path, size_t step) {
+  std::ifstream in(path);
+  std::vector<std::string> texts;
+  std::string row;
+  std::getline(in, row);  // header
+  for (size_t number = 0; std::getline(in, row); ++number) {
+    if (number % step != 0) continue;
+    const size_t first = row.find('\t');
+    const size_t second = row.find('\t', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    texts.push_back(row.substr(first + 1, second - first - 1));
+  }
+  return texts;
+}
+
+// The shipped pack, loaded by the loader itself: its regex patterns folded by
+// FoldPatternCase, phrases normalized and quoted, every one compiled with PatternOptions().
+class MatchStartLiteralsPackTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    normalizer_ = Normalizer::Create().value();
+    pack_ = new rule_pack::CompiledPack;
+    pack_->path = SPAMGUARD_SOURCE_DIR "/rules/default.yaml";
+    pack_->normalizer = normalizer_;
+    pack_->extractor = EntityExtractor::Create({}).value();
+    load_status_ = new Status(rule_pack::LoadRulePack(*pack_));
+  }
+  static void TearDownTestSuite() {
+    delete pack_;
+    delete load_status_;
+    normalizer_.reset();
+  }
+
+  // The regex (RE2 accepted it) of every regex and phrase pattern of the pack: those
+  // FindSpans searches.
+  static std::vector<const RE2*> TextPatterns() {
+    std::vector<const RE2*> regexes;
+    for (const auto* patterns : {&pack_->text_set.patterns, &pack_->counted.patterns}) {
+      for (const rule_pack::SetPattern& pattern : *patterns) {
+        if (const RE2* exact = pattern.Exact()) regexes.push_back(exact);
+      }
+    }
+    return regexes;
+  }
+
+  static std::shared_ptr<const Normalizer> normalizer_;
+  static rule_pack::CompiledPack* pack_;
+  static Status* load_status_;
+};
+
+std::shared_ptr<const Normalizer> MatchStartLiteralsPackTest::normalizer_;
+rule_pack::CompiledPack* MatchStartLiteralsPackTest::pack_ = nullptr;
+Status* MatchStartLiteralsPackTest::load_status_ = nullptr;
+
+TEST_F(MatchStartLiteralsPackTest, ShippedPatternLiteralsAreShortAsciiAndPrefixFree) {
+  ASSERT_TRUE(load_status_->ok()) << load_status_->message();
+  for (const RE2* regex : TextPatterns()) {
+    const std::vector<std::string> literals = MatchStartLiterals(regex->pattern());
+    for (const std::string& literal : literals) {
+      EXPECT_FALSE(literal.empty()) << regex->pattern();
+      EXPECT_LE(literal.size(), 32u) << regex->pattern();
+      EXPECT_TRUE(std::all_of(literal.begin(), literal.end(),
+                              [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+          << regex->pattern() << " -> " << literal;
+      for (const std::string& other : literals) {
+        if (&other != &literal) {
+          EXPECT_NE(other.compare(0, literal.size(), literal), 0)
+              << regex->pattern() << ": '" << literal << "' begins '" << other << "'";
+        }
+      }
+    }
+  }
+}
+
+TEST_F(MatchStartLiteralsPackTest, EveryMatchOfEveryShippedPatternIsTheOneRe2Finds) {
+  ASSERT_TRUE(load_status_->ok()) << load_status_->message();
+  std::vector<const RE2*> regexes = TextPatterns();
+  const size_t shipped = regexes.size();
+  // The shipped pack has no phrase rule; phrase patterns are made as the loader makes them.
+  std::vector<std::unique_ptr<RE2>> phrases;
+  for (const char* phrase : {"Love back", "100% FREE!!", "call now: +91", "C++ help", "u.s.a.",
+                             "Café", "win $1000", "[url]", "(free)", "a.b|c", "sub 4 sub"}) {
+    phrases.push_back(std::make_unique<RE2>(
+        RE2::QuoteMeta(normalizer_->NormalizeForMatching(phrase)), rule_pack::PatternOptions()));
+    ASSERT_TRUE(phrases.back()->ok()) << phrases.back()->pattern();
+    regexes.push_back(phrases.back().get());
+  }
+
+  // Comments, lower-cased as ASCII and normalized as FindSpans sees them, sampled evenly.
+  std::vector<std::string> texts = AdversarialTexts();
+  for (const auto& [path, step] :
+       {std::pair{SPAMGUARD_SOURCE_DIR "/data/youtube-spam/youtube-spam.tsv", size_t{13}},
+        std::pair{SPAMGUARD_SOURCE_DIR "/data/sms-spam/sms-spam.tsv", size_t{37}}}) {
+    const std::vector<std::string> sample = CorpusSample(path, step);
+    ASSERT_GT(sample.size(), 100u) << path;
+    for (const std::string& comment : sample) {
+      texts.push_back(AsciiLower(comment));
+      std::string normalized = normalizer_->NormalizeForMatching(comment);
+      if (normalized != texts.back()) texts.push_back(std::move(normalized));
+    }
+  }
+
+  size_t pairs = 0;
+  size_t with_literals = 0;
+  size_t matches = 0;
+  size_t mismatches = 0;
+  auto compare = [&](const RE2& regex, const std::vector<std::string>& literals,
+                     const std::string& text) {
+    ++pairs;
+    const Matches expected = AllMatchesWithRe2(regex, text);
+    const Matches found = AllMatchesWithLiterals(regex, literals, text);
+    matches += expected.size();
+    if (found != expected && ++mismatches <= 10) {
+      EXPECT_EQ(found, expected) << "pattern: " << regex.pattern() << "\ntext: " << text;
+    }
+  };
+  for (const RE2* regex : regexes) {
+    const std::vector<std::string> literals = MatchStartLiterals(regex->pattern());
+    if (!literals.empty()) ++with_literals;
+    for (const std::string& text : texts) compare(*regex, literals, text);
+    if (!literals.empty()) {
+      for (const std::string& text : TextsFromLiterals(literals)) compare(*regex, literals, text);
+    }
+  }
+  EXPECT_EQ(mismatches, 0u);
+
+  std::cout << "[ compared ] " << pairs << " (pattern, text) pairs: " << shipped
+            << " shipped patterns (" << pack_->report.skipped.size()
+            << " entries the loader skipped) and " << phrases.size() << " phrases, "
+            << with_literals << " of them with start literals; " << texts.size()
+            << " shared texts plus each pattern's own; " << matches << " matches\n";
+  RecordProperty("pairs", static_cast<int>(pairs));
+  RecordProperty("patterns", static_cast<int>(regexes.size()));
+  RecordProperty("shipped_patterns", static_cast<int>(shipped));
+  RecordProperty("patterns_with_literals", static_cast<int>(with_literals));
+  RecordProperty("matches", static_cast<int>(matches));
+  // Not vacuous: most patterns are searched through their literals, and texts do match.
+  EXPECT_GT(with_literals, regexes.size() / 2);
+  EXPECT_GT(matches, 1000u);
+}
+
+TEST(MatchStartLiteralsDifferentialTest, HandMadePatternsAgreeWithRe2OnShortTextsAndLongRuns) {
+  const std::vector<std::string> patterns = {
+      "abc",
+      "a|b",
+      "ab|ba",
+      "a(?:b|c)a",
+      "(?:a|b)(?:b|c)",
+      "ab?c",
+      "ab*c",
+      "ab+c",
+      "ab{0,2}c",
+      "ab{2}",
+      "ab{2,}c",
+      "a{0}b",
+      "(?:ab)?c",
+      "(?:ab)+a",
+      "(?:a|)b",
+      R"(a\.b)",
+      R"(a\ b)",
+      "ab??c",
+      "(?P<n>ab|c)a",
+      R"((ab|c)\.)",
+      "a[bc]a",
+      R"(ab\b)",
+      R"(a\Bb)",
+      "ab$",
+      "a(?:b|c)*a",
+      R"((?:a\.|b )c)",
+      "aa|aaa|aab",
+      "bab|ab",
+      "a.c",
+      "ca{1,2}b",
+      "a(?:)b",
+      R"(a\W?b)",
+      "a(?:b|c)+",
+      R"(b\.?a)",
+      R"(a\S)",
+      "c(?:a|b|)c",
+      "(?:(?:a|b)c|ca)b",
+      R"(b\W+a)",
+  };
+  // Every text of up to 6 characters over the patterns' alphabet, and long runs.
+  const std::string alphabet = "abc. ";
+  std::vector<std::string> texts = {""};
+  for (size_t begin = 0, length = 1; length <= 6; ++length) {
+    const size_t end = texts.size();
+    for (size_t i = begin; i < end; ++i) {
+      for (char c : alphabet) texts.push_back(texts[i] + c);
+    }
+    begin = end;
+  }
+  // Runs of 31 to 33 copies of a short unit before a short tail: more candidates than the
+  // walk tries, with a match right after the last one it tries.
+  const size_t short_texts = texts.size();
+  for (const char* unit : {"a", "b", "c", "ab", "ba", "a."}) {
+    for (int copies = 31; copies <= 33; ++copies) {
+      const std::string run = Repeated(unit, copies);
+      for (size_t tail = 0; tail < 1 + alphabet.size() + alphabet.size() * alphabet.size();
+           ++tail) {
+        texts.push_back(run + texts[tail]);  // texts[0..30] are "" and the 1- and 2-char ones
+      }
+    }
+  }
+  size_t pairs = 0;
+  size_t mismatches = 0;
+  for (const std::string& pattern : patterns) {
+    const RE2 regex(pattern, rule_pack::PatternOptions());
+    ASSERT_TRUE(regex.ok()) << pattern << ": " << regex.error();
+    const std::vector<std::string> literals = MatchStartLiterals(pattern);
+    for (const std::string& text : texts) {
+      ++pairs;
+      const Matches expected = AllMatchesWithRe2(regex, text);
+      const Matches found = AllMatchesWithLiterals(regex, literals, text);
+      if (found != expected && ++mismatches <= 10) {
+        EXPECT_EQ(found, expected) << "pattern: " << pattern << "\ntext: '" << text << "'";
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0u);
+  std::cout << "[ compared ] " << pairs << " (pattern, text) pairs: " << patterns.size()
+            << " hand-made patterns x " << texts.size() << " texts (" << short_texts
+            << " of up to 6 characters)\n";
+}
+
+// --- FindLeftmostMatch with reject_start -------------------------------------------------
+
+// Refuses a start glued to a preceding ASCII letter.
+bool GluedToALetter(std::string_view text, size_t offset) {
+  if (offset == 0) return false;
+  const char c = text[offset - 1];
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Where the match FindLeftmostMatch finds starts, or npos when it finds none.
+size_t FindStart(const RE2& regex, StartRejection reject_start, std::string_view text,
+                 re2::StringPiece* match) {
+  if (!FindLeftmostMatch(regex, MatchStartLiterals(regex.pattern()), reject_start, SearchText(text),
+                         0, match)) {
+    return std::string_view::npos;
+  }
+  return static_cast<size_t>(match->data() - text.data());
+}
+
+TEST(MatchStartLiteralsRejectTest, ARejectedStartIsSkippedForTheNextOne) {
+  const RE2 regex("cialis", rule_pack::PatternOptions());
+  ASSERT_THAT(MatchStartLiterals(regex.pattern()), ElementsAre("cialis"));
+  const std::string text = "specialist cialis";
+  re2::StringPiece match;
+  EXPECT_EQ(FindStart(regex, nullptr, text, &match), 3u);  // spe|cialis|t
+  EXPECT_EQ(FindStart(regex, GluedToALetter, text, &match), 11u);
+  EXPECT_EQ(match, "cialis");
+}
+
+TEST(MatchStartLiteralsRejectTest, OnlyRejectedStartsFindNothing) {
+  const RE2 regex("cialis", rule_pack::PatternOptions());
+  re2::StringPiece match;
+  EXPECT_EQ(FindStart(regex, GluedToALetter, "specialist xcialis", &match), std::string_view::npos);
+}
+
+TEST(MatchStartLiteralsRejectTest, ACleanStartAfter31RejectedOnesIsFound) {
+  const RE2 regex("cialis", rule_pack::PatternOptions());
+  const std::string text = Repeated("xcialis ", 31) + "cialis";
+  re2::StringPiece match;
+  EXPECT_EQ(FindStart(regex, GluedToALetter, text, &match), 31u * 8);
+}
+
+// Documented fallback: past 32 failed or rejected candidates the rest of the text is RE2's
+// unanchored search's, which knows nothing of the rejection.
+TEST(MatchStartLiteralsRejectTest, Past32RejectedCandidatesRe2SearchesTheRest) {
+  const RE2 regex("cialis", rule_pack::PatternOptions());
+  const std::string text = Repeated("xcialis ", 40) + "cialis";
+  re2::StringPiece match;
+  const size_t start = FindStart(regex, GluedToALetter, text, &match);
+  // The 32nd candidate is "cialis" at 31 * 8 + 1; RE2 searches on from the byte after it.
+  re2::StringPiece expected;
+  ASSERT_TRUE(regex.Match(text, 31 * 8 + 2, text.size(), RE2::UNANCHORED, &expected, 1));
+  EXPECT_EQ(match.data(), expected.data());
+  EXPECT_EQ(match.size(), expected.size());
+  EXPECT_EQ(start, 32u * 8 + 1);  // the 33rd glued one: callers check the start themselves
+  EXPECT_TRUE(GluedToALetter(text, start));
+}
+
+TEST(MatchStartLiteralsRejectTest, Past32FailedCandidatesTheResultIsRe2s) {
+  const RE2 regex(R"(cialis\d)", rule_pack::PatternOptions());
+  ASSERT_THAT(MatchStartLiterals(regex.pattern()), ElementsAre("cialis"));
+  for (const std::string& text :
+       {Repeated("cialis ", 40) + "cialis5", Repeated("cialis ", 40), Repeated("cialis ", 32)}) {
+    re2::StringPiece match;
+    re2::StringPiece expected;
+    const bool re2_found = regex.Match(text, 0, text.size(), RE2::UNANCHORED, &expected, 1);
+    ASSERT_EQ(FindLeftmostMatch(regex, {"cialis"}, nullptr, SearchText(text), 0, &match), re2_found)
+        << text;
+    if (re2_found) {
+      EXPECT_EQ(match.data(), expected.data());
+      EXPECT_EQ(match.size(), expected.size());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace spamguard
