@@ -21,6 +21,23 @@ AdminService::AdminService(ServingClassifier* classifier,
       started_at_ms_(started_at_ms),
       allow_remote_(allow_remote) {}
 
+grpc::Status ReloadRefusal(const Status& load_status, bool serving) {
+  switch (load_status.code()) {
+    case Status::Code::kNotFound:
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kUnavailable:
+      return ToGrpcStatus(load_status);
+    default:
+      // A server that never loaded a model (a missing rule pack at start) stays NOT_SERVING.
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          (serving ? "reload refused, the previous model keeps serving: "
+                                   : "reload refused; nothing is serving (no model has loaded "
+                                     "since the server started), so the server stays "
+                                     "NOT_SERVING: ") +
+                              load_status.message());
+  }
+}
+
 bool IsLoopbackPeer(const std::string& peer) {
   if (peer.empty() || peer.starts_with("unix:")) return true;
   if (peer.starts_with("ipv4:127.")) return true;
@@ -123,24 +140,7 @@ grpc::ServerUnaryReactor* AdminService::ReloadModel(grpc::CallbackServerContext*
       request.model_version(), [classifier, reactor, response_bytes](
                                    Result<std::shared_ptr<const ClassifierGeneration>> loaded) {
         if (!loaded.ok()) {
-          // NOT_FOUND for an unknown version or a missing path, INVALID_ARGUMENT for a
-          // malformed version name; any file that exists but cannot be served (corrupt,
-          // wrong format, bad rule pack) is FAILED_PRECONDITION. A failed load changes
-          // nothing: what served keeps serving, and a server that never loaded a model (a
-          // missing rule pack at start) stays NOT_SERVING.
-          const Status& status = loaded.status();
-          reactor->Finish(status.code() == Status::Code::kNotFound ||
-                                  status.code() == Status::Code::kInvalidArgument
-                              ? ToGrpcStatus(status)
-                              : grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                             (classifier->current()
-                                                  ? "reload refused, the previous model keeps "
-                                                    "serving: "
-                                                  : "reload refused; nothing is serving (no "
-                                                    "model has loaded since the server "
-                                                    "started), so the server stays "
-                                                    "NOT_SERVING: ") +
-                                                 status.message()));
+          reactor->Finish(ReloadRefusal(loaded.status(), classifier->current() != nullptr));
           return;
         }
         const CommentClassifier& classifier = *(*loaded)->classifier;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 
+#include "model/status.h"
 #include "server/comment_filter_service.h"
 #include "server/feedback_store.h"
 #include "server/serving_classifier.h"
@@ -49,6 +50,14 @@ class AdminService final : public AdminRawService {
   const int64_t started_at_ms_;
   const bool allow_remote_;
 };
+
+// The answer to a ReloadModel whose load failed with `load_status`; `serving` says whether
+// a model is serving (the failure changes nothing either way). NOT_FOUND (unknown version,
+// missing path), INVALID_ARGUMENT (malformed version name) and UNAVAILABLE (the server is
+// shutting down, so the load never ran) pass through; any file that exists but cannot be
+// served (corrupt, wrong format, bad rule pack) is FAILED_PRECONDITION, saying what still
+// serves.
+grpc::Status ReloadRefusal(const Status& load_status, bool serving);
 
 // Whether a gRPC peer string ("ipv4:127.0.0.1:5000", "ipv6:[::1]:5000", "unix:/run/x")
 // is this machine. An empty peer (a call made in-process, not over a transport) counts.
