@@ -25,6 +25,9 @@ std::string Status::ToString() const {
     case Code::kUnavailable:
       name = "unavailable";
       break;
+    case Code::kResourceExhausted:
+      name = "resource exhausted";
+      break;
     case Code::kInternal:
       name = "internal error";
       break;

@@ -23,6 +23,7 @@ class Status {
     kCorruption,          // a file exists but its content is not what it must be
     kFailedPrecondition,  // the operation is not allowed in the current state
     kUnavailable,         // temporarily cannot serve (no model loaded, shutting down)
+    kResourceExhausted,   // a bounded resource is used up (a store at its size cap, a full disk)
     kInternal,            // a bug or an unexpected library failure
   };
 
@@ -36,6 +37,9 @@ class Status {
     return {Code::kFailedPrecondition, std::move(m)};
   }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+  static Status ResourceExhausted(std::string m) {
+    return {Code::kResourceExhausted, std::move(m)};
+  }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }

@@ -409,12 +409,14 @@ struct FeedbackStore::Impl {
 
   void Run();
   // Writes one batch in one transaction; returns one result per report, in order. All or
-  // nothing: after any failed step no further statement runs and every report gets kIoError.
+  // nothing: after any failed step no further statement runs and every report gets the same
+  // error (FailBatch).
   std::vector<Result<FeedbackOutcome>> WriteBatch(std::vector<PendingCheck>& new_checks,
                                                   std::vector<PendingReport>& new_reports);
   // Ends a failed batch: rolls back the transaction if SQLite has not already done so (on a
   // full disk it may have, and a statement run after that would commit on its own), logs
-  // what was lost, and returns kIoError for each of the batch's reports.
+  // what was lost, and returns kResourceExhausted (the store or disk is full) or kIoError for
+  // each of the batch's reports.
   std::vector<Result<FeedbackOutcome>> FailBatch(const std::string& error, size_t checks,
                                                  size_t reports);
   // Resolves and inserts one report inside the batch's transaction. kNotFound is this
@@ -559,6 +561,10 @@ std::vector<Result<FeedbackOutcome>> FeedbackStore::Impl::WriteBatch(
 
 std::vector<Result<FeedbackOutcome>> FeedbackStore::Impl::FailBatch(const std::string& error,
                                                                     size_t checks, size_t reports) {
+  // Read before the rollback below replaces it. Full (the max_megabytes cap or the disk) is
+  // RESOURCE_EXHAUSTED, which gRPC defines for "the entire file system is out of space":
+  // retrying helps only once an operator makes room. Any other failure is an I/O error.
+  const bool full = (sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL;
   if (!sqlite3_get_autocommit(db)) {
     if (Status s = Exec(db, path, "ROLLBACK"); !s.ok()) {
       LogLine("feedback store: cannot roll back a failed batch (" + s.message() + ")");
@@ -569,7 +575,10 @@ std::vector<Result<FeedbackOutcome>> FeedbackStore::Impl::FailBatch(const std::s
   std::vector<Result<FeedbackOutcome>> results;
   results.reserve(reports);
   for (size_t i = 0; i < reports; ++i) {
-    results.emplace_back(Status::IoError(error + "; the report was not stored"));
+    results.emplace_back(full ? Status::ResourceExhausted(
+                                    error + "; the report was not stored: the feedback store is "
+                                            "full (feedback_store.max_megabytes, or the disk)")
+                              : Status::IoError(error + "; the report was not stored"));
   }
   return results;
 }

@@ -12,6 +12,8 @@ grpc::Status ToGrpcStatus(const Status& status) {
       return {grpc::StatusCode::NOT_FOUND, status.message()};
     case Status::Code::kUnavailable:
       return {grpc::StatusCode::UNAVAILABLE, status.message()};
+    case Status::Code::kResourceExhausted:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, status.message()};
     case Status::Code::kFailedPrecondition:
     case Status::Code::kCorruption:
       return {grpc::StatusCode::FAILED_PRECONDITION, status.message()};

@@ -630,7 +630,8 @@ TEST_F(FeedbackStoreTest, ABatchThatFillsTheDiskStoresNoneOfItsReports) {
   EXPECT_TRUE(first_result.ok()) << first_result.status().message();
   for (auto& promise : promises) {
     const Result<FeedbackOutcome> result = promise->get_future().get();
-    EXPECT_EQ(result.status().code(), Status::Code::kIoError);
+    EXPECT_EQ(result.status().code(), Status::Code::kResourceExhausted);
+    EXPECT_THAT(result.status().message(), ::testing::HasSubstr("the feedback store is full"));
   }
   EXPECT_EQ(store->counts().ham, 0u);
 

@@ -195,8 +195,9 @@ TEST_F(FeedbackTest, TheStoreStopsGrowingAtItsConfiguredCap) {
       refused = status;
     }
   }
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INTERNAL) << "stored " << stored;
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << "stored " << stored;
   EXPECT_THAT(refused.error_message(), HasSubstr("the report was not stored"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("feedback_store.max_megabytes"));
   EXPECT_GE(stored, 1);
   EXPECT_LE(stored, 17);
   EXPECT_EQ(StoredReports(data_dir_.path()).size(), static_cast<size_t>(stored));
