@@ -65,10 +65,8 @@ struct ReplayCase {
   std::vector<Verdict> expected;
 };
 
-Result<Verdict> VerdictFromName(const std::string& name) {
-  for (Verdict v : {Verdict::kHam, Verdict::kHold, Verdict::kSpam, Verdict::kDiscard}) {
-    if (name == VerdictName(v)) return v;
-  }
+Result<Verdict> ExpectedVerdict(const std::string& name) {
+  if (const std::optional<Verdict> verdict = VerdictFromName(name)) return *verdict;
   return Status::InvalidArgument("unknown verdict '" + name + "'");
 }
 
@@ -103,7 +101,7 @@ Result<std::vector<ReplayCase>> LoadCases(const std::string& path) {
     }
     if (names.empty()) return Status::InvalidArgument(where + ": missing \"expect\"");
     for (const std::string& name : names) {
-      Result<Verdict> verdict = VerdictFromName(name);
+      Result<Verdict> verdict = ExpectedVerdict(name);
       if (!verdict.ok()) return Status::InvalidArgument(where + ": " + verdict.status().message());
       replay.expected.push_back(*verdict);
     }

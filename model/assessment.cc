@@ -16,4 +16,11 @@ const char* VerdictName(Verdict verdict) {
   return "ham";
 }
 
+std::optional<Verdict> VerdictFromName(std::string_view name) {
+  for (Verdict verdict : {Verdict::kHam, Verdict::kHold, Verdict::kSpam, Verdict::kDiscard}) {
+    if (name == VerdictName(verdict)) return verdict;
+  }
+  return std::nullopt;
+}
+
 }  // namespace spamguard

@@ -4,7 +4,9 @@
 #define SPAMGUARD_MODEL_ASSESSMENT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace spamguard {
@@ -14,6 +16,8 @@ enum class Verdict { kHam = 1, kHold = 2, kSpam = 3, kDiscard = 4 };
 
 // "ham", "hold", "spam", "discard".
 const char* VerdictName(Verdict verdict);
+// The verdict VerdictName gives `name` (exactly, lower case); nullopt for any other string.
+std::optional<Verdict> VerdictFromName(std::string_view name);
 
 // Half-open [begin, end) UTF-8 byte offsets into the ORIGINAL Comment::content.
 struct Span {

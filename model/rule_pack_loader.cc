@@ -272,11 +272,9 @@ class Loader {
   // "ham", "hold", "spam" or "discard".
   Status GetVerdict(const YAML::Node& node, const std::string& what, Verdict& out) const {
     if (node.IsScalar()) {
-      for (Verdict verdict : {Verdict::kHam, Verdict::kHold, Verdict::kSpam, Verdict::kDiscard}) {
-        if (node.Scalar() == VerdictName(verdict)) {
-          out = verdict;
-          return Status::Ok();
-        }
+      if (const std::optional<Verdict> verdict = VerdictFromName(node.Scalar())) {
+        out = *verdict;
+        return Status::Ok();
       }
     }
     return Error(node, what + " must be one of ham, hold, spam, discard");
