@@ -9,8 +9,9 @@
 namespace spamguard::server {
 
 // kInvalidArgument -> INVALID_ARGUMENT, kNotFound -> NOT_FOUND, kUnavailable -> UNAVAILABLE,
-// kFailedPrecondition and kCorruption -> FAILED_PRECONDITION, kIoError and kInternal ->
-// INTERNAL. The message is passed through unchanged.
+// kResourceExhausted -> RESOURCE_EXHAUSTED, kFailedPrecondition and kCorruption ->
+// FAILED_PRECONDITION, kIoError and kInternal -> INTERNAL. The message is passed through
+// unchanged.
 grpc::Status ToGrpcStatus(const Status& status);
 
 }  // namespace spamguard::server

@@ -38,7 +38,7 @@ struct ServerConfig {
   uint64_t check_max_bytes = 1ULL << 30;  // of stored requests
 
   // The feedback database file (reports and check records) stops growing here: a write past
-  // it fails like a full disk (INTERNAL, "the report was not stored"). Reports are never
+  // it fails like a full disk (RESOURCE_EXHAUSTED, "the report was not stored"). Reports are never
   // deleted, so without a cap any client could fill the disk. A larger existing file is not
   // truncated (the cap is then its size at start).
   uint64_t feedback_store_max_bytes = 8ULL << 30;
