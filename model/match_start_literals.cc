@@ -11,6 +11,8 @@ namespace spamguard {
 namespace {
 
 constexpr size_t kMaxStartLiterals = 16;
+// Groups nested deeper than this are not followed (a rule pattern nests a few).
+constexpr int kMaxGroupDepth = 32;
 // Longer literals find the same candidates; shorter ones compare faster.
 constexpr size_t kMaxLiteralBytes = 32;
 // Candidates that may fail (or be rejected) before the rest of the text is left to RE2's own
@@ -88,6 +90,8 @@ class StartReader {
   bool ReadAtom(std::optional<std::vector<Start>>& atom) {
     const char c = Peek();
     if (c == '(') {
+      // Each group is a level of recursion, and RE2 accepts 100,000 nested ones.
+      if (group_depth_ == kMaxGroupDepth) return false;
       ++position_;
       const std::string_view rest = pattern_.substr(position_);
       if (rest.substr(0, 2) == "?:") {
@@ -100,7 +104,10 @@ class StartReader {
         return false;  // flags change how the rest of the group matches
       }
       std::vector<Start> inner;
-      if (!ReadAlternation(inner) || AtEnd()) return false;
+      ++group_depth_;
+      const bool read = ReadAlternation(inner);
+      --group_depth_;
+      if (!read || AtEnd()) return false;
       ++position_;  // ')'
       atom = std::move(inner);
       return true;
@@ -205,6 +212,7 @@ class StartReader {
 
   std::string_view pattern_;
   size_t position_ = 0;
+  int group_depth_ = 0;
 };
 
 }  // namespace

@@ -29,8 +29,9 @@ namespace spamguard {
 // one of them), for a pattern compiled case-sensitively in UTF-8 mode. Empty when a match
 // could begin with something else, or when the pattern uses syntax this reader does not
 // follow (a class, '.', an escape like \w or an anchor first; flags; more than 16
-// alternatives): an empty result is always safe, a non-empty one is exact. Literals are ASCII
-// and at most 32 bytes; none is a prefix of another.
+// alternatives; groups nested more than 32 deep): an empty result is always safe, a
+// non-empty one is exact. Literals are ASCII and at most 32 bytes; none is a prefix of
+// another.
 //   "wazifa"                          -> {"wazifa"}
 //   "(?:get|bring)\W+love"            -> {"get", "bring"}
 //   "(?:world\W+)?famous"             -> {"world", "famous"}

@@ -129,6 +129,17 @@ TEST(MatchStartLiteralsTest, AMalformedRepeatGivesNone) {
   }
 }
 
+// RE2 accepts a pattern with 100,000 nested groups; reading it by recursion overflowed the
+// stack. Past 32 levels the reader gives up.
+TEST(MatchStartLiteralsTest, DeeplyNestedGroupsGiveNoneInsteadOfOverflowingTheStack) {
+  const auto nested = [](int depth) {
+    return std::string(depth, '(') + "wazifa" + std::string(depth, ')');
+  };
+  EXPECT_THAT(MatchStartLiterals(nested(32)), ElementsAre("wazifa"));
+  EXPECT_THAT(MatchStartLiterals(nested(33)), IsEmpty());
+  EXPECT_THAT(MatchStartLiterals(nested(100'000)), IsEmpty());
+}
+
 TEST(MatchStartLiteralsTest, NoLiteralIsAPrefixOfAnother) {
   EXPECT_THAT(MatchStartLiterals("get|getting|gets"), ElementsAre("get"));
   EXPECT_THAT(MatchStartLiterals(R"(loans?\W+offer)"), ElementsAre("loan"));
