@@ -10,7 +10,7 @@
 namespace spamguard {
 namespace {
 
-constexpr size_t kMaxStartLiterals = 16;
+constexpr size_t kMaxStartLiterals = MatchWalker::kMaxStartLiterals;
 // Groups nested deeper than this are not followed (a rule pattern nests a few).
 constexpr int kMaxGroupDepth = 32;
 // Longer literals find the same candidates; shorter ones compare faster.
@@ -275,38 +275,43 @@ size_t SearchText::Find(std::string_view literal, size_t from) const {
   return kNone;
 }
 
-bool FindLeftmostMatch(const RE2& regex, const std::vector<std::string>& start_literals,
-                       StartRejection reject_start, const SearchText& search_text, size_t position,
-                       re2::StringPiece* match) {
-  const std::string_view text = search_text.text();
-  const re2::StringPiece whole(text.data(), text.size());
-  if (start_literals.empty() || start_literals.size() > kMaxStartLiterals) {
-    return regex.Match(whole, position, text.size(), RE2::UNANCHORED, match, 1);
-  }
+MatchWalker::MatchWalker(const RE2& regex, const std::vector<std::string>& start_literals,
+                         StartRejection reject_start, const SearchText& text)
+    : regex_(regex),
+      literals_(start_literals),
+      reject_start_(reject_start),
+      text_(text),
+      literals_usable_(!start_literals.empty() && start_literals.size() <= kMaxStartLiterals) {}
+
+bool MatchWalker::NextWithRe2(size_t position, re2::StringPiece* match) const {
+  const std::string_view text = text_.text();
+  return regex_.Match(re2::StringPiece(text.data(), text.size()), position, text.size(),
+                      RE2::UNANCHORED, match, 1);
+}
+
+bool MatchWalker::Next(size_t position, re2::StringPiece* match) {
+  if (!literals_usable_ || failed_ >= kMaxFailedCandidates) return NextWithRe2(position, match);
   constexpr size_t kNone = std::string_view::npos;
-  // The next occurrence of each literal at or after `position` (kNone: none left).
-  std::array<size_t, kMaxStartLiterals> next{};
-  for (size_t i = 0; i < start_literals.size(); ++i) {
-    next[i] = search_text.Find(start_literals[i], position);
+  const std::string_view text = text_.text();
+  const re2::StringPiece whole(text.data(), text.size());
+  const size_t literal_count = literals_.size();
+  if (!primed_) {
+    primed_ = true;
+    for (size_t i = 0; i < literal_count; ++i) next_[i] = text_.Find(literals_[i], position);
   }
-  int failed = 0;
   while (true) {
     size_t candidate = kNone;
-    for (size_t i = 0; i < start_literals.size(); ++i) {
-      if (next[i] != kNone && next[i] < position) {
-        next[i] = search_text.Find(start_literals[i], position);
-      }
-      candidate = std::min(candidate, next[i]);
+    for (size_t i = 0; i < literal_count; ++i) {
+      if (next_[i] != kNone && next_[i] < position) next_[i] = text_.Find(literals_[i], position);
+      candidate = std::min(candidate, next_[i]);
     }
     if (candidate == kNone) return false;
     position = candidate + 1;
-    const bool rejected = reject_start != nullptr && reject_start(text, candidate);
-    if (!rejected && regex.Match(whole, candidate, text.size(), RE2::ANCHOR_START, match, 1)) {
+    const bool rejected = reject_start_ != nullptr && reject_start_(text, candidate);
+    if (!rejected && regex_.Match(whole, candidate, text.size(), RE2::ANCHOR_START, match, 1)) {
       return true;
     }
-    if (++failed == kMaxFailedCandidates) {
-      return regex.Match(whole, position, text.size(), RE2::UNANCHORED, match, 1);
-    }
+    if (++failed_ == kMaxFailedCandidates) return NextWithRe2(position, match);
   }
 }
 

@@ -39,7 +39,7 @@ namespace spamguard {
 //   "\w+loan", "^buy", "(?i)cheap"    -> {}
 std::vector<std::string> MatchStartLiterals(std::string_view pattern);
 
-// A text prepared for FindLeftmostMatch: how often each byte occurs in it, so that a literal
+// A text prepared for MatchWalker: how often each byte occurs in it, so that a literal
 // is looked for by its rarest byte in this text, and not at all when one of its bytes is
 // absent (most of a pattern's alternatives are). Costs one pass over the text; build it once
 // per text and share it between patterns. Refers to `text`, which must outlive it.
@@ -61,17 +61,40 @@ class SearchText {
 // rejects a start glued to a letter).
 using StartRejection = bool (*)(std::string_view text, size_t offset);
 
-// The leftmost match of `regex` in `text` that starts at or after `position`: the same
-// result, in the same cases, as regex.Match(text, position, text.size(), RE2::UNANCHORED,
-// match, 1), except that starts where `reject_start` (if not null) holds are skipped when the
-// literals are known. `start_literals` must be MatchStartLiterals(regex.pattern()), or empty
-// to search with RE2 alone (then, and after many failed candidates, a rejected start can
-// come back: callers check it). Candidates are the literals' occurrences, tried in order with
-// an anchored match; past 32 failed or rejected candidates the rest is left to RE2's
-// unanchored search, so a text full of one literal costs no more than about one such search.
-bool FindLeftmostMatch(const RE2& regex, const std::vector<std::string>& start_literals,
-                       StartRejection reject_start, const SearchText& text, size_t position,
-                       re2::StringPiece* match);
+// The matches of one regex in one text, walked left to right as a span search does: each
+// call finds the leftmost match that starts at or after `position`, and `position` never
+// decreases from one call to the next. Each result is the same, in the same cases, as
+// regex.Match(text, position, text.size(), RE2::UNANCHORED, match, 1), except that starts
+// where `reject_start` (if not null) holds are skipped while the literals are in use.
+// `start_literals` must be MatchStartLiterals(regex.pattern()), or empty to search with RE2
+// alone (then, and after many failed candidates, a rejected start can come back: callers
+// check it). Candidates are the literals' occurrences, tried in order with an anchored
+// match; where each literal next occurs is remembered between calls, so a walk looks for each
+// occurrence once. Past 32 failed or rejected candidates in a walk the rest is left to RE2's
+// unanchored search, so a text full of one literal costs no more than about one such search
+// per match. Refers to its arguments, which must outlive it.
+class MatchWalker {
+ public:
+  static constexpr size_t kMaxStartLiterals = 16;
+
+  MatchWalker(const RE2& regex, const std::vector<std::string>& start_literals,
+              StartRejection reject_start, const SearchText& text);
+
+  bool Next(size_t position, re2::StringPiece* match);
+
+ private:
+  bool NextWithRe2(size_t position, re2::StringPiece* match) const;
+
+  const RE2& regex_;
+  const std::vector<std::string>& literals_;
+  const StartRejection reject_start_;
+  const SearchText& text_;
+  bool literals_usable_;
+  bool primed_ = false;  // next_ holds positions
+  int failed_ = 0;
+  // The next occurrence of each literal at or after the last candidate tried (npos: none).
+  std::array<size_t, kMaxStartLiterals> next_{};
+};
 
 }  // namespace spamguard
 

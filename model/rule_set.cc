@@ -317,21 +317,19 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
 }
 
 // Finds the spans of one matched set pattern (at most kMaxSpansPerReason in total).
-// `search` is normalized.text prepared for FindLeftmostMatch.
+// `search` is normalized.text prepared for MatchWalker.
 void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
                const SearchText& search, std::vector<Span>& spans) {
   const std::string& text = normalized.text;
   const RE2* exact = pattern.Exact();
   if (exact == nullptr) return;
+  MatchWalker walker(*exact, pattern.StartLiterals(),
+                     pattern.word_boundary ? WordCharacterBefore : nullptr, search);
   re2::StringPiece match;
   size_t pos = 0;
   int retries = 0;
   while (pos <= text.size() && spans.size() < kMaxSpansPerReason) {
-    if (!FindLeftmostMatch(*exact, pattern.StartLiterals(),
-                           pattern.word_boundary ? WordCharacterBefore : nullptr, search, pos,
-                           &match)) {
-      break;
-    }
+    if (!walker.Next(pos, &match)) break;
     const size_t begin = static_cast<size_t>(match.data() - text.data());
     const size_t end = begin + match.size();
     if (pattern.word_boundary && (WordCharacterBefore(text, begin) || WordCharacterAt(text, end))) {

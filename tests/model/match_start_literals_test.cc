@@ -153,7 +153,7 @@ TEST(MatchStartLiteralsTest, LiteralsAreCutAt32Bytes) {
   EXPECT_THAT(MatchStartLiterals(forty + "x|" + forty + "y"), ElementsAre(std::string(32, 'a')));
 }
 
-// --- FindLeftmostMatch against RE2 ---------------------------------------------------------
+// --- MatchWalker against RE2 ---------------------------------------------------------------
 
 // (begin, end) of each match of one all-occurrences loop.
 using Matches = std::vector<std::pair<size_t, size_t>>;
@@ -178,9 +178,9 @@ Matches AllMatches(std::string_view text, const Search& search) {
 Matches AllMatchesWithLiterals(const RE2& regex, const std::vector<std::string>& literals,
                                std::string_view text) {
   const SearchText search(text);
-  return AllMatches(text, [&](size_t position, re2::StringPiece* match) {
-    return FindLeftmostMatch(regex, literals, nullptr, search, position, match);
-  });
+  MatchWalker walker(regex, literals, nullptr, search);
+  return AllMatches(
+      text, [&](size_t position, re2::StringPiece* match) { return walker.Next(position, match); });
 }
 
 Matches AllMatchesWithRe2(const RE2& regex, std::string_view text) {
@@ -481,7 +481,7 @@ TEST(MatchStartLiteralsDifferentialTest, HandMadePatternsAgreeWithRe2OnShortText
             << " of up to 6 characters)\n";
 }
 
-// --- FindLeftmostMatch with reject_start -------------------------------------------------
+// --- MatchWalker with reject_start -------------------------------------------------------
 
 // Refuses a start glued to a preceding ASCII letter.
 bool GluedToALetter(std::string_view text, size_t offset) {
@@ -490,11 +490,12 @@ bool GluedToALetter(std::string_view text, size_t offset) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// Where the match FindLeftmostMatch finds starts, or npos when it finds none.
+// Where the first match a walk finds starts, or npos when it finds none.
 size_t FindStart(const RE2& regex, StartRejection reject_start, std::string_view text,
                  re2::StringPiece* match) {
-  if (!FindLeftmostMatch(regex, MatchStartLiterals(regex.pattern()), reject_start, SearchText(text),
-                         0, match)) {
+  const std::vector<std::string> literals = MatchStartLiterals(regex.pattern());
+  const SearchText search(text);
+  if (!MatchWalker(regex, literals, reject_start, search).Next(0, match)) {
     return std::string_view::npos;
   }
   return static_cast<size_t>(match->data() - text.data());
@@ -539,6 +540,25 @@ TEST(MatchStartLiteralsRejectTest, Past32RejectedCandidatesRe2SearchesTheRest) {
   EXPECT_TRUE(GluedToALetter(text, start));
 }
 
+// The 32 are counted over the whole walk, not per call: a text that keeps failing costs a
+// walk about one RE2 search per match, however many matches it asks for.
+TEST(MatchStartLiteralsRejectTest, The32CandidatesAreCountedOverTheWholeWalk) {
+  const RE2 regex("cialis", rule_pack::PatternOptions());
+  const std::string text =
+      Repeated("xcialis ", 20) + "cialis " + Repeated("xcialis ", 20) + "cialis";
+  const std::vector<std::string> literals = MatchStartLiterals(regex.pattern());
+  const SearchText search(text);
+  MatchWalker walker(regex, literals, GluedToALetter, search);
+  re2::StringPiece match;
+  ASSERT_TRUE(walker.Next(0, &match));
+  EXPECT_EQ(static_cast<size_t>(match.data() - text.data()), 20u * 8);  // 20 rejected first
+  ASSERT_TRUE(walker.Next(20 * 8 + 6, &match));
+  // 12 more rejected make 32; RE2 then finds the next glued one, for the caller to check.
+  const size_t start = static_cast<size_t>(match.data() - text.data());
+  EXPECT_EQ(start, 20u * 8 + 7 + 12 * 8 + 1);
+  EXPECT_TRUE(GluedToALetter(text, start));
+}
+
 TEST(MatchStartLiteralsRejectTest, Past32FailedCandidatesTheResultIsRe2s) {
   const RE2 regex(R"(cialis\d)", rule_pack::PatternOptions());
   ASSERT_THAT(MatchStartLiterals(regex.pattern()), ElementsAre("cialis"));
@@ -547,8 +567,9 @@ TEST(MatchStartLiteralsRejectTest, Past32FailedCandidatesTheResultIsRe2s) {
     re2::StringPiece match;
     re2::StringPiece expected;
     const bool re2_found = regex.Match(text, 0, text.size(), RE2::UNANCHORED, &expected, 1);
-    ASSERT_EQ(FindLeftmostMatch(regex, {"cialis"}, nullptr, SearchText(text), 0, &match), re2_found)
-        << text;
+    const std::vector<std::string> literals = {"cialis"};
+    const SearchText search(text);
+    ASSERT_EQ(MatchWalker(regex, literals, nullptr, search).Next(0, &match), re2_found) << text;
     if (re2_found) {
       EXPECT_EQ(match.data(), expected.data());
       EXPECT_EQ(match.size(), expected.size());
