@@ -60,6 +60,14 @@ enum class Kind {
   kOwnSiteLinks,
 };
 
+// Hashes std::string and std::string_view alike, so that a set keyed by std::string can be
+// probed with a view without building a string (and allocating) per probe.
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+using StringSet = std::unordered_set<std::string, StringViewHash, std::equal_to<>>;
+
 // A set of domains; a host matches when it or one of its parent domains is in the set
 // ("a.b.example.com" matches "example.com"), never on the bare top-level label.
 class DomainSet {
@@ -70,7 +78,7 @@ class DomainSet {
     if (host.empty() || domains_.empty()) return false;
     std::string_view candidate = host;
     while (true) {
-      if (domains_.count(std::string(candidate))) return true;
+      if (domains_.find(candidate) != domains_.end()) return true;
       const size_t dot = candidate.find('.');
       if (dot == std::string_view::npos) return false;
       candidate.remove_prefix(dot + 1);
@@ -79,7 +87,7 @@ class DomainSet {
   }
 
  private:
-  std::unordered_set<std::string> domains_;
+  StringSet domains_;
 };
 
 // E-mail entries: a full address ("x@example.com") or a whole domain ("@example.com").

@@ -78,17 +78,18 @@ bool WordCharacterAt(std::string_view text, size_t offset) {
 constexpr int kMaxBoundaryRetries = 64;
 
 void MergeSpans(std::vector<Span>& spans) {
+  if (spans.size() < 2) return;
   std::sort(spans.begin(), spans.end(),
             [](const Span& a, const Span& b) { return a.begin < b.begin; });
-  std::vector<Span> merged;
-  for (const Span& span : spans) {
-    if (!merged.empty() && span.begin <= merged.back().end) {
-      merged.back().end = std::max(merged.back().end, span.end);
+  size_t kept = 0;  // spans[0..kept] are merged
+  for (size_t i = 1; i < spans.size(); ++i) {
+    if (spans[i].begin <= spans[kept].end) {
+      spans[kept].end = std::max(spans[kept].end, spans[i].end);
     } else {
-      merged.push_back(span);
+      spans[++kept] = spans[i];
     }
   }
-  spans = std::move(merged);
+  spans.resize(kept + 1);
 }
 
 // Per-comment facts several rules need, computed on first use.
