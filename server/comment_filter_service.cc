@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 
@@ -12,21 +11,13 @@
 #include "server/comment_conversion.h"
 #include "server/grpc_status.h"
 #include "server/message_codec.h"
+#include "server/random_id.h"
 
 namespace spamguard::server {
 namespace {
 
 using spamguard::v1::CheckCommentRequest;
 using spamguard::v1::CheckCommentResponse;
-
-// 64 random bits: unguessable enough that one site cannot report on another's checks by
-// guessing ids, and collision-free in practice within the retention.
-std::string NewCheckId() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "ck-%016llx", static_cast<unsigned long long>(random()));
-  return buffer;
-}
 
 // Checked when a call arrives and again when a worker takes it: a call whose deadline
 // passed, or whose client cancelled it or went away while it waited, is not worth
@@ -87,7 +78,7 @@ Status CommentFilterService::Check(const CheckCommentRequest& request,
   FillResponse(assessment, response);
   response->set_request_id(request.request_id());
   if (!request.is_test()) {
-    const std::string check_id = NewCheckId();
+    const std::string check_id = RandomId("ck-");
     response->set_check_id(check_id);
     feedback_->RecordCheck(check_id, now_ms, request);
     ++checks_by_verdict_[static_cast<int>(assessment.verdict)];

@@ -11,13 +11,13 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "model/fnv_hash.h"
 #include "model/unix_time.h"
+#include "server/random_id.h"
 #include "server/server_log.h"
 
 namespace spamguard::server {
@@ -184,12 +184,6 @@ Status Migrate(sqlite3* db, const std::string& path) {
     }
   }
   return Status::Ok();
-}
-
-std::string NewFeedbackId(std::mt19937_64& random) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "fb-%016llx", static_cast<unsigned long long>(random()));
-  return buffer;
 }
 
 // SQL WHERE clause and bindings for a filter.
@@ -388,7 +382,6 @@ struct FeedbackStore::Impl {
   std::atomic<uint64_t> spam_count{0};
   std::atomic<uint64_t> ham_count{0};
   std::atomic<uint64_t> dropped_checks{0};
-  std::mt19937_64 random{std::random_device{}()};  // writer thread only
   std::thread writer;
 
   ~Impl() { sqlite3_close(db); }
@@ -655,7 +648,7 @@ Result<FeedbackOutcome> FeedbackStore::Impl::StoreReport(const FeedbackSubmissio
   if (!duplicate.ok()) return duplicate.status();
   if (!duplicate->empty()) return FeedbackOutcome{*duplicate, /*duplicate=*/true};
 
-  const std::string feedback_id = NewFeedbackId(random);
+  const std::string feedback_id = RandomId("fb-");
   Statement insert(db,
                    "INSERT INTO feedback(feedback_id, site_id, check_id, label, reporter, "
                    "reported_at_ms, dedup_key, request) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
