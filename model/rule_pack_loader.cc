@@ -494,15 +494,10 @@ class Loader {
       case Kind::kPhrase:
       case Kind::kAuthorName:
       case Kind::kUserAgent: {
-        const size_t before = rule.kind == Kind::kAuthorName  ? impl_.name_set.patterns.size()
-                              : rule.kind == Kind::kUserAgent ? impl_.agent_set.patterns.size()
-                                                              : impl_.text_pattern_count;
-        if (before + entries.size() > kMaxPatternsPerSet) {
-          const char* which = rule.kind == Kind::kAuthorName  ? "author-name"
-                              : rule.kind == Kind::kUserAgent ? "user-agent"
-                                                              : "regex and phrase";
-          return Error(node, name + " brings the pack's " + which + " patterns to " +
-                                 std::to_string(before + entries.size()) + "; at most " +
+        const PatternTarget target = TargetFor(rule.kind);
+        if (target.count + entries.size() > kMaxPatternsPerSet) {
+          return Error(node, name + " brings the pack's " + target.name + " patterns to " +
+                                 std::to_string(target.count + entries.size()) + "; at most " +
                                  std::to_string(kMaxPatternsPerSet) + " are supported");
         }
         active = AddPatterns(rule, index, entries);
@@ -641,6 +636,25 @@ class Loader {
     return Status::Ok();
   }
 
+  // Where a regex, phrase, author-name or user-agent rule's patterns go: the set, how many
+  // patterns already count toward its kMaxPatternsPerSet (the text set's include the
+  // filtered ones), and its name in messages.
+  struct PatternTarget {
+    PatternSet& set;
+    size_t count;
+    const char* name;
+  };
+  PatternTarget TargetFor(Kind kind) {
+    switch (kind) {
+      case Kind::kAuthorName:
+        return {impl_.name_set, impl_.name_set.patterns.size(), "author-name"};
+      case Kind::kUserAgent:
+        return {impl_.agent_set, impl_.agent_set.patterns.size(), "user-agent"};
+      default:
+        return {impl_.text_set, impl_.text_pattern_count, "regex and phrase"};
+    }
+  }
+
   // Adds a regex/phrase/author-name/user-agent rule's patterns to their sets; false when
   // none compiled. Only text patterns may go to the filtered group (a field is short).
   bool AddPatterns(const Rule& rule, size_t rule_index, const std::vector<ListEntry>& entries) {
@@ -665,9 +679,7 @@ class Loader {
           continue;
         }
       } else {
-        PatternSet& target = rule.kind == Kind::kAuthorName  ? impl_.name_set
-                             : rule.kind == Kind::kUserAgent ? impl_.agent_set
-                                                             : impl_.text_set;
+        PatternSet& target = TargetFor(rule.kind).set;
         if (!target.set) {
           RE2::Options options = PatternOptions();
           options.set_max_mem(kRegexSetMaxMem);
