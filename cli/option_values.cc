@@ -41,8 +41,11 @@ int64_t AgeUnitMs(char unit) {
 }
 
 // "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]" (UTC), as Unix seconds; nullopt when the whole
-// text is not one.
-std::optional<int64_t> ParseUtcSeconds(const std::string& text) {
+// text is not one. Sets *impossible when the text has the form but names no real day or
+// time ("2026-02-31", "25:00:00"): strptime takes any day 1..31 and timegm carries it into
+// the next month, so the fields are compared after the conversion.
+std::optional<int64_t> ParseUtcSeconds(const std::string& text, bool* impossible) {
+  *impossible = false;
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
   if (end == nullptr || (*end != '\0' && std::string_view(end) != "Z")) {
@@ -50,7 +53,15 @@ std::optional<int64_t> ParseUtcSeconds(const std::string& text) {
     end = strptime(text.c_str(), "%Y-%m-%d", &tm);
     if (end == nullptr || *end != '\0') return std::nullopt;
   }
-  return static_cast<int64_t>(timegm(&tm));
+  const std::tm as_written = tm;
+  const int64_t seconds = static_cast<int64_t>(timegm(&tm));
+  if (tm.tm_year != as_written.tm_year || tm.tm_mon != as_written.tm_mon ||
+      tm.tm_mday != as_written.tm_mday || tm.tm_hour != as_written.tm_hour ||
+      tm.tm_min != as_written.tm_min || tm.tm_sec != as_written.tm_sec) {
+    *impossible = true;
+    return std::nullopt;
+  }
+  return seconds;
 }
 
 }  // namespace
@@ -76,7 +87,10 @@ Result<int64_t> ParseSinceOption(const std::string& text, int64_t now_ms) {
   }
   // A date: strptime skips leading blanks and takes signs, which no form here has.
   if (text.front() >= '0' && text.front() <= '9') {
-    if (const std::optional<int64_t> seconds = ParseUtcSeconds(text)) {
+    bool impossible = false;
+    const std::optional<int64_t> seconds = ParseUtcSeconds(text, &impossible);
+    if (impossible) return invalid("is not a real date or time (no such day, hour or minute)");
+    if (seconds) {
       constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1000;
       if (*seconds > kMaxSeconds || *seconds < -kMaxSeconds) return invalid("is out of range");
       return *seconds * 1000;

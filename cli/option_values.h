@@ -20,7 +20,9 @@ namespace spamguard::cli {
 //   - an age counted back from now_ms: digits then m, h or d, e.g. "90m", "24h", "7d". An
 //     age reaching back before 1970 (however large) means every report: the result is 0.
 // The whole text must match one form; a prefix that does ("7x", "2026-11-01junk") is
-// kInvalidArgument, as is a number too large for Unix ms. Never throws.
+// kInvalidArgument, as is a number too large for Unix ms, and so is a date or time that does
+// not exist ("2026-02-31", "2026-11-01T24:00:00Z"), which would otherwise roll over into the
+// next month or day. Never throws.
 Result<int64_t> ParseSinceOption(const std::string& text, int64_t now_ms);
 
 // A CLI11 validator for a floating-point option: a finite number with

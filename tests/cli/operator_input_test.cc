@@ -204,6 +204,20 @@ TEST_F(OperatorInputTest, FeedbackSinceRefusesTextAfterAValidPrefix) {
   }
 }
 
+// strptime takes any day 1..31 and timegm carried 2026-02-31 over into 2026-03-03.
+TEST_F(OperatorInputTest, FeedbackSinceRefusesADateOrTimeThatDoesNotExist) {
+  WriteFeedbackStore();
+  // 23:59:60 is a leap second strptime takes; Unix time has none, so it became the next day.
+  for (const std::string since :
+       {"2026-02-31", "2025-02-29", "2026-04-31", "2026-11-01T23:59:60Z"}) {
+    const RunResult stats = Ctl({"feedback", "stats", "--data-dir", data_dir(), "--since", since});
+    ExpectOneLineError(
+        stats, "spamguardctl feedback stats: --since '" + since + "' is not a real date or time");
+  }
+  EXPECT_GE(StoredTotal({"--since", "2024-02-29"}), 0);  // a leap day is a real date
+  EXPECT_GE(StoredTotal({"--since", "2026-12-31T23:59:59Z"}), 0);
+}
+
 // --- feedback export -o ------------------------------------------------------------------
 
 TEST_F(OperatorInputTest, FeedbackExportRefusesToWriteOverTheStoreOrIntoTheDataDirectory) {
