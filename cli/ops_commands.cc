@@ -55,6 +55,8 @@ constexpr char kDefaultRules[] = "rules/default.yaml";
 constexpr double kDefaultTimeoutSeconds = 10;
 // A day: more than any call or --file stream needs, and far from overflowing a deadline.
 constexpr double kMaxTimeoutSeconds = 86400;
+// `rules test --examples`: more ham texts per rule than anyone reads, few enough to hold.
+constexpr int kMaxRuleExamples = 10000;
 
 // Prints the one-line error of a subcommand and ends it with a non-zero exit.
 // Colors only for a terminal, and never when the user opted out (https://no-color.org).
@@ -887,8 +889,9 @@ void AddRulesCommand(CLI::App& app) {
   test->add_option("--site", test_options->site_id,
                    "Apply this site's score overrides, lists and thresholds");
   test->add_option("--examples", test_options->examples,
-                   "Show up to N ham texts each rule fired on")
-      ->check(CLI::NonNegativeNumber);
+                   "Show up to N ham texts each rule fired on (at most " +
+                       std::to_string(kMaxRuleExamples) + ")")
+      ->check(WholeNumberIn(0, kMaxRuleExamples));
   test->add_flag("--json", test_options->json, "Print one JSON object");
   test->callback([test_options] { RunRulesTestCommand(*test_options); });
 

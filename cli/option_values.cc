@@ -116,4 +116,19 @@ CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive) {
       description);
 }
 
+CLI::Validator WholeNumberIn(int64_t min, int64_t max) {
+  const std::string description =
+      "a whole number in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        int64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [parsed_end, error] = std::from_chars(text.data(), end, value);
+        const bool in_range = !text.empty() && error == std::errc() && parsed_end == end &&
+                              value >= min && value <= max;
+        return in_range ? "" : "must be " + description + ", got '" + text + "'";
+      },
+      description);
+}
+
 }  // namespace spamguard::cli

@@ -30,6 +30,11 @@ Result<int64_t> ParseSinceOption(const std::string& text, int64_t now_ms);
 // which passes any range check because every comparison with NaN is false, and "inf".
 CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive = false);
 
+// A CLI11 validator for an integer option: digits with an optional leading '-' (no sign
+// '+', blanks, fraction or exponent), min <= value <= max. Its message names the range in
+// plain integers, where CLI::NonNegativeNumber prints the largest double in 300 digits.
+CLI::Validator WholeNumberIn(int64_t min, int64_t max);
+
 }  // namespace spamguard::cli
 
 #endif  // SPAMGUARD_CLI_OPTION_VALUES_H_

@@ -490,6 +490,22 @@ TEST_F(OpsCliTest, RulesTestRefusesASiteThePackHasNoPolicyFor) {
   EXPECT_THAT(result.stderr_text, HasSubstr("has no policy for site 'no-such-site'"));
 }
 
+// CLI::NonNegativeNumber's message printed the largest double, 300 digits long.
+TEST_F(OpsCliTest, RulesTestRefusesANegativeExamplesCountWithAReadableRange) {
+  const std::string data = dir_.File("labeled.tsv");
+  WriteFile(data, "label\ttext\nspam\tbring my love back\nham\tnice post\n");
+  for (const std::string examples : {"-1", "1.5", "10001"}) {
+    const RunResult result =
+        Ctl({"rules", "test", "--rules", small_pack(), "--examples", examples, data});
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_THAT(result.stderr_text, HasSubstr("a whole number in [0, 10000], got '" + examples));
+    EXPECT_LT(result.stderr_text.size(), 300u) << result.stderr_text;
+  }
+  const RunResult ten_thousand =
+      Ctl({"rules", "test", "--rules", small_pack(), "--examples", "10000", data});
+  EXPECT_EQ(ten_thousand.exit_code, 0) << ten_thousand.stderr_text;
+}
+
 TEST_F(OpsCliTest, RulesTestRejectsABadLabelNamingTheLine) {
   const std::string data = dir_.File("bad.tsv");
   WriteFile(data, "label\ttext\nspam\tfine\nmaybe\tnot fine\n");
