@@ -42,6 +42,7 @@
 #include "model/spam_model.h"
 #include "model/unix_time.h"
 #include "server/comment_conversion.h"
+#include "server/request_validation.h"
 #include "spamguard/v1/spamguard.grpc.pb.h"
 
 namespace spamguard::cli {
@@ -221,11 +222,35 @@ struct CheckOptions {
 struct InputText {
   std::string content;
   int line = 0;  // 0: the TEXT argument
+  // Why this line of --file is not sent to the classifier (empty: it is checked), e.g. it
+  // is over the content limit. Such a line is reported as FILE:LINE and the rest go on.
+  std::string refusal;
 };
 
+// The server's default content limit (docs/api.md, limits: content_bytes). The client
+// refuses a longer comment before sending it, in both modes, so the message names the line
+// and a local check agrees with what a server would take.
+const size_t kMaxContentBytes = server::RequestLimits{}.max_content_bytes;
+
+// An empty comment cannot be checked; a blank one is empty once the blanks are ignored.
+bool IsBlank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n\v\f") == std::string_view::npos;
+}
+
+// Why `content` cannot be checked, or "" when it can.
+std::string RefusalOf(std::string_view content) {
+  if (!IsValidUtf8(content)) return "not valid UTF-8";
+  if (content.size() > kMaxContentBytes) {
+    return "comment.content is " + std::to_string(content.size()) + " bytes; the limit is " +
+           std::to_string(kMaxContentBytes);
+  }
+  return "";
+}
+
 // The texts to check: the TEXT argument, or one per non-blank line of --file ('-': stdin).
-// Blank lines are skipped (an empty comment cannot be checked) but keep their numbers, so
-// output lines name the input line.
+// A blank TEXT, or one that cannot be checked, ends the command. Blank lines are skipped
+// (an empty comment cannot be checked) but keep their numbers, so output lines name the
+// input line; a line that cannot be checked carries its refusal.
 std::vector<InputText> ReadInputs(const CheckOptions& options) {
   if (!options.text.empty() && !options.file.empty()) {
     Fail("check", "give either TEXT or --file, not both");
@@ -233,32 +258,52 @@ std::vector<InputText> ReadInputs(const CheckOptions& options) {
   std::vector<InputText> inputs;
   if (options.file.empty()) {
     if (options.text.empty()) Fail("check", "nothing to check: give a TEXT or --file FILE");
-    inputs.push_back({options.text, 0});
-  } else {
-    std::ifstream file_stream;
-    std::istream* stream = &std::cin;
-    if (options.file != "-") {
-      file_stream.open(options.file, std::ios::binary);
-      if (!file_stream) Fail("check", options.file + ": cannot open");
-      stream = &file_stream;
+    if (IsBlank(options.text)) {
+      Fail("check", "TEXT is blank: an empty comment cannot be checked");
     }
-    std::string line;
-    for (int number = 1; std::getline(*stream, line); ++number) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
-      inputs.push_back({line, number});
+    if (const std::string refusal = RefusalOf(options.text); !refusal.empty()) {
+      Fail("check", "TEXT: " + refusal);
     }
-    if (stream->bad()) Fail("check", options.file + ": read error");
-    if (inputs.empty()) Fail("check", options.file + ": no texts (every line is blank)");
+    inputs.push_back({options.text, 0, ""});
+    return inputs;
   }
-  for (const InputText& input : inputs) {
-    if (!IsValidUtf8(input.content)) {
-      Fail("check", input.line > 0
-                        ? options.file + ":" + std::to_string(input.line) + ": not valid UTF-8"
-                        : "TEXT is not valid UTF-8");
-    }
+  std::ifstream file_stream;
+  std::istream* stream = &std::cin;
+  if (options.file != "-") {
+    file_stream.open(options.file, std::ios::binary);
+    if (!file_stream) Fail("check", options.file + ": cannot open");
+    stream = &file_stream;
   }
+  std::string line;
+  for (int number = 1; std::getline(*stream, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (IsBlank(line)) continue;
+    std::string refusal = RefusalOf(line);
+    inputs.push_back({std::move(line), number, std::move(refusal)});
+  }
+  if (stream->bad()) Fail("check", options.file + ": read error");
+  if (inputs.empty()) Fail("check", options.file + ": no texts (every line is blank)");
   return inputs;
+}
+
+// Prints "spamguardctl check: FILE:LINE: <why> (not checked)" for a line that was not, and
+// counts it in `refused`; the command goes on with the other lines.
+void ReportRefusedLine(const CheckOptions& options, const InputText& input, const std::string& why,
+                       int& refused) {
+  std::cout.flush();  // keep stdout and stderr in input order on a terminal
+  std::string message = options.file + ":" + std::to_string(input.line) + ": " + why;
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::cerr << "spamguardctl check: " << message << " (not checked)\n";
+  ++refused;
+}
+
+// Ends a --file check that refused some lines with a non-zero exit, after every other line
+// was checked.
+void FailIfAnyRefused(const std::vector<InputText>& inputs, int refused) {
+  if (refused == 0) return;
+  Fail("check", std::to_string(refused) + " of " + std::to_string(inputs.size()) +
+                    (inputs.size() == 1 ? " comment" : " comments") +
+                    " could not be checked (see above)");
 }
 
 void PrintChecked(const CheckedComment& checked, const CheckOptions& options, bool first) {
@@ -285,12 +330,29 @@ void CheckLocally(const CheckOptions& options, const std::vector<InputText>& inp
     if (!loaded.ok()) Fail("check", loaded.status().ToString());
     rules = std::move(loaded).value();
   }
+  // A typo would otherwise be checked under the default policy without a word. (With
+  // --server the server decides what an unknown site means.)
+  if (!options.site_id.empty()) {
+    if (rules == nullptr) {
+      Fail("check", "--site '" + options.site_id +
+                        "' selects a policy of the rule pack, and --no-rules loads none");
+    }
+    if (!rules->HasSitePolicy(options.site_id)) {
+      Fail("check", rules->path() + " has no policy for site '" + options.site_id +
+                        "' (no entry under 'sites:')");
+    }
+  }
   // No duplicate window: a one-off local check has no traffic history to compare with, so
   // the duplicate-content rule cannot fire here (it can on a server).
   const CommentClassifier classifier(pipeline.value(), model.value(), rules, nullptr);
 
   bool first = true;
+  int refused = 0;
   for (const InputText& input : inputs) {
+    if (!input.refusal.empty()) {
+      ReportRefusedLine(options, input, input.refusal, refused);
+      continue;
+    }
     Comment comment;
     comment.site_id = options.site_id;
     comment.content = input.content;
@@ -307,6 +369,7 @@ void CheckLocally(const CheckOptions& options, const std::vector<InputText>& inp
     PrintChecked(checked, options, first);
     first = false;
   }
+  FailIfAnyRefused(inputs, refused);
 }
 
 // The request id that pairs a stream response with its input line; the server echoes it.
@@ -351,6 +414,61 @@ Result<CheckedComment> FromResponse(const pb::CheckCommentResponse& response,
   return checked;
 }
 
+// How one CheckComments stream over some of the --file lines ended.
+struct StreamOutcome {
+  size_t answered = 0;          // this many of its lines were answered (and printed)
+  grpc::Status status;          // the call's status from the server
+  std::string broken_contract;  // non-empty: the answers broke the contract; why
+};
+
+// Streams `lines` (each checkable) until the server has answered them all or ended the
+// call, printing each answer through on_answer(line) as it arrives.
+template <typename OnAnswer>
+StreamOutcome StreamLines(pb::CommentFilter::Stub& stub, const CheckOptions& options,
+                          const std::vector<const InputText*>& lines,
+                          std::chrono::system_clock::time_point deadline, OnAnswer on_answer) {
+  // The stream answers one response per request, in order. Requests are written from a
+  // second thread while this one reads: writing everything first could stall on flow
+  // control once the server's responses fill the window nobody is reading.
+  grpc::ClientContext context;
+  context.set_deadline(deadline);
+  std::unique_ptr<grpc::ClientReaderWriter<pb::CheckCommentRequest, pb::CheckCommentResponse>>
+      stream = stub.CheckComments(&context);
+  std::thread writer([&] {
+    for (const InputText* input : lines) {
+      if (!stream->Write(BuildRequest(options, *input))) break;  // the call has ended
+    }
+    stream->WritesDone();
+  });
+  StreamOutcome outcome;
+  pb::CheckCommentResponse response;
+  while (outcome.answered < lines.size() && stream->Read(&response)) {
+    Result<CheckedComment> checked = FromResponse(response, *lines[outcome.answered]);
+    if (!checked.ok()) {
+      outcome.broken_contract = checked.status().message();
+      break;
+    }
+    on_answer(*lines[outcome.answered], checked.value());
+    ++outcome.answered;
+  }
+  // When this side stops reading over a broken contract, cancelling unblocks the writer (the
+  // server may still be reading). Otherwise the read ended because the call did (all answers
+  // came, or the server finished it, e.g. with INVALID_ARGUMENT for one request, or the
+  // deadline passed), so writes fail by themselves and Finish returns the server's status,
+  // which a cancel would replace with CANCELLED.
+  if (!outcome.broken_contract.empty()) context.TryCancel();
+  writer.join();
+  outcome.status = stream->Finish();
+  return outcome;
+}
+
+// The server's message for a refused stream request without its "request N: " prefix,
+// which counts requests of that stream from 0 and means nothing to the operator.
+std::string WithoutRequestIndex(const std::string& message, size_t index) {
+  const std::string prefix = "request " + std::to_string(index) + ": ";
+  return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+}
+
 void CheckOnServer(const CheckOptions& options, const std::vector<InputText>& inputs) {
   auto stub = pb::CommentFilter::NewStub(Connect(options.server));
   if (options.file.empty()) {
@@ -366,45 +484,60 @@ void CheckOnServer(const CheckOptions& options, const std::vector<InputText>& in
     return;
   }
 
-  // The stream answers one response per request, in order. Requests are written from a
-  // second thread while this one reads: writing everything first could stall on flow
-  // control once the server's responses fill the window nobody is reading.
-  grpc::ClientContext context;
-  SetDeadline(context, options.server);
-  std::unique_ptr<grpc::ClientReaderWriter<pb::CheckCommentRequest, pb::CheckCommentResponse>>
-      stream = stub->CheckComments(&context);
-  std::thread writer([&] {
-    for (const InputText& input : inputs) {
-      if (!stream->Write(BuildRequest(options, input))) break;  // the call has ended
+  // A stream has no per-message error: the server ends it at a line it refuses
+  // (INVALID_ARGUMENT naming the request). That line is reported as FILE:LINE and a new
+  // stream carries on after it; --timeout bounds all of them together.
+  const auto deadline = std::chrono::system_clock::now() +
+                        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                            std::chrono::duration<double>(options.server.timeout_seconds));
+  int refused = 0;
+  size_t reported = 0;  // inputs[0, reported) are printed or reported
+  bool first = true;
+  // Reports the lines refused on this side up to `end`, so stderr keeps input order.
+  const auto report_refusals_until = [&](size_t end) {
+    for (; reported < end; ++reported) {
+      const InputText& input = inputs[reported];
+      if (!input.refusal.empty()) ReportRefusedLine(options, input, input.refusal, refused);
     }
-    stream->WritesDone();
-  });
-  size_t answered = 0;
-  std::string broken_contract;
-  pb::CheckCommentResponse response;
-  while (answered < inputs.size() && stream->Read(&response)) {
-    Result<CheckedComment> checked = FromResponse(response, inputs[answered]);
-    if (!checked.ok()) {
-      broken_contract = checked.status().message();
-      break;
+  };
+  const auto index_of = [&](const InputText& input) {
+    return static_cast<size_t>(&input - inputs.data());
+  };
+  std::vector<const InputText*> pending;
+  for (const InputText& input : inputs) {
+    if (input.refusal.empty()) pending.push_back(&input);
+  }
+  while (!pending.empty()) {
+    const StreamOutcome outcome =
+        StreamLines(*stub, options, pending, deadline,
+                    [&](const InputText& input, const CheckedComment& checked) {
+                      report_refusals_until(index_of(input));
+                      PrintChecked(checked, options, first);
+                      first = false;
+                      reported = index_of(input) + 1;
+                    });
+    if (!outcome.broken_contract.empty()) Fail("check", outcome.broken_contract);
+    if (outcome.status.error_code() == grpc::StatusCode::INVALID_ARGUMENT &&
+        outcome.answered < pending.size()) {
+      const InputText& input = *pending[outcome.answered];
+      report_refusals_until(index_of(input));
+      ReportRefusedLine(options, input,
+                        "INVALID_ARGUMENT: " +
+                            WithoutRequestIndex(outcome.status.error_message(), outcome.answered),
+                        refused);
+      reported = index_of(input) + 1;
+      pending.erase(pending.begin(), pending.begin() + outcome.answered + 1);
+      continue;
     }
-    PrintChecked(checked.value(), options, answered == 0);
-    ++answered;
+    if (!outcome.status.ok()) Fail("check", DescribeRpcError(outcome.status));
+    if (outcome.answered < pending.size()) {
+      Fail("check", "the server answered " + std::to_string(outcome.answered) + " of " +
+                        std::to_string(pending.size()) + " comments");
+    }
+    pending.clear();
   }
-  // When this side stops reading over a broken contract, cancelling unblocks the writer (the
-  // server may still be reading). Otherwise the read ended because the call did (all answers
-  // came, or the server finished it, e.g. with INVALID_ARGUMENT for one request, or the
-  // deadline passed), so writes fail by themselves and Finish returns the server's status,
-  // which a cancel would replace with CANCELLED.
-  if (!broken_contract.empty()) context.TryCancel();
-  writer.join();
-  const grpc::Status status = stream->Finish();
-  if (!broken_contract.empty()) Fail("check", broken_contract);
-  if (!status.ok()) Fail("check", DescribeRpcError(status));
-  if (answered < inputs.size()) {
-    Fail("check", "the server answered " + std::to_string(answered) + " of " +
-                      std::to_string(inputs.size()) + " comments");
-  }
+  report_refusals_until(inputs.size());
+  FailIfAnyRefused(inputs, refused);
 }
 
 // --- rules ---------------------------------------------------------------------------------

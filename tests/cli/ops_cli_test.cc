@@ -80,6 +80,15 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
+// Each line of the file as its `line` number, from `check --json` output.
+std::vector<int> CheckedLineNumbers(const std::string& json_lines) {
+  std::vector<int> numbers;
+  for (const std::string& line : Lines(json_lines)) {
+    numbers.push_back(nlohmann::json::parse(line).at("line").get<int>());
+  }
+  return numbers;
+}
+
 // Every failure is exactly one line on stderr, prefixed with the command, and a non-zero
 // exit.
 void ExpectOneLineError(const RunResult& result, const std::string& prefix) {
@@ -229,6 +238,23 @@ TEST_F(OpsCliTest, FileCheckPrintsOneJsonObjectPerNonBlankLineNamingTheLine) {
   EXPECT_EQ(ham.at("verdict"), "ham");
 }
 
+// A local check refuses what a server would refuse, line by line, the same way.
+TEST_F(OpsCliTest, LocalFileCheckNamesLinesItCannotCheckAndChecksTheOthers) {
+  const std::string input = dir_.File("mixed.txt");
+  WriteFile(input, std::string(kSeedHam) + "\n" + std::string(70000, 'a') + "\nbad \xC3\x28\n" +
+                       kSeedHam + "\n");
+  const RunResult result =
+      Ctl({"check", "--model", model(), "--rules", small_pack(), "--json", "--file", input});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 4}));
+  const std::vector<std::string> errors = Lines(result.stderr_text);
+  ASSERT_EQ(errors.size(), 3u) << result.stderr_text;
+  EXPECT_EQ(errors[0], "spamguardctl check: " + input +
+                           ":2: comment.content is 70000 bytes; the limit is 65536 (not checked)");
+  EXPECT_EQ(errors[1], "spamguardctl check: " + input + ":3: not valid UTF-8 (not checked)");
+  EXPECT_THAT(errors[2], StartsWith("spamguardctl check: 2 of 4 comments could not be checked"));
+}
+
 // --- check errors ----------------------------------------------------------------------------
 
 TEST_F(OpsCliTest, MissingModelFileIsAOneLineError) {
@@ -248,6 +274,36 @@ TEST_F(OpsCliTest, RefusedRulePackIsAOneLineErrorForCheck) {
 
 TEST_F(OpsCliTest, CheckWithoutTextIsAOneLineError) {
   ExpectOneLineError(Ctl({"check", "--model", model()}), "spamguardctl check: ");
+}
+
+// `--file` skips blank lines because an empty comment cannot be checked; a blank TEXT is
+// refused for the same reason (it used to be classified as HAM), in both modes.
+TEST_F(OpsCliTest, BlankTextIsRefusedAsAnEmptyComment) {
+  for (const std::string text : {"   ", " \t\n "}) {
+    const RunResult local = Ctl({"check", "--model", model(), "--rules", small_pack(), text});
+    ExpectOneLineError(local, "spamguardctl check: TEXT is blank");
+    const RunResult remote = Ctl({"check", "--server", "127.0.0.1:1", "--timeout", "2", text});
+    ExpectOneLineError(remote, "spamguardctl check: TEXT is blank");
+  }
+}
+
+TEST_F(OpsCliTest, TextOverTheContentLimitIsRefusedBeforeItIsSent) {
+  const RunResult result =
+      Ctl({"check", "--server", "127.0.0.1:1", "--timeout", "2", std::string(70000, 'a')});
+  ExpectOneLineError(
+      result, "spamguardctl check: TEXT: comment.content is 70000 bytes; the limit is 65536");
+}
+
+// A misspelt --site used to be checked under the default policy without a word.
+TEST_F(OpsCliTest, LocalCheckRefusesASiteThePackHasNoPolicyFor) {
+  const RunResult result = Ctl(
+      {"check", "--model", model(), "--rules", small_pack(), "--site", "no-such-site", kSeedHam});
+  ExpectOneLineError(result, "spamguardctl check: ");
+  EXPECT_THAT(result.stderr_text, HasSubstr("has no policy for site 'no-such-site'"));
+
+  const RunResult no_rules =
+      Ctl({"check", "--model", model(), "--no-rules", "--site", "no-such-site", kSeedHam});
+  ExpectOneLineError(no_rules, "spamguardctl check: --site 'no-such-site'");
 }
 
 TEST_F(OpsCliTest, UnreachableServerIsAOneLineErrorWithTheGrpcCode) {
@@ -322,16 +378,46 @@ TEST_F(OpsCliServerTest, ServerFileCheckStreamsAnswersInInputOrder) {
   }
 }
 
-TEST_F(OpsCliServerTest, ServerFileCheckReportsTheServersErrorForAnOversizedLine) {
-  // The second line is over the server's 64 KiB content limit: the server ends the stream
-  // with INVALID_ARGUMENT, which the error must show (not a CANCELLED of the CLI's own).
+// A line over the documented 64 KiB content limit is refused on the client, so the message
+// names FILE:LINE, and the other lines are still checked; the exit is non-zero.
+TEST_F(OpsCliServerTest, ServerFileCheckNamesAnOversizedLineAndChecksTheOthers) {
   const std::string input = dir_.File("oversized.txt");
   WriteFile(input, std::string(kSeedHam) + "\n" + std::string(70000, 'a') + "\n" + kSeedHam + "\n");
   const RunResult result =
       Ctl({"check", "--server", address_, "--json", "--test", "--file", input});
-  ExpectOneLineError(result, "spamguardctl check: INVALID_ARGUMENT: ");
-  EXPECT_THAT(result.stderr_text, HasSubstr("comment.content is 70000 bytes; the limit is 65536"));
-  EXPECT_LE(Lines(result.stdout_text).size(), 1u) << result.stdout_text;  // only line 1 answered
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 3}));
+  const std::vector<std::string> errors = Lines(result.stderr_text);
+  ASSERT_EQ(errors.size(), 2u) << result.stderr_text;
+  EXPECT_EQ(errors[0], "spamguardctl check: " + input +
+                           ":2: comment.content is 70000 bytes; the limit is 65536 (not checked)");
+  EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 3 comments could not be checked"));
+}
+
+// A server configured with a lower limit refuses a line the client sent: the refusal is
+// mapped from the stream's request index to FILE:LINE, and a new stream checks the rest.
+TEST_F(OpsCliTest, ServerFileCheckNamesTheLineTheServerRefusedAndChecksTheRest) {
+  const std::string config = dir_.File("small-limits.yaml");
+  WriteFile(config, "limits:\n  content_bytes: 200\n");
+  const std::string address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  TestProcess server(SPAMGUARD_SERVER_BIN,
+                     {"--config", config, "--listen", address, "--model", model(), "--rules",
+                      kDefaultRules, "--data-dir", dir_.File("var")});
+  ASSERT_TRUE(server.WaitUntilServing(address)) << server.Stderr();
+  const std::string input = dir_.File("queue.txt");
+  WriteFile(input, std::string(kSeedHam) + "\n" + std::string(300, 'a') + "\n\n" + kSeedHam + "\n" +
+                       kSeedHam + "\n");
+  const RunResult result = Ctl({"check", "--server", address, "--json", "--test", "--file", input});
+  server.Signal(SIGTERM);
+  server.WaitForExit();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 4, 5}));
+  const std::vector<std::string> errors = Lines(result.stderr_text);
+  ASSERT_EQ(errors.size(), 2u) << result.stderr_text;
+  EXPECT_EQ(errors[0], "spamguardctl check: " + input +
+                           ":2: INVALID_ARGUMENT: comment.content is 300 bytes; the limit is 200 "
+                           "(not checked)");
+  EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 4 comments could not be checked"));
 }
 
 TEST_F(OpsCliServerTest, LocalAndServerChecksAgree) {
