@@ -227,9 +227,10 @@ struct InputText {
   std::string refusal;
 };
 
-// The server's default content limit (docs/api.md, limits: content_bytes). The client
-// refuses a longer comment before sending it, in both modes, so the message names the line
-// and a local check agrees with what a server would take.
+// The server's default content limit (docs/api.md, limits: content_bytes). A local check
+// refuses a longer comment, so that it agrees with what a server would take by default. With
+// --server the server's own configured limit decides (an operator may have raised it): a
+// line it refuses is named by FILE:LINE all the same.
 const size_t kMaxContentBytes = server::RequestLimits{}.max_content_bytes;
 
 // An empty comment cannot be checked; a blank one is empty once the blanks are ignored.
@@ -238,9 +239,9 @@ bool IsBlank(std::string_view text) {
 }
 
 // Why `content` cannot be checked, or "" when it can.
-std::string RefusalOf(std::string_view content) {
+std::string RefusalOf(std::string_view content, const CheckOptions& options) {
   if (!IsValidUtf8(content)) return "not valid UTF-8";
-  if (content.size() > kMaxContentBytes) {
+  if (!options.use_server && content.size() > kMaxContentBytes) {
     return "comment.content is " + std::to_string(content.size()) + " bytes; the limit is " +
            std::to_string(kMaxContentBytes);
   }
@@ -261,7 +262,7 @@ std::vector<InputText> ReadInputs(const CheckOptions& options) {
     if (IsBlank(options.text)) {
       Fail("check", "TEXT is blank: an empty comment cannot be checked");
     }
-    if (const std::string refusal = RefusalOf(options.text); !refusal.empty()) {
+    if (const std::string refusal = RefusalOf(options.text, options); !refusal.empty()) {
       Fail("check", "TEXT: " + refusal);
     }
     inputs.push_back({options.text, 0, ""});
@@ -278,7 +279,7 @@ std::vector<InputText> ReadInputs(const CheckOptions& options) {
   for (int number = 1; std::getline(*stream, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (IsBlank(line)) continue;
-    std::string refusal = RefusalOf(line);
+    std::string refusal = RefusalOf(line, options);
     inputs.push_back({std::move(line), number, std::move(refusal)});
   }
   if (stream->bad()) Fail("check", options.file + ": read error");
