@@ -62,7 +62,6 @@ QueueCounts CommentFilterService::queue_counts() const {
 
 Status CommentFilterService::Check(const CheckCommentRequest& request,
                                    CheckCommentResponse* response) {
-  if (Status s = ValidateCheckRequest(request, limits_); !s.ok()) return s;
   // Pin the generation for the whole call: a swap during it does not affect this request.
   const std::shared_ptr<const ClassifierGeneration> generation = classifier_->current();
   if (!generation) {
@@ -99,8 +98,10 @@ grpc::ServerUnaryReactor* CommentFilterService::CheckComment(grpc::CallbackServe
     return reactor;
   }
   auto request = std::make_shared<CheckCommentRequest>();
-  if (Status parsed = ParseMessage(*request_bytes, request.get()); !parsed.ok()) {
-    reactor->Finish(ToGrpcStatus(parsed));
+  Status valid = ParseMessage(*request_bytes, request.get());
+  if (valid.ok()) valid = ValidateCheckRequest(*request, limits_);
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
   const bool queued = queue_.TrySubmit([this, context, reactor, request, response_bytes] {
@@ -144,8 +145,10 @@ class CommentFilterService::CheckStream final
       Finish(wanted);
       return;
     }
-    if (Status parsed = ParseMessage(in_, &request_); !parsed.ok()) {
-      FinishWithError(parsed);
+    Status valid = ParseMessage(in_, &request_);
+    if (valid.ok()) valid = ValidateCheckRequest(request_, service_->limits_);
+    if (!valid.ok()) {
+      FinishWithError(valid);
       return;
     }
     // Nothing else touches the stream until the job writes or finishes it.

@@ -7,12 +7,14 @@
 // The methods take raw byte buffers (see message_codec.h for why) but are otherwise the
 // callback API: CheckComment and SubmitFeedback use DefaultReactor; CheckComments is a
 // ServerBidiReactor that reads one request, answers it, and only then reads the next, so
-// responses come in request order. Handlers never block: they parse and hand the check to
-// a CheckQueue (check_queue.h), whose workers classify and finish the call; when the queue
-// is full the call gets RESOURCE_EXHAUSTED at once, and a worker skips a call cancelled or
-// past its deadline (both counted, queue_counts()). SubmitFeedback completes from the
-// feedback store's writer thread after the commit. Once BeginShutdown() is called, calls
-// that arrive get UNAVAILABLE; those already queued are still answered.
+// responses come in request order. Handlers never block: they parse and validate, and hand
+// a valid check to a CheckQueue (check_queue.h), whose workers classify and finish the call.
+// An invalid request gets INVALID_ARGUMENT from the handler, even when the queue is full,
+// and takes no place in it. When the queue is full a valid call gets RESOURCE_EXHAUSTED at
+// once, and a worker skips a call cancelled or past its deadline (both counted,
+// queue_counts()). SubmitFeedback completes from the feedback store's writer thread after
+// the commit. Once BeginShutdown() is called, calls that arrive get UNAVAILABLE; those
+// already queued are still answered.
 //
 // Thread safety: called by gRPC from any thread; all members are thread-safe.
 #ifndef SPAMGUARD_SERVER_COMMENT_FILTER_SERVICE_H_
@@ -77,13 +79,13 @@ class CommentFilterService final : public CommentFilterRawService {
   // The configured request limits (AdminService applies the string limit too).
   const RequestLimits& limits() const { return limits_; }
 
-  // Classifies one request (the whole path above). Errors: kInvalidArgument naming the
-  // field and limit, kUnavailable (no model loaded).
-  Status Check(const spamguard::v1::CheckCommentRequest& request,
-               spamguard::v1::CheckCommentResponse* response);
-
  private:
   class CheckStream;
+
+  // Classifies one request that passed ValidateCheckRequest (the handlers validate before
+  // queueing), on a queue worker. Errors: kUnavailable (no model loaded).
+  Status Check(const spamguard::v1::CheckCommentRequest& request,
+               spamguard::v1::CheckCommentResponse* response);
 
   ServingClassifier* const classifier_;
   FeedbackStore* const feedback_;

@@ -47,8 +47,13 @@ size_t FloodSize() { return 16 * Cores() + 32; }
 class ChecksInFlight {
  public:
   ChecksInFlight(spamguard::v1::CommentFilter::Stub& stub, const CheckCommentRequest& request,
-                 size_t count, std::chrono::milliseconds deadline = 30s) {
-    for (size_t i = 0; i < count; ++i) {
+                 size_t count, std::chrono::milliseconds deadline = 30s)
+      : ChecksInFlight(stub, std::vector<CheckCommentRequest>(count, request), deadline) {}
+  // Each of `requests`, in order; statuses come back in the same order.
+  ChecksInFlight(spamguard::v1::CommentFilter::Stub& stub,
+                 const std::vector<CheckCommentRequest>& requests,
+                 std::chrono::milliseconds deadline = 30s) {
+    for (const CheckCommentRequest& request : requests) {
       auto call = std::make_unique<Call>();
       call->context.set_deadline(std::chrono::system_clock::now() + deadline);
       call->reader = stub.AsyncCheckComment(&call->context, request, &queue_);
@@ -241,6 +246,43 @@ TEST(OverloadTest, EveryStreamRequestRefusedForOverloadIsCountedInGetStatus) {
     EXPECT_THAT(status.error_message(),
                 ::testing::MatchesRegex("request [0-9]+: the server is overloaded: .*"));
   }
+  EXPECT_EQ(Status(server).checks_refused_overload(), refused);
+}
+
+// Validation happens before queueing: an invalid request is the caller's mistake, and a
+// retry with back-off (RESOURCE_EXHAUSTED) would fail the same way. The invalid requests go
+// out among a flood that keeps the queue full; the flood's refusals show that it was.
+TEST(OverloadTest, AnInvalidCheckIsInvalidArgumentEvenWhenTheQueueIsFull) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir dir;
+  RunningServer server(dir.path(), {"--check-queue-per-worker", "1"});
+  ASSERT_TRUE(server.started()) << server.Log();
+  CheckCommentRequest empty_content = CommentRequest("");
+  empty_content.set_is_test(true);
+  std::vector<CheckCommentRequest> requests;
+  std::vector<bool> invalid;
+  for (size_t i = 0; i < FloodSize(); ++i) {
+    requests.push_back(CostlyRequest());
+    invalid.push_back(false);
+    if (i % 4 == 3) {
+      requests.push_back(empty_content);
+      invalid.push_back(true);
+    }
+  }
+  const std::vector<grpc::Status> statuses = ChecksInFlight(server.filter(), requests).Wait();
+  std::vector<grpc::Status> flood;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (!invalid[i]) {
+      flood.push_back(statuses[i]);
+      continue;
+    }
+    EXPECT_EQ(statuses[i].error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << i << ": " << statuses[i].error_message();
+    EXPECT_EQ(statuses[i].error_message(), "comment.content is required and must not be empty");
+  }
+  const size_t refused = CountCode(flood, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_GT(refused, 0u) << "the queue was never full: " << Describe(flood);
+  // Only the flood was refused: an invalid request took no place in the queue.
   EXPECT_EQ(Status(server).checks_refused_overload(), refused);
 }
 
