@@ -14,11 +14,12 @@ namespace spamguard::server {
 
 AdminService::AdminService(ServingClassifier* classifier,
                            const CommentFilterService* comment_filter,
-                           const FeedbackStore* feedback, int64_t started_at_ms, bool allow_remote)
+                           const FeedbackStore* feedback,
+                           std::chrono::steady_clock::time_point started_at, bool allow_remote)
     : classifier_(classifier),
       comment_filter_(comment_filter),
       feedback_(feedback),
-      started_at_ms_(started_at_ms),
+      started_at_(started_at),
       allow_remote_(allow_remote) {}
 
 grpc::Status ReloadRefusal(const Status& load_status, bool serving) {
@@ -77,7 +78,6 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* c
 }
 
 void AdminService::FillStatus(spamguard::v1::GetStatusResponse* response) const {
-  const int64_t now_ms = UnixNowMs();
   if (const auto generation = classifier_->current()) {
     const CommentClassifier& classifier = *generation->classifier;
     const ModelInfo& info = classifier.model()->info();
@@ -103,7 +103,9 @@ void AdminService::FillStatus(spamguard::v1::GetStatusResponse* response) const 
   } else {
     response->set_rules_path(classifier_->rules_path());
   }
-  response->set_uptime_seconds(static_cast<uint64_t>((now_ms - started_at_ms_) / 1000));
+  const auto uptime = std::chrono::steady_clock::now() - started_at_;
+  response->set_uptime_seconds(
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(uptime).count()));
   const CheckCounts checks = comment_filter_->counts();
   response->set_checks_ham(checks.ham);
   response->set_checks_hold(checks.hold);

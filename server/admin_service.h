@@ -13,6 +13,7 @@
 #ifndef SPAMGUARD_SERVER_ADMIN_SERVICE_H_
 #define SPAMGUARD_SERVER_ADMIN_SERVICE_H_
 
+#include <chrono>
 #include <cstdint>
 
 #include "model/status.h"
@@ -28,9 +29,11 @@ using AdminRawService = spamguard::v1::Admin::WithRawCallbackMethod_GetStatus<
 
 class AdminService final : public AdminRawService {
  public:
-  // The referenced objects must outlive the service. started_at_ms: server start, Unix ms.
+  // The referenced objects must outlive the service. started_at: server start, on the
+  // steady clock, so that uptime_seconds never goes backwards when the wall clock is stepped.
   AdminService(ServingClassifier* classifier, const CommentFilterService* comment_filter,
-               const FeedbackStore* feedback, int64_t started_at_ms, bool allow_remote);
+               const FeedbackStore* feedback, std::chrono::steady_clock::time_point started_at,
+               bool allow_remote);
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const grpc::ByteBuffer* request,
@@ -47,7 +50,7 @@ class AdminService final : public AdminRawService {
   ServingClassifier* const classifier_;
   const CommentFilterService* const comment_filter_;
   const FeedbackStore* const feedback_;
-  const int64_t started_at_ms_;
+  const std::chrono::steady_clock::time_point started_at_;
   const bool allow_remote_;
 };
 

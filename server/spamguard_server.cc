@@ -9,7 +9,6 @@
 #include <string>
 
 #include "model/comment_classifier.h"
-#include "model/unix_time.h"
 #include "server/server_log.h"
 
 namespace spamguard::server {
@@ -37,7 +36,7 @@ bool SplitListenAddress(const std::string& listen, std::string& host) {
 }  // namespace
 
 Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConfig& config) {
-  const int64_t started_at_ms = UnixNowMs();
+  const auto started_at = std::chrono::steady_clock::now();
   std::string listen_host;
   if (!SplitListenAddress(config.listen, listen_host)) {
     return Status::InvalidArgument("cannot listen on " + config.listen +
@@ -77,9 +76,9 @@ Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConf
       });
   self->comment_filter_ = std::make_unique<CommentFilterService>(
       self->classifier_.get(), self->feedback_.get(), config.limits, config.check_queue_per_worker);
-  self->admin_ = std::make_unique<AdminService>(self->classifier_.get(),
-                                                self->comment_filter_.get(), self->feedback_.get(),
-                                                started_at_ms, config.admin_allow_remote);
+  self->admin_ =
+      std::make_unique<AdminService>(self->classifier_.get(), self->comment_filter_.get(),
+                                     self->feedback_.get(), started_at, config.admin_allow_remote);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

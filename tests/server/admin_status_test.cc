@@ -5,10 +5,10 @@
 #include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
-#include "model/unix_time.h"
 #include "server/admin_service.h"
 #include "server/comment_filter_service.h"
 #include "server/feedback_store.h"
@@ -21,10 +21,11 @@ namespace {
 // An AdminService over the given store, served in-process; no model is loaded.
 class InProcessAdmin {
  public:
-  explicit InProcessAdmin(FeedbackStore* store)
+  explicit InProcessAdmin(FeedbackStore* store, std::chrono::steady_clock::time_point started_at =
+                                                    std::chrono::steady_clock::now())
       : classifier_(nullptr, nullptr, "/nonexistent-model", "/nonexistent-rules.yaml", nullptr),
         filter_(&classifier_, store, RequestLimits{}, 1),
-        admin_(&classifier_, &filter_, store, UnixNowMs(), /*allow_remote=*/true) {
+        admin_(&classifier_, &filter_, store, started_at, /*allow_remote=*/true) {
     grpc::ServerBuilder builder;
     builder.RegisterService(&admin_);
     server_ = builder.BuildAndStart();
@@ -60,6 +61,23 @@ TEST(AdminStatusTest, ReportsTheCheckRecordsTheFeedbackStoreDropped) {
   const grpc::Status call = admin.stub().GetStatus(&context, {}, &status);
   ASSERT_TRUE(call.ok()) << call.error_message();
   EXPECT_EQ(status.check_records_dropped(), 3u);
+}
+
+// Uptime is an interval on the steady clock, which a wall-clock step (NTP, an operator's
+// `date -s`) does not move: it never goes backwards or wraps to a huge number.
+TEST(AdminStatusTest, UptimeCountsSteadyClockSecondsSinceTheStart) {
+  testing::TempDir dir;
+  FeedbackStoreOptions options;
+  options.data_dir = dir.path();
+  auto store = FeedbackStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  InProcessAdmin admin(store->get(), std::chrono::steady_clock::now() - std::chrono::seconds(90));
+  grpc::ClientContext context;
+  spamguard::v1::GetStatusResponse status;
+  const grpc::Status call = admin.stub().GetStatus(&context, {}, &status);
+  ASSERT_TRUE(call.ok()) << call.error_message();
+  EXPECT_GE(status.uptime_seconds(), 90u);
+  EXPECT_LE(status.uptime_seconds(), 95u);
 }
 
 }  // namespace
