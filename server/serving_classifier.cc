@@ -57,17 +57,19 @@ ServingClassifier::ServingClassifier(std::shared_ptr<const TextPipeline> pipelin
       on_serving_(std::move(on_serving)) {}
 
 ServingClassifier::~ServingClassifier() {
+  BeginShutdown();
+  if (background_.joinable()) background_.join();
+}
+
+void ServingClassifier::BeginShutdown() {
   std::deque<Job> abandoned;
   {
     std::lock_guard lock(jobs_mutex_);
     stopping_ = true;
-  }
-  jobs_wake_.notify_all();
-  if (background_.joinable()) background_.join();
-  {
-    std::lock_guard lock(jobs_mutex_);
     abandoned.swap(jobs_);
   }
+  jobs_wake_.notify_all();
+  // Outside the lock: a done callback finishes an RPC.
   for (Job& job : abandoned) {
     for (LoadDone& done : job.done) {
       if (done) done(Status::Unavailable("the server is shutting down"));

@@ -43,7 +43,7 @@ class ServingClassifier {
   ServingClassifier(std::shared_ptr<const TextPipeline> pipeline,
                     std::shared_ptr<DuplicateWindow> duplicates, std::string model_argument,
                     std::string rules_path, std::function<void(bool)> on_serving);
-  // Stops the background thread; queued reloads get kUnavailable.
+  // BeginShutdown(), then waits for a load still running.
   ~ServingClassifier();
   ServingClassifier(const ServingClassifier&) = delete;
   ServingClassifier& operator=(const ServingClassifier&) = delete;
@@ -62,7 +62,13 @@ class ServingClassifier {
   // directory, polls its `current` link every watch_interval_ms and reloads on a change.
   void StartBackground(int64_t watch_interval_ms);
   // Queues a reload for the background thread; done (may be null) runs there afterwards.
+  // After BeginShutdown(), done runs at once, in the caller, with kUnavailable.
   void EnqueueReload(std::string model_request, LoadDone done);
+  // The server is shutting down: the background thread takes no more reloads and stops
+  // watching the model store, and every reload still queued never runs: its done runs now,
+  // in the caller, with kUnavailable "the server is shutting down". A load already running
+  // finishes and answers as usual; this does not wait for it. Idempotent.
+  void BeginShutdown();
 
   const std::string& model_argument() const { return model_argument_; }
   const std::string& rules_path() const { return rules_path_; }

@@ -39,7 +39,8 @@ class SpamguardServer {
   void Reload();
   // Health NOT_SERVING (pinned: a reload finishing later cannot turn it back); then, for the
   // not-serving grace, every call is served as usual, so that load balancers probing health
-  // take the server out of rotation; then the drain: new checks get UNAVAILABLE, in-flight
+  // take the server out of rotation; then the drain: new checks get UNAVAILABLE, so do
+  // reloads still queued (they never run; a load already running finishes), in-flight
   // calls may finish until the drain deadline, then the rest are cancelled. Returns once the
   // gRPC server has stopped. A call while another one is in the grace ends the grace at once
   // (a second SIGTERM); any later call only waits until the server has stopped.

@@ -8,10 +8,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/server/server_harness.h"
 
@@ -200,6 +202,69 @@ TEST(ShutdownGraceTest, AReloadInTheGraceLeavesHealthNotServing) {
 
   server.process().Signal(SIGTERM);
   EXPECT_EQ(server.process().WaitForExit(kPatience), 0) << server.Log();
+}
+
+// Loads are serialized and take a while each, so a backlog of ReloadModel calls would hold
+// the drain for as long as it took to load them all, and a model would be swapped in while
+// the server stops. When the drain begins, only the load already running finishes; every
+// reload still queued never runs and gets UNAVAILABLE.
+TEST(ShutdownDrainTest, ReloadsStillQueuedWhenTheDrainBeginsGetUnavailableAndNeverRun) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir dir;
+  RunningServer server(dir.path());
+  ASSERT_TRUE(server.started()) << server.Log();
+  const size_t loads_at_start = Occurrences(server.Log(), kModelLoadedLine);
+
+  // Distinct spellings of the served file, so that the reloads do not join into one load.
+  constexpr int kReloads = 30;
+  std::vector<spamguard::v1::ReloadModelRequest> requests(kReloads);
+  std::vector<spamguard::v1::ReloadModelResponse> responses(kReloads);
+  std::vector<grpc::Status> statuses(kReloads);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < kReloads; ++i) {
+    std::string path = kDefaultModelStore + "/";
+    for (int dots = 0; dots < i; ++dots) path += "./";
+    requests[i].set_model_version(path + "current/model.spgm");
+    contexts.push_back(Context());
+    server.admin().async()->ReloadModel(contexts.back().get(), &requests[i], &responses[i],
+                                        [&statuses, &answered, i](grpc::Status status) {
+                                          statuses[i] = std::move(status);
+                                          ++answered;
+                                        });
+  }
+  // One reload has loaded: the calls, sent together, are all queued behind it.
+  const auto give_up = std::chrono::steady_clock::now() + kPatience;
+  while (Occurrences(server.Log(), kModelLoadedLine) == loads_at_start &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(server.process().Signal(SIGTERM));
+  EXPECT_EQ(server.process().WaitForExit(kPatience), 0) << server.Log();
+  while (answered < kReloads && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(answered.load(), kReloads);
+
+  int loaded = 0;
+  int refused = 0;
+  for (int i = 0; i < kReloads; ++i) {
+    if (statuses[i].ok()) {
+      ++loaded;
+      continue;
+    }
+    ++refused;
+    EXPECT_EQ(statuses[i].error_code(), grpc::StatusCode::UNAVAILABLE)
+        << i << ": " << statuses[i].error_message();
+    EXPECT_EQ(statuses[i].error_message(), "the server is shutting down") << i;
+  }
+  // Each OK is a load that ran, and no refused reload ran: one load per OK in the log.
+  EXPECT_EQ(Occurrences(server.Log(), kModelLoadedLine) - loads_at_start,
+            static_cast<size_t>(loaded))
+      << server.Log();
+  // The reloads that finished before the signal, and the one running when it came.
+  EXPECT_LE(loaded, 3) << server.Log();
+  EXPECT_GE(refused, kReloads - 3);
 }
 
 // The file asks for a grace the flag turns off: one signal, and the server exits.
