@@ -103,6 +103,7 @@ Result<std::shared_ptr<const ClassifierGeneration>> ServingClassifier::LoadNow(
 
 Result<std::shared_ptr<const ClassifierGeneration>> ServingClassifier::Load(
     const std::string& model_request) {
+  if (model_request.empty()) watched_link_target_ = ReadCurrentLink();
   Result<std::string> model_path = ResolveRequest(model_request);
   if (!model_path.ok()) return model_path.status();
   Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(*model_path);
@@ -152,7 +153,6 @@ std::string ServingClassifier::ReadCurrentLink() const {
 }
 
 void ServingClassifier::StartBackground(int64_t watch_interval_ms) {
-  watched_link_target_ = ReadCurrentLink();
   background_ = std::thread([this, watch_interval_ms] { RunBackground(watch_interval_ms); });
 }
 
@@ -201,8 +201,12 @@ void ServingClassifier::RunBackground(int64_t watch_interval_ms) {
     // A publish or rollback switched the store's `current` link: serve the new target.
     // A target that fails to load is logged once and not retried until the link changes.
     const std::string target = ReadCurrentLink();
-    if (!target.empty() && target != watched_link_target_) {
-      watched_link_target_ = target;
+    bool switched = false;
+    {
+      std::lock_guard load_lock(load_mutex_);
+      switched = !target.empty() && target != watched_link_target_;
+    }
+    if (switched) {
       LogLine("model store: current -> " + target + "; reloading");
       auto result = LoadNow("");
       if (!result.ok()) LogLine("reload refused: " + result.status().message());

@@ -98,12 +98,15 @@ class ServingClassifier {
   std::mutex load_mutex_;                   // serializes loads
   std::string skipped_listed_for_version_;  // rules version whose skipped patterns were
                                             // logged; guarded by load_mutex_
+  // The store's `current` target as read just before the last load of the configured model
+  // resolved it; the watch reloads when the link differs. Read before, not after: a link
+  // switched during a load is then seen as a change, never recorded as already loaded.
+  std::string watched_link_target_;  // guarded by load_mutex_
 
   std::mutex jobs_mutex_;
   std::condition_variable jobs_wake_;
-  std::deque<Job> jobs_;             // guarded by jobs_mutex_
-  bool stopping_ = false;            // guarded by jobs_mutex_
-  std::string watched_link_target_;  // background thread only
+  std::deque<Job> jobs_;   // guarded by jobs_mutex_
+  bool stopping_ = false;  // guarded by jobs_mutex_
   std::thread background_;
 };
 
