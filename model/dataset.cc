@@ -85,6 +85,8 @@ Result<LabeledExample> ParseTsvRow(std::string_view line, const std::string& whe
     example.source = Trim(line.substr(second_tab + 1));
     if (example.source.empty()) example.source = default_source;
   }
+  // As the JSONL and fastText readers: a row without text is a damaged row, not an example.
+  if (example.comment.content.empty()) return Status::InvalidArgument(where + ": empty text");
   return example;
 }
 

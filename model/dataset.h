@@ -12,8 +12,9 @@
 //            comment content (it goes through TextPipeline like any other).
 // A malformed line is an error naming file and line (kInvalidArgument); an empty file is one
 // too, and so is a TSV row with more tab-separated fields than its header declares (a tab
-// inside a text would otherwise move the text's tail into the source). Files are UTF-8; a
-// leading byte order mark (EF BB BF) is skipped, other bytes are passed through unchanged.
+// inside a text would otherwise move the text's tail into the source), and a row or line
+// whose text is empty in any format ("FILE:LINE: empty text" for TSV and fastText). Files are
+// UTF-8; a leading byte order mark (EF BB BF) is skipped, other bytes are passed through unchanged.
 //
 // Determinism: nothing here uses a random generator. Deduplication keeps the first
 // occurrence in input order; subsampling and splits rank examples by a 64-bit FNV-1a hash

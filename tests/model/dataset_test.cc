@@ -66,6 +66,17 @@ TEST(DatasetTest, ParsesFastTextFormat) {
   EXPECT_EQ((*parsed)[1].comment.content, "thanks!");
 }
 
+TEST(DatasetTest, TsvRowWithEmptyTextIsAnErrorNamingFileAndLine) {
+  for (const char* row : {"spam\t\n", "spam\t\tyoutube-psy\n"}) {
+    Result<std::vector<LabeledExample>> parsed =
+        ParseLabeledText(std::string("label\ttext\tsource\nham\tfine\n") + row, "e.tsv");
+    ASSERT_FALSE(parsed.ok()) << row;
+    EXPECT_EQ(parsed.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(parsed.status().message().find("e.tsv:3: empty text"), std::string::npos)
+        << parsed.status().message();
+  }
+}
+
 TEST(DatasetTest, MalformedLineIsAnErrorNamingFileAndLine) {
   Result<std::vector<LabeledExample>> parsed =
       ParseLabeledText("label\ttext\nspam\tok\nmaybe\tbad label\n", "d.tsv");
