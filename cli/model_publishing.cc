@@ -117,6 +117,12 @@ json FileFingerprint(const std::string& path) {
   return {{"path", path}, {"bytes", data.size()}, {"sha256", Sha256Hex(data)}, {"fnv1a64", fnv}};
 }
 
+json StagedModelFingerprint(const std::string& staged_model_path) {
+  json fingerprint = FileFingerprint(staged_model_path);
+  fingerprint["path"] = kModelFileName;
+  return fingerprint;
+}
+
 std::string GitRevision() {
   FILE* pipe = ::popen("git rev-parse HEAD 2>/dev/null", "r");
   if (pipe == nullptr) return "unknown";

@@ -28,6 +28,11 @@ std::string Sha256Hex(std::string_view bytes);
 // {path, bytes, sha256, fnv1a64} of a file, for manifests. An unreadable file reads as empty.
 nlohmann::json FileFingerprint(const std::string& path);
 
+// FileFingerprint of a model file written into a staging directory, with "path" its file name
+// (kModelFileName, model/model_store.h): where the manifest beside it finds the model once
+// Publish has renamed the staging directory, whose own path is gone by then.
+nlohmann::json StagedModelFingerprint(const std::string& staged_model_path);
+
 // The commit checked out in the working directory, or "unknown" outside a git checkout.
 std::string GitRevision();
 

@@ -421,7 +421,7 @@ void RunRetrain(RetrainOptions options) {
                          {"parameters", json::parse(trained->info.parameters_json)},
                          {"previous_version", current ? current->info().version : ""},
                          {"forced", options.force && !worse.empty()},
-                         {"model", FileFingerprint(candidate_path)}};
+                         {"model", StagedModelFingerprint(candidate_path)}};
   Check(command,
         Publish(options.model, staging.Release(), trained->info.version, metrics, manifest, true));
   std::cout << "published " << trained->info.version << " as current ("

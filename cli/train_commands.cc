@@ -212,7 +212,7 @@ void RunTrain(const TrainOptions& options) {
                            {"validation_fraction", options.validation_fraction},
                            {"held_back_fraction", options.held_back_fraction},
                            {"parameters", json::parse(report.info.parameters_json)},
-                           {"model", FileFingerprint(model_path)}};
+                           {"model", StagedModelFingerprint(model_path)}};
     const std::string published = staging.Release();  // Publish owns it now
     Check(command, Publish(options.model, published, report.info.version, metrics, manifest, true));
     model_path = (fs::path(options.model) / report.info.version / kModelFileName).string();

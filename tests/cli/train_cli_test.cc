@@ -81,6 +81,9 @@ TEST_F(TrainCliTest, TrainPublishesAVersionWithMetricsAndManifest) {
   EXPECT_EQ(manifest["inputs"][0]["sha256"].get<std::string>().size(), 64u);
   EXPECT_TRUE(manifest.contains("source_revision"));
   EXPECT_EQ(manifest["version"], version);
+  // The model as the manifest beside it finds it, not the staging path it was trained into.
+  EXPECT_EQ(manifest["model"]["path"], "model.spgm");
+  EXPECT_EQ(manifest["model"]["bytes"].get<uintmax_t>(), fs::file_size(directory / "model.spgm"));
 }
 
 TEST_F(TrainCliTest, TrainEvalCheckAndReplayOnASmallCorpus) {
@@ -291,6 +294,8 @@ TEST_F(TrainCliTest, RetrainWithAgreeingFeedbackPublishesAndRollbackRestores) {
   ASSERT_EQ(retrain.exit_code, 0) << retrain.stdout_text << retrain.stderr_text;
   const std::string second = fs::read_symlink(fs::path(store()) / "current").string();
   ASSERT_NE(second, first);
+  const auto manifest = nlohmann::json::parse(ReadFile(store() + "/" + second + "/manifest.json"));
+  EXPECT_EQ(manifest["model"]["path"], "model.spgm");
 
   const RunResult list = Ctl({"models", "list", "--model", store()});
   ASSERT_EQ(list.exit_code, 0) << list.stderr_text;
