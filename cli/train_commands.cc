@@ -24,6 +24,7 @@
 #include "cli/commands.h"
 #include "cli/model_lifecycle.h"
 #include "cli/model_publishing.h"
+#include "cli/option_values.h"
 #include "model/dataset.h"
 #include "model/evaluation.h"
 #include "model/model_store.h"
@@ -37,6 +38,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // --- train ---------------------------------------------------------------------------------
+
+// The search budget is a safety cap, not a schedule: a day is far beyond any search the grid
+// needs, and a larger (or infinite) value would only hide a typo.
+constexpr double kMaxSearchBudgetSeconds = 86400;
 
 json CountsJson(const std::vector<LabeledExample>& examples) {
   json out = json::object();
@@ -132,7 +137,8 @@ void RunTrain(const TrainOptions& options) {
   const std::string command = "train";
   if (options.model.empty())
     Fail(command, "--model is required (a file, or a store with --publish)");
-  // Written so that NaN fails every check (every comparison with NaN is false).
+  // The option validators refuse NaN, infinities and values below the range; these are the
+  // open upper ends that FiniteNumberIn cannot express.
   if (!(options.validation_fraction > 0 && options.validation_fraction < 1)) {
     Fail(command, "--validation-fraction must be a number in (0, 1), not " +
                       std::to_string(options.validation_fraction));
@@ -140,10 +146,6 @@ void RunTrain(const TrainOptions& options) {
   if (!(options.held_back_fraction >= 0 && options.held_back_fraction < 1)) {
     Fail(command, "--held-back-fraction must be a number in [0, 1), not " +
                       std::to_string(options.held_back_fraction));
-  }
-  if (!(options.search_budget_seconds >= 0)) {
-    Fail(command, "--search-budget must be a number of seconds >= 0, not " +
-                      std::to_string(options.search_budget_seconds));
   }
   std::string metrics_out = options.metrics_out;
   if (metrics_out.empty() && !options.publish) metrics_out = options.model + ".metrics.json";
@@ -343,18 +345,21 @@ void AddTrainCommand(CLI::App& app) {
   command
       ->add_option("--validation-fraction", options->validation_fraction,
                    "Share of the training data used for search, calibration and threshold")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(FiniteNumberIn(0, 1, /*min_exclusive=*/true));
   command
       ->add_option("--held-back-fraction", options->held_back_fraction,
                    "Share of each corpus never trained on (fixed split; 0 trains on all)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(FiniteNumberIn(0, 1));
   command->add_option("--subsample", options->mix.subsample,
                       "SOURCE=N: keep at most N examples of a source (or source prefix)");
   command->add_flag("!--no-search", options->search, "Train the first grid entry only");
   command
       ->add_option("--search-budget", options->search_budget_seconds,
-                   "Safety cap on the hyperparameter search, seconds")
-      ->capture_default_str();
+                   "Safety cap on the hyperparameter search, seconds (at most a day)")
+      ->capture_default_str()
+      ->check(FiniteNumberIn(0, kMaxSearchBudgetSeconds));
   command->add_option("--metrics-out", options->metrics_out,
                       "Metrics JSON file (default: <model>.metrics.json, or in the version)");
   command->callback([options] { RunTrain(*options); });

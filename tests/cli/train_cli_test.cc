@@ -469,17 +469,30 @@ TEST_F(TrainCliTest, EvalRefusesAModelWithMistypedParameters) {
   EXPECT_EQ(eval.exit_code, 0) << eval.stderr_text;
 }
 
+// Refused by an option's validator or by the command: a non-zero exit that is not a crash,
+// and a message naming the option.
+void ExpectRefusedOption(const RunResult& run, const std::string& option) {
+  EXPECT_NE(run.exit_code, 0) << run.stdout_text;
+  EXPECT_LT(run.exit_code, 128) << "killed by a signal: " << run.stderr_text;
+  EXPECT_NE(run.stderr_text.find(option), std::string::npos) << run.stderr_text;
+}
+
 TEST_F(TrainCliTest, FractionsAndThresholdsMustBeFiniteAndInRange) {
   const std::string model = dir_.File("model.spgm");
   for (const char* value : {"nan", "-nan", "inf", "1", "-0.1"}) {
-    ExpectRefused(
+    ExpectRefusedOption(
         Ctl({"train", "--no-search", "--held-back-fraction", value, "--model", model, corpus_}),
-        "train", "--held-back-fraction");
+        "--held-back-fraction");
   }
   for (const char* value : {"nan", "inf", "0", "1"}) {
-    ExpectRefused(
+    ExpectRefusedOption(
         Ctl({"train", "--no-search", "--validation-fraction", value, "--model", model, corpus_}),
-        "train", "--validation-fraction");
+        "--validation-fraction");
+  }
+  for (const char* value : {"nan", "inf", "-inf", "-1", "1e9"}) {
+    ExpectRefusedOption(
+        Ctl({"train", "--no-search", "--search-budget", value, "--model", model, corpus_}),
+        "--search-budget");
   }
   EXPECT_FALSE(fs::exists(model));
   ASSERT_EQ(Ctl({"train", "--no-search", "--model", model, corpus_}).exit_code, 0);
