@@ -78,6 +78,14 @@ bool SameFile(const fs::path& a, const fs::path& b) {
   return !error && canonical_a == canonical_b;
 }
 
+// A --model that exists but is not a directory is named as such: the store functions would
+// report it as a store that does not exist.
+void CheckStoreIsADirectory(const std::string& command, const std::string& store) {
+  std::error_code error;
+  if (fs::exists(store, error) && !fs::is_directory(store, error))
+    Fail(command, "--model " + store + " is not a directory (a model store)");
+}
+
 // The version directory of a model store that `path` would be written into, or "" when it is
 // not in one. A version directory is one that holds manifest.json, or whose parent holds the
 // `current` link (model/model_store.h); symlinks are resolved first, so `<store>/current/...`
@@ -123,9 +131,7 @@ void CheckOutputs(const std::string& command, const TrainOptions& options,
     CheckOutputPath(command, "--model", options.model, options.inputs);
     Check(command, SpamModel::CheckReplaceable(options.model));
   } else {
-    std::error_code error;
-    if (fs::exists(options.model, error) && !fs::is_directory(options.model, error))
-      Fail(command, "--model " + options.model + " is not a directory (a model store)");
+    CheckStoreIsADirectory(command, options.model);
   }
   if (metrics_out.empty()) return;
   CheckOutputPath(command, "--metrics-out", metrics_out, options.inputs);
@@ -308,6 +314,7 @@ void RunEval(const EvalOptions& options) {
 // --- models --------------------------------------------------------------------------------
 
 void RunModelsList(const std::string& store) {
+  CheckStoreIsADirectory("models list", store);
   const std::vector<StoredModel> models = Check("models list", ListModels(store));
   std::cout << std::left << std::setw(3) << "" << std::setw(28) << "version" << std::setw(24)
             << "created" << std::right << std::setw(8) << "F1" << std::setw(10) << "hamFPR"
@@ -321,6 +328,7 @@ void RunModelsList(const std::string& store) {
 
 void RunModelsRollback(const std::string& store, const std::string& version) {
   const std::string command = "models rollback";
+  CheckStoreIsADirectory(command, store);
   Check(command, SetCurrent(store, version));
   std::cout << "current -> " << version << "\n";
 }

@@ -431,6 +431,13 @@ TEST_F(TrainCliTest, AnUnusableTmpdirIsAOneLineErrorNotACrash) {
   EXPECT_FALSE(fs::exists(dir_.File("m.spgm")));
 }
 
+TEST_F(TrainCliTest, ModelsRefuseAStoreThatIsAFileAsNotADirectory) {
+  ExpectRefused(Ctl({"models", "list", "--model", corpus_}), "models list",
+                corpus_ + " is not a directory (a model store)");
+  ExpectRefused(Ctl({"models", "rollback", "20260101-000000-00000000", "--model", corpus_}),
+                "models rollback", corpus_ + " is not a directory (a model store)");
+}
+
 TEST_F(TrainCliTest, ModelsListAndRollbackIgnoreStagingDirectories) {
   const std::string version = TrainFirstVersion();
   // What a killed `train --publish` leaves behind: a complete model in a staging directory.
