@@ -45,6 +45,10 @@ std::string Fixed(double value, int digits) {
   return out.str();
 }
 
+std::string FigureText(double value, bool defined, int digits) {
+  return defined ? Fixed(value, digits) : "n/a";
+}
+
 // --- data ----------------------------------------------------------------------------------
 
 std::shared_ptr<const TextPipeline> CreatePipeline(const std::string& command) {
@@ -138,15 +142,21 @@ double DecisionThreshold(const SpamModel& model) {
   return threshold;
 }
 
-json MetricsJson(const BinaryMetrics& m) {
+json MetricsJson(const BinaryMetrics& m, UndefinedFigures undefined) {
+  const DefinedFigures defined = DefinedFiguresOf(m.confusion);
+  const auto figure = [undefined](double value, bool is_defined) -> json {
+    if (!is_defined && undefined == UndefinedFigures::kNull) return nullptr;
+    return value;
+  };
   return {{"threshold", m.threshold},
           {"accuracy", m.accuracy},
-          {"precision", m.precision},
-          {"recall", m.recall},
-          {"f1", m.f1},
-          {"mcc", m.mcc},
-          {"ham_false_positive_rate", m.ham_false_positive_rate},
-          {"roc_auc", m.roc_auc},
+          {"precision", figure(m.precision, defined.precision)},
+          {"recall", figure(m.recall, defined.recall)},
+          {"f1", figure(m.f1, defined.f1)},
+          {"mcc", figure(m.mcc, defined.mcc)},
+          {"ham_false_positive_rate",
+           figure(m.ham_false_positive_rate, defined.ham_false_positive_rate)},
+          {"roc_auc", figure(m.roc_auc, defined.roc_auc)},
           {"calibration_error", m.calibration_error},
           {"confusion",
            {{"true_positives", m.confusion.true_positives},

@@ -115,7 +115,17 @@ std::shared_ptr<const SpamModel> LoadModel(const std::string& command, const std
 // Meant for models from LoadModel; for one whose parameters do not parse it is also 0.5.
 double DecisionThreshold(const SpamModel& model);
 
-nlohmann::json MetricsJson(const BinaryMetrics& m);
+// How MetricsJson writes a figure the data does not define (model/evaluation.h
+// DefinedFigures).
+enum class UndefinedFigures {
+  kNull,               // reports on stdout (eval, eval-protocol): no figure is not a number
+  kConventionalValue,  // metrics.json in a store: its readers (ListModels) expect numbers
+};
+nlohmann::json MetricsJson(const BinaryMetrics& m,
+                           UndefinedFigures undefined = UndefinedFigures::kConventionalValue);
+
+// Fixed(value, digits), or "n/a" for a figure the data does not define.
+std::string FigureText(double value, bool defined, int digits = 4);
 
 // --- training a model from examples ----------------------------------------------------------
 

@@ -465,13 +465,13 @@ void RunEvalProtocol(const ProtocolOptions& options) {
     json out = {
         {"model", model_path}, {"model_version", model->info().version}, {"splits", json::array()}};
     for (const Evaluated& r : results) {
-      json split = MetricsJson(r.metrics);
+      json split = MetricsJson(r.metrics, UndefinedFigures::kNull);
       split["name"] = r.name;
       split["train_examples"] = r.train_examples;
       split["seconds"] = r.seconds;
       const std::string video = r.name.substr(r.name.find('/') + 1);
       if (r.name.rfind("tubespam/", 0) == 0) split["published_mcc"] = kPublishedMcc.at(video);
-      if (r.with_rules) split["with_rules"] = MetricsJson(*r.with_rules);
+      if (r.with_rules) split["with_rules"] = MetricsJson(*r.with_rules, UndefinedFigures::kNull);
       out["splits"].push_back(split);
     }
     if (rules) out["rules_version"] = rules->version();
@@ -497,12 +497,15 @@ void RunEvalProtocol(const ProtocolOptions& options) {
   auto print_row = [](const std::string& name, const BinaryMetrics& m,
                       std::optional<double> published) {
     const ConfusionMatrix& c = m.confusion;
+    const DefinedFigures defined = DefinedFiguresOf(c);
     std::cout << std::left << std::setw(30) << name << std::right << std::setw(6)
               << c.true_positives + c.false_negatives << std::setw(6)
               << c.false_positives + c.true_negatives << std::setw(8) << Fixed(m.accuracy, 3)
-              << std::setw(8) << Fixed(m.precision, 3) << std::setw(8) << Fixed(m.recall, 3)
-              << std::setw(8) << Fixed(m.f1, 3) << std::setw(8) << Fixed(m.mcc, 3) << std::setw(9)
-              << Fixed(m.ham_false_positive_rate, 3);
+              << std::setw(8) << FigureText(m.precision, defined.precision, 3) << std::setw(8)
+              << FigureText(m.recall, defined.recall, 3) << std::setw(8)
+              << FigureText(m.f1, defined.f1, 3) << std::setw(8)
+              << FigureText(m.mcc, defined.mcc, 3) << std::setw(9)
+              << FigureText(m.ham_false_positive_rate, defined.ham_false_positive_rate, 3);
     if (published) std::cout << std::setw(11) << ("MCC " + Fixed(*published, 3));
     std::cout << "\n";
   };

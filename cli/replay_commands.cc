@@ -332,9 +332,11 @@ void RunRetrain(RetrainOptions options) {
             << std::setw(8) << "flips"
             << "\n";
   auto row = [](const std::string& name, const Judged& j) {
+    const DefinedFigures defined = DefinedFiguresOf(j.metrics.confusion);
     std::cout << std::left << std::setw(22) << name << std::right << std::setw(10)
-              << Fixed(j.metrics.f1) << std::setw(10) << Fixed(j.metrics.ham_false_positive_rate)
-              << std::setw(10) << Fixed(j.metrics.mcc) << std::setw(10)
+              << FigureText(j.metrics.f1, defined.f1) << std::setw(10)
+              << FigureText(j.metrics.ham_false_positive_rate, defined.ham_false_positive_rate)
+              << std::setw(10) << FigureText(j.metrics.mcc, defined.mcc) << std::setw(10)
               << Fixed(j.metrics.calibration_error) << std::setw(8) << j.flips.size() << "\n";
   };
   row("candidate " + candidate->info().version.substr(0, 11), candidate_judged);

@@ -195,11 +195,13 @@ void RunTrain(const TrainOptions& options) {
                        {"conflicts", corpus.dedup.conflicts}}},
                      {"trained_on", CountsJson(held_back.rest)},
                      {"held_back", CountsJson(held_back.selected)}};
+  std::optional<BinaryMetrics> held_back_metrics;
   if (!held_back.selected.empty()) {
     // Judge the file as it will be served: loaded back, through the full text pipeline.
     const std::shared_ptr<const SpamModel> model = LoadModel(command, model_path);
-    metrics["held_back"] = MetricsJson(
-        Evaluate(Score(*pipeline, *model, held_back.selected), DecisionThreshold(*model)));
+    held_back_metrics =
+        Evaluate(Score(*pipeline, *model, held_back.selected), DecisionThreshold(*model));
+    metrics["held_back"] = MetricsJson(*held_back_metrics);
   }
   metrics["seconds_total"] = SecondsSince(start);
   // Before publishing: once `current` has switched the command must succeed, so that exit 1
@@ -238,11 +240,12 @@ void RunTrain(const TrainOptions& options) {
             << Fixed(report.validation_unquantized.f1) << "), ham FPR "
             << Fixed(report.validation.ham_false_positive_rate) << ", threshold "
             << Fixed(report.decision_threshold) << "\n";
-  if (metrics.contains("held_back")) {
-    std::cout << "  held-back F1 " << Fixed(metrics["held_back"]["f1"].get<double>())
-              << ", ham FPR "
-              << Fixed(metrics["held_back"]["ham_false_positive_rate"].get<double>()) << ", MCC "
-              << Fixed(metrics["held_back"]["mcc"].get<double>()) << "\n";
+  if (held_back_metrics) {
+    const BinaryMetrics& m = *held_back_metrics;
+    const DefinedFigures defined = DefinedFiguresOf(m.confusion);
+    std::cout << "  held-back F1 " << FigureText(m.f1, defined.f1) << ", ham FPR "
+              << FigureText(m.ham_false_positive_rate, defined.ham_false_positive_rate) << ", MCC "
+              << FigureText(m.mcc, defined.mcc) << "\n";
   }
   std::cout << "  model " << report.model_bytes << " bytes (unquantized "
             << report.unquantized_bytes << "), " << Fixed(metrics["seconds_total"].get<double>(), 1)
@@ -251,18 +254,21 @@ void RunTrain(const TrainOptions& options) {
 
 // --- eval ----------------------------------------------------------------------------------
 
+// Figures the data does not define (one class missing) print as n/a.
 void PrintMetricsText(const std::string& title, const BinaryMetrics& m) {
   const ConfusionMatrix& c = m.confusion;
+  const DefinedFigures defined = DefinedFiguresOf(c);
   std::cout << title << "  (" << c.true_positives + c.false_negatives << " spam, "
             << c.false_positives + c.true_negatives << " ham; threshold " << Fixed(m.threshold)
             << ")\n"
             << "  accuracy   " << Fixed(m.accuracy) << "\n"
-            << "  precision  " << Fixed(m.precision) << "\n"
-            << "  recall     " << Fixed(m.recall) << "\n"
-            << "  F1         " << Fixed(m.f1) << "\n"
-            << "  MCC        " << Fixed(m.mcc) << "\n"
-            << "  ham FPR    " << Fixed(m.ham_false_positive_rate) << "\n"
-            << "  ROC-AUC    " << Fixed(m.roc_auc) << "\n"
+            << "  precision  " << FigureText(m.precision, defined.precision) << "\n"
+            << "  recall     " << FigureText(m.recall, defined.recall) << "\n"
+            << "  F1         " << FigureText(m.f1, defined.f1) << "\n"
+            << "  MCC        " << FigureText(m.mcc, defined.mcc) << "\n"
+            << "  ham FPR    "
+            << FigureText(m.ham_false_positive_rate, defined.ham_false_positive_rate) << "\n"
+            << "  ROC-AUC    " << FigureText(m.roc_auc, defined.roc_auc) << "\n"
             << "  ECE        " << Fixed(m.calibration_error) << "\n"
             << "  confusion  predicted spam / ham\n"
             << "    spam     " << std::setw(8) << c.true_positives << std::setw(8)
@@ -298,7 +304,7 @@ void RunEval(const EvalOptions& options) {
   const double threshold = options.threshold.value_or(DecisionThreshold(*model));
   const BinaryMetrics metrics = Evaluate(Score(*pipeline, *model, examples), threshold);
   if (options.json_output) {
-    json out = MetricsJson(metrics);
+    json out = MetricsJson(metrics, UndefinedFigures::kNull);
     out["model"] = path;
     out["model_version"] = model->info().version;
     out["examples"] = examples.size();

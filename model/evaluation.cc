@@ -45,6 +45,20 @@ void FillRatios(const ConfusionMatrix& c, BinaryMetrics& m) {
   m.mcc = Ratio(tp * tn - fp * fn, denominator);
 }
 
+DefinedFigures DefinedFiguresOf(const ConfusionMatrix& c) {
+  const bool has_spam = c.true_positives + c.false_negatives > 0;
+  const bool has_ham = c.false_positives + c.true_negatives > 0;
+  const bool predicts_spam = c.true_positives + c.false_positives > 0;
+  DefinedFigures defined;
+  defined.precision = has_spam && predicts_spam;
+  defined.recall = has_spam;
+  defined.f1 = has_spam;
+  defined.mcc = has_spam && has_ham;
+  defined.ham_false_positive_rate = has_ham;
+  defined.roc_auc = has_spam && has_ham;
+  return defined;
+}
+
 BinaryMetrics Evaluate(const std::vector<ScoredExample>& scored, double threshold) {
   BinaryMetrics metrics;
   metrics.threshold = threshold;

@@ -7,7 +7,8 @@
 //
 // Conventions: spam is the positive class. A comment is predicted spam when its probability
 // is >= the threshold. Ratios whose denominator is zero are reported as 0 (e.g. precision
-// with no spam predictions), except ROC-AUC, which is 0.5 when only one class is present.
+// with no spam predictions), except ROC-AUC, which is 0.5 when only one class is present;
+// DefinedFiguresOf says which of those numbers the data leaves undefined.
 //
 // Thread safety: pure functions on values; safe from any thread.
 #ifndef SPAMGUARD_MODEL_EVALUATION_H_
@@ -49,6 +50,22 @@ struct BinaryMetrics {
   double roc_auc = 0.5;
   double calibration_error = 0;  // expected calibration error, 10 equal-width bins
 };
+
+// Which figures of BinaryMetrics the data they were computed on defines. Without spam,
+// precision, recall, F1, MCC and ROC-AUC measure nothing; without ham, ham FPR, MCC and
+// ROC-AUC; with no comment predicted spam, precision (0 of 0). BinaryMetrics still holds the
+// conventional 0 (0.5 for ROC-AUC) for them; reports print them as "n/a" (JSON null), so
+// that a ham-only set does not read as a model with F1 0 and chance-level ranking.
+// Accuracy, ECE and the confusion matrix are defined on any non-empty data.
+struct DefinedFigures {
+  bool precision = true;
+  bool recall = true;
+  bool f1 = true;
+  bool mcc = true;
+  bool ham_false_positive_rate = true;
+  bool roc_auc = true;
+};
+DefinedFigures DefinedFiguresOf(const ConfusionMatrix& confusion);
 
 ConfusionMatrix Confuse(const std::vector<ScoredExample>& scored, double threshold);
 // All of BinaryMetrics at one threshold; ROC-AUC and ECE do not depend on it.

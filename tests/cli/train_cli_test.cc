@@ -118,6 +118,36 @@ TEST_F(TrainCliTest, TrainEvalCheckAndReplayOnASmallCorpus) {
   EXPECT_NE(replay.stdout_text.find("2 cases, 0 flips"), std::string::npos) << replay.stdout_text;
 }
 
+TEST_F(TrainCliTest, EvalPrintsFiguresThatNeedTheMissingClassAsNotApplicable) {
+  const std::string model = dir_.File("model.spgm");
+  ASSERT_EQ(Ctl({"train", "--model", model, "--no-search", corpus_}).exit_code, 0);
+  const std::string ham_only = dir_.File("ham-only.tsv");
+  {
+    std::ofstream out(ham_only);
+    out << "label\ttext\n";
+    for (const auto& [label, text] : testing::SyntheticCorpusRows()) {
+      if (label == "ham") out << label << '\t' << text << '\n';
+    }
+  }
+  const RunResult json_eval = Ctl({"eval", "--model", model, "--json", ham_only});
+  ASSERT_EQ(json_eval.exit_code, 0) << json_eval.stderr_text;
+  const auto figures = nlohmann::json::parse(json_eval.stdout_text);
+  for (const char* key : {"precision", "recall", "f1", "mcc", "roc_auc"}) {
+    EXPECT_TRUE(figures[key].is_null()) << key << ": " << figures[key];
+  }
+  EXPECT_TRUE(figures["ham_false_positive_rate"].is_number());
+  EXPECT_TRUE(figures["accuracy"].is_number());
+
+  const RunResult text_eval = Ctl({"eval", "--model", model, ham_only});
+  ASSERT_EQ(text_eval.exit_code, 0) << text_eval.stderr_text;
+  for (const char* line :
+       {"precision  n/a", "recall     n/a", "F1         n/a", "MCC        n/a", "ROC-AUC    n/a"}) {
+    EXPECT_NE(text_eval.stdout_text.find(line), std::string::npos) << line << "\n"
+                                                                   << text_eval.stdout_text;
+  }
+  EXPECT_EQ(text_eval.stdout_text.find("ham FPR    n/a"), std::string::npos);
+}
+
 // A synthetic data/ tree for eval-protocol: the small corpus spread over the five videos,
 // and two distinct comments in each of the other three corpora.
 struct ProtocolData {

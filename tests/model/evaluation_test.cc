@@ -49,6 +49,42 @@ TEST(EvaluationTest, EmptyDenominatorsGiveZeroNotNan) {
   EXPECT_EQ(m.mcc, 0);
 }
 
+TEST(EvaluationTest, FiguresOfAMissingClassAreUndefined) {
+  ConfusionMatrix ham_only;
+  ham_only.false_positives = 1;
+  ham_only.true_negatives = 9;
+  const DefinedFigures without_spam = DefinedFiguresOf(ham_only);
+  EXPECT_FALSE(without_spam.precision);
+  EXPECT_FALSE(without_spam.recall);
+  EXPECT_FALSE(without_spam.f1);
+  EXPECT_FALSE(without_spam.mcc);
+  EXPECT_FALSE(without_spam.roc_auc);
+  EXPECT_TRUE(without_spam.ham_false_positive_rate);
+
+  ConfusionMatrix spam_only;
+  spam_only.true_positives = 3;
+  spam_only.false_negatives = 2;
+  const DefinedFigures without_ham = DefinedFiguresOf(spam_only);
+  EXPECT_TRUE(without_ham.precision);
+  EXPECT_TRUE(without_ham.recall);
+  EXPECT_TRUE(without_ham.f1);
+  EXPECT_FALSE(without_ham.mcc);
+  EXPECT_FALSE(without_ham.roc_auc);
+  EXPECT_FALSE(without_ham.ham_false_positive_rate);
+}
+
+TEST(EvaluationTest, PrecisionIsUndefinedWhenNothingIsPredictedSpam) {
+  ConfusionMatrix none_flagged;
+  none_flagged.false_negatives = 4;
+  none_flagged.true_negatives = 6;
+  const DefinedFigures defined = DefinedFiguresOf(none_flagged);
+  EXPECT_FALSE(defined.precision);
+  EXPECT_TRUE(defined.recall);
+  EXPECT_TRUE(defined.f1);
+  EXPECT_TRUE(defined.mcc);
+  EXPECT_TRUE(defined.roc_auc);
+}
+
 TEST(EvaluationTest, RocAucIsOneForPerfectRankingAndHalfForTies) {
   EXPECT_DOUBLE_EQ(RocAuc(Examples({{0.9, true}, {0.8, true}, {0.2, false}})), 1.0);
   EXPECT_DOUBLE_EQ(RocAuc(Examples({{0.1, true}, {0.8, false}})), 0.0);
