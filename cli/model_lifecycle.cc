@@ -3,6 +3,8 @@
 #include "cli/model_lifecycle.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <iterator>
@@ -140,6 +142,31 @@ double DecisionThreshold(const SpamModel& model) {
   // On error nothing is read and the threshold stays 0.5 (LoadModel refuses such models).
   (void)ParseParametersJson(model.info().parameters_json, parameters, quantize, &threshold);
   return threshold;
+}
+
+double TrainedHeldBackFraction(const std::string& command, const SpamModel& model,
+                               const std::string& path) {
+  const std::optional<double> recorded =
+      Check(command, RecordedHeldBackFraction(model.info().parameters_json));
+  if (recorded) return *recorded;
+  std::ifstream in(std::filesystem::path(path).parent_path() / "manifest.json");
+  const json manifest = in ? json::parse(in, nullptr, /*allow_exceptions=*/false) : json();
+  if (manifest.is_object()) {
+    if (const auto it = manifest.find("held_back_fraction"); it != manifest.end()) {
+      if (!it->is_number() || !(it->get<double>() >= 0 && it->get<double>() < 1)) {
+        Fail(command, path + ": the manifest's held_back_fraction " + it->dump() +
+                          " is not a number in [0, 1)");
+      }
+      return it->get<double>();
+    }
+    if (const auto it = manifest.find("command"); it != manifest.end() && *it == "retrain")
+      return kDefaultHeldBackFraction;
+  }
+  std::cerr << "spamguardctl " << command << ": note: " << path
+            << " records no held-back fraction (trained before models recorded it); assuming "
+               "the default "
+            << kDefaultHeldBackFraction << "\n";
+  return kDefaultHeldBackFraction;
 }
 
 json MetricsJson(const BinaryMetrics& m, UndefinedFigures undefined) {

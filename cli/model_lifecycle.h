@@ -8,10 +8,11 @@
 // calibration and the decision threshold are model/trainer.h; the figures are
 // model/evaluation.h. Publishing a trained model into a store is cli/model_publishing.h.
 //
-// The held-back split: 20% of the (deduplicated, subsampled) base corpus, chosen by a fixed
-// salt (kHeldBackSalt) independent of --seed, is never trained on by `train` or `retrain`.
-// Every model in a store is therefore judged on the same unseen comments, which is what makes
-// the retrain gate's "candidate vs current" comparison fair.
+// The held-back split: a share (train's --held-back-fraction, default 20%) of the
+// (deduplicated, subsampled) base corpus, chosen by a fixed salt (kHeldBackSalt) independent
+// of --seed, is never trained on by `train` or `retrain`, and the model records that share
+// (TrainedHeldBackFraction). Every model in a store is therefore judged on the same unseen
+// comments, which is what makes the retrain gate's "candidate vs current" comparison fair.
 //
 // Errors: a function that takes `command` reports failure through Fail, so the command ends
 // with one line "spamguardctl <command>: <what>" on stderr (cli/commands.h); one that returns
@@ -121,6 +122,18 @@ enum class UndefinedFigures {
   kNull,               // reports on stdout (eval, eval-protocol): no figure is not a number
   kConventionalValue,  // metrics.json in a store: its readers (ListModels) expect numbers
 };
+// The share of its corpus `model` (loaded from `path`) was kept from training: the split it
+// never saw is SplitByKey(corpus, kHeldBackSalt, fraction).selected; 0 means it saw all of
+// it. Read from the model's parameters, where train and retrain record it. A model from
+// before they did is looked up in the manifest.json beside it (train --publish wrote its
+// --held-back-fraction there; retrain always held back kDefaultHeldBackFraction); failing
+// that (a model file written by train without --publish), it is taken to be
+// kDefaultHeldBackFraction, the default of every such model, and a note on stderr says so:
+// a model of that kind trained with another --held-back-fraction is judged on a split it
+// may have partly trained on. A recorded value that is damaged is a Fail.
+double TrainedHeldBackFraction(const std::string& command, const SpamModel& model,
+                               const std::string& path);
+
 nlohmann::json MetricsJson(const BinaryMetrics& m,
                            UndefinedFigures undefined = UndefinedFigures::kConventionalValue);
 

@@ -220,6 +220,17 @@ void RunEvalProtocol(const ProtocolOptions& options) {
   const std::string model_path = Check(command, ResolveModelPath(options.model));
   const std::shared_ptr<const SpamModel> model = LoadModel(command, model_path);
   const std::shared_ptr<const RuleSet> rules = LoadRules(command, options.rules, *pipeline);
+  // Refused before minutes of training: held-back scores the stored model on the split of the
+  // fraction it was trained with, and a model trained on everything has none.
+  double held_back_fraction = 0;
+  if (wants("held-back") && options.dump_splits.empty()) {
+    held_back_fraction = TrainedHeldBackFraction(command, *model, model_path);
+    if (held_back_fraction == 0) {
+      Fail(command, "held-back: model " + model->info().version +
+                        " was trained with --held-back-fraction 0, on all of its data; it has "
+                        "no held-back split (--only lovo tubespam runs the rest)");
+    }
+  }
 
   // The default model's trainer settings, without search, for every protocol model.
   TrainRequest request;
@@ -416,13 +427,13 @@ void RunEvalProtocol(const ProtocolOptions& options) {
   }
 
   if (wants("held-back")) {
-    // The stored model itself: it never trained on the held-back 20% of each corpus.
+    // The stored model itself, on the held-back share of each corpus it never trained on.
     Corpus youtube = LoadCorpus(
         command, *pipeline, {(data / "youtube-spam/youtube-spam.tsv").string()}, {}, request.seed);
     std::vector<LabeledExample> all = youtube.examples;
     all.insert(all.end(), others.examples.begin(), others.examples.end());
     std::vector<LabeledExample> held =
-        SplitByKey(std::move(all), kHeldBackSalt, kDefaultHeldBackFraction).selected;
+        SplitByKey(std::move(all), kHeldBackSalt, held_back_fraction).selected;
     const double threshold = DecisionThreshold(*model);
     std::map<std::string, std::vector<LabeledExample>> by_corpus;
     for (const LabeledExample& example : held) {

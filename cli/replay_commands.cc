@@ -203,10 +203,11 @@ void RunRetrain(RetrainOptions options) {
 
   // The current model: its settings and corpus are the defaults of the candidate's.
   std::shared_ptr<const SpamModel> current;
+  std::string current_path;
   json current_manifest;
   if (Result<std::string> version = CurrentVersion(options.model); version.ok()) {
-    const std::string path = Check(command, ResolveModelVersion(options.model, *version));
-    current = LoadModel(command, path);
+    current_path = Check(command, ResolveModelVersion(options.model, *version));
+    current = LoadModel(command, current_path);
     std::ifstream in(fs::path(options.model) / *version / "manifest.json");
     if (in) current_manifest = json::parse(in, nullptr, false);
   }
@@ -237,10 +238,23 @@ void RunRetrain(RetrainOptions options) {
     options.mix.default_mix = true;
   }
 
-  // Base corpus and its fixed held-back split (the gate's test set).
+  // Base corpus and its fixed held-back split (the gate's test set), of the fraction the
+  // current model was trained without: the gate must judge it on comments it never saw. The
+  // candidate is held back the same share, and records it.
+  double held_back_fraction = kDefaultHeldBackFraction;
+  if (current) {
+    held_back_fraction = TrainedHeldBackFraction(command, *current, current_path);
+    if (held_back_fraction == 0) {
+      Fail(command, "the current model " + current->info().version +
+                        " was trained with --held-back-fraction 0, on all of its data: the gate "
+                        "has no held-back split to compare on (publish a model trained with a "
+                        "held-back split first)");
+    }
+  }
+  request.trainer.held_back_fraction = held_back_fraction;
   const std::vector<SubsampleRule> rules = options.mix.Rules(command);
   Corpus base = LoadCorpus(command, *pipeline, options.base, rules, options.mix.seed);
-  Split held_back = SplitByKey(std::move(base.examples), kHeldBackSalt, kDefaultHeldBackFraction);
+  Split held_back = SplitByKey(std::move(base.examples), kHeldBackSalt, held_back_fraction);
 
   // Feedback: newest first so that the latest report on a comment wins; from the store
   // under --data-dir and from any --feedback files.
@@ -414,6 +428,7 @@ void RunRetrain(RetrainOptions options) {
                          {"subsample", RulesJson(rules)},
                          {"default_mix", options.mix.default_mix},
                          {"seed", options.mix.seed},
+                         {"held_back_fraction", held_back_fraction},
                          {"feedback",
                           {{"data_dir", options.data_dir},
                            {"files", options.feedback_files},

@@ -2,8 +2,8 @@
 //
 // `train` trains on everything but the fixed held-back split (cli/model_lifecycle.h) and
 // writes a model file, or publishes a new version into a store (cli/model_publishing.h);
-// `eval --held-back` measures a model on that split alone. `models` lists a store's versions
-// and points `current` at one of them.
+// `eval --held-back` measures a model on that split alone, of the fraction the model records.
+// `models` lists a store's versions and points `current` at one of them.
 //
 // Every failure prints one line "spamguardctl <cmd>: <what>" to stderr and throws
 // CLI::RuntimeError(1) (cli/commands.h).
@@ -180,6 +180,7 @@ void RunTrain(const TrainOptions& options) {
   request.validation_fraction = options.validation_fraction;
   request.trainer.search = options.search;
   request.trainer.search_budget_seconds = options.search_budget_seconds;
+  request.trainer.held_back_fraction = options.held_back_fraction;
   request.verbose = true;
   Result<TrainingReport> trained =
       TrainFromExamples(*pipeline, held_back.rest, request, model_path);
@@ -297,8 +298,22 @@ void RunEval(const EvalOptions& options) {
   const std::shared_ptr<const SpamModel> model = LoadModel(command, path);
   std::vector<LabeledExample> examples = LoadFiles(command, options.data);
   const DedupReport dedup = Deduplicate(*pipeline->normalizer(), examples);
+  std::optional<double> held_back_fraction;
   if (options.held_back_only) {
-    examples = SplitByKey(std::move(examples), kHeldBackSalt, kDefaultHeldBackFraction).selected;
+    // The split the model never saw is the one of the fraction it was trained with.
+    held_back_fraction = TrainedHeldBackFraction(command, *model, path);
+    if (*held_back_fraction == 0) {
+      Fail(command, "--held-back: model " + model->info().version +
+                        " was trained with --held-back-fraction 0, on all of its data; it has "
+                        "no held-back split");
+    }
+    const size_t total = examples.size();
+    examples = SplitByKey(std::move(examples), kHeldBackSalt, *held_back_fraction).selected;
+    if (examples.empty()) {
+      Fail(command, "--held-back: none of the " + std::to_string(total) +
+                        " examples fall in the model's held-back split (" +
+                        Fixed(*held_back_fraction, 2) + " of the data)");
+    }
   }
   if (examples.empty()) Fail(command, "no examples to evaluate");
   const double threshold = options.threshold.value_or(DecisionThreshold(*model));
@@ -309,10 +324,15 @@ void RunEval(const EvalOptions& options) {
     out["model_version"] = model->info().version;
     out["examples"] = examples.size();
     out["duplicates_dropped"] = dedup.duplicates + dedup.conflicts;
+    if (held_back_fraction) out["held_back_fraction"] = *held_back_fraction;
     std::cout << out.dump() << "\n";
   } else {
     std::cout << "model " << model->info().version << " (" << path << "); " << examples.size()
-              << " unique examples" << (options.held_back_only ? " (held-back split)" : "") << "\n";
+              << " unique examples";
+    if (held_back_fraction) {
+      std::cout << " (held-back split, " << Fixed(*held_back_fraction, 2) << " of the data)";
+    }
+    std::cout << "\n";
     PrintMetricsText("evaluation", metrics);
   }
 }
@@ -389,7 +409,8 @@ void AddEvalCommand(CLI::App& app) {
       command->add_option("--threshold", options->threshold_value,
                           "Decision threshold in [0, 1] (default: the model's recorded one)");
   command->add_flag("--held-back", options->held_back_only,
-                    "Evaluate only the fixed held-back 20% of the data (never trained on)");
+                    "Evaluate only the model's held-back split of the data (the fixed share "
+                    "it was trained without)");
   command->callback([options, threshold] {
     if (threshold->count() > 0) options->threshold = options->threshold_value;
     RunEval(*options);

@@ -356,16 +356,17 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
   info.calibration = report.calibration;
   info.validation_metrics = ToModelMetrics(report.validation);
   info.trained_at = UtcNow("%Y-%m-%dT%H:%M:%SZ");
-  info.parameters_json = ParametersJson(report, options.seed);
+  info.parameters_json = ParametersJson(report, options.seed, options.held_back_fraction);
   if (Status s = SpamModel::Write(model_path, fasttext_path, info); !s.ok()) return s;
   report.model_bytes = fs::file_size(model_path, error);
   report.total_seconds = SecondsSince(start);
   return report;
 }
 
-std::string ParametersJson(const TrainingReport& report, int seed) {
+std::string ParametersJson(const TrainingReport& report, int seed,
+                           std::optional<double> held_back_fraction) {
   const FastTextParameters& p = report.chosen;
-  const nlohmann::json json = {
+  nlohmann::json json = {
       {"seed", seed},
       {"loss", "softmax"},
       {"min_count", 1},
@@ -388,6 +389,7 @@ std::string ParametersJson(const TrainingReport& report, int seed) {
       {"decision_threshold", report.decision_threshold},
       {"decision_threshold_constraint_met", report.threshold_constraint_met},
   };
+  if (held_back_fraction) json["held_back_fraction"] = *held_back_fraction;
   return json.dump();
 }
 
@@ -453,7 +455,26 @@ Result<const nlohmann::json*> Section(const nlohmann::json& json, const char* ke
   return &*it;
 }
 
+Result<std::optional<double>> HeldBackFractionOf(const nlohmann::json& json) {
+  const auto it = json.find("held_back_fraction");
+  if (it == json.end()) return std::optional<double>();
+  if (!it->is_number() || !(it->get<double>() >= 0 && it->get<double>() < 1)) {
+    return Status::InvalidArgument("parameters.held_back_fraction is " + it->dump() +
+                                   ", not a number in [0, 1)");
+  }
+  return std::optional<double>(it->get<double>());
+}
+
 }  // namespace
+
+Result<std::optional<double>> RecordedHeldBackFraction(const std::string& text) {
+  if (text.empty()) return std::optional<double>();
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return Status::InvalidArgument("parameters are not a JSON object");
+  }
+  return HeldBackFractionOf(json);
+}
 
 Status ParseParametersJson(const std::string& text, FastTextParameters& parameters,
                            QuantizeParameters& quantize, double* decision_threshold) {
@@ -495,6 +516,8 @@ Status ParseParametersJson(const std::string& text, FastTextParameters& paramete
     return Status::InvalidArgument("parameters.decision_threshold " + std::to_string(threshold) +
                                    " is not a probability in [0, 1]");
   }
+  if (Result<std::optional<double>> held_back = HeldBackFractionOf(json); !held_back.ok())
+    return held_back.status();
   parameters = p;
   quantize = q;
   if (decision_threshold != nullptr) *decision_threshold = threshold;

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,12 @@ struct TrainerOptions {
   // private directory `spamguard-train-<random>` under TMPDIR (model/durable_files.h
   // CreateUniqueDirectory), so runs never share or remove each other's files.
   std::string work_directory;
+  // The share of the corpus the caller kept out of training as the fixed held-back split
+  // (model/dataset.h kHeldBackSalt), recorded in the model's parameters so that whoever
+  // judges the model later rebuilds the split it never saw (0: it saw everything). Unset:
+  // nothing is recorded (a model trained on a split of the caller's own, as the evaluation
+  // protocol's).
+  std::optional<double> held_back_fraction;
 
   static std::vector<FastTextParameters> DefaultSearchGrid();
 };
@@ -134,14 +141,22 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
                                       const TrainerOptions& options, const std::string& model_path);
 
 // The training parameters of a report as a JSON object text (stored in ModelInfo and in
-// manifests), including the decision threshold.
-std::string ParametersJson(const TrainingReport& report, int seed);
+// manifests), including the decision threshold and, when given, the held-back fraction
+// (TrainerOptions::held_back_fraction).
+std::string ParametersJson(const TrainingReport& report, int seed,
+                           std::optional<double> held_back_fraction = std::nullopt);
+
+// The held-back fraction ParametersJson recorded: nullopt when none is (models trained before
+// it was recorded, or without a held-back split). Never throws: text that is not a JSON
+// object, or a recorded value that is not a number in [0, 1), is kInvalidArgument.
+Result<std::optional<double>> RecordedHeldBackFraction(const std::string& parameters_json);
 
 // Reads FastTextParameters, QuantizeParameters and the decision threshold back from
 // ParametersJson text, so the evaluation protocol and retrain can train with a model's
 // settings. Missing fields (or empty text) keep the values passed in. Never throws: text that
-// is not a JSON object, a field of the wrong type (or an integer out of range) or a threshold
-// outside [0, 1] is kInvalidArgument naming the field ("parameters.decision_threshold is
+// is not a JSON object, a field of the wrong type (or an integer out of range), a threshold
+// outside [0, 1] or a recorded held-back fraction outside [0, 1) is kInvalidArgument naming the
+// field ("parameters.decision_threshold is
 // \"high\", not a number"), and then nothing is changed.
 Status ParseParametersJson(const std::string& json, FastTextParameters& parameters,
                            QuantizeParameters& quantize, double* decision_threshold);

@@ -326,6 +326,7 @@ TEST_F(TrainCliTest, RetrainWithAgreeingFeedbackPublishesAndRollbackRestores) {
   ASSERT_NE(second, first);
   const auto manifest = nlohmann::json::parse(ReadFile(store() + "/" + second + "/manifest.json"));
   EXPECT_EQ(manifest["model"]["path"], "model.spgm");
+  EXPECT_DOUBLE_EQ(manifest["held_back_fraction"].get<double>(), 0.2);  // the current model's
 
   const RunResult list = Ctl({"models", "list", "--model", store()});
   ASSERT_EQ(list.exit_code, 0) << list.stderr_text;
@@ -512,6 +513,70 @@ void ExpectRefusedOption(const RunResult& run, const std::string& option) {
   EXPECT_NE(run.exit_code, 0) << run.stdout_text;
   EXPECT_LT(run.exit_code, 128) << "killed by a signal: " << run.stderr_text;
   EXPECT_NE(run.stderr_text.find(option), std::string::npos) << run.stderr_text;
+}
+
+// The examples a train run held back, from its metrics file.
+int HeldBackCount(const std::string& metrics_path) {
+  const auto metrics = nlohmann::json::parse(ReadFile(metrics_path));
+  const auto& total = metrics["data"]["held_back"]["total"];
+  return total["spam"].get<int>() + total["ham"].get<int>();
+}
+
+TEST_F(TrainCliTest, EvalHeldBackUsesTheFractionTheModelWasTrainedWith) {
+  const std::string model = dir_.File("half.spgm");
+  ASSERT_EQ(Ctl({"train", "--no-search", "--held-back-fraction", "0.5", "--model", model, corpus_})
+                .exit_code,
+            0);
+  const RunResult eval = Ctl({"eval", "--model", model, "--held-back", "--json", corpus_});
+  ASSERT_EQ(eval.exit_code, 0) << eval.stderr_text;
+  const auto figures = nlohmann::json::parse(eval.stdout_text);
+  EXPECT_DOUBLE_EQ(figures["held_back_fraction"].get<double>(), 0.5);
+  EXPECT_EQ(figures["examples"].get<int>(), HeldBackCount(model + ".metrics.json"));
+  EXPECT_EQ(eval.stderr_text, "");
+}
+
+TEST_F(TrainCliTest, EvalHeldBackRefusesAModelTrainedOnAllItsData) {
+  const std::string model = dir_.File("all.spgm");
+  ASSERT_EQ(Ctl({"train", "--no-search", "--held-back-fraction", "0", "--model", model, corpus_})
+                .exit_code,
+            0);
+  ExpectRefused(Ctl({"eval", "--model", model, "--held-back", corpus_}), "eval",
+                "--held-back-fraction 0");
+}
+
+TEST_F(TrainCliTest, EvalHeldBackAssumesTheOldDefaultForAModelThatRecordsNoFraction) {
+  const std::string model = dir_.File("model.spgm");
+  ASSERT_EQ(Ctl({"train", "--no-search", "--model", model, corpus_}).exit_code, 0);
+  const std::string old = CraftModel(model, dir_.File("old.spgm"),
+                                     [](auto& j) { j["parameters"].erase("held_back_fraction"); });
+  const RunResult eval = Ctl({"eval", "--model", old, "--held-back", "--json", corpus_});
+  ASSERT_EQ(eval.exit_code, 0) << eval.stderr_text;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(eval.stdout_text)["held_back_fraction"].get<double>(),
+                   0.2);
+  EXPECT_EQ(nlohmann::json::parse(eval.stdout_text)["examples"].get<int>(),
+            HeldBackCount(model + ".metrics.json"));
+  EXPECT_NE(eval.stderr_text.find("records no held-back fraction"), std::string::npos)
+      << eval.stderr_text;
+}
+
+TEST_F(TrainCliTest, EvalHeldBackSaysWhenNoExampleFallsInTheSplit) {
+  const std::string model = dir_.File("model.spgm");
+  ASSERT_EQ(Ctl({"train", "--no-search", "--model", model, corpus_}).exit_code, 0);
+  const std::string tiny = CraftModel(model, dir_.File("tiny.spgm"), [](auto& j) {
+    j["parameters"]["held_back_fraction"] = 0.0001;
+  });
+  ExpectRefused(Ctl({"eval", "--model", tiny, "--held-back", corpus_}), "eval",
+                "none of the 72 examples fall in the model's held-back split");
+}
+
+TEST_F(TrainCliTest, RetrainRefusesWhenTheCurrentModelHasNoHeldBackSplit) {
+  ASSERT_EQ(Ctl({"train", "--model", store(), "--publish", "--no-search", "--held-back-fraction",
+                 "0", corpus_})
+                .exit_code,
+            0);
+  ExpectRefused(Ctl({"retrain", "--model", store(), "--data-dir", dir_.File("var"), "--base",
+                     corpus_, "--cases", cases_, "--no-rules"}),
+                "retrain", "no held-back split to compare on");
 }
 
 TEST_F(TrainCliTest, FractionsAndThresholdsMustBeFiniteAndInRange) {

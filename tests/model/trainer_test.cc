@@ -111,6 +111,23 @@ TEST_F(TrainerTest, ParametersReadBackWhatParametersJsonWrote) {
   EXPECT_DOUBLE_EQ(threshold, 0.7);
 }
 
+TEST_F(TrainerTest, HeldBackFractionIsRecordedOnlyWhenGiven) {
+  TrainingReport report;
+  const Result<std::optional<double>> recorded =
+      RecordedHeldBackFraction(ParametersJson(report, 7, 0.1));
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  ASSERT_TRUE(recorded->has_value());
+  EXPECT_DOUBLE_EQ(**recorded, 0.1);
+  const Result<std::optional<double>> zero =
+      RecordedHeldBackFraction(ParametersJson(report, 7, 0.0));
+  ASSERT_TRUE(zero.ok() && zero->has_value());
+  EXPECT_DOUBLE_EQ(**zero, 0.0);
+  const Result<std::optional<double>> absent = RecordedHeldBackFraction(ParametersJson(report, 7));
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->has_value());
+  EXPECT_FALSE(RecordedHeldBackFraction(R"({"held_back_fraction":-0.5})").ok());
+}
+
 TEST_F(TrainerTest, MistypedParametersAreAnErrorNamingTheFieldNotAnException) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"decision_threshold":"high"})", "parameters.decision_threshold"},
@@ -123,6 +140,8 @@ TEST_F(TrainerTest, MistypedParametersAreAnErrorNamingTheFieldNotAnException) {
       {R"({"quantize":{"cutoff":-1}})", "parameters.quantize.cutoff"},
       {R"({"quantize":{"enabled":"yes"}})", "parameters.quantize.enabled"},
       {R"([1,2,3])", "not a JSON object"},
+      {R"({"held_back_fraction":1})", "parameters.held_back_fraction"},
+      {R"({"held_back_fraction":"0.2"})", "parameters.held_back_fraction"},
   };
   for (const auto& [text, words] : cases) {
     FastTextParameters parameters;
