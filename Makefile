@@ -46,7 +46,7 @@ sanitize: deps
 	$(SANITIZE_DIR)/spamguard_unit_tests --gtest_brief=1
 
 eval: model
-	$(CTL) eval-protocol --model $(MODEL_STORE) --rules rules/default.yaml
+	$(CTL) eval --model $(MODEL_STORE) --rules rules/default.yaml
 
 bench: build
 	$(BUILD_DIR)/spamguard_bench --benchmark_min_time=0.5

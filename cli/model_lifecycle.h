@@ -140,6 +140,36 @@ nlohmann::json MetricsJson(const BinaryMetrics& m,
 // Fixed(value, digits), or "n/a" for a figure the data does not define.
 std::string FigureText(double value, bool defined, int digits = 4);
 
+// --- the evaluation protocol (protocol_command.cc) ---------------------------------------
+
+// What `eval` without DATA files, and its alias `eval-protocol`, runs.
+struct ProtocolOptions {
+  std::string model = kDefaultStore;
+  std::string data = "data";
+  bool json_output = false;
+  std::vector<std::string> only;  // "lovo", "tubespam", "held-back"
+  int jobs = 2;
+  // When set: write every split's training and test model inputs there, in fastText's
+  // format, and stop (so other learners, e.g. the fastText CLI, run on identical splits).
+  std::string dump_splits;
+  // When set: also score every protocol test split with this rule pack on top of the split's
+  // model, as the server would (empty: the model alone).
+  std::string rules;
+  // LOVO and TubeSpam models train on the YouTube collection alone, without the SMS,
+  // Telegram and SmokeDetector corpora (held-back is the stored model and is unaffected).
+  bool youtube_only = false;
+};
+
+// Registers the protocol's own options on `command` (--data, --only, --jobs, --dump-splits,
+// --rules, --youtube-only; --model and --json are the caller's, as eval has them too) and
+// returns them, so that eval can refuse them next to DATA files.
+std::vector<CLI::Option*> AddProtocolOptions(CLI::App& command, ProtocolOptions& options);
+
+// Runs LOVO, TubeSpam and held-back (options.only: a subset) with the settings of the model at
+// options.model, on the corpora under options.data; prints the table or JSON to stdout and
+// progress to stderr. Failures are Fail(command, ...).
+void RunEvalProtocol(const std::string& command, const ProtocolOptions& options);
+
 // --- training a model from examples ----------------------------------------------------------
 
 struct TrainRequest {

@@ -1,12 +1,12 @@
-// `eval-protocol`: the published evaluation protocols, run with the settings of a stored
-// model. Leave-one-video-out (LOVO) and TubeSpam (the oldest 70% of each class of a video
-// trains, the newest 30% tests) train one model per split, `--jobs` at a time; held-back scores
-// the stored model itself on the fixed held-back split of each corpus (cli/model_lifecycle.h).
-// With --rules, every test split is scored a second time through model + rule pack, as the
-// server does.
+// The evaluation protocol, `eval` without DATA files (and its alias `eval-protocol`): the
+// published evaluation protocols, run with the settings of a stored model. Leave-one-video-out
+// (LOVO) and TubeSpam (the oldest 70% of each class of a video trains, the newest 30% tests) train
+// one model per split, `--jobs` at a time; held-back scores the stored model itself on the fixed
+// held-back split of each corpus (cli/model_lifecycle.h). With --rules, every test split is scored
+// a second time through model + rule pack, as the server does.
 //
-// Every failure prints one line "spamguardctl eval-protocol: <what>" to stderr and throws
-// CLI::RuntimeError(1) (cli/commands.h).
+// Every failure prints one line "spamguardctl <eval or eval-protocol>: <what>" to stderr and
+// throws CLI::RuntimeError(1) (cli/commands.h).
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -132,23 +132,6 @@ struct ProtocolSplit {
   std::vector<LabeledExample> test;
 };
 
-struct ProtocolOptions {
-  std::string model = kDefaultStore;
-  std::string data = "data";
-  bool json_output = false;
-  std::vector<std::string> only;  // "lovo", "tubespam", "held-back"
-  int jobs = 2;
-  // When set: write every split's training and test model inputs there, in fastText's
-  // format, and stop (so other learners, e.g. the fastText CLI, run on identical splits).
-  std::string dump_splits;
-  // When set: also score every protocol test split with this rule pack on top of the split's
-  // model, as the server would (empty: the model alone).
-  std::string rules;
-  // LOVO and TubeSpam models train on the YouTube collection alone, without the SMS,
-  // Telegram and SmokeDetector corpora (held-back is the stored model and is unaffected).
-  bool youtube_only = false;
-};
-
 // The whole classifier's spam_probability (model + rules, default site policy) per example.
 std::vector<ScoredExample> ScoreWithRules(const CommentClassifier& classifier,
                                           const std::vector<LabeledExample>& examples) {
@@ -210,8 +193,9 @@ class ScratchDirectory {
   fs::path path_;
 };
 
-void RunEvalProtocol(const ProtocolOptions& options) {
-  const std::string command = "eval-protocol";
+}  // namespace
+
+void RunEvalProtocol(const std::string& command, const ProtocolOptions& options) {
   const auto wants = [&options](const std::string& part) {
     return options.only.empty() ||
            std::find(options.only.begin(), options.only.end(), part) != options.only.end();
@@ -400,7 +384,7 @@ void RunEvalProtocol(const ProtocolOptions& options) {
       }
       result.seconds = SecondsSince(start);
       std::lock_guard<std::mutex> lock(progress);
-      std::cerr << "eval-protocol: " << split.name << " F1 " << Fixed(result.metrics.f1) << " ("
+      std::cerr << command << ": " << split.name << " F1 " << Fixed(result.metrics.f1) << " ("
                 << Fixed(result.seconds, 1) << " s)\n";
     }
   };
@@ -537,32 +521,39 @@ void RunEvalProtocol(const ProtocolOptions& options) {
   }
 }
 
-}  // namespace
+std::vector<CLI::Option*> AddProtocolOptions(CLI::App& command, ProtocolOptions& options) {
+  return {
+      command.add_option("--data", options.data, "The data/ directory (the protocol's corpora)")
+          ->capture_default_str(),
+      command.add_option("--only", options.only, "Subset: lovo, tubespam, held-back")
+          ->check(CLI::IsMember({"lovo", "tubespam", "held-back"})),
+      command
+          .add_option("--jobs", options.jobs,
+                      "Splits trained at once (at least 1; more than the splits run as many)")
+          ->capture_default_str()
+          ->check(CLI::Range(1, std::numeric_limits<int>::max())),
+      command.add_option(
+          "--dump-splits", options.dump_splits,
+          "Write each split's train/test model inputs (fastText format) here and stop"),
+      command.add_option("--rules", options.rules,
+                         "Also score each test split with this rule pack on top of the split's "
+                         "model (combined as the server combines them; at the split's threshold)"),
+      command.add_flag("--youtube-only", options.youtube_only,
+                       "Train LOVO and TubeSpam models on the YouTube collection alone"),
+  };
+}
 
 void AddEvalProtocolCommand(CLI::App& app) {
   auto options = std::make_shared<ProtocolOptions>();
-  CLI::App* command = app.add_subcommand(
-      "eval-protocol",
-      "Leave-one-video-out, TubeSpam and held-back evaluation (trains one model per split)");
+  CLI::App* command =
+      app.add_subcommand("eval-protocol",
+                         "The same as eval without DATA files: leave-one-video-out, TubeSpam and "
+                         "held-back evaluation (kept for scripts)");
   command->add_option("--model", options->model, "Model store or file whose settings are used")
       ->capture_default_str();
-  command->add_option("--data", options->data, "The data/ directory")->capture_default_str();
-  command->add_option("--only", options->only, "Subset: lovo, tubespam, held-back")
-      ->check(CLI::IsMember({"lovo", "tubespam", "held-back"}));
-  command
-      ->add_option("--jobs", options->jobs,
-                   "Splits trained at once (at least 1; more than the splits run as many)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   command->add_flag("--json", options->json_output, "JSON instead of a table");
-  command->add_option("--dump-splits", options->dump_splits,
-                      "Write each split's train/test model inputs (fastText format) here and stop");
-  command->add_option("--rules", options->rules,
-                      "Also score each test split with this rule pack on top of the split's "
-                      "model (combined as the server combines them; at the split's threshold)");
-  command->add_flag("--youtube-only", options->youtube_only,
-                    "Train LOVO and TubeSpam models on the YouTube collection alone");
-  command->callback([options] { RunEvalProtocol(*options); });
+  AddProtocolOptions(*command, *options);
+  command->callback([options] { RunEvalProtocol("eval-protocol", *options); });
 }
 
 }  // namespace spamguard::cli

@@ -1,4 +1,5 @@
-// Training and judging a model: `train`, `eval` and `models list|rollback`.
+// Training and judging a model: `train`, `eval` and `models list|rollback`. `eval` without
+// DATA files runs the evaluation protocol (protocol_command.cc).
 //
 // `train` trains on everything but the fixed held-back split (cli/model_lifecycle.h) and
 // writes a model file, or publishes a new version into a store (cli/model_publishing.h);
@@ -401,19 +402,47 @@ void AddTrainCommand(CLI::App& app) {
 
 void AddEvalCommand(CLI::App& app) {
   auto options = std::make_shared<EvalOptions>();
-  CLI::App* command = app.add_subcommand("eval", "Evaluate a model on labeled data");
+  auto protocol = std::make_shared<ProtocolOptions>();
+  CLI::App* command = app.add_subcommand(
+      "eval",
+      "Evaluate a model on labeled DATA files; without them, run the evaluation protocol "
+      "(leave-one-video-out, TubeSpam, held-back) over --data");
   command->add_option("--model", options->model, "Model file or store")->capture_default_str();
-  command->add_option("data", options->data, "Labeled data files")->required();
+  // Named DATA, not data: --data is the protocol's directory.
+  command->add_option("DATA", options->data,
+                      "Labeled data files (none: the evaluation protocol over --data)");
   command->add_flag("--json", options->json_output, "One JSON object instead of text");
   CLI::Option* threshold =
       command->add_option("--threshold", options->threshold_value,
-                          "Decision threshold in [0, 1] (default: the model's recorded one)");
-  command->add_flag("--held-back", options->held_back_only,
-                    "Evaluate only the model's held-back split of the data (the fixed share "
-                    "it was trained without)");
-  command->callback([options, threshold] {
-    if (threshold->count() > 0) options->threshold = options->threshold_value;
-    RunEval(*options);
+                          "With DATA: decision threshold in [0, 1] (default: the model's)");
+  CLI::Option* held_back = command->add_flag(
+      "--held-back", options->held_back_only,
+      "With DATA: evaluate only the model's held-back split (the share it never trained on)");
+  const std::vector<CLI::Option*> protocol_only = AddProtocolOptions(*command, *protocol);
+  command->callback([options, protocol, threshold, held_back, protocol_only] {
+    const std::string name = "eval";
+    if (!options->data.empty()) {
+      for (const CLI::Option* option : protocol_only) {
+        if (option->count() > 0) {
+          Fail(name, option->get_name() +
+                         " is an option of the evaluation protocol (eval without DATA files); "
+                         "it cannot be given with DATA files");
+        }
+      }
+      if (threshold->count() > 0) options->threshold = options->threshold_value;
+      RunEval(*options);
+      return;
+    }
+    for (const CLI::Option* option : {threshold, held_back}) {
+      if (option->count() > 0) {
+        Fail(name, option->get_name() +
+                       " needs DATA files; without them eval runs the evaluation protocol (its "
+                       "held-back part is --only held-back)");
+      }
+    }
+    protocol->model = options->model;
+    protocol->json_output = options->json_output;
+    RunEvalProtocol(name, *protocol);
   });
 }
 
