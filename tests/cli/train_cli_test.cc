@@ -256,47 +256,6 @@ TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutScoresWithRulesAndCanTrainOnY
   }
 }
 
-TEST_F(TrainCliTest, EvalWithoutDataFilesRunsTheEvaluationProtocol) {
-  const std::string model = dir_.File("model.spgm");
-  ASSERT_EQ(Ctl({"train", "--model", model, "--no-search", corpus_}).exit_code, 0);
-  // The protocol's own error: it looks for its corpora under --data.
-  ExpectRefused(Ctl({"eval", "--model", model, "--data", dir_.File("no-data")}), "eval",
-                "no-data/sms-spam/sms-spam.tsv");
-  const fs::path data = dir_.File("data");
-  WriteProtocolData(data);
-  const std::string splits = dir_.File("splits");
-  const RunResult dumped = Ctl({"eval", "--model", model, "--data", data.string(), "--only", "lovo",
-                                "--dump-splits", splits});
-  ASSERT_EQ(dumped.exit_code, 0) << dumped.stderr_text;
-  EXPECT_NE(dumped.stdout_text.find("wrote 5 splits"), std::string::npos) << dumped.stdout_text;
-  EXPECT_TRUE(fs::is_regular_file(fs::path(splits) / "lovo" / "psy.test.txt"));
-  // eval-protocol, which scripts call, is the same command.
-  const std::string alias_splits = dir_.File("alias-splits");
-  const RunResult alias = Ctl({"eval-protocol", "--model", model, "--data", data.string(), "--only",
-                               "lovo", "--dump-splits", alias_splits});
-  ASSERT_EQ(alias.exit_code, 0) << alias.stderr_text;
-  EXPECT_EQ(ReadFile(alias_splits + "/lovo/psy.train.txt"),
-            ReadFile(splits + "/lovo/psy.train.txt"));
-}
-
-TEST_F(TrainCliTest, EvalRefusesProtocolOptionsWithDataFilesAndDataOptionsWithout) {
-  // Refused before the model is loaded, so no model is needed.
-  const std::string model = dir_.File("no-model");
-  const std::vector<std::vector<std::string>> protocol_options = {
-      {"--only", "lovo"},    {"--jobs", "1"},    {"--data", dir_.path()},
-      {"--rules", "x.yaml"}, {"--youtube-only"}, {"--dump-splits", dir_.File("s")}};
-  for (const std::vector<std::string>& option : protocol_options) {
-    std::vector<std::string> args = {"eval", "--model", model, corpus_};
-    args.insert(args.end(), option.begin(), option.end());
-    ExpectRefused(Ctl(args), "eval",
-                  option[0] + " is an option of the evaluation protocol (eval without DATA files)");
-  }
-  ExpectRefused(Ctl({"eval", "--model", model, "--threshold", "0.5"}), "eval",
-                "--threshold needs DATA files");
-  ExpectRefused(Ctl({"eval", "--model", model, "--held-back"}), "eval",
-                "--held-back needs DATA files");
-}
-
 TEST_F(TrainCliTest, ReplayFailsAndPrintsEveryFlip) {
   const std::string model = dir_.File("model.spgm");
   ASSERT_EQ(Ctl({"train", "--model", model, "--no-search", corpus_}).exit_code, 0);
@@ -416,6 +375,47 @@ void ExpectRefused(const RunResult& run, const std::string& command, const std::
   EXPECT_EQ(run.stderr_text.rfind("spamguardctl " + command + ": ", 0), 0u) << run.stderr_text;
   EXPECT_EQ(std::count(run.stderr_text.begin(), run.stderr_text.end(), '\n'), 1) << run.stderr_text;
   EXPECT_NE(run.stderr_text.find(words), std::string::npos) << run.stderr_text;
+}
+
+TEST_F(TrainCliTest, EvalWithoutDataFilesRunsTheEvaluationProtocol) {
+  const std::string model = dir_.File("model.spgm");
+  ASSERT_EQ(Ctl({"train", "--model", model, "--no-search", corpus_}).exit_code, 0);
+  // The protocol's own error: it looks for its corpora under --data.
+  ExpectRefused(Ctl({"eval", "--model", model, "--data", dir_.File("no-data")}), "eval",
+                "no-data/sms-spam/sms-spam.tsv");
+  const fs::path data = dir_.File("data");
+  WriteProtocolData(data);
+  const std::string splits = dir_.File("splits");
+  const RunResult dumped = Ctl({"eval", "--model", model, "--data", data.string(), "--only", "lovo",
+                                "--dump-splits", splits});
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.stderr_text;
+  EXPECT_NE(dumped.stdout_text.find("wrote 5 splits"), std::string::npos) << dumped.stdout_text;
+  EXPECT_TRUE(fs::is_regular_file(fs::path(splits) / "lovo" / "psy.test.txt"));
+  // eval-protocol, which scripts call, is the same command.
+  const std::string alias_splits = dir_.File("alias-splits");
+  const RunResult alias = Ctl({"eval-protocol", "--model", model, "--data", data.string(), "--only",
+                               "lovo", "--dump-splits", alias_splits});
+  ASSERT_EQ(alias.exit_code, 0) << alias.stderr_text;
+  EXPECT_EQ(ReadFile(alias_splits + "/lovo/psy.train.txt"),
+            ReadFile(splits + "/lovo/psy.train.txt"));
+}
+
+TEST_F(TrainCliTest, EvalRefusesProtocolOptionsWithDataFilesAndDataOptionsWithout) {
+  // Refused before the model is loaded, so no model is needed.
+  const std::string model = dir_.File("no-model");
+  const std::vector<std::vector<std::string>> protocol_options = {
+      {"--only", "lovo"},    {"--jobs", "1"},    {"--data", dir_.path()},
+      {"--rules", "x.yaml"}, {"--youtube-only"}, {"--dump-splits", dir_.File("s")}};
+  for (const std::vector<std::string>& option : protocol_options) {
+    std::vector<std::string> args = {"eval", "--model", model, corpus_};
+    args.insert(args.end(), option.begin(), option.end());
+    ExpectRefused(Ctl(args), "eval",
+                  option[0] + " is an option of the evaluation protocol (eval without DATA files)");
+  }
+  ExpectRefused(Ctl({"eval", "--model", model, "--threshold", "0.5"}), "eval",
+                "--threshold needs DATA files");
+  ExpectRefused(Ctl({"eval", "--model", model, "--held-back"}), "eval",
+                "--held-back needs DATA files");
 }
 
 TEST_F(TrainCliTest, TrainRefusesToWriteTheModelOverItsInput) {
@@ -564,14 +564,14 @@ int HeldBackCount(const std::string& metrics_path) {
 }
 
 TEST_F(TrainCliTest, EvalHeldBackUsesTheFractionTheModelWasTrainedWith) {
-  const std::string model = dir_.File("half.spgm");
-  ASSERT_EQ(Ctl({"train", "--no-search", "--held-back-fraction", "0.5", "--model", model, corpus_})
+  const std::string model = dir_.File("share.spgm");
+  ASSERT_EQ(Ctl({"train", "--no-search", "--held-back-fraction", "0.3", "--model", model, corpus_})
                 .exit_code,
             0);
   const RunResult eval = Ctl({"eval", "--model", model, "--held-back", "--json", corpus_});
   ASSERT_EQ(eval.exit_code, 0) << eval.stderr_text;
   const auto figures = nlohmann::json::parse(eval.stdout_text);
-  EXPECT_DOUBLE_EQ(figures["held_back_fraction"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(figures["held_back_fraction"].get<double>(), 0.3);
   EXPECT_EQ(figures["examples"].get<int>(), HeldBackCount(model + ".metrics.json"));
   EXPECT_EQ(eval.stderr_text, "");
 }
