@@ -86,6 +86,13 @@ std::function<void(const YAML::Node&)> Flag(bool* target) {
   return [target](const YAML::Node& node) { *target = node.as<bool>(); };
 }
 
+// A size in bytes as the config states it, in megabytes: "1024", "0.5".
+std::string Megabytes(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.10g", static_cast<double>(bytes) / (1024.0 * 1024));
+  return text;
+}
+
 Status ApplySection(const std::string& path, const std::string& section, const YAML::Node& node,
                     const Appliers& appliers) {
   if (!node.IsMap()) {
@@ -176,6 +183,15 @@ Status LoadServerConfigFile(const std::string& path, ServerConfig* config) {
     return Status::InvalidArgument(path +
                                    ": limits.content_bytes must be below "
                                    "limits.message_bytes");
+  }
+  // Check records share the file with the reports and are trimmed only past their own cap:
+  // with a file cap no larger, they could fill it, and every report would be refused as full.
+  if (c.feedback_store_max_bytes <= c.check_max_bytes) {
+    return Status::InvalidArgument(
+        path + ": feedback_store.max_megabytes (" + Megabytes(c.feedback_store_max_bytes) +
+        ") must be larger than check_records.max_megabytes (" + Megabytes(c.check_max_bytes) +
+        "): check records may fill the feedback store up to their own cap, and no report "
+        "could then be stored");
   }
   return Status::Ok();
 }

@@ -40,7 +40,8 @@ struct ServerConfig {
   // The feedback database file (reports and check records) stops growing here: a write past
   // it fails like a full disk (RESOURCE_EXHAUSTED, "the report was not stored"). Reports are never
   // deleted, so without a cap any client could fill the disk. A larger existing file is not
-  // truncated (the cap is then its size at start).
+  // truncated (the cap is then its size at start). Must be larger than check_max_bytes, as
+  // check records live in the same file.
   uint64_t feedback_store_max_bytes = 8ULL << 30;
 
   // Duplicate-content window shared by every classifier generation.
@@ -78,7 +79,9 @@ struct ServerConfig {
 // nanoseconds in an int64. A value that does not fit is refused, never wrapped or clamped.
 // Errors: kNotFound (no file), kInvalidArgument naming the file, the key and what is wrong,
 // with the allowed range for a value too large (unknown keys are errors, so a typo is not
-// silently ignored).
+// silently ignored); settings that contradict each other (limits.content_bytes not below
+// limits.message_bytes, feedback_store.max_megabytes not above check_records.max_megabytes,
+// either from the file or the default) are kInvalidArgument naming both keys.
 Status LoadServerConfigFile(const std::string& path, ServerConfig* config);
 
 // Sets config->not_serving_grace_ms from a number of seconds (the flag

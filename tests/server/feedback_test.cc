@@ -177,7 +177,9 @@ TEST_F(FeedbackTest, SameContentAndLabelWithoutCheckIdIsADuplicate) {
 TEST_F(FeedbackTest, TheStoreStopsGrowingAtItsConfiguredCap) {
   TempDir config_dir;
   const std::string config = config_dir.File("server.yaml");
-  std::ofstream(config) << "feedback_store:\n  max_megabytes: 1\n";
+  // Check records get less than the file, as the config requires.
+  std::ofstream(config) << "check_records:\n  max_megabytes: 0.5\n"
+                           "feedback_store:\n  max_megabytes: 1\n";
   RunningServer server(data_dir_.path(), {"--config", config});
   ASSERT_TRUE(server.started()) << server.Log();
   int stored = 0;

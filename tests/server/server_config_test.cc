@@ -2,6 +2,7 @@
 // scaled, and fit their setting; a refused value names the file, line and key.
 #include "server/server_config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -64,6 +65,43 @@ TEST(ServerConfigTest, NumbersOutsideTheirSettingsRangeAreRefusedByKey) {
     EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << c.text;
     EXPECT_NE(status.message().find(c.key), std::string::npos) << status.message();
   }
+}
+
+// Check records share the file and are trimmed only past their own cap: a file cap no larger
+// would let them fill it, and every report would then be refused as full.
+TEST(ServerConfigTest, AFeedbackStoreCapNotAboveTheCheckRecordsCapIsRefusedNamingBoth) {
+  const struct {
+    const char* text;
+    const char* feedback_megabytes;
+    const char* check_megabytes;
+  } cases[] = {
+      {"check_records:\n  max_megabytes: 2048\nfeedback_store:\n  max_megabytes: 1024\n", "1024",
+       "2048"},
+      {"check_records:\n  max_megabytes: 512\nfeedback_store:\n  max_megabytes: 512\n", "512",
+       "512"},
+      {"feedback_store:\n  max_megabytes: 100\n", "100", "1024"},   // the default check cap
+      {"check_records:\n  max_megabytes: 9000\n", "8192", "9000"},  // the default file cap
+  };
+  for (const auto& c : cases) {
+    ServerConfig config;
+    const Status status = LoadText(c.text, &config);
+    EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << c.text;
+    EXPECT_THAT(
+        status.message(),
+        ::testing::HasSubstr(std::string("feedback_store.max_megabytes (") + c.feedback_megabytes +
+                             ") must be larger than check_records.max_megabytes (" +
+                             c.check_megabytes + ")"))
+        << c.text;
+  }
+}
+
+TEST(ServerConfigTest, AFeedbackStoreCapAboveTheCheckRecordsCapIsAccepted) {
+  ServerConfig config;
+  const Status status = LoadText(
+      "check_records:\n  max_megabytes: 0.5\nfeedback_store:\n  max_megabytes: 1\n", &config);
+  EXPECT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(config.check_max_bytes, 512u * 1024);
+  EXPECT_EQ(config.feedback_store_max_bytes, 1024u * 1024);
 }
 
 // gRPC takes the message size as an int: 4294967296 would wrap to 0 and refuse every call.
