@@ -365,8 +365,10 @@ struct FeedbackStore::Impl {
   };
   // Flush pending checks early once this many are queued, to keep transactions small.
   static constexpr size_t kCheckBatch = 2048;
-  static constexpr int64_t kPruneIntervalMs = 60'000;
-  static constexpr int64_t kDropLogIntervalMs = 10'000;
+  // Intervals are measured on the steady clock: on the wall clock, a step back stopped the
+  // prunes (and the drop log) for as long as the step.
+  using SteadyClock = std::chrono::steady_clock;
+  static constexpr std::chrono::milliseconds kDropLogInterval{10'000};
 
   FeedbackStoreOptions options;
   std::string path;
@@ -440,60 +442,60 @@ void FeedbackStore::Impl::Run() {
   // totals row and deletes only what is past a bound; after a long stop that deletion is
   // the only work that grows with the store, and the server listens meanwhile.
   Prune(options.now_ms());
-  int64_t last_flush_ms = options.now_ms();
-  int64_t last_prune_ms = last_flush_ms;
+  const std::chrono::milliseconds flush_interval(options.check_flush_interval_ms);
+  const std::chrono::milliseconds prune_interval(options.check_prune_interval_ms);
+  SteadyClock::time_point last_flush = SteadyClock::now();
+  SteadyClock::time_point last_prune = last_flush;
   uint64_t logged_drops = 0;
-  std::optional<int64_t> last_drop_log_ms;
+  std::optional<SteadyClock::time_point> last_drop_log;
   for (;;) {
     std::vector<PendingReport> batch_reports;
     std::vector<PendingCheck> batch_checks;
     bool stop;
     {
       std::unique_lock lock(mutex);
-      const auto deadline = std::chrono::steady_clock::now() +
-                            std::chrono::milliseconds(options.check_flush_interval_ms);
-      wake.wait_until(lock, deadline, [&] { return stopping || !reports.empty() || ChecksDue(); });
+      wake.wait_until(lock, SteadyClock::now() + flush_interval,
+                      [&] { return stopping || !reports.empty() || ChecksDue(); });
       stop = stopping;
       batch_reports.assign(std::make_move_iterator(reports.begin()),
                            std::make_move_iterator(reports.end()));
       reports.clear();
       // Check records ride along with any transaction, and get one of their own at least
       // every check_flush_interval_ms.
-      const int64_t now = options.now_ms();
       if (!batch_reports.empty() || stop || ChecksDue() ||
-          now - last_flush_ms >= options.check_flush_interval_ms) {
+          SteadyClock::now() - last_flush >= flush_interval) {
         batch_checks.assign(std::make_move_iterator(checks.begin()),
                             std::make_move_iterator(checks.end()));
         checks.clear();
         pending_check_bytes = 0;
       }
     }
-    const int64_t now = options.now_ms();
+    const SteadyClock::time_point now = SteadyClock::now();
     if (!batch_reports.empty() || !batch_checks.empty()) {
       std::vector<Result<FeedbackOutcome>> results = WriteBatch(batch_checks, batch_reports);
-      last_flush_ms = now;
+      last_flush = now;
       for (size_t i = 0; i < batch_reports.size(); ++i) {
         batch_reports[i].done(std::move(results[i]));
       }
       if (!batch_checks.empty()) PruneBytes();
     } else {
-      last_flush_ms = now;
+      last_flush = now;
     }
-    if (now - last_prune_ms >= kPruneIntervalMs) {
-      Prune(now);
-      last_prune_ms = now;
+    if (now - last_prune >= prune_interval) {
+      Prune(options.now_ms());  // retention is a stored, wall-clock age
+      last_prune = now;
     }
-    // Drops are logged at most once per kDropLogIntervalMs (a cycle can be one fsync), and
+    // Drops are logged at most once per kDropLogInterval (a cycle can be one fsync), and
     // the last ones when the store closes; GetStatus has the total at any time.
     if (const uint64_t drops = dropped_checks.load();
         drops != logged_drops &&
-        (stop || !last_drop_log_ms || now - *last_drop_log_ms >= kDropLogIntervalMs)) {
+        (stop || !last_drop_log || now - *last_drop_log >= kDropLogInterval)) {
       LogLine("feedback store: dropped " + std::to_string(drops - logged_drops) +
               " pending check records (" + std::to_string(drops) +
               " since start): checks came faster than the disk took them; reports on those "
               "checks need the comment");
       logged_drops = drops;
-      last_drop_log_ms = now;
+      last_drop_log = now;
     }
     if (stop) {
       std::lock_guard lock(mutex);

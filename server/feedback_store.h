@@ -133,13 +133,19 @@ struct FeedbackStoreOptions {
   // The writer flushes pending check records at least this often, and sooner once 2,048
   // records or half of either bound above are pending.
   int64_t check_flush_interval_ms = 1000;
+  // The writer deletes stored check records past check_retention_ms or check_max_records
+  // this often (past check_max_bytes also after every write of check records).
+  int64_t check_prune_interval_ms = 60'000;
+  // Both intervals are measured on the steady clock: a step of the wall clock neither
+  // delays nor hurries them.
   // A hard cap on the database file, in bytes (0: none), rounded down to whole SQLite pages
   // and never below the file's size at open (SQLite's PRAGMA max_page_count; the WAL file
   // is not counted). A write that would grow the file past it fails as on a full disk
   // (which is also how tests make the disk full). The server config's
   // feedback_store.max_megabytes.
   uint64_t max_database_bytes = 0;
-  // Clock, Unix ms; replaceable in tests.
+  // Wall clock, Unix ms, for the timestamps that are stored (and the retention they are
+  // compared with); replaceable in tests. Intervals never use it.
   std::function<int64_t()> now_ms;
 };
 

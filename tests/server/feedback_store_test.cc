@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "model/fnv_hash.h"
+#include "model/unix_time.h"
 #include "tests/support/test_process.h"
 
 namespace spamguard::server {
@@ -742,6 +743,43 @@ TEST_F(FeedbackStoreTest, AReportStoredWithASitelessKeyIsADuplicateOnlyForItsSit
   ASSERT_TRUE(other_site.ok()) << other_site.status().message();
   EXPECT_FALSE(other_site->duplicate);
   EXPECT_EQ(store->counts().spam, 2u);
+}
+
+// The prune interval is steady-clock time. On the wall clock, a step back of a day (an NTP
+// correction, a VM restored from a snapshot) stopped the prunes for that day, and the stored
+// check records outgrew their bounds meanwhile.
+TEST_F(FeedbackStoreTest, CheckRecordsAreStillPrunedAfterTheWallClockStepsBack) {
+  std::atomic<int64_t> wall_clock_step_ms{0};
+  auto store = Open([&wall_clock_step_ms](FeedbackStoreOptions& options) {
+    options.check_flush_interval_ms = 10;
+    options.check_prune_interval_ms = 20;
+    options.check_max_records = 2;
+    options.now_ms = [&wall_clock_step_ms] { return UnixNowMs() + wall_clock_step_ms.load(); };
+  });
+  // Waits (at most 10 s) until the prunes have left at most max_records.
+  auto pruned = [this] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (CountChecks(dir_.path()).scanned_records > 2) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  };
+  for (int i = 0; i < 5; ++i) {
+    store->RecordCheck("ck-before-" + std::to_string(i), UnixNowMs() + i, Request("before"));
+  }
+  ASSERT_TRUE(WaitForStoredChecks(dir_.path(), 1));
+  wall_clock_step_ms = -kDayMs;
+  // Stamped later than the first ones, so the count bound keeps ck-after-3 and ck-after-4.
+  for (int i = 0; i < 5; ++i) {
+    store->RecordCheck("ck-after-" + std::to_string(i), UnixNowMs() + 1000 + i, Request("after"));
+  }
+  FeedbackSubmission report;  // its transaction writes the pending check records first
+  report.site_id = "blog";
+  report.check_id = "ck-after-4";
+  const Result<FeedbackOutcome> reported = SubmitAndWait(*store, report);
+  ASSERT_TRUE(reported.ok()) << reported.status().message();
+  EXPECT_TRUE(pruned()) << "no prune within 10 s of the step";
 }
 
 }  // namespace
