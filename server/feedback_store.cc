@@ -104,6 +104,13 @@ std::string DurationText(int64_t ms) {
   return std::to_string(ms) + " ms";
 }
 
+// What a waiting report holds in memory, as the pending and batch byte bounds count it:
+// mostly the comment, up to the message limit.
+size_t PendingReportBytes(const FeedbackSubmission& submission) {
+  return (submission.request ? submission.request->ByteSizeLong() : 0) + submission.site_id.size() +
+         submission.check_id.size() + submission.reporter.size();
+}
+
 std::string SqliteError(sqlite3* db, const std::string& path, const std::string& what) {
   return path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
 }
@@ -357,6 +364,7 @@ struct FeedbackStore::Impl {
   struct PendingReport {
     FeedbackSubmission submission;
     std::function<void(Result<FeedbackOutcome>)> done;
+    size_t bytes = 0;  // what it holds in memory, as counted against the byte bounds
   };
   struct PendingCheck {
     std::string check_id;
@@ -377,6 +385,7 @@ struct FeedbackStore::Impl {
   std::mutex mutex;
   std::condition_variable wake;
   std::deque<PendingReport> reports;  // guarded by mutex
+  size_t pending_report_bytes = 0;    // guarded by mutex: the `bytes` of `reports`
   std::deque<PendingCheck> checks;    // guarded by mutex
   size_t pending_check_bytes = 0;     // guarded by mutex: the requests in `checks`
   bool stopping = false;              // guarded by mutex
@@ -400,6 +409,29 @@ struct FeedbackStore::Impl {
         std::max<size_t>(1, std::min(kCheckBatch, options.check_max_pending / 2));
     const size_t bytes_due = std::max<size_t>(1, options.check_max_pending_bytes / 2);
     return checks.size() >= count_due || pending_check_bytes >= bytes_due;
+  }
+
+  // Whether a report of `bytes` must be refused because the waiting reports are at a
+  // bound. A report larger than the byte bound is taken when none waits. mutex held.
+  bool ReportsFull(size_t bytes) const {
+    if (reports.empty()) return false;
+    return reports.size() >= options.report_max_pending ||
+           pending_report_bytes + bytes > options.report_max_pending_bytes;
+  }
+
+  // Moves the oldest waiting reports into *batch: at most report_max_batch of them and
+  // report_max_batch_bytes, but at least one however large. The rest wait for the next
+  // batch, in order. mutex held.
+  void TakeReportBatch(std::vector<PendingReport>* batch) {
+    size_t bytes = 0;
+    while (!reports.empty() && batch->size() < options.report_max_batch) {
+      const size_t next = reports.front().bytes;
+      if (!batch->empty() && bytes + next > options.report_max_batch_bytes) break;
+      bytes += next;
+      batch->push_back(std::move(reports.front()));
+      reports.pop_front();
+    }
+    pending_report_bytes -= bytes;
   }
 
   void Run();
@@ -457,9 +489,7 @@ void FeedbackStore::Impl::Run() {
       wake.wait_until(lock, SteadyClock::now() + flush_interval,
                       [&] { return stopping || !reports.empty() || ChecksDue(); });
       stop = stopping;
-      batch_reports.assign(std::make_move_iterator(reports.begin()),
-                           std::make_move_iterator(reports.end()));
-      reports.clear();
+      TakeReportBatch(&batch_reports);
       // Check records ride along with any transaction, and get one of their own at least
       // every check_flush_interval_ms.
       if (!batch_reports.empty() || stop || ChecksDue() ||
@@ -771,6 +801,10 @@ FeedbackStore::~FeedbackStore() {
 
 Result<std::unique_ptr<FeedbackStore>> FeedbackStore::Open(FeedbackStoreOptions options) {
   if (!options.now_ms) options.now_ms = UnixNowMs;
+  options.report_max_pending = std::max<size_t>(1, options.report_max_pending);
+  options.report_max_pending_bytes = std::max<size_t>(1, options.report_max_pending_bytes);
+  options.report_max_batch = std::max<size_t>(1, options.report_max_batch);
+  options.report_max_batch_bytes = std::max<size_t>(1, options.report_max_batch_bytes);
   auto impl = std::make_unique<Impl>();
   std::error_code error;
   std::filesystem::create_directories(options.data_dir, error);
@@ -848,15 +882,27 @@ void FeedbackStore::RecordCheck(const std::string& check_id, int64_t checked_at_
 
 void FeedbackStore::Submit(FeedbackSubmission submission,
                            std::function<void(Result<FeedbackOutcome>)> done) {
+  const size_t bytes = PendingReportBytes(submission);
+  Status refused;
   {
     std::lock_guard lock(impl_->mutex);
-    if (!impl_->stopping) {
-      impl_->reports.push_back({std::move(submission), std::move(done)});
-      done = nullptr;
+    if (impl_->stopping) {
+      refused = Status::Unavailable("the feedback store is shutting down");
+    } else if (impl_->ReportsFull(bytes)) {
+      refused = Status::ResourceExhausted(
+          "the queue of feedback reports waiting to be written is full (" +
+          std::to_string(impl_->reports.size()) + " reports of at most " +
+          std::to_string(impl_->options.report_max_pending) + ", " +
+          std::to_string(impl_->pending_report_bytes) + " bytes of at most " +
+          std::to_string(impl_->options.report_max_pending_bytes) +
+          "): the disk is not keeping up; the report was not stored, retry with back-off");
+    } else {
+      impl_->pending_report_bytes += bytes;
+      impl_->reports.push_back({std::move(submission), std::move(done), bytes});
     }
   }
-  if (done) {
-    done(Status::Unavailable("the feedback store is shutting down"));
+  if (!refused.ok()) {
+    done(std::move(refused));
     return;
   }
   impl_->wake.notify_one();

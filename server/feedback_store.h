@@ -7,9 +7,11 @@
 // Two classes share the file:
 //   - FeedbackStore: the server's writer. One background writer thread owns the write
 //     connection. Feedback reports are group-committed: every report queued while the previous
-//     transaction was being written goes into the next one, committed with synchronous=FULL,
-//     and only then is each report's completion callback run. So a report whose RPC has
-//     finished OK is on disk, even if the process is killed right after. Check records
+//     transaction was being written goes into the next one (up to a bound, the rest into the
+//     one after), committed with synchronous=FULL, and only then is each report's completion
+//     callback run. So a report whose RPC has finished OK is on disk, even if the process is
+//     killed right after. The reports waiting for the writer are bounded: past the bound a
+//     report is refused at once (FeedbackStoreOptions::report_max_pending). Check records
 //     (RecordCheck) never wait for the disk: they are queued in memory and written by the same
 //     thread in batches (at least once a second), so a crash can lose the last second of
 //     check records but never an acknowledged report.
@@ -138,6 +140,21 @@ struct FeedbackStoreOptions {
   int64_t check_prune_interval_ms = 60'000;
   // Both intervals are measured on the steady clock: a step of the wall clock neither
   // delays nor hurries them.
+  //
+  // At most this many reports, and this many bytes of them (their comments, up to 256 KiB
+  // each, and their strings), wait in memory for the writer. A submission beyond either is
+  // refused at once with kResourceExhausted (retry with back-off) instead of holding memory
+  // without bound while the disk cannot keep up. A report that alone exceeds the byte bound
+  // is still taken when no other report waits, so that its retry can succeed. Values below
+  // 1 count as 1.
+  size_t report_max_pending = 10'000;
+  size_t report_max_pending_bytes = 64 * 1024 * 1024;
+  // One transaction takes at most this many waiting reports, and this many bytes of them
+  // (always at least one report); the rest go into the next. Every reply in a transaction
+  // waits for its one COMMIT, so an unbounded batch would delay them all and hold all its
+  // memory meanwhile. Values below 1 count as 1.
+  size_t report_max_batch = 1'000;
+  size_t report_max_batch_bytes = 32 * 1024 * 1024;
   // A hard cap on the database file, in bytes (0: none), rounded down to whole SQLite pages
   // and never below the file's size at open (SQLite's PRAGMA max_page_count; the WAL file
   // is not counted). A write that would grow the file past it fails as on a full disk
@@ -179,17 +196,23 @@ class FeedbackStore {
   void RecordCheck(const std::string& check_id, int64_t checked_at_ms,
                    const spamguard::v1::CheckCommentRequest& request);
 
-  // Queues a report; done runs on the writer thread once the report is durably committed
-  // (or found to be a duplicate), or with an error: kNotFound when check_id is unknown,
-  // expired or another site's and no comment was given; kIoError when the database failed
-  // (a full disk, an I/O error): reports are written in batches, one transaction each, and
-  // a batch is all or nothing, so every report of a failed batch gets kIoError, none of
-  // them is stored, and the batch's check records are lost too (logged); the client may
-  // retry. kUnavailable after shutdown began. A check_id resolves only for a submission
-  // whose site_id equals the checked request's; an empty site_id is the default site and
-  // resolves only checks made with an empty site_id. Duplicate key: check_id + label when
-  // the check_id resolved, else the site + the comment content + label. done must not block
-  // for long.
+  // Queues a report; done runs once with its outcome and must not block for long.
+  //   - Refused before queuing, done running at once on the calling thread:
+  //     kResourceExhausted when report_max_pending reports or report_max_pending_bytes
+  //     already wait for the writer (the message says so; retry with back-off), kUnavailable
+  //     after shutdown began.
+  //   - Otherwise on the writer thread, once the report is durably committed (or found to
+  //     be a duplicate), or with an error: kNotFound when check_id is unknown, expired or
+  //     another site's and no comment was given; kResourceExhausted when the file is at
+  //     max_database_bytes or the disk is full, kIoError for any other database failure.
+  //     Reports are written in the order submitted, in batches (at most report_max_batch
+  //     reports / report_max_batch_bytes each), one transaction each, and a batch is all or
+  //     nothing: every report of a failed batch gets the error, none of them is stored, and
+  //     the batch's check records are lost too (logged); the client may retry.
+  // A check_id resolves only for a submission whose site_id equals the checked request's;
+  // an empty site_id is the default site and resolves only checks made with an empty
+  // site_id. Duplicate key: check_id + label when the check_id resolved, else the site + the
+  // comment content + label; a duplicate is found within a batch as across batches.
   void Submit(FeedbackSubmission submission, std::function<void(Result<FeedbackOutcome>)> done);
 
   // Reports stored, all time: read at open, then raised by the writer after each commit,

@@ -11,8 +11,13 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "model/fnv_hash.h"
 #include "model/unix_time.h"
@@ -743,6 +748,183 @@ TEST_F(FeedbackStoreTest, AReportStoredWithASitelessKeyIsADuplicateOnlyForItsSit
   ASSERT_TRUE(other_site.ok()) << other_site.status().message();
   EXPECT_FALSE(other_site->duplicate);
   EXPECT_EQ(store->counts().spam, 2u);
+}
+
+// Every Submit's outcome, kept until the test reads it, and what counts() said when the
+// outcome arrived (callbacks run after their batch's commit, so one value per transaction).
+class Outcomes {
+ public:
+  explicit Outcomes(FeedbackStore& store) : store_(store) {}
+
+  // Submits and returns the index of the outcome.
+  size_t Submit(FeedbackSubmission submission) {
+    auto promise = std::make_shared<std::promise<Result<FeedbackOutcome>>>();
+    futures_.push_back(promise->get_future());
+    store_.Submit(std::move(submission), [this, promise](Result<FeedbackOutcome> result) {
+      {
+        std::lock_guard lock(mutex_);
+        ham_counts_seen_.insert(store_.counts().ham);
+      }
+      promise->set_value(std::move(result));
+    });
+    return futures_.size() - 1;
+  }
+  // Whether the outcome has arrived already.
+  bool Arrived(size_t index) {
+    return futures_[index].wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }
+  Result<FeedbackOutcome> Get(size_t index) { return futures_[index].get(); }
+  std::set<uint64_t> HamCountsSeen() {
+    std::lock_guard lock(mutex_);
+    return ham_counts_seen_;
+  }
+
+ private:
+  FeedbackStore& store_;
+  std::vector<std::future<Result<FeedbackOutcome>>> futures_;
+  std::mutex mutex_;
+  std::set<uint64_t> ham_counts_seen_;
+};
+
+FeedbackSubmission HamReport(const std::string& content) {
+  FeedbackSubmission submission = ContentReport("blog", content);
+  submission.label = FeedbackLabel::kHam;
+  return submission;
+}
+
+// content -> how many stored reports carry it.
+std::map<std::string, int> StoredContents(const std::string& data_dir) {
+  std::map<std::string, int> contents;
+  auto reader = FeedbackReader::Open(data_dir);
+  EXPECT_TRUE(reader.ok()) << reader.status().message();
+  if (!reader.ok()) return contents;
+  const Status status = (*reader)->ForEach({}, [&](const FeedbackReport& report) {
+    ++contents[report.request.comment().content()];
+    return true;
+  });
+  EXPECT_TRUE(status.ok()) << status.message();
+  return contents;
+}
+
+// Each waiting report holds its whole comment (up to 256 KiB): a flood, or a disk that does
+// not keep up, must not pile them up in memory. Past the bound the caller hears at once.
+TEST_F(FeedbackStoreTest, AReportBeyondTheWaitingCountIsRefusedAtOnceAskingForBackOff) {
+  auto store = Open([](FeedbackStoreOptions& options) { options.report_max_pending = 3; });
+  Outcomes outcomes(*store);
+  std::vector<size_t> waiting;
+  {
+    BusyWriter busy(*store);
+    for (int i = 0; i < 3; ++i) waiting.push_back(outcomes.Submit(HamReport(std::to_string(i))));
+    const size_t refused = outcomes.Submit(HamReport("one too many"));
+    ASSERT_TRUE(outcomes.Arrived(refused)) << "the refusal waited for the writer";
+    const Result<FeedbackOutcome> result = outcomes.Get(refused);
+    EXPECT_EQ(result.status().code(), Status::Code::kResourceExhausted);
+    EXPECT_THAT(result.status().message(),
+                ::testing::HasSubstr("the queue of feedback reports waiting to be written is "
+                                     "full (3 reports of at most 3"));
+    EXPECT_THAT(result.status().message(), ::testing::HasSubstr("retry with back-off"));
+  }
+  for (size_t index : waiting) {
+    const Result<FeedbackOutcome> result = outcomes.Get(index);
+    EXPECT_TRUE(result.ok()) << result.status().message();
+  }
+  // Once written, they no longer count against the bound.
+  EXPECT_TRUE(SubmitAndWait(*store, HamReport("after the backlog")).ok());
+  EXPECT_EQ(store->counts().ham, 4u);
+}
+
+TEST_F(FeedbackStoreTest, AReportBeyondTheWaitingBytesIsRefusedAtOnce) {
+  auto store =
+      Open([](FeedbackStoreOptions& options) { options.report_max_pending_bytes = 50'000; });
+  Outcomes outcomes(*store);
+  BusyWriter busy(*store);
+  const size_t first = outcomes.Submit(HamReport("1" + std::string(20'000, 'x')));
+  const size_t second = outcomes.Submit(HamReport("2" + std::string(20'000, 'x')));
+  const size_t refused = outcomes.Submit(HamReport("3" + std::string(20'000, 'x')));
+  ASSERT_TRUE(outcomes.Arrived(refused)) << "the refusal waited for the writer";
+  EXPECT_FALSE(outcomes.Arrived(first));
+  EXPECT_FALSE(outcomes.Arrived(second));
+  const Result<FeedbackOutcome> result = outcomes.Get(refused);
+  EXPECT_EQ(result.status().code(), Status::Code::kResourceExhausted);
+  EXPECT_THAT(result.status().message(), ::testing::HasSubstr("bytes of at most 50000"));
+  busy.Release();
+  EXPECT_TRUE(outcomes.Get(first).ok());
+  EXPECT_TRUE(outcomes.Get(second).ok());
+}
+
+// Otherwise its every retry would be refused.
+TEST_F(FeedbackStoreTest, AReportLargerThanTheByteBoundIsTakenWhenNoneWaits) {
+  auto store = Open([](FeedbackStoreOptions& options) { options.report_max_pending_bytes = 1000; });
+  Outcomes outcomes(*store);
+  BusyWriter busy(*store);
+  const size_t large = outcomes.Submit(HamReport(std::string(20'000, 'x')));
+  const size_t behind_it = outcomes.Submit(HamReport("small"));
+  EXPECT_FALSE(outcomes.Arrived(large));
+  ASSERT_TRUE(outcomes.Arrived(behind_it));
+  EXPECT_EQ(outcomes.Get(behind_it).status().code(), Status::Code::kResourceExhausted);
+  busy.Release();
+  const Result<FeedbackOutcome> result = outcomes.Get(large);
+  EXPECT_TRUE(result.ok()) << result.status().message();
+}
+
+// A backlog is not one huge transaction: each reply still waits only for its own batch's
+// COMMIT, and each report is stored once.
+TEST_F(FeedbackStoreTest, ABacklogIsCommittedInBatchesOfAtMostTheBatchCount) {
+  auto store = Open([](FeedbackStoreOptions& options) { options.report_max_batch = 10; });
+  Outcomes outcomes(*store);
+  {
+    BusyWriter busy(*store);
+    for (int i = 0; i < 25; ++i) outcomes.Submit(HamReport("report " + std::to_string(i)));
+  }
+  for (size_t i = 0; i < 25; ++i) {
+    const Result<FeedbackOutcome> result = outcomes.Get(i);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    EXPECT_FALSE(result->duplicate);
+  }
+  // Three commits, in order: 10, 20, then 25 reports stored.
+  EXPECT_EQ(outcomes.HamCountsSeen(), (std::set<uint64_t>{10, 20, 25}));
+  store.reset();
+  const std::map<std::string, int> stored = StoredContents(dir_.path());
+  for (int i = 0; i < 25; ++i) EXPECT_EQ(stored.at("report " + std::to_string(i)), 1) << i;
+  EXPECT_EQ(stored.size(), 26u);  // and the busy writer's own report
+}
+
+TEST_F(FeedbackStoreTest, ABacklogIsCommittedInBatchesOfAtMostTheBatchBytes) {
+  auto store = Open([](FeedbackStoreOptions& options) { options.report_max_batch_bytes = 50'000; });
+  Outcomes outcomes(*store);
+  {
+    BusyWriter busy(*store);
+    for (int i = 0; i < 5; ++i) {
+      outcomes.Submit(HamReport(std::to_string(i) + std::string(20'000, 'x')));
+    }
+  }
+  for (size_t i = 0; i < 5; ++i) EXPECT_TRUE(outcomes.Get(i).ok()) << i;
+  EXPECT_EQ(outcomes.HamCountsSeen(), (std::set<uint64_t>{2, 4, 5}));
+}
+
+TEST_F(FeedbackStoreTest, DuplicatesAreFoundWithinABatchAndAcrossBatches) {
+  auto store = Open([](FeedbackStoreOptions& options) { options.report_max_batch = 2; });
+  Outcomes outcomes(*store);
+  {
+    BusyWriter busy(*store);
+    outcomes.Submit(HamReport("again"));  // batch 1
+    outcomes.Submit(HamReport("again"));  // batch 1: a duplicate of the first
+    outcomes.Submit(HamReport("other"));  // batch 2
+    outcomes.Submit(HamReport("again"));  // batch 2: a duplicate from an earlier batch
+  }
+  std::vector<Result<FeedbackOutcome>> results;
+  for (size_t i = 0; i < 4; ++i) {
+    results.push_back(outcomes.Get(i));
+    ASSERT_TRUE(results[i].ok()) << results[i].status().message();
+  }
+  EXPECT_FALSE(results[0]->duplicate);
+  EXPECT_TRUE(results[1]->duplicate);
+  EXPECT_EQ(results[1]->feedback_id, results[0]->feedback_id);
+  EXPECT_FALSE(results[2]->duplicate);
+  EXPECT_TRUE(results[3]->duplicate);
+  EXPECT_EQ(results[3]->feedback_id, results[0]->feedback_id);
+  EXPECT_EQ(outcomes.HamCountsSeen(), (std::set<uint64_t>{1, 2}));
+  EXPECT_EQ(store->counts().ham, 2u);
 }
 
 // The prune interval is steady-clock time. On the wall clock, a step back of a day (an NTP
