@@ -16,8 +16,8 @@ namespace spamguard::cli {
 
 // Model life cycle (train_commands.cc, protocol_command.cc, replay_commands.cc; the steps
 // they share are cli/model_lifecycle.h and cli/model_publishing.h).
-void AddTrainCommand(CLI::App& app);         // train
-void AddEvalCommand(CLI::App& app);  // eval (DATA files; without: LOVO, TubeSpam, held-back)
+void AddTrainCommand(CLI::App& app);  // train
+void AddEvalCommand(CLI::App& app);   // eval (DATA files; without: LOVO, TubeSpam, held-back)
 void AddEvalProtocolCommand(CLI::App& app);  // eval-protocol: eval without DATA (for scripts)
 void AddReplayCommand(CLI::App& app);        // replay (regression cases)
 void AddRetrainCommand(CLI::App& app);       // retrain (base + feedback, gate, publish)
