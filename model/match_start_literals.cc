@@ -242,6 +242,23 @@ std::vector<std::string> MatchStartLiterals(std::string_view pattern) {
   return kept;
 }
 
+bool IsLiteralAlternation(std::string_view pattern) {
+  std::vector<Start> starts;
+  StartReader reader(pattern);
+  if (!reader.ReadPattern(starts) || starts.empty()) return false;
+  for (const Start& start : starts) {
+    if (!start.whole || start.text.empty() || start.text.size() > kMaxLiteralBytes) return false;
+    for (const Start& other : starts) {
+      // A literal that begins another would make the match depend on alternation order.
+      if (&other != &start && other.text.size() >= start.text.size() &&
+          other.text.compare(0, start.text.size(), start.text) == 0) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 SearchText::SearchText(std::string_view text) : text_(text) {
   for (const char c : text) ++byte_counts_[static_cast<unsigned char>(c)];
 }
@@ -276,9 +293,11 @@ size_t SearchText::Find(std::string_view literal, size_t from) const {
 }
 
 MatchWalker::MatchWalker(const RE2& regex, const std::vector<std::string>& start_literals,
-                         StartRejection reject_start, const SearchText& text)
+                         bool literals_are_matches, StartRejection reject_start,
+                         const SearchText& text)
     : regex_(regex),
       literals_(start_literals),
+      literals_are_matches_(literals_are_matches),
       reject_start_(reject_start),
       text_(text),
       literals_usable_(!start_literals.empty() && start_literals.size() <= kMaxStartLiterals) {}
@@ -301,13 +320,21 @@ bool MatchWalker::Next(size_t position, re2::StringPiece* match) {
   }
   while (true) {
     size_t candidate = kNone;
+    size_t literal = 0;  // which literal occurs at the candidate
     for (size_t i = 0; i < literal_count; ++i) {
       if (next_[i] != kNone && next_[i] < position) next_[i] = text_.Find(literals_[i], position);
-      candidate = std::min(candidate, next_[i]);
+      if (next_[i] < candidate) {
+        candidate = next_[i];
+        literal = i;
+      }
     }
     if (candidate == kNone) return false;
     position = candidate + 1;
     const bool rejected = reject_start_ != nullptr && reject_start_(text, candidate);
+    if (!rejected && literals_are_matches_) {
+      *match = re2::StringPiece(text.data() + candidate, literals_[literal].size());
+      return true;
+    }
     if (!rejected && regex_.Match(whole, candidate, text.size(), RE2::ANCHOR_START, match, 1)) {
       return true;
     }

@@ -39,6 +39,14 @@ namespace spamguard {
 //   "\w+loan", "^buy", "(?i)cheap"    -> {}
 std::vector<std::string> MatchStartLiterals(std::string_view pattern);
 
+// Whether every match of `pattern` is exactly one of MatchStartLiterals(pattern): the
+// pattern is an alternation of plain literals (escaped punctuation included), each at most
+// 32 bytes and none a prefix of another, so that where one occurs that occurrence is the
+// match, and RE2 need not run. Conservative like MatchStartLiterals: false whenever unsure.
+//   "wazifa", "viagra|cialis", "black\ magic", "(?:buy|order) pills"  -> true
+//   "love|lover" (a prefix), "colou?r", "ab+", "^buy", "qurani\W+dua"  -> false
+bool IsLiteralAlternation(std::string_view pattern);
+
 // A text prepared for MatchWalker: how often each byte occurs in it, so that a literal
 // is looked for by its rarest byte in this text, and not at all when one of its bytes is
 // absent (most of a pattern's alternatives are). Costs one pass over the text; build it once
@@ -66,6 +74,8 @@ using StartRejection = bool (*)(std::string_view text, size_t offset);
 // decreases from one call to the next. Each result is the same, in the same cases, as
 // regex.Match(text, position, text.size(), RE2::UNANCHORED, match, 1), except that starts
 // where `reject_start` (if not null) holds are skipped while the literals are in use.
+// `literals_are_matches` must be IsLiteralAlternation(regex.pattern()): then an occurrence
+// that is not rejected is the match itself, and RE2 runs only after the fallback below.
 // `start_literals` must be MatchStartLiterals(regex.pattern()), or empty to search with RE2
 // alone (then, and after many failed candidates, a rejected start can come back: callers
 // check it). Candidates are the literals' occurrences, tried in order with an anchored
@@ -78,7 +88,7 @@ class MatchWalker {
   static constexpr size_t kMaxStartLiterals = 16;
 
   MatchWalker(const RE2& regex, const std::vector<std::string>& start_literals,
-              StartRejection reject_start, const SearchText& text);
+              bool literals_are_matches, StartRejection reject_start, const SearchText& text);
 
   bool Next(size_t position, re2::StringPiece* match);
 
@@ -87,6 +97,7 @@ class MatchWalker {
 
   const RE2& regex_;
   const std::vector<std::string>& literals_;
+  const bool literals_are_matches_;
   const StartRejection reject_start_;
   const SearchText& text_;
   bool literals_usable_;

@@ -186,6 +186,12 @@ class SetPattern {
     Compile();
     return start_literals_;
   }
+  // Whether those literals are the pattern's only matches (IsLiteralAlternation).
+  // Thread-safe.
+  bool LiteralsAreMatches() const {
+    Compile();
+    return literals_are_matches_;
+  }
 
   const size_t rule;
   const size_t sequence;  // position among all patterns of its kind, in file order
@@ -198,6 +204,7 @@ class SetPattern {
     std::call_once(compiled_, [this] {
       exact_ = std::make_unique<RE2>(exact_source_, PatternOptions());
       start_literals_ = MatchStartLiterals(exact_source_);
+      literals_are_matches_ = !start_literals_.empty() && IsLiteralAlternation(exact_source_);
     });
   }
 
@@ -205,6 +212,7 @@ class SetPattern {
   mutable std::once_flag compiled_;
   mutable std::unique_ptr<RE2> exact_;
   mutable std::vector<std::string> start_literals_;
+  mutable bool literals_are_matches_ = false;
 };
 
 // Patterns scanned together by one RE2::Set; `patterns` by set index. The text set also

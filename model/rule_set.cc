@@ -324,7 +324,7 @@ void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
   const std::string& text = normalized.text;
   const RE2* exact = pattern.Exact();
   if (exact == nullptr) return;
-  MatchWalker walker(*exact, pattern.StartLiterals(),
+  MatchWalker walker(*exact, pattern.StartLiterals(), pattern.LiteralsAreMatches(),
                      pattern.word_boundary ? WordCharacterBefore : nullptr, search);
   re2::StringPiece match;
   size_t pos = 0;

@@ -153,6 +153,51 @@ TEST(MatchStartLiteralsTest, LiteralsAreCutAt32Bytes) {
   EXPECT_THAT(MatchStartLiterals(forty + "x|" + forty + "y"), ElementsAre(std::string(32, 'a')));
 }
 
+// --- IsLiteralAlternation ------------------------------------------------------------------
+
+TEST(IsLiteralAlternationTest, PlainLiteralsAndTheirAlternationsAre) {
+  EXPECT_TRUE(IsLiteralAlternation("wazifa"));
+  EXPECT_TRUE(IsLiteralAlternation("viagra|cialis|levitra"));
+  EXPECT_TRUE(IsLiteralAlternation(R"(black\ magic\.)"));  // RE2::QuoteMeta's escapes
+  EXPECT_TRUE(IsLiteralAlternation("(?:buy|order) pills"));
+  EXPECT_TRUE(IsLiteralAlternation("x(?:a|b)y"));
+}
+
+TEST(IsLiteralAlternationTest, AnythingThatCanMatchOtherTextIsNot) {
+  EXPECT_FALSE(IsLiteralAlternation("love|lover"));  // RE2 prefers the first: order matters
+  EXPECT_FALSE(IsLiteralAlternation("lover|love"));
+  EXPECT_FALSE(IsLiteralAlternation("a|a"));
+  EXPECT_FALSE(IsLiteralAlternation("colou?r"));
+  EXPECT_FALSE(IsLiteralAlternation("ab+"));
+  EXPECT_FALSE(IsLiteralAlternation("ab{2}"));
+  EXPECT_FALSE(IsLiteralAlternation("(?:a)?b"));
+  EXPECT_FALSE(IsLiteralAlternation("^buy"));
+  EXPECT_FALSE(IsLiteralAlternation("buy$"));
+  EXPECT_FALSE(IsLiteralAlternation(R"(qurani\W+dua)"));
+  EXPECT_FALSE(IsLiteralAlternation(R"(dua\b)"));
+  EXPECT_FALSE(IsLiteralAlternation("b.y"));
+  EXPECT_FALSE(IsLiteralAlternation("[bc]uy"));
+  EXPECT_FALSE(IsLiteralAlternation("(?i)buy"));
+  EXPECT_FALSE(IsLiteralAlternation("дуа"));  // not ASCII: not read
+  EXPECT_FALSE(IsLiteralAlternation("buy|"));
+  EXPECT_FALSE(IsLiteralAlternation(""));
+  EXPECT_FALSE(IsLiteralAlternation(std::string(33, 'a')));  // longer than a literal is kept
+}
+
+// The contract the walker relies on: with literals_are_matches, an occurrence is the match
+// and RE2 is not asked (here it would find nothing).
+TEST(IsLiteralAlternationTest, AWalkerTakesALiteralsOccurrenceAsTheMatch) {
+  const RE2 never("x\\bnever", rule_pack::PatternOptions());
+  const std::vector<std::string> literals = {"cialis"};
+  const std::string text = "buy cialis now";
+  const SearchText search(text);
+  re2::StringPiece match;
+  ASSERT_TRUE(MatchWalker(never, literals, true, nullptr, search).Next(0, &match));
+  EXPECT_EQ(match, "cialis");
+  EXPECT_EQ(match.data(), text.data() + 4);
+  EXPECT_FALSE(MatchWalker(never, literals, false, nullptr, search).Next(0, &match));
+}
+
 // --- MatchWalker against RE2 ---------------------------------------------------------------
 
 // (begin, end) of each match of one all-occurrences loop.
@@ -178,7 +223,7 @@ Matches AllMatches(std::string_view text, const Search& search) {
 Matches AllMatchesWithLiterals(const RE2& regex, const std::vector<std::string>& literals,
                                std::string_view text) {
   const SearchText search(text);
-  MatchWalker walker(regex, literals, nullptr, search);
+  MatchWalker walker(regex, literals, IsLiteralAlternation(regex.pattern()), nullptr, search);
   return AllMatches(
       text, [&](size_t position, re2::StringPiece* match) { return walker.Next(position, match); });
 }
@@ -495,7 +540,8 @@ size_t FindStart(const RE2& regex, StartRejection reject_start, std::string_view
                  re2::StringPiece* match) {
   const std::vector<std::string> literals = MatchStartLiterals(regex.pattern());
   const SearchText search(text);
-  if (!MatchWalker(regex, literals, reject_start, search).Next(0, match)) {
+  if (!MatchWalker(regex, literals, IsLiteralAlternation(regex.pattern()), reject_start, search)
+           .Next(0, match)) {
     return std::string_view::npos;
   }
   return static_cast<size_t>(match->data() - text.data());
@@ -548,7 +594,8 @@ TEST(MatchStartLiteralsRejectTest, The32CandidatesAreCountedOverTheWholeWalk) {
       Repeated("xcialis ", 20) + "cialis " + Repeated("xcialis ", 20) + "cialis";
   const std::vector<std::string> literals = MatchStartLiterals(regex.pattern());
   const SearchText search(text);
-  MatchWalker walker(regex, literals, GluedToALetter, search);
+  MatchWalker walker(regex, literals, IsLiteralAlternation(regex.pattern()), GluedToALetter,
+                     search);
   re2::StringPiece match;
   ASSERT_TRUE(walker.Next(0, &match));
   EXPECT_EQ(static_cast<size_t>(match.data() - text.data()), 20u * 8);  // 20 rejected first
@@ -569,7 +616,8 @@ TEST(MatchStartLiteralsRejectTest, Past32FailedCandidatesTheResultIsRe2s) {
     const bool re2_found = regex.Match(text, 0, text.size(), RE2::UNANCHORED, &expected, 1);
     const std::vector<std::string> literals = {"cialis"};
     const SearchText search(text);
-    ASSERT_EQ(MatchWalker(regex, literals, nullptr, search).Next(0, &match), re2_found) << text;
+    ASSERT_EQ(MatchWalker(regex, literals, false, nullptr, search).Next(0, &match), re2_found)
+        << text;
     if (re2_found) {
       EXPECT_EQ(match.data(), expected.data());
       EXPECT_EQ(match.size(), expected.size());
