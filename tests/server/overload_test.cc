@@ -286,6 +286,30 @@ TEST(OverloadTest, AnInvalidCheckIsInvalidArgumentEvenWhenTheQueueIsFull) {
   EXPECT_EQ(Status(server).checks_refused_overload(), refused);
 }
 
+// The stream's read path validates before queueing as well: invalid requests sent on streams
+// while a flood keeps the queue full are refused as INVALID_ARGUMENT, naming the request, and
+// only the flood's refusals are counted as overload.
+TEST(OverloadTest, AnInvalidStreamRequestIsInvalidArgumentEvenWhenTheQueueIsFull) {
+  SPAMGUARD_REQUIRE_DEFAULT_MODEL();
+  TempDir dir;
+  RunningServer server(dir.path(), {"--check-queue-per-worker", "1"});
+  ASSERT_TRUE(server.started()) << server.Log();
+  ChecksInFlight flood(server.filter(), CostlyRequest(), FloodSize());
+  CheckCommentRequest empty_content = CommentRequest("");
+  empty_content.set_is_test(true);
+  auto streams_stub = SeparateFilterStub(server.address());
+  const size_t streams = 4 * Cores();
+  for (const grpc::Status& status : StreamAllAtOnce(*streams_stub, empty_content, streams, 1)) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_EQ(status.error_message(),
+              "request 0: comment.content is required and must not be empty");
+  }
+  const std::vector<grpc::Status> flood_statuses = flood.Wait();
+  const size_t refused = CountCode(flood_statuses, grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_GT(refused, 0u) << "the queue was never full: " << Describe(flood_statuses);
+  EXPECT_EQ(Status(server).checks_refused_overload(), refused);
+}
+
 // The queue holds far more costly checks than the workers get through before the deadline:
 // those still waiting when it passes are skipped, unclassified, and counted. (A call can
 // also expire before it is queued, or while it is classified; neither is counted, so the
