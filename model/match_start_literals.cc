@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 
 namespace spamguard {
@@ -28,31 +29,59 @@ struct Start {
 
 enum class Repeat { kOnce, kAtLeastOnce, kMaybeNever };
 
+// The most code points a piece of a pattern can match; nullopt when unbounded or unknown.
+using MaxLength = std::optional<size_t>;
+// Longer bounds are treated as unbounded, which also keeps the arithmetic from overflowing.
+constexpr size_t kMaxBoundedLength = size_t{1} << 24;
+
+MaxLength Plus(MaxLength a, MaxLength b) {
+  if (!a || !b || *a + *b > kMaxBoundedLength) return std::nullopt;
+  return *a + *b;
+}
+MaxLength Times(MaxLength length, MaxLength count) {
+  if (length == size_t{0} || count == size_t{0}) return size_t{0};
+  if (!length || !count || *length > kMaxBoundedLength / *count) return std::nullopt;
+  return *length * *count;
+}
+
+// A zero-width atom that ties a match to one end of the text.
+enum class Anchor { kNone, kTextBegin, kTextEnd };
+
 bool IsAsciiAlphanumeric(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-// Reads a pattern left to right, following RE2's syntax only as far as needed. Each Read*
-// returns false when the pattern uses syntax this reader does not follow; the caller then
-// knows nothing about where a match starts.
+// Reads a pattern left to right, following RE2's syntax only as far as needed: where a match
+// can start, and how long it can be. Each Read* returns false when the pattern uses syntax
+// this reader does not follow; the caller then knows nothing about the pattern.
 class StartReader {
  public:
   explicit StartReader(std::string_view pattern) : pattern_(pattern) {}
 
   bool ReadPattern(std::vector<Start>& starts) {
-    return ReadAlternation(starts) && AtEnd();  // a stray ')' is not followed
+    return ReadAlternation(starts, max_length_) && AtEnd();  // a stray ')' is not followed
   }
+
+  // After ReadPattern: the most code points a match can span, and whether every top-level
+  // alternative begins with '^' and ends with '$' (so that every match is the whole text).
+  MaxLength max_length() const { return max_length_; }
+  bool spans_whole_text() const { return spans_whole_text_; }
 
  private:
   bool AtEnd() const { return position_ >= pattern_.size(); }
   char Peek() const { return pattern_[position_]; }
 
   // alternation := sequence ('|' sequence)*, up to an unmatched ')' or the end.
-  bool ReadAlternation(std::vector<Start>& starts) {
+  bool ReadAlternation(std::vector<Start>& starts, MaxLength& max_length) {
     starts.clear();
+    max_length = 0;
     while (true) {
       std::vector<Start> sequence;
-      if (!ReadSequence(sequence)) return false;
+      MaxLength sequence_length;
+      if (!ReadSequence(sequence, sequence_length)) return false;
+      max_length = max_length && sequence_length
+                       ? MaxLength(std::max(*max_length, *sequence_length))
+                       : std::nullopt;
       starts.insert(starts.end(), sequence.begin(), sequence.end());
       if (starts.size() > kMaxStartLiterals) return false;
       if (AtEnd() || Peek() == ')') return true;
@@ -62,12 +91,25 @@ class StartReader {
 
   // sequence := (atom repeat?)*. An atom whose start is unknown ends every start that was
   // still growing; the rest of the sequence is still read, to find where it ends.
-  bool ReadSequence(std::vector<Start>& starts) {
+  bool ReadSequence(std::vector<Start>& starts, MaxLength& max_length) {
     starts = {Start{"", true}};
+    max_length = 0;
+    const bool top_level = group_depth_ == 0;
+    bool first = true;
+    bool begins_at_text_begin = false;
+    bool ends_at_text_end = false;
     while (!AtEnd() && Peek() != '|' && Peek() != ')') {
       std::optional<std::vector<Start>> atom;
+      MaxLength atom_length;
+      Anchor anchor = Anchor::kNone;
       Repeat repeat = Repeat::kOnce;
-      if (!ReadAtom(atom) || !ReadRepeat(repeat)) return false;
+      MaxLength most_repeats;
+      if (!ReadAtom(atom, atom_length, anchor) || !ReadRepeat(repeat, most_repeats)) return false;
+      max_length = Plus(max_length, Times(atom_length, most_repeats));
+      const bool plain = repeat == Repeat::kOnce && most_repeats == size_t{1};
+      if (first) begins_at_text_begin = plain && anchor == Anchor::kTextBegin;
+      ends_at_text_end = plain && anchor == Anchor::kTextEnd;
+      first = false;
       std::vector<Start> next;
       for (Start& start : starts) {
         if (!start.whole || !atom) {
@@ -82,12 +124,16 @@ class StartReader {
       if (next.size() > kMaxStartLiterals) return false;
       starts = std::move(next);
     }
+    if (top_level)
+      spans_whole_text_ = spans_whole_text_ && begins_at_text_begin && ends_at_text_end;
     return true;
   }
 
   // One atom: its starts, or nullopt when they are unknown (a class, '.', an anchor, an
-  // escape with a meaning, a non-ASCII character).
-  bool ReadAtom(std::optional<std::vector<Start>>& atom) {
+  // escape with a meaning, a non-ASCII character); the most code points it matches; and
+  // which end of the text it ties a match to, if it is '^' or '$'.
+  bool ReadAtom(std::optional<std::vector<Start>>& atom, MaxLength& max_length, Anchor& anchor) {
+    max_length = 1;
     const char c = Peek();
     if (c == '(') {
       // Each group is a level of recursion, and RE2 accepts 100,000 nested ones.
@@ -105,15 +151,20 @@ class StartReader {
       }
       std::vector<Start> inner;
       ++group_depth_;
-      const bool read = ReadAlternation(inner);
+      const bool read = ReadAlternation(inner, max_length);
       --group_depth_;
       if (!read || AtEnd()) return false;
       ++position_;  // ')'
       atom = std::move(inner);
       return true;
     }
-    if (c == '\\') return ReadEscape(atom);
+    if (c == '\\') return ReadEscape(atom, max_length);
     if (c == '[') return SkipClass();
+    if (c == '^' || c == '$') {
+      // Not multi-line (PatternOptions; flags are not followed): the ends of the text.
+      anchor = c == '^' ? Anchor::kTextBegin : Anchor::kTextEnd;
+      max_length = 0;
+    }
     if (c == '.' || c == '^' || c == '$') {
       ++position_;
       return true;
@@ -129,13 +180,22 @@ class StartReader {
     return true;
   }
 
-  // "\." is a literal '.'; "\w", "\pL", "\x{41}" and the like are skipped as unknown.
-  bool ReadEscape(std::optional<std::vector<Start>>& atom) {
+  // "\." is a literal '.'; "\w", "\pL", "\x{41}" and the like are skipped as unknown starts.
+  // Each matches one code point, "\b", "\B", "\A" and "\z" none; "\C" (one byte) and
+  // escapes not listed here have no known length.
+  bool ReadEscape(std::optional<std::vector<Start>>& atom, MaxLength& max_length) {
     if (position_ + 1 >= pattern_.size()) return false;
     const char c = pattern_[position_ + 1];
     position_ += 2;
     // Octal, \Q...\E, and anything RE2 might not read as the character itself.
     if (c < 0x20 || c > 0x7E || (c >= '0' && c <= '9') || c == 'Q' || c == '_') return false;
+    const std::string_view zero_width = "bBAz";
+    const std::string_view one_code_point = "dDwWsSpPxntrfva";
+    if (zero_width.find(c) != std::string_view::npos) {
+      max_length = 0;
+    } else if (IsAsciiAlphanumeric(c) && one_code_point.find(c) == std::string_view::npos) {
+      max_length = std::nullopt;
+    }
     if (!IsAsciiAlphanumeric(c)) {
       atom = std::vector<Start>{Start{std::string(1, c), true}};
       return true;
@@ -173,33 +233,45 @@ class StartReader {
     return true;
   }
 
-  // ?, *, +, {n}, {n,}, {n,m}, each maybe followed by '?' (non-greedy).
-  bool ReadRepeat(Repeat& repeat) {
+  // ?, *, +, {n}, {n,}, {n,m}, each maybe followed by '?' (non-greedy); `most` is the
+  // largest count, nullopt when unbounded.
+  bool ReadRepeat(Repeat& repeat, MaxLength& most) {
+    most = 1;
     if (AtEnd()) return true;
     const char c = Peek();
     if (c == '?' || c == '*') {
       repeat = Repeat::kMaybeNever;
+      if (c == '*') most = std::nullopt;
       ++position_;
     } else if (c == '+') {
       repeat = Repeat::kAtLeastOnce;
+      most = std::nullopt;
       ++position_;
     } else if (c == '{') {
       size_t at = position_ + 1;
-      size_t digits = 0;
-      bool minimum_zero = true;
-      while (at < pattern_.size() && pattern_[at] >= '0' && pattern_[at] <= '9') {
-        minimum_zero = minimum_zero && pattern_[at] == '0';
-        ++at;
-        ++digits;
-      }
-      if (digits == 0) return false;  // RE2 reads a '{' that starts no repeat as a literal
+      auto read_count = [&](MaxLength& count) {
+        size_t digits = 0;
+        count = 0;
+        while (at < pattern_.size() && pattern_[at] >= '0' && pattern_[at] <= '9') {
+          count = std::min(*count * 10 + static_cast<size_t>(pattern_[at] - '0'),
+                           kMaxBoundedLength + 1);
+          ++at;
+          ++digits;
+        }
+        return digits;
+      };
+      MaxLength least;
+      // RE2 reads a '{' that starts no repeat as a literal.
+      if (read_count(least) == 0) return false;
+      most = least;
       if (at < pattern_.size() && pattern_[at] == ',') {
         ++at;
-        while (at < pattern_.size() && pattern_[at] >= '0' && pattern_[at] <= '9') ++at;
+        if (read_count(most) == 0) most = std::nullopt;
       }
       if (at >= pattern_.size() || pattern_[at] != '}') return false;
+      if (most && *most > kMaxBoundedLength) most = std::nullopt;
       position_ = at + 1;
-      repeat = minimum_zero ? Repeat::kMaybeNever : Repeat::kAtLeastOnce;
+      repeat = least == size_t{0} ? Repeat::kMaybeNever : Repeat::kAtLeastOnce;
     } else {
       return true;
     }
@@ -213,6 +285,8 @@ class StartReader {
   std::string_view pattern_;
   size_t position_ = 0;
   int group_depth_ = 0;
+  MaxLength max_length_;
+  bool spans_whole_text_ = true;
 };
 
 }  // namespace
@@ -259,35 +333,64 @@ bool IsLiteralAlternation(std::string_view pattern) {
   return true;
 }
 
-SearchText::SearchText(std::string_view text) : text_(text) {
-  for (const char c : text) ++byte_counts_[static_cast<unsigned char>(c)];
+std::optional<size_t> WholeTextMatchMaxCodePoints(std::string_view pattern) {
+  std::vector<Start> starts;
+  StartReader reader(pattern);
+  if (!reader.ReadPattern(starts) || !reader.spans_whole_text()) return std::nullopt;
+  return reader.max_length();
 }
 
-// memchr finds the literal's rarest byte and memcmp checks the rest. string_view::find calls
-// memchr again at every occurrence of the first byte ("e love" cost ~250 ns in a 480-byte
-// comment) and glibc's memmem builds a shift table on each call (~100 ns even when absent).
+SearchText::SearchText(std::string_view text) : text_(text) {
+  std::array<size_t, 256> counts{};
+  for (const char c : text) ++counts[static_cast<unsigned char>(c)];
+  code_points_ = text.size();
+  for (size_t b = 0x80; b < 0xC0; ++b) code_points_ -= counts[b];
+  if (text.size() >= std::numeric_limits<uint32_t>::max()) return;
+  indexed_ = true;
+  for (size_t b = 0; b < 256; ++b) first_[b + 1] = first_[b] + static_cast<uint32_t>(counts[b]);
+  positions_.resize(text.size());
+  std::array<uint32_t, 256> cursor;
+  std::copy(first_.begin(), first_.end() - 1, cursor.begin());
+  for (size_t i = 0; i < text.size(); ++i) {
+    positions_[cursor[static_cast<unsigned char>(text[i])]++] = static_cast<uint32_t>(i);
+  }
+}
+
+// Candidates are the occurrences of the literal's rarest byte, read from the index: no call
+// per occurrence (memchr from each one cost ~40% of a heavy spam's span searches), and a
+// second byte of the literal, the next rarest, is checked before the whole of it.
 size_t SearchText::Find(std::string_view literal, size_t from) const {
   constexpr size_t kNone = std::string_view::npos;
   if (literal.empty() || from >= text_.size() || literal.size() > text_.size() - from) {
     return kNone;
   }
+  if (!indexed_) return text_.find(literal, from);
+  auto count = [this](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return first_[b + 1] - first_[b];
+  };
   size_t pivot = 0;
   for (size_t i = 0; i < literal.size(); ++i) {
-    const uint32_t count = byte_counts_[static_cast<unsigned char>(literal[i])];
-    if (count == 0) return kNone;
-    if (count < byte_counts_[static_cast<unsigned char>(literal[pivot])]) pivot = i;
+    const uint32_t occurrences = count(literal[i]);
+    if (occurrences == 0) return kNone;
+    if (occurrences < count(literal[pivot])) pivot = i;
   }
+  size_t second = pivot == 0 ? literal.size() - 1 : 0;
+  for (size_t i = 0; i < literal.size(); ++i) {
+    if (i != pivot && count(literal[i]) < count(literal[second])) second = i;
+  }
+  const auto pivot_byte = static_cast<unsigned char>(literal[pivot]);
+  const uint32_t* const end = positions_.data() + first_[pivot_byte + 1];
+  const uint32_t* at = std::lower_bound(positions_.data() + first_[pivot_byte], end, from + pivot);
+  const size_t last_start = text_.size() - literal.size();
   const char* const begin = text_.data();
-  const char* const last_pivot = begin + (text_.size() - literal.size()) + pivot;
-  const char* probe = begin + from + pivot;
-  while (probe <= last_pivot) {
-    const void* hit = memchr(probe, literal[pivot], static_cast<size_t>(last_pivot - probe) + 1);
-    if (hit == nullptr) break;
-    const char* const start = static_cast<const char*>(hit) - pivot;
-    if (memcmp(start, literal.data(), literal.size()) == 0) {
-      return static_cast<size_t>(start - begin);
+  for (; at != end; ++at) {
+    const size_t start = *at - pivot;
+    if (start > last_start) break;
+    if (begin[start + second] == literal[second] &&
+        memcmp(begin + start, literal.data(), literal.size()) == 0) {
+      return start;
     }
-    probe = static_cast<const char*>(hit) + 1;
   }
   return kNone;
 }

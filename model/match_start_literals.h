@@ -19,6 +19,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,22 +48,40 @@ std::vector<std::string> MatchStartLiterals(std::string_view pattern);
 //   "love|lover" (a prefix), "colou?r", "ab+", "^buy", "qurani\W+dua"  -> false
 bool IsLiteralAlternation(std::string_view pattern);
 
-// A text prepared for MatchWalker: how often each byte occurs in it, so that a literal
-// is looked for by its rarest byte in this text, and not at all when one of its bytes is
-// absent (most of a pattern's alternatives are). Costs one pass over the text; build it once
-// per text and share it between patterns. Refers to `text`, which must outlive it.
+// The most code points a match of `pattern` can span, when every match of it is the whole
+// text: each top-level alternative begins with '^' and ends with '$' (RE2 without the
+// multi-line flag), and every repetition in it is bounded. A longer text cannot match, so
+// it need not be searched. nullopt otherwise, and whenever the reader is unsure (flags, \C,
+// the cases where MatchStartLiterals gives up on a pattern's syntax).
+//   "^.{0,199}(contact|offer|join).{0,99}\d{9}.{0,99}$"  -> 199 + 7 + 99 + 9 + 99 = 413
+//   "^(?:buy|sell) [a-z]{2,5}$"                           -> 10
+//   "^buy.*$", "buy.{0,20}$", "^a$|b", "(?s)^x$"          -> nullopt
+std::optional<size_t> WholeTextMatchMaxCodePoints(std::string_view pattern);
+
+// A text prepared for MatchWalker: where each byte value occurs in it, so that a literal is
+// looked for only at the occurrences of its rarest byte in this text, and not at all when
+// one of its bytes is absent (most of a pattern's alternatives are). Costs two passes over
+// the text and 4 bytes per text byte; build it once per text and share it between patterns.
+// Refers to `text`, which must outlive it. Texts of 4 GiB or more are not indexed (Find
+// still answers, by a plain search).
 class SearchText {
  public:
   explicit SearchText(std::string_view text);
 
   std::string_view text() const { return text_; }
+  // How many code points the text has (its bytes that do not continue a UTF-8 sequence).
+  size_t code_points() const { return code_points_; }
 
   // The first occurrence of `literal` at or after `from`, or npos.
   size_t Find(std::string_view literal, size_t from) const;
 
  private:
   std::string_view text_;
-  std::array<uint32_t, 256> byte_counts_{};
+  size_t code_points_ = 0;
+  bool indexed_ = false;
+  // positions_[first_[b] .. first_[b + 1]) are the offsets of byte value b, ascending.
+  std::array<uint32_t, 257> first_{};
+  std::vector<uint32_t> positions_;
 };
 
 // Says whether a match may not start at `offset` of `text` (a rule that wants whole words

@@ -192,6 +192,12 @@ class SetPattern {
     Compile();
     return literals_are_matches_;
   }
+  // When every match is the whole text: the most code points it can have
+  // (WholeTextMatchMaxCodePoints). Thread-safe.
+  std::optional<size_t> WholeTextMaxCodePoints() const {
+    Compile();
+    return whole_text_max_code_points_;
+  }
 
   const size_t rule;
   const size_t sequence;  // position among all patterns of its kind, in file order
@@ -205,6 +211,7 @@ class SetPattern {
       exact_ = std::make_unique<RE2>(exact_source_, PatternOptions());
       start_literals_ = MatchStartLiterals(exact_source_);
       literals_are_matches_ = !start_literals_.empty() && IsLiteralAlternation(exact_source_);
+      whole_text_max_code_points_ = WholeTextMatchMaxCodePoints(exact_source_);
     });
   }
 
@@ -213,6 +220,7 @@ class SetPattern {
   mutable std::unique_ptr<RE2> exact_;
   mutable std::vector<std::string> start_literals_;
   mutable bool literals_are_matches_ = false;
+  mutable std::optional<size_t> whole_text_max_code_points_;
 };
 
 // Patterns scanned together by one RE2::Set; `patterns` by set index. The text set also

@@ -324,6 +324,12 @@ void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
   const std::string& text = normalized.text;
   const RE2* exact = pattern.Exact();
   if (exact == nullptr) return;
+  // "^.{0,199}contact.{0,99}$" cannot match a longer text; RE2 would walk 200 DFA states
+  // to find that out (~1.4 us of a 485-byte spam's evaluation).
+  if (const std::optional<size_t> most = pattern.WholeTextMaxCodePoints();
+      most && search.code_points() > *most) {
+    return;
+  }
   MatchWalker walker(*exact, pattern.StartLiterals(), pattern.LiteralsAreMatches(),
                      pattern.word_boundary ? WordCharacterBefore : nullptr, search);
   re2::StringPiece match;

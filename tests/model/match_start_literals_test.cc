@@ -10,6 +10,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -317,6 +318,78 @@ std::vector<std::string> CorpusSample(const std::string& path, size_t step) {
 }
 
 // The shipped pack, loaded by the loader itself: its regex patterns folded by
+// --- WholeTextMatchMaxCodePoints -----------------------------------------------------------
+
+TEST(WholeTextMatchMaxCodePointsTest, GivesTheHeaderExamples) {
+  EXPECT_EQ(WholeTextMatchMaxCodePoints(R"(^.{0,199}(contact|offer|join).{0,99}\d{9}.{0,99}$)"),
+            413u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^(?:buy|sell) [a-z]{2,5}$"), 10u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^buy.*$"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("buy.{0,20}$"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^a$|b"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("(?s)^x$"), std::nullopt);
+}
+
+TEST(WholeTextMatchMaxCodePointsTest, CountsCodePointsThroughGroupsRepeatsAndEscapes) {
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^$"), 0u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^дуа$"), 3u);  // code points, not bytes
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^a{3}$"), 3u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^a{3,}$"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^a{2,4}?b?$"), 5u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^(?:ab|c){2,3}$"), 6u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^(?P<x>ab)(c|dd)$"), 4u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints(R"(^\bx\B\.\d\W\pL\p{Greek}\x{41}\x41[^a-z]$)"), 9u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^a$|^bb$"), 2u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^a+$"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^(?:a*){0}$"), 0u);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^a{1000000}a{1000000}$"), 2000000u);
+}
+
+TEST(WholeTextMatchMaxCodePointsTest, APatternAMatchNeedNotFillGivesNone) {
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("abc"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^abc"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("abc$"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^?abc$"), std::nullopt);  // the anchor may be skipped
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^abc$?"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^a$|b$"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("(?m)^a$"), std::nullopt);  // lines, not the text
+  EXPECT_EQ(WholeTextMatchMaxCodePoints(R"(^\C$)"), std::nullopt);  // one byte
+  EXPECT_EQ(WholeTextMatchMaxCodePoints(R"(^\Qa.b\E$)"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^a{99999999}$"), std::nullopt);  // past 2^24
+  EXPECT_EQ(WholeTextMatchMaxCodePoints(""), std::nullopt);
+}
+
+// Every text over a small alphabet, ASCII and not, up to two code points past the bound:
+// none longer than the bound matches, and one of exactly the bound does.
+TEST(WholeTextMatchMaxCodePointsTest, NoLongerTextMatchesAndTheBoundIsReached) {
+  const std::vector<std::string> alphabet = {"a", "b", "7", " ", "\xC3\xA9", "\xD0\xB4"};
+  for (const char* pattern : {"^(?:ab|b){1,2}\xC3\xA9?$", R"(^.{0,2}b\d?$)",
+                              R"(^(?:a|\W\W)[^a]{1,2}$)", "^\xD0\xB4{2}$|^a$"}) {
+    SCOPED_TRACE(pattern);
+    const RE2 regex(pattern, rule_pack::PatternOptions());
+    ASSERT_TRUE(regex.ok());
+    const std::optional<size_t> bound = WholeTextMatchMaxCodePoints(pattern);
+    ASSERT_TRUE(bound.has_value());
+    std::vector<std::pair<std::string, size_t>> texts = {{"", 0}};  // text, code points
+    size_t longest_match = 0;
+    size_t tried = 0;
+    for (size_t length = 0; length <= *bound + 2; ++length) {
+      std::vector<std::pair<std::string, size_t>> longer;
+      for (const auto& [text, code_points] : texts) {
+        ++tried;
+        if (RE2::PartialMatch(text, regex)) {
+          EXPECT_LE(code_points, *bound) << text;
+          longest_match = std::max(longest_match, code_points);
+        }
+        for (const std::string& letter : alphabet) longer.emplace_back(text + letter, length + 1);
+      }
+      texts = std::move(longer);
+    }
+    EXPECT_EQ(longest_match, *bound);
+    EXPECT_GT(tried, 1000u);
+  }
+}
+
 // FoldPatternCase, phrases normalized and quoted, every one compiled with PatternOptions().
 class MatchStartLiteralsPackTest : public ::testing::Test {
  protected:

@@ -337,6 +337,26 @@ TEST_F(RuleSetTest, CountedRepetitionPatternsNeedTheirLiteralsAndTheirWholeShape
   EXPECT_EQ(Find(Run(*rules, Text("coins and more coins")), "fifa-coins"), nullptr);
 }
 
+// A pattern whose every match is the whole text is not searched in a text longer than its
+// longest match; the bound counts code points, not bytes.
+TEST_F(RuleSetTest, AWholeTextPatternFiresUpToItsLongestMatchAndNotPast) {
+  auto rules = MustLoad(Pack(R"(
+  - id: short-contact
+    description: Nothing but a contact line.
+    kind: regex
+    patterns: ['^.{0,120}contact \d{3}$']
+    score: 2
+)"));
+  std::string longest;
+  for (int i = 0; i < 60; ++i) longest += "\xD0\xB4 ";  // "д ": 3 bytes, 2 code points
+  longest += "contact 123";
+  const auto reasons = Run(*rules, Text(longest));
+  ASSERT_NE(Find(reasons, "short-contact"), nullptr);
+  EXPECT_EQ(Find(reasons, "short-contact")->spans,
+            (std::vector<Span>{{0, static_cast<uint32_t>(longest.size())}}));
+  EXPECT_EQ(Find(Run(*rules, Text("\xD0\xB4" + longest)), "short-contact"), nullptr);
+}
+
 // --- refusing bad files --------------------------------------------------------------------
 
 TEST_F(RuleSetTest, MalformedYamlIsRefusedWithFileAndLine) {
