@@ -341,18 +341,21 @@ std::optional<size_t> WholeTextMatchMaxCodePoints(std::string_view pattern) {
 }
 
 SearchText::SearchText(std::string_view text) : text_(text) {
-  std::array<size_t, 256> counts{};
-  for (const char c : text) ++counts[static_cast<unsigned char>(c)];
+  std::array<uint32_t, 256> counts{};
   code_points_ = text.size();
-  for (size_t b = 0x80; b < 0xC0; ++b) code_points_ -= counts[b];
-  if (text.size() >= std::numeric_limits<uint32_t>::max()) return;
+  if (text.size() >= std::numeric_limits<uint32_t>::max()) {
+    for (const char c : text) code_points_ -= (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+    return;
+  }
   indexed_ = true;
-  for (size_t b = 0; b < 256; ++b) first_[b + 1] = first_[b] + static_cast<uint32_t>(counts[b]);
-  positions_.resize(text.size());
-  std::array<uint32_t, 256> cursor;
-  std::copy(first_.begin(), first_.end() - 1, cursor.begin());
+  for (const char c : text) ++counts[static_cast<unsigned char>(c)];
+  for (size_t b = 0x80; b < 0xC0; ++b) code_points_ -= counts[b];
+  // A counting sort: first_[b + 1] starts as where byte b's positions begin and is advanced
+  // past each one written, which leaves it where byte b + 1's begin.
+  for (size_t b = 1; b < 256; ++b) first_[b + 1] = first_[b] + counts[b - 1];
+  positions_ = std::make_unique_for_overwrite<uint32_t[]>(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    positions_[cursor[static_cast<unsigned char>(text[i])]++] = static_cast<uint32_t>(i);
+    positions_[first_[static_cast<unsigned char>(text[i]) + 1]++] = static_cast<uint32_t>(i);
   }
 }
 
@@ -380,8 +383,9 @@ size_t SearchText::Find(std::string_view literal, size_t from) const {
     if (i != pivot && count(literal[i]) < count(literal[second])) second = i;
   }
   const auto pivot_byte = static_cast<unsigned char>(literal[pivot]);
-  const uint32_t* const end = positions_.data() + first_[pivot_byte + 1];
-  const uint32_t* at = std::lower_bound(positions_.data() + first_[pivot_byte], end, from + pivot);
+  const uint32_t* const positions = positions_.get();
+  const uint32_t* const end = positions + first_[pivot_byte + 1];
+  const uint32_t* at = std::lower_bound(positions + first_[pivot_byte], end, from + pivot);
   const size_t last_start = text_.size() - literal.size();
   const char* const begin = text_.data();
   for (; at != end; ++at) {

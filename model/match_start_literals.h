@@ -19,6 +19,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,7 +82,7 @@ class SearchText {
   bool indexed_ = false;
   // positions_[first_[b] .. first_[b + 1]) are the offsets of byte value b, ascending.
   std::array<uint32_t, 257> first_{};
-  std::vector<uint32_t> positions_;
+  std::unique_ptr<uint32_t[]> positions_;
 };
 
 // Says whether a match may not start at `offset` of `text` (a rule that wants whole words
