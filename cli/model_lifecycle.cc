@@ -169,6 +169,17 @@ double TrainedHeldBackFraction(const std::string& command, const SpamModel& mode
   return kDefaultHeldBackFraction;
 }
 
+double RequireHeldBackSplit(const std::string& command, const SpamModel& model,
+                            const std::string& path, const std::string& subject,
+                            const std::string& consequence) {
+  const double fraction = TrainedHeldBackFraction(command, model, path);
+  if (fraction == 0) {
+    Fail(command, subject + model.info().version +
+                      " was trained with --held-back-fraction 0, on all of its data" + consequence);
+  }
+  return fraction;
+}
+
 json MetricsJson(const BinaryMetrics& m, UndefinedFigures undefined) {
   const DefinedFigures defined = DefinedFiguresOf(m.confusion);
   const auto figure = [undefined](double value, bool is_defined) -> json {

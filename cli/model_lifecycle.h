@@ -134,6 +134,13 @@ enum class UndefinedFigures {
 double TrainedHeldBackFraction(const std::string& command, const SpamModel& model,
                                const std::string& path);
 
+// TrainedHeldBackFraction for a use that needs the held-back split: a model trained on all
+// of its data (fraction 0) is a Fail, "<subject><version> was trained with
+// --held-back-fraction 0, on all of its data<consequence>".
+double RequireHeldBackSplit(const std::string& command, const SpamModel& model,
+                            const std::string& path, const std::string& subject,
+                            const std::string& consequence);
+
 nlohmann::json MetricsJson(const BinaryMetrics& m,
                            UndefinedFigures undefined = UndefinedFigures::kConventionalValue);
 

@@ -208,12 +208,9 @@ void RunEvalProtocol(const std::string& command, const ProtocolOptions& options)
   // fraction it was trained with, and a model trained on everything has none.
   double held_back_fraction = 0;
   if (wants("held-back") && options.dump_splits.empty()) {
-    held_back_fraction = TrainedHeldBackFraction(command, *model, model_path);
-    if (held_back_fraction == 0) {
-      Fail(command, "held-back: model " + model->info().version +
-                        " was trained with --held-back-fraction 0, on all of its data; it has "
-                        "no held-back split (--only lovo tubespam runs the rest)");
-    }
+    held_back_fraction =
+        RequireHeldBackSplit(command, *model, model_path, "held-back: model ",
+                             "; it has no held-back split (--only lovo tubespam runs the rest)");
   }
 
   // The default model's trainer settings, without search, for every protocol model.

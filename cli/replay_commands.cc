@@ -243,13 +243,10 @@ void RunRetrain(RetrainOptions options) {
   // candidate is held back the same share, and records it.
   double held_back_fraction = kDefaultHeldBackFraction;
   if (current) {
-    held_back_fraction = TrainedHeldBackFraction(command, *current, current_path);
-    if (held_back_fraction == 0) {
-      Fail(command, "the current model " + current->info().version +
-                        " was trained with --held-back-fraction 0, on all of its data: the gate "
-                        "has no held-back split to compare on (publish a model trained with a "
-                        "held-back split first)");
-    }
+    held_back_fraction = RequireHeldBackSplit(
+        command, *current, current_path, "the current model ",
+        ": the gate has no held-back split to compare on (publish a model trained with a "
+        "held-back split first)");
   }
   request.trainer.held_back_fraction = held_back_fraction;
   const std::vector<SubsampleRule> rules = options.mix.Rules(command);

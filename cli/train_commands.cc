@@ -302,12 +302,8 @@ void RunEval(const EvalOptions& options) {
   std::optional<double> held_back_fraction;
   if (options.held_back_only) {
     // The split the model never saw is the one of the fraction it was trained with.
-    held_back_fraction = TrainedHeldBackFraction(command, *model, path);
-    if (*held_back_fraction == 0) {
-      Fail(command, "--held-back: model " + model->info().version +
-                        " was trained with --held-back-fraction 0, on all of its data; it has "
-                        "no held-back split");
-    }
+    held_back_fraction = RequireHeldBackSplit(command, *model, path, "--held-back: model ",
+                                              "; it has no held-back split");
     const size_t total = examples.size();
     examples = SplitByKey(std::move(examples), kHeldBackSalt, *held_back_fraction).selected;
     if (examples.empty()) {
