@@ -1,7 +1,8 @@
 // rule_pack: the compiled form of a rule pack, the one data structure the two halves of
 // RuleSet share. rule_pack_loader.cc builds a CompiledPack from the YAML file and its list
 // files; rule_set.cc evaluates comments against it; rule_pack.cc holds the few definitions.
-// Internal to RuleSet: nothing outside those three files includes this header.
+// Internal to RuleSet: nothing outside those three files includes this header, except
+// tests/model/match_start_literals_test.cc, which checks every shipped pattern as loaded.
 //
 // Thread safety: a CompiledPack is filled by one loader and then only read. SetPattern
 // compiles its exact regex on first use, under std::call_once.
