@@ -43,6 +43,11 @@ struct ServerConfig {
   // truncated (the cap is then its size at start). Must be larger than check_max_bytes, as
   // check records live in the same file.
   uint64_t feedback_store_max_bytes = 8ULL << 30;
+  // Feedback reports accepted but not yet written wait in memory, at most this many reports
+  // and this many bytes; past either, SubmitFeedback is RESOURCE_EXHAUSTED (retry with
+  // back-off) until the disk catches up (FeedbackStoreOptions::report_max_pending).
+  size_t feedback_max_queued_reports = 10'000;
+  uint64_t feedback_max_queued_bytes = 64ULL << 20;
 
   // Duplicate-content window shared by every classifier generation.
   int64_t duplicate_retention_ms = 24LL * 3600 * 1000;

@@ -44,6 +44,13 @@ TEST(ServerConfigTest, ScaledNumbersAreApplied) {
   EXPECT_EQ(config.feedback_store_max_bytes, 8ULL << 30);  // the default
   ASSERT_TRUE(LoadText("feedback_store:\n  max_megabytes: 3\n", &config).ok());
   EXPECT_EQ(config.feedback_store_max_bytes, 3u * 1024 * 1024);
+  EXPECT_EQ(config.feedback_max_queued_reports, 10'000u);  // the defaults
+  EXPECT_EQ(config.feedback_max_queued_bytes, 64u << 20);
+  ASSERT_TRUE(
+      LoadText("feedback_store:\n  max_queued_reports: 50\n  max_queued_megabytes: 0.5\n", &config)
+          .ok());
+  EXPECT_EQ(config.feedback_max_queued_reports, 50u);
+  EXPECT_EQ(config.feedback_max_queued_bytes, 512u * 1024);
 }
 
 TEST(ServerConfigTest, NumbersOutsideTheirSettingsRangeAreRefusedByKey) {
@@ -58,6 +65,9 @@ TEST(ServerConfigTest, NumbersOutsideTheirSettingsRangeAreRefusedByKey) {
       {"limits:\n  content_bytes: 0\n", "limits.content_bytes"},
       {"feedback_store:\n  max_megabytes: 0\n", "feedback_store.max_megabytes"},
       {"feedback_store:\n  max_megabytes: 1e300\n", "feedback_store.max_megabytes"},
+      {"feedback_store:\n  max_queued_reports: 0\n", "feedback_store.max_queued_reports"},
+      {"feedback_store:\n  max_queued_reports: 1e30\n", "feedback_store.max_queued_reports"},
+      {"feedback_store:\n  max_queued_megabytes: -1\n", "feedback_store.max_queued_megabytes"},
   };
   for (const auto& c : cases) {
     ServerConfig config;
