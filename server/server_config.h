@@ -36,6 +36,11 @@ struct ServerConfig {
   int64_t check_retention_ms = 7LL * 24 * 3600 * 1000;
   uint64_t check_max_records = 1'000'000;
   uint64_t check_max_bytes = 1ULL << 30;  // of stored requests
+  // Check records wait in memory for the writer, at most this many and this many bytes;
+  // past either the oldest waiting ones are dropped (counted in GetStatus) rather than
+  // slowing CheckComment down (FeedbackStoreOptions::check_max_pending).
+  size_t check_max_queued = 100'000;
+  uint64_t check_max_queued_bytes = 64ULL << 20;
 
   // The feedback database file (reports and check records) stops growing here: a write past
   // it fails like a full disk (RESOURCE_EXHAUSTED, "the report was not stored"). Reports are never

@@ -51,6 +51,8 @@ Result<std::unique_ptr<SpamguardServer>> SpamguardServer::Start(const ServerConf
   store_options.check_retention_ms = config.check_retention_ms;
   store_options.check_max_records = config.check_max_records;
   store_options.check_max_bytes = config.check_max_bytes;
+  store_options.check_max_pending = config.check_max_queued;
+  store_options.check_max_pending_bytes = config.check_max_queued_bytes;
   store_options.max_database_bytes = config.feedback_store_max_bytes;
   store_options.report_max_pending = config.feedback_max_queued_reports;
   store_options.report_max_pending_bytes = config.feedback_max_queued_bytes;

@@ -51,6 +51,12 @@ TEST(ServerConfigTest, ScaledNumbersAreApplied) {
           .ok());
   EXPECT_EQ(config.feedback_max_queued_reports, 50u);
   EXPECT_EQ(config.feedback_max_queued_bytes, 512u * 1024);
+  EXPECT_EQ(config.check_max_queued, 100'000u);  // the defaults
+  EXPECT_EQ(config.check_max_queued_bytes, 64u << 20);
+  ASSERT_TRUE(
+      LoadText("check_records:\n  max_queued: 7\n  max_queued_megabytes: 2\n", &config).ok());
+  EXPECT_EQ(config.check_max_queued, 7u);
+  EXPECT_EQ(config.check_max_queued_bytes, 2u << 20);
 }
 
 TEST(ServerConfigTest, NumbersOutsideTheirSettingsRangeAreRefusedByKey) {
@@ -68,6 +74,8 @@ TEST(ServerConfigTest, NumbersOutsideTheirSettingsRangeAreRefusedByKey) {
       {"feedback_store:\n  max_queued_reports: 0\n", "feedback_store.max_queued_reports"},
       {"feedback_store:\n  max_queued_reports: 1e30\n", "feedback_store.max_queued_reports"},
       {"feedback_store:\n  max_queued_megabytes: -1\n", "feedback_store.max_queued_megabytes"},
+      {"check_records:\n  max_queued: 0\n", "check_records.max_queued"},
+      {"check_records:\n  max_queued_megabytes: 1e300\n", "check_records.max_queued_megabytes"},
   };
   for (const auto& c : cases) {
     ServerConfig config;
