@@ -12,9 +12,9 @@
 #include <fstream>
 #include <functional>
 #include <set>
-#include <unordered_set>
 #include <utility>
 
+#include "model/string_set.h"
 #include "model/url_parts.h"
 
 namespace spamguard {
@@ -23,12 +23,6 @@ namespace {
 using i18n::phonenumbers::PhoneNumberMatch;
 using i18n::phonenumbers::PhoneNumberMatcher;
 using i18n::phonenumbers::PhoneNumberUtil;
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
 bool Contains(const StringSet& set, std::string_view key) { return set.find(key) != set.end(); }
 

@@ -10,8 +10,9 @@
 #include <array>
 #include <fstream>
 #include <functional>
-#include <unordered_set>
 #include <utility>
+
+#include "model/string_set.h"
 
 namespace spamguard {
 namespace {
@@ -139,12 +140,6 @@ size_t EncodeUtf8(char32_t c, char* out) {
   out[3] = static_cast<char>(0x80 | (c & 0x3F));
   return 4;
 }
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using WordSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
 // Per-call state of one Normalize() run.
 struct Scratch {
@@ -448,7 +443,7 @@ Span NormalizedText::ToOriginal(uint32_t begin, uint32_t end) const {
 struct Normalizer::Impl {
   const icu::Normalizer2* nfkc_casefold = nullptr;  // ICU-owned singleton
   USpoofChecker* spoof_checker = nullptr;
-  WordSet words;
+  StringSet words;
 
   ~Impl() {
     if (spoof_checker != nullptr) uspoof_close(spoof_checker);

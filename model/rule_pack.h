@@ -31,6 +31,7 @@
 #include "model/normalizer.h"
 #include "model/rule_set.h"
 #include "model/site_policy.h"
+#include "model/string_set.h"
 #include "model/url_parts.h"
 
 namespace spamguard::rule_pack {
@@ -60,14 +61,6 @@ enum class Kind {
   kAllowedIp,
   kOwnSiteLinks,
 };
-
-// Hashes std::string and std::string_view alike, so that a set keyed by std::string can be
-// probed with a view without building a string (and allocating) per probe.
-struct StringViewHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-};
-using StringSet = std::unordered_set<std::string, StringViewHash, std::equal_to<>>;
 
 // A set of domains; a host matches when it or one of its parent domains is in the set
 // ("a.b.example.com" matches "example.com"), never on the bare top-level label.
