@@ -124,8 +124,9 @@ class StartReader {
       if (next.size() > kMaxStartLiterals) return false;
       starts = std::move(next);
     }
-    if (top_level)
+    if (top_level) {
       spans_whole_text_ = spans_whole_text_ && begins_at_text_begin && ends_at_text_end;
+    }
     return true;
   }
 
@@ -164,8 +165,10 @@ class StartReader {
       // Not multi-line (PatternOptions; flags are not followed): the ends of the text.
       anchor = c == '^' ? Anchor::kTextBegin : Anchor::kTextEnd;
       max_length = 0;
+      ++position_;
+      return true;
     }
-    if (c == '.' || c == '^' || c == '$') {
+    if (c == '.') {
       ++position_;
       return true;
     }

@@ -383,20 +383,21 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
 
   // Spans are collected in one buffer reused rule after rule, and each reason gets an
   // exactly-sized copy: a rule's spans grew its own vector one doubling at a time (a quarter
-  // of a heavy spam's allocations).
+  // of a heavy spam's allocations). emit merges and caps a rule's spans in place.
   std::vector<Span> spans;
-  auto emit = [&](const Rule& rule) {
+  auto emit = [&](const Rule& rule, std::vector<Span>& rule_spans) {
     double score = rule.score;
     if (auto it = site.policy.score_overrides.find(rule.id);
         it != site.policy.score_overrides.end()) {
       score = it->second;
     }
     if (score == 0) return;
-    MergeSpans(spans);
+    MergeSpans(rule_spans);
     // Every reason, not only a regex rule's: a comment with 13,000 links once made a
     // response larger than the server may send.
-    if (spans.size() > kMaxSpansPerReason) spans.resize(kMaxSpansPerReason);
-    reasons.push_back(Reason{rule.id, rule.description, score, spans, rule.at_least, rule.at_most});
+    if (rule_spans.size() > kMaxSpansPerReason) rule_spans.resize(kMaxSpansPerReason);
+    reasons.push_back(
+        Reason{rule.id, rule.description, score, rule_spans, rule.at_least, rule.at_most});
   };
 
   // Regex and phrase rules: the candidates (the set's hits, and the filtered patterns whose
@@ -426,7 +427,7 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
           fired = fired || (exact != nullptr && RE2::PartialMatch(text, *exact));
         }
       }
-      if (fired) emit(impl.rules[rule_index]);
+      if (fired) emit(impl.rules[rule_index], spans);
     }
   };
   {
@@ -483,11 +484,11 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
   for (size_t index : impl.field_rules) {
     const Rule& rule = impl.rules[index];
     spans.clear();
-    if (RuleFires(rule, context, spans)) emit(rule);
+    if (RuleFires(rule, context, spans)) emit(rule, spans);
   }
   for (const Rule& rule : site.list_rules) {
     spans.clear();
-    if (RuleFires(rule, context, spans)) emit(rule);
+    if (RuleFires(rule, context, spans)) emit(rule, spans);
   }
 
   // Recorded once, after every duplicate rule has counted, so that a comment never counts
