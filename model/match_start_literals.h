@@ -80,7 +80,9 @@ class SearchText {
   std::string_view text_;
   size_t code_points_ = 0;
   bool indexed_ = false;
-  // positions_[first_[b] .. first_[b + 1]) are the offsets of byte value b, ascending.
+  // How often each byte value occurs; positions_[first_[b] .. first_[b + 1]) are the offsets
+  // of byte value b, ascending.
+  std::array<uint32_t, 256> counts_{};
   std::array<uint32_t, 257> first_{};
   std::unique_ptr<uint32_t[]> positions_;
 };
