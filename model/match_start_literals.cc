@@ -405,10 +405,11 @@ size_t SearchText::Find(std::string_view literal, size_t from) const {
   return kNone;
 }
 
-MatchWalker::MatchWalker(const RE2& regex, const std::vector<std::string>& start_literals,
-                         bool literals_are_matches, StartRejection reject_start,
-                         const SearchText& text)
+MatchWalker::MatchWalker(const RE2& regex, const AnchoredMatcher* anchored,
+                         const std::vector<std::string>& start_literals, bool literals_are_matches,
+                         StartRejection reject_start, const SearchText& text)
     : regex_(regex),
+      anchored_(anchored),
       literals_(start_literals),
       literals_are_matches_(literals_are_matches),
       reject_start_(reject_start),
@@ -421,11 +422,28 @@ bool MatchWalker::NextWithRe2(size_t position, re2::StringPiece* match) const {
                       RE2::UNANCHORED, match, 1);
 }
 
+bool MatchWalker::MatchesAt(size_t start, re2::StringPiece* match) const {
+  const std::string_view text = text_.text();
+  if (anchored_ != nullptr) {
+    size_t end = 0;
+    switch (anchored_->MatchAt(text, start, &end)) {
+      case AnchoredMatcher::Outcome::kMatch:
+        *match = re2::StringPiece(text.data() + start, end - start);
+        return true;
+      case AnchoredMatcher::Outcome::kNoMatch:
+        return false;
+      case AnchoredMatcher::Outcome::kUnknown:
+        break;
+    }
+  }
+  return regex_.Match(re2::StringPiece(text.data(), text.size()), start, text.size(),
+                      RE2::ANCHOR_START, match, 1);
+}
+
 bool MatchWalker::Next(size_t position, re2::StringPiece* match) {
   if (!literals_usable_ || failed_ >= kMaxFailedCandidates) return NextWithRe2(position, match);
   constexpr size_t kNone = std::string_view::npos;
   const std::string_view text = text_.text();
-  const re2::StringPiece whole(text.data(), text.size());
   const size_t literal_count = literals_.size();
   if (!primed_) {
     primed_ = true;
@@ -448,9 +466,7 @@ bool MatchWalker::Next(size_t position, re2::StringPiece* match) {
       *match = re2::StringPiece(text.data() + candidate, literals_[literal].size());
       return true;
     }
-    if (!rejected && regex_.Match(whole, candidate, text.size(), RE2::ANCHOR_START, match, 1)) {
-      return true;
-    }
+    if (!rejected && MatchesAt(candidate, match)) return true;
     if (++failed_ == kMaxFailedCandidates) return NextWithRe2(position, match);
   }
 }

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/anchored_matcher.h"
+
 namespace spamguard {
 
 // The literal strings every match of `pattern` begins with (each match begins with at least
@@ -101,23 +103,28 @@ using StartRejection = bool (*)(std::string_view text, size_t offset);
 // `start_literals` must be MatchStartLiterals(regex.pattern()), or empty to search with RE2
 // alone (then, and after many failed candidates, a rejected start can come back: callers
 // check it). Candidates are the literals' occurrences, tried in order with an anchored
-// match; where each literal next occurs is remembered between calls, so a walk looks for each
-// occurrence once. Past 32 failed or rejected candidates in a walk the rest is left to RE2's
-// unanchored search, so a text full of one literal costs no more than about one such search
-// per match. Refers to its arguments, which must outlive it.
+// match: by `anchored` when it is not null (it must be AnchoredMatcher::Compile of the
+// regex's pattern) and answers, else by RE2. Where each literal next occurs is remembered
+// between calls, so a walk looks for each occurrence once. Past 32 failed or rejected
+// candidates in a walk the rest is left to RE2's unanchored search, so a text full of one
+// literal costs no more than about one such search per match. Refers to its arguments, which
+// must outlive it.
 class MatchWalker {
  public:
   static constexpr size_t kMaxStartLiterals = 16;
 
-  MatchWalker(const RE2& regex, const std::vector<std::string>& start_literals,
-              bool literals_are_matches, StartRejection reject_start, const SearchText& text);
+  MatchWalker(const RE2& regex, const AnchoredMatcher* anchored,
+              const std::vector<std::string>& start_literals, bool literals_are_matches,
+              StartRejection reject_start, const SearchText& text);
 
   bool Next(size_t position, re2::StringPiece* match);
 
  private:
   bool NextWithRe2(size_t position, re2::StringPiece* match) const;
+  bool MatchesAt(size_t start, re2::StringPiece* match) const;
 
   const RE2& regex_;
+  const AnchoredMatcher* const anchored_;
   const std::vector<std::string>& literals_;
   const bool literals_are_matches_;
   const StartRejection reject_start_;

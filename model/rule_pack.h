@@ -2,7 +2,8 @@
 // RuleSet share. rule_pack_loader.cc builds a CompiledPack from the YAML file and its list
 // files; rule_set.cc evaluates comments against it; rule_pack.cc holds the few definitions.
 // Internal to RuleSet: nothing outside those three files includes this header, except
-// tests/model/match_start_literals_test.cc, which checks every shipped pattern as loaded.
+// tests/model/match_start_literals_test.cc, which checks every shipped pattern as loaded, and
+// tests/model/anchored_matcher_test.cc, which compiles its regexes with PatternOptions().
 //
 // Thread safety: a CompiledPack is filled by one loader and then only read. SetPattern
 // compiles its exact regex on first use, under std::call_once.
@@ -26,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/anchored_matcher.h"
 #include "model/entities.h"
 #include "model/match_start_literals.h"
 #include "model/normalizer.h"
@@ -186,6 +188,12 @@ class SetPattern {
     Compile();
     return literals_are_matches_;
   }
+  // The exact regex's AnchoredMatcher, or null when it does not read the pattern.
+  // Thread-safe.
+  const AnchoredMatcher* Anchored() const {
+    Compile();
+    return anchored_.get();
+  }
   // When every match is the whole text: the most code points it can have
   // (WholeTextMatchMaxCodePoints). Thread-safe.
   std::optional<size_t> WholeTextMaxCodePoints() const {
@@ -203,6 +211,7 @@ class SetPattern {
   void Compile() const {
     std::call_once(compiled_, [this] {
       exact_ = std::make_unique<RE2>(exact_source_, PatternOptions());
+      anchored_ = AnchoredMatcher::Compile(exact_source_);
       start_literals_ = MatchStartLiterals(exact_source_);
       literals_are_matches_ = !start_literals_.empty() && IsLiteralAlternation(exact_source_);
       whole_text_max_code_points_ = WholeTextMatchMaxCodePoints(exact_source_);
@@ -212,6 +221,7 @@ class SetPattern {
   const std::string exact_source_;
   mutable std::once_flag compiled_;
   mutable std::unique_ptr<RE2> exact_;
+  mutable std::unique_ptr<const AnchoredMatcher> anchored_;
   mutable std::vector<std::string> start_literals_;
   mutable bool literals_are_matches_ = false;
   mutable std::optional<size_t> whole_text_max_code_points_;

@@ -338,7 +338,8 @@ void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
       most && search.code_points() > *most) {
     return;
   }
-  MatchWalker walker(*exact, pattern.StartLiterals(), pattern.LiteralsAreMatches(),
+  MatchWalker walker(*exact, pattern.Anchored(), pattern.StartLiterals(),
+                     pattern.LiteralsAreMatches(),
                      pattern.word_boundary ? WordCharacterBefore : nullptr, search);
   re2::StringPiece match;
   size_t pos = 0;

@@ -193,10 +193,10 @@ TEST(IsLiteralAlternationTest, AWalkerTakesALiteralsOccurrenceAsTheMatch) {
   const std::string text = "buy cialis now";
   const SearchText search(text);
   re2::StringPiece match;
-  ASSERT_TRUE(MatchWalker(never, literals, true, nullptr, search).Next(0, &match));
+  ASSERT_TRUE(MatchWalker(never, nullptr, literals, true, nullptr, search).Next(0, &match));
   EXPECT_EQ(match, "cialis");
   EXPECT_EQ(match.data(), text.data() + 4);
-  EXPECT_FALSE(MatchWalker(never, literals, false, nullptr, search).Next(0, &match));
+  EXPECT_FALSE(MatchWalker(never, nullptr, literals, false, nullptr, search).Next(0, &match));
 }
 
 // --- MatchWalker against RE2 ---------------------------------------------------------------
@@ -221,10 +221,13 @@ Matches AllMatches(std::string_view text, const Search& search) {
   return matches;
 }
 
-Matches AllMatchesWithLiterals(const RE2& regex, const std::vector<std::string>& literals,
-                               std::string_view text) {
+// `anchored` is AnchoredMatcher::Compile(regex.pattern()), as FindSpans passes it (null when
+// it does not read the pattern).
+Matches AllMatchesWithLiterals(const RE2& regex, const AnchoredMatcher* anchored,
+                               const std::vector<std::string>& literals, std::string_view text) {
   const SearchText search(text);
-  MatchWalker walker(regex, literals, IsLiteralAlternation(regex.pattern()), nullptr, search);
+  MatchWalker walker(regex, anchored, literals, IsLiteralAlternation(regex.pattern()), nullptr,
+                     search);
   return AllMatches(
       text, [&](size_t position, re2::StringPiece* match) { return walker.Next(position, match); });
 }
@@ -480,11 +483,12 @@ TEST_F(MatchStartLiteralsPackTest, EveryMatchOfEveryShippedPatternIsTheOneRe2Fin
   size_t with_literals = 0;
   size_t matches = 0;
   size_t mismatches = 0;
-  auto compare = [&](const RE2& regex, const std::vector<std::string>& literals,
-                     const std::string& text) {
+  size_t with_anchored = 0;
+  auto compare = [&](const RE2& regex, const AnchoredMatcher* anchored,
+                     const std::vector<std::string>& literals, const std::string& text) {
     ++pairs;
     const Matches expected = AllMatchesWithRe2(regex, text);
-    const Matches found = AllMatchesWithLiterals(regex, literals, text);
+    const Matches found = AllMatchesWithLiterals(regex, anchored, literals, text);
     matches += expected.size();
     if (found != expected && ++mismatches <= 10) {
       EXPECT_EQ(found, expected) << "pattern: " << regex.pattern() << "\ntext: " << text;
@@ -492,10 +496,14 @@ TEST_F(MatchStartLiteralsPackTest, EveryMatchOfEveryShippedPatternIsTheOneRe2Fin
   };
   for (const RE2* regex : regexes) {
     const std::vector<std::string> literals = MatchStartLiterals(regex->pattern());
+    const auto anchored = AnchoredMatcher::Compile(regex->pattern());
     if (!literals.empty()) ++with_literals;
-    for (const std::string& text : texts) compare(*regex, literals, text);
+    if (anchored) ++with_anchored;
+    for (const std::string& text : texts) compare(*regex, anchored.get(), literals, text);
     if (!literals.empty()) {
-      for (const std::string& text : TextsFromLiterals(literals)) compare(*regex, literals, text);
+      for (const std::string& text : TextsFromLiterals(literals)) {
+        compare(*regex, anchored.get(), literals, text);
+      }
     }
   }
   EXPECT_EQ(mismatches, 0u);
@@ -503,12 +511,14 @@ TEST_F(MatchStartLiteralsPackTest, EveryMatchOfEveryShippedPatternIsTheOneRe2Fin
   std::cout << "[ compared ] " << pairs << " (pattern, text) pairs: " << shipped
             << " shipped patterns (" << pack_->report.skipped.size()
             << " entries the loader skipped) and " << phrases.size() << " phrases, "
-            << with_literals << " of them with start literals; " << texts.size()
+            << with_literals << " of them with start literals, " << with_anchored
+            << " read by AnchoredMatcher; " << texts.size()
             << " shared texts plus each pattern's own; " << matches << " matches\n";
   RecordProperty("pairs", static_cast<int>(pairs));
   RecordProperty("patterns", static_cast<int>(regexes.size()));
   RecordProperty("shipped_patterns", static_cast<int>(shipped));
   RecordProperty("patterns_with_literals", static_cast<int>(with_literals));
+  RecordProperty("patterns_read_by_anchored_matcher", static_cast<int>(with_anchored));
   RecordProperty("matches", static_cast<int>(matches));
   // Not vacuous: most patterns are searched through their literals, and texts do match.
   EXPECT_GT(with_literals, regexes.size() / 2);
@@ -584,10 +594,11 @@ TEST(MatchStartLiteralsDifferentialTest, HandMadePatternsAgreeWithRe2OnShortText
     const RE2 regex(pattern, rule_pack::PatternOptions());
     ASSERT_TRUE(regex.ok()) << pattern << ": " << regex.error();
     const std::vector<std::string> literals = MatchStartLiterals(pattern);
+    const auto anchored = AnchoredMatcher::Compile(pattern);
     for (const std::string& text : texts) {
       ++pairs;
       const Matches expected = AllMatchesWithRe2(regex, text);
-      const Matches found = AllMatchesWithLiterals(regex, literals, text);
+      const Matches found = AllMatchesWithLiterals(regex, anchored.get(), literals, text);
       if (found != expected && ++mismatches <= 10) {
         EXPECT_EQ(found, expected) << "pattern: " << pattern << "\ntext: '" << text << "'";
       }
@@ -613,7 +624,9 @@ size_t FindStart(const RE2& regex, StartRejection reject_start, std::string_view
                  re2::StringPiece* match) {
   const std::vector<std::string> literals = MatchStartLiterals(regex.pattern());
   const SearchText search(text);
-  if (!MatchWalker(regex, literals, IsLiteralAlternation(regex.pattern()), reject_start, search)
+  const auto anchored = AnchoredMatcher::Compile(regex.pattern());
+  if (!MatchWalker(regex, anchored.get(), literals, IsLiteralAlternation(regex.pattern()),
+                   reject_start, search)
            .Next(0, match)) {
     return std::string_view::npos;
   }
@@ -667,8 +680,9 @@ TEST(MatchStartLiteralsRejectTest, The32CandidatesAreCountedOverTheWholeWalk) {
       Repeated("xcialis ", 20) + "cialis " + Repeated("xcialis ", 20) + "cialis";
   const std::vector<std::string> literals = MatchStartLiterals(regex.pattern());
   const SearchText search(text);
-  MatchWalker walker(regex, literals, IsLiteralAlternation(regex.pattern()), GluedToALetter,
-                     search);
+  const auto anchored = AnchoredMatcher::Compile(regex.pattern());
+  MatchWalker walker(regex, anchored.get(), literals, IsLiteralAlternation(regex.pattern()),
+                     GluedToALetter, search);
   re2::StringPiece match;
   ASSERT_TRUE(walker.Next(0, &match));
   EXPECT_EQ(static_cast<size_t>(match.data() - text.data()), 20u * 8);  // 20 rejected first
@@ -689,7 +703,9 @@ TEST(MatchStartLiteralsRejectTest, Past32FailedCandidatesTheResultIsRe2s) {
     const bool re2_found = regex.Match(text, 0, text.size(), RE2::UNANCHORED, &expected, 1);
     const std::vector<std::string> literals = {"cialis"};
     const SearchText search(text);
-    ASSERT_EQ(MatchWalker(regex, literals, false, nullptr, search).Next(0, &match), re2_found)
+    const auto anchored = AnchoredMatcher::Compile(regex.pattern());
+    ASSERT_EQ(MatchWalker(regex, anchored.get(), literals, false, nullptr, search).Next(0, &match),
+              re2_found)
         << text;
     if (re2_found) {
       EXPECT_EQ(match.data(), expected.data());
