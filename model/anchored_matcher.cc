@@ -7,6 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "model/ascii.h"
+#include "model/regex_syntax.h"
+
 namespace spamguard {
 namespace {
 
@@ -60,10 +63,6 @@ bool NamedClass(char name, CodePointClass& out) {
   return true;
 }
 
-bool IsAsciiAlphanumeric(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 // The character an escape stands for when it is one character ("\." "\ " "\n"), or -1.
 int EscapedCharacter(char c) {
   switch (c) {
@@ -81,15 +80,13 @@ int EscapedCharacter(char c) {
       return '\a';
     default:
       // Punctuation and space; '_' and anything RE2 might read otherwise are left alone.
-      if (c >= 0x20 && c <= 0x7E && !IsAsciiAlphanumeric(c) && c != '_') return c;
+      if (c >= 0x20 && c <= 0x7E && !IsAsciiAlnum(c) && c != '_') return c;
       return -1;
   }
 }
 
 enum class NodeKind { kLiteral, kClass, kAssertion, kGroup, kRepeat };
 enum class Assertion { kTextBegin, kTextEnd, kWordBoundary, kNotWordBoundary };
-
-bool IsWordByte(unsigned char c) { return c < 0x80 && (IsAsciiAlphanumeric(c) || c == '_'); }
 
 }  // namespace
 
@@ -192,17 +189,8 @@ class PatternParser {
     const char c = Peek();
     switch (c) {
       case '(': {
-        if (group_depth_ == kMaxGroupDepth) return false;
-        ++position_;
-        const std::string_view rest = pattern_.substr(position_);
-        if (rest.substr(0, 2) == "?:") {
-          position_ += 2;
-        } else if (rest.substr(0, 3) == "?P<") {
-          const size_t close = pattern_.find('>', position_);
-          if (close == std::string_view::npos) return false;
-          position_ = close + 1;
-        } else if (rest.substr(0, 1) == "?") {
-          return false;  // flags
+        if (group_depth_ == kMaxGroupDepth || !SkipGroupOpening(pattern_, position_)) {
+          return false;
         }
         ++group_depth_;
         const bool read = ReadAlternation(atom);
@@ -558,8 +546,8 @@ class Backtracker {
         return position == text_.size();
       case Assertion::kWordBoundary:
       case Assertion::kNotWordBoundary: {
-        const bool before = position > 0 && IsWordByte(text_[position - 1]);
-        const bool after = position < text_.size() && IsWordByte(text_[position]);
+        const bool before = position > 0 && IsAsciiWordCharacter(text_[position - 1]);
+        const bool after = position < text_.size() && IsAsciiWordCharacter(text_[position]);
         return (before != after) == (assertion == Assertion::kWordBoundary);
       }
     }

@@ -14,6 +14,7 @@
 #include <set>
 #include <utility>
 
+#include "model/ascii.h"
 #include "model/string_set.h"
 #include "model/url_parts.h"
 
@@ -25,11 +26,6 @@ using i18n::phonenumbers::PhoneNumberMatcher;
 using i18n::phonenumbers::PhoneNumberUtil;
 
 bool Contains(const StringSet& set, std::string_view key) { return set.find(key) != set.end(); }
-
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAsciiAlnum(char c) {
-  return IsAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 std::string_view LastLabel(std::string_view host) {
   const size_t dot = host.rfind('.');

@@ -8,6 +8,9 @@
 #include <limits>
 #include <optional>
 
+#include "model/ascii.h"
+#include "model/regex_syntax.h"
+
 namespace spamguard {
 namespace {
 
@@ -46,10 +49,6 @@ MaxLength Times(MaxLength length, MaxLength count) {
 
 // A zero-width atom that ties a match to one end of the text.
 enum class Anchor { kNone, kTextBegin, kTextEnd };
-
-bool IsAsciiAlphanumeric(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
 
 // Reads a pattern left to right, following RE2's syntax only as far as needed: where a match
 // can start, and how long it can be. Each Read* returns false when the pattern uses syntax
@@ -138,18 +137,7 @@ class StartReader {
     const char c = Peek();
     if (c == '(') {
       // Each group is a level of recursion, and RE2 accepts 100,000 nested ones.
-      if (group_depth_ == kMaxGroupDepth) return false;
-      ++position_;
-      const std::string_view rest = pattern_.substr(position_);
-      if (rest.substr(0, 2) == "?:") {
-        position_ += 2;
-      } else if (rest.substr(0, 3) == "?P<") {
-        const size_t close = pattern_.find('>', position_);
-        if (close == std::string_view::npos) return false;
-        position_ = close + 1;
-      } else if (rest.substr(0, 1) == "?") {
-        return false;  // flags change how the rest of the group matches
-      }
+      if (group_depth_ == kMaxGroupDepth || !SkipGroupOpening(pattern_, position_)) return false;
       std::vector<Start> inner;
       ++group_depth_;
       const bool read = ReadAlternation(inner, max_length);
@@ -196,10 +184,10 @@ class StartReader {
     const std::string_view one_code_point = "dDwWsSpPxntrfva";
     if (zero_width.find(c) != std::string_view::npos) {
       max_length = 0;
-    } else if (IsAsciiAlphanumeric(c) && one_code_point.find(c) == std::string_view::npos) {
+    } else if (IsAsciiAlnum(c) && one_code_point.find(c) == std::string_view::npos) {
       max_length = std::nullopt;
     }
-    if (!IsAsciiAlphanumeric(c)) {
+    if (!IsAsciiAlnum(c)) {
       atom = std::vector<Start>{Start{std::string(1, c), true}};
       return true;
     }

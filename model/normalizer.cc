@@ -12,6 +12,7 @@
 #include <functional>
 #include <utility>
 
+#include "model/ascii.h"
 #include "model/string_set.h"
 
 namespace spamguard {
@@ -26,10 +27,6 @@ struct Unit {
 };
 
 constexpr char32_t kReplacementCharacter = 0xFFFD;
-
-bool IsAsciiLetter(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
-bool IsAsciiAlnum(char32_t c) { return IsAsciiLetter(c) || IsAsciiDigit(c); }
 
 bool IsLatinLetterOrDigit(char32_t c) {
   if (c < 0x80) return IsAsciiAlnum(c);

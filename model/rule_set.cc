@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "model/ascii.h"
 #include "model/match_start_literals.h"
 #include "model/rule_pack.h"
 #include "model/rule_pack_loader.h"
@@ -59,13 +60,10 @@ std::string PageKey(std::string_view written) {
 // Whether the code point before offset / at offset is a letter, digit or '_' (Unicode-aware;
 // RE2's \b is ASCII-only and would never see a boundary before a Cyrillic word).
 bool IsWordCodePoint(UChar32 c) { return c == '_' || (c >= 0 && u_isalnum(c)); }
-bool IsAsciiWordByte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
 bool WordCharacterBefore(std::string_view text, size_t offset) {
   if (offset == 0) return false;
   const auto previous = static_cast<unsigned char>(text[offset - 1]);
-  if (previous < 0x80) return IsAsciiWordByte(previous);  // no ICU call for ASCII
+  if (previous < 0x80) return IsAsciiWordCharacter(previous);  // no ICU call for ASCII
   int32_t i = static_cast<int32_t>(offset);
   UChar32 c = 0;
   U8_PREV(text.data(), 0, i, c);
@@ -74,7 +72,7 @@ bool WordCharacterBefore(std::string_view text, size_t offset) {
 bool WordCharacterAt(std::string_view text, size_t offset) {
   if (offset >= text.size()) return false;
   const auto next = static_cast<unsigned char>(text[offset]);
-  if (next < 0x80) return IsAsciiWordByte(next);
+  if (next < 0x80) return IsAsciiWordCharacter(next);
   int32_t i = static_cast<int32_t>(offset);
   UChar32 c = 0;
   U8_NEXT(text.data(), i, static_cast<int32_t>(text.size()), c);
