@@ -21,8 +21,10 @@
 //
 // Every call is bounded. Past kMaxSteps steps (a node tried or a character scanned), or
 // kMaxDepth nested ones, MatchAt gives up and says kUnknown; the caller then asks RE2, so a
-// pattern that backtracks badly costs at most that bound before RE2's linear search takes
-// over. A character that is not valid UTF-8, where the match must read one as a code point,
+// pattern that backtracks badly costs at most that bound (about 4 us) before RE2's linear
+// search takes over. The most any shipped pattern used, tried at every offset of 1,076
+// corpus comments, was 815 steps (the counted "^.{0,199}(contact|offer|join)..."); most use
+// a few dozen. A character that is not valid UTF-8, where the match must read one as a code point,
 // also gives kUnknown.
 //
 // Immutable once compiled: MatchAt may be called from any thread.
@@ -37,7 +39,7 @@ namespace spamguard {
 
 class AnchoredMatcher {
  public:
-  static constexpr int kMaxSteps = 4000;
+  static constexpr int kMaxSteps = 1000;
   static constexpr int kMaxDepth = 200;
 
   enum class Outcome { kMatch, kNoMatch, kUnknown };

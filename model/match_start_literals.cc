@@ -410,7 +410,7 @@ bool MatchWalker::NextWithRe2(size_t position, re2::StringPiece* match) const {
                       RE2::UNANCHORED, match, 1);
 }
 
-bool MatchWalker::MatchesAt(size_t start, re2::StringPiece* match) const {
+bool MatchWalker::MatchesAt(size_t start, re2::StringPiece* match) {
   const std::string_view text = text_.text();
   if (anchored_ != nullptr) {
     size_t end = 0;
@@ -421,6 +421,7 @@ bool MatchWalker::MatchesAt(size_t start, re2::StringPiece* match) const {
       case AnchoredMatcher::Outcome::kNoMatch:
         return false;
       case AnchoredMatcher::Outcome::kUnknown:
+        anchored_ = nullptr;
         break;
     }
   }

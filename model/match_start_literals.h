@@ -104,11 +104,12 @@ using StartRejection = bool (*)(std::string_view text, size_t offset);
 // alone (then, and after many failed candidates, a rejected start can come back: callers
 // check it). Candidates are the literals' occurrences, tried in order with an anchored
 // match: by `anchored` when it is not null (it must be AnchoredMatcher::Compile of the
-// regex's pattern) and answers, else by RE2. Where each literal next occurs is remembered
-// between calls, so a walk looks for each occurrence once. Past 32 failed or rejected
-// candidates in a walk the rest is left to RE2's unanchored search, so a text full of one
-// literal costs no more than about one such search per match. Refers to its arguments, which
-// must outlive it.
+// regex's pattern) and answers, else by RE2; once it has not answered, RE2 answers for the
+// rest of the walk, so that a pattern that exhausts its budget does so once per walk. Where each
+// literal next occurs is remembered between calls, so a walk looks for each occurrence once. Past
+// 32 failed or rejected candidates in a walk the rest is left to RE2's unanchored search, so a text
+// full of one literal costs no more than about one such search per match. Refers to its arguments,
+// which must outlive it.
 class MatchWalker {
  public:
   static constexpr size_t kMaxStartLiterals = 16;
@@ -121,10 +122,10 @@ class MatchWalker {
 
  private:
   bool NextWithRe2(size_t position, re2::StringPiece* match) const;
-  bool MatchesAt(size_t start, re2::StringPiece* match) const;
+  bool MatchesAt(size_t start, re2::StringPiece* match);
 
   const RE2& regex_;
-  const AnchoredMatcher* const anchored_;
+  const AnchoredMatcher* anchored_;  // null once it has answered kUnknown
   const std::vector<std::string>& literals_;
   const bool literals_are_matches_;
   const StartRejection reject_start_;

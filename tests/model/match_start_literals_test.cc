@@ -610,6 +610,22 @@ TEST(MatchStartLiteralsDifferentialTest, HandMadePatternsAgreeWithRe2OnShortText
             << " of up to 6 characters)\n";
 }
 
+// A pattern that backtracks past AnchoredMatcher's budget at the first candidate: RE2 answers
+// that candidate and every later one of the walk, and the matches are RE2's.
+TEST(MatchStartLiteralsDifferentialTest, AfterTheAnchoredMatcherGivesUpRe2AnswersTheWalk) {
+  const RE2 regex("(?:a|a)+b", rule_pack::PatternOptions());
+  const auto anchored = AnchoredMatcher::Compile(regex.pattern());
+  ASSERT_NE(anchored, nullptr);
+  const std::string text = std::string(30, 'a') + "c aab ab " + std::string(30, 'a') + "b";
+  size_t end = 0;
+  ASSERT_EQ(anchored->MatchAt(text, 0, &end), AnchoredMatcher::Outcome::kUnknown);
+  const Matches expected = AllMatchesWithRe2(regex, text);
+  ASSERT_EQ(expected.size(), 3u);
+  EXPECT_EQ(
+      AllMatchesWithLiterals(regex, anchored.get(), MatchStartLiterals(regex.pattern()), text),
+      expected);
+}
+
 // --- MatchWalker with reject_start -------------------------------------------------------
 
 // Refuses a start glued to a preceding ASCII letter.
