@@ -342,25 +342,14 @@ class PatternParser {
       max = -1;
       ++position_;
     } else if (c == '{') {
-      size_t at = position_ + 1;
-      auto read_count = [&](int& count) {
-        const size_t begin = at;
-        count = 0;
-        while (at < pattern_.size() && pattern_[at] >= '0' && pattern_[at] <= '9') {
-          if (count <= kMaxRepeatCount) count = count * 10 + (pattern_[at] - '0');
-          ++at;
-        }
-        return at > begin;
-      };
-      if (!read_count(min)) return false;  // RE2 reads such a '{' as a literal
-      max = min;
-      if (at < pattern_.size() && pattern_[at] == ',') {
-        ++at;
-        if (!read_count(max)) max = -1;
+      const std::optional<CountedRepeat> counted =
+          ReadCountedRepeat(pattern_, position_, kMaxRepeatCount);
+      if (!counted || counted->min > kMaxRepeatCount ||
+          (counted->max && (*counted->max > kMaxRepeatCount || *counted->max < counted->min))) {
+        return false;  // RE2 reads the braces as text, or refuses the pattern
       }
-      if (at >= pattern_.size() || pattern_[at] != '}') return false;
-      if (min > kMaxRepeatCount || max > kMaxRepeatCount || (max >= 0 && max < min)) return false;
-      position_ = at + 1;
+      min = static_cast<int>(counted->min);
+      max = counted->max ? static_cast<int>(*counted->max) : -1;
     } else {
       return true;
     }
@@ -510,12 +499,14 @@ class Backtracker {
     size_t end = position;
     int count = 0;
     while (repeat.max < 0 || count < repeat.max) {
+      // Each code point is a step: a run longer than the budget is not scanned to its end.
+      if (!Spend(1, depth)) return false;
       const size_t length = CodePointIn(members, end);
       if (length == 0) break;
       end += length;
       ++count;
     }
-    if (unknown_ || !Spend(count + 1, depth)) return false;
+    if (unknown_) return false;
     while (count >= repeat.min) {
       if (Continue(next, end, depth)) return true;
       if (unknown_ || count == 0) return false;

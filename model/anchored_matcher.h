@@ -14,12 +14,13 @@
 //   . \w \W \d \D \s \S; classes of ASCII characters and ranges, negated or not, with
 //   \w \W \d \D \s \S inside; ^ $ \A \z \b \B;
 //   groups (?:...), (...), (?P<name>...); alternation;
-//   greedy ? * + {n} {n,} {n,m} (n, m at most 1000) on anything that cannot match empty text.
+//   greedy ? * + {n} {n,} {n,m} (n, m at most 1000, no leading zero: RE2 reads "{01}" as
+//   text) on anything that cannot match empty text.
 // Not read: flags such as (?i), non-greedy repeats, \p and \x, POSIX classes, \C, \Q...\E.
 // The pattern must be compiled as rule_pack::PatternOptions() compiles it: case-sensitive,
 // UTF-8, not multi-line ('^' and '$' are the ends of the text), '.' not matching '\n'.
 //
-// Every call is bounded. Past kMaxSteps steps (a node tried or a character scanned), or
+// Every call is bounded. Past kMaxSteps steps (a node tried or a code point scanned), or
 // kMaxDepth nested ones, MatchAt gives up and says kUnknown; the caller then asks RE2, so a
 // pattern that backtracks badly costs at most that bound (about 4 us) before RE2's linear
 // search takes over. The most any shipped pattern used, tried at every offset of 1,076

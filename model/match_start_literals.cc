@@ -239,30 +239,12 @@ class StartReader {
       most = std::nullopt;
       ++position_;
     } else if (c == '{') {
-      size_t at = position_ + 1;
-      auto read_count = [&](MaxLength& count) {
-        size_t digits = 0;
-        count = 0;
-        while (at < pattern_.size() && pattern_[at] >= '0' && pattern_[at] <= '9') {
-          count = std::min(*count * 10 + static_cast<size_t>(pattern_[at] - '0'),
-                           kMaxBoundedLength + 1);
-          ++at;
-          ++digits;
-        }
-        return digits;
-      };
-      MaxLength least;
-      // RE2 reads a '{' that starts no repeat as a literal.
-      if (read_count(least) == 0) return false;
-      most = least;
-      if (at < pattern_.size() && pattern_[at] == ',') {
-        ++at;
-        if (read_count(most) == 0) most = std::nullopt;
-      }
-      if (at >= pattern_.size() || pattern_[at] != '}') return false;
-      if (most && *most > kMaxBoundedLength) most = std::nullopt;
-      position_ = at + 1;
-      repeat = least == size_t{0} ? Repeat::kMaybeNever : Repeat::kAtLeastOnce;
+      const std::optional<CountedRepeat> counted =
+          ReadCountedRepeat(pattern_, position_, kMaxBoundedLength);
+      if (!counted) return false;  // RE2 reads the braces as literal text
+      most = std::nullopt;
+      if (counted->max && *counted->max <= kMaxBoundedLength) most = *counted->max;
+      repeat = counted->min == 0 ? Repeat::kMaybeNever : Repeat::kAtLeastOnce;
     } else {
       return true;
     }

@@ -7,6 +7,7 @@
 #define SPAMGUARD_MODEL_REGEX_SYNTAX_H_
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace spamguard {
@@ -16,6 +17,18 @@ namespace spamguard {
 // true. Returns false for "(?" followed by anything else (flags, such as "(?i)" or "(?s:",
 // change how the group matches) or an unclosed name; `position` is then unspecified.
 bool SkipGroupOpening(std::string_view pattern, size_t& position);
+
+// A counted repeat "{n}", "{n,}" or "{n,m}" at `position` (pattern[position] == '{'), read
+// as RE2 reads one, with `position` moved past its '}'. nullopt, and `position` unchanged,
+// where RE2 reads the braces as literal text instead: no digits ("{,3}"), a count with a
+// leading zero ("{01}", "{0,05}"), no closing '}'. Counts stop growing once past `cap`, so
+// they cannot overflow; a caller compares them with its own limit.
+struct CountedRepeat {
+  size_t min = 0;
+  std::optional<size_t> max;  // nullopt: unbounded ("{n,}")
+};
+std::optional<CountedRepeat> ReadCountedRepeat(std::string_view pattern, size_t& position,
+                                               size_t cap);
 
 }  // namespace spamguard
 

@@ -125,9 +125,20 @@ TEST(MatchStartLiteralsTest, APatternThatCanMatchEmptyGivesNone) {
 
 TEST(MatchStartLiteralsTest, AMalformedRepeatGivesNone) {
   // RE2 reads these braces as literal text; the reader does not follow that.
-  for (const char* pattern : {"x{", "x{2", "x{,3}", "x{a}"}) {
+  for (const char* pattern : {"x{", "x{2", "x{,3}", "x{a}", "x{01}y", "x{0,01}y", "x{00}y"}) {
     EXPECT_THAT(MatchStartLiterals(pattern), IsEmpty()) << pattern;
   }
+}
+
+// RE2 reads a count with a leading zero as literal text: "^x{01}$" matches "x{01}" alone.
+TEST(WholeTextMatchMaxCodePointsTest, ALeadingZeroCountIsNotACount) {
+  const RE2 regex("^x{01}$", rule_pack::PatternOptions());
+  ASSERT_TRUE(regex.ok());
+  EXPECT_TRUE(RE2::FullMatch("x{01}", regex));
+  EXPECT_FALSE(RE2::FullMatch("x", regex));
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^x{01}$"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^x{1,02}$"), std::nullopt);
+  EXPECT_EQ(WholeTextMatchMaxCodePoints("^x{10}$"), 10u);
 }
 
 // RE2 accepts a pattern with 100,000 nested groups; reading it by recursion overflowed the
