@@ -79,9 +79,7 @@ int EscapedCharacter(char c) {
     case 'a':
       return '\a';
     default:
-      // Punctuation and space; '_' and anything RE2 might read otherwise are left alone.
-      if (c >= 0x20 && c <= 0x7E && !IsAsciiAlnum(c) && c != '_') return c;
-      return -1;
+      return IsQuotedPunctuation(c) ? c : -1;
   }
 }
 

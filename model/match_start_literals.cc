@@ -187,7 +187,7 @@ class StartReader {
     } else if (IsAsciiAlnum(c) && one_code_point.find(c) == std::string_view::npos) {
       max_length = std::nullopt;
     }
-    if (!IsAsciiAlnum(c)) {
+    if (IsQuotedPunctuation(c)) {
       atom = std::vector<Start>{Start{std::string(1, c), true}};
       return true;
     }

@@ -1,6 +1,10 @@
 #include "model/regex_syntax.h"
 
+#include "model/ascii.h"
+
 namespace spamguard {
+
+bool IsQuotedPunctuation(char c) { return c >= 0x20 && c <= 0x7E && !IsAsciiAlnum(c) && c != '_'; }
 
 bool SkipGroupOpening(std::string_view pattern, size_t& position) {
   ++position;  // '('

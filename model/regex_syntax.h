@@ -18,6 +18,11 @@ namespace spamguard {
 // change how the group matches) or an unclosed name; `position` is then unspecified.
 bool SkipGroupOpening(std::string_view pattern, size_t& position);
 
+// Whether the escape "\c" is the character c itself: printable ASCII punctuation or a space
+// ("\.", "\ ", "\+", as RE2::QuoteMeta writes them). Not '_', letters or digits, which
+// RE2 may read as something else (a class, an assertion, an octal byte).
+bool IsQuotedPunctuation(char c);
+
 // A counted repeat "{n}", "{n,}" or "{n,m}" at `position` (pattern[position] == '{'), read
 // as RE2 reads one, with `position` moved past its '}'. nullopt, and `position` unchanged,
 // where RE2 reads the braces as literal text instead: no digits ("{,3}"), a count with a
