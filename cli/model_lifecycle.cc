@@ -126,9 +126,10 @@ std::shared_ptr<const SpamModel> LoadModel(const std::string& command, const std
   std::shared_ptr<const SpamModel> model = Check(command, SpamModel::Load(path));
   FastTextParameters parameters;
   QuantizeParameters quantize;
+  LinearParameters linear;
   double threshold = 0.5;
-  if (Status s =
-          ParseParametersJson(model->info().parameters_json, parameters, quantize, &threshold);
+  if (Status s = ParseParametersJson(model->info().parameters_json, parameters, quantize,
+                                     &threshold, &linear);
       !s.ok()) {
     Fail(command, path + ": the model's recorded training parameters are damaged: " + s.message());
   }
@@ -233,10 +234,22 @@ json ReportJson(const TrainingReport& report) {
                       {"validation_roc_auc", c.validation_roc_auc},
                       {"seconds", c.seconds}});
   }
+  json linear_search = json::array();
+  for (size_t i = 0; i < report.linear_weight_search.size(); ++i) {
+    const SearchCandidate& c = report.linear_weight_search[i];
+    linear_search.push_back({{"weight", report.linear.weight_grid.at(i)},
+                             {"validation_f1", c.validation_f1},
+                             {"validation_roc_auc", c.validation_roc_auc}});
+  }
   return {{"version", report.info.version},
           {"validation", MetricsJson(report.validation)},
           {"validation_unquantized", MetricsJson(report.validation_unquantized)},
           {"quantization_f1_loss", report.validation_unquantized.f1 - report.validation.f1},
+          {"validation_fasttext_only", MetricsJson(report.validation_fasttext_only)},
+          {"linear",
+           {{"parameters", report.linear.enabled ? report.linear.ToString() : "off"},
+            {"features", report.linear_features},
+            {"weight_search", linear_search}}},
           {"decision_threshold", report.decision_threshold},
           {"decision_threshold_constraint_met", report.threshold_constraint_met},
           {"calibration",
@@ -251,6 +264,7 @@ json ReportJson(const TrainingReport& report) {
           {"seconds",
            {{"search", report.search_seconds},
             {"quantize", report.quantize_seconds},
+            {"linear", report.linear_seconds},
             {"total", report.total_seconds}}}};
 }
 

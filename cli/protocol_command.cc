@@ -219,7 +219,7 @@ void RunEvalProtocol(const std::string& command, const ProtocolOptions& options)
   request.trainer.grid = {FastTextParameters{}};
   double unused_threshold = 0.5;
   ParseParametersJson(model->info().parameters_json, request.trainer.grid[0],
-                      request.trainer.quantize, &unused_threshold);
+                      request.trainer.quantize, &unused_threshold, &request.trainer.linear);
   const json parameters = json::parse(model->info().parameters_json, nullptr, false);
   if (parameters.is_object()) request.seed = parameters.value("seed", kDefaultSeed);
 

@@ -217,7 +217,7 @@ void RunRetrain(RetrainOptions options) {
     FastTextParameters parameters;
     double unused = 0.5;
     ParseParametersJson(current->info().parameters_json, parameters, request.trainer.quantize,
-                        &unused);
+                        &unused, &request.trainer.linear);
     if (!options.search) request.trainer.grid = {parameters};
     const json stored = json::parse(current->info().parameters_json, nullptr, false);
     if (!options.seed_set && stored.is_object())

@@ -64,6 +64,7 @@ struct TrainOptions {
   double validation_fraction = kDefaultValidationFraction;
   double held_back_fraction = kDefaultHeldBackFraction;
   bool search = true;
+  bool linear = true;
   double search_budget_seconds = 40;
   std::string metrics_out;
 };
@@ -180,6 +181,7 @@ void RunTrain(const TrainOptions& options) {
   request.seed = options.mix.seed;
   request.validation_fraction = options.validation_fraction;
   request.trainer.search = options.search;
+  request.trainer.linear.enabled = options.linear;
   request.trainer.search_budget_seconds = options.search_budget_seconds;
   request.trainer.held_back_fraction = options.held_back_fraction;
   request.verbose = true;
@@ -238,6 +240,17 @@ void RunTrain(const TrainOptions& options) {
             << "  chosen: " << report.chosen.ToString() << ", " << report.epochs_run
             << " epochs run (" << report.search.size() << " candidates"
             << (report.search_truncated ? ", search cut by the time budget" : "") << ")\n"
+            << "  linear model: "
+            << (report.linear.enabled ? report.linear.ToString() + ", " +
+                                            std::to_string(report.linear_features) + " features"
+                                      : std::string("off"))
+            << (report.linear_weight_search.empty()
+                    ? std::string()
+                    : " (weight chosen of " + std::to_string(report.linear_weight_search.size()) +
+                          " on validation)")
+            << "; validation F1 of fastText alone " << Fixed(report.validation_fasttext_only.f1)
+            << ", ham FPR " << Fixed(report.validation_fasttext_only.ham_false_positive_rate)
+            << "\n"
             << "  validation F1 " << Fixed(report.validation.f1) << " (unquantized "
             << Fixed(report.validation_unquantized.f1) << "), ham FPR "
             << Fixed(report.validation.ham_false_positive_rate) << ", threshold "
@@ -386,6 +399,8 @@ void AddTrainCommand(CLI::App& app) {
   command->add_option("--subsample", options->mix.subsample,
                       "SOURCE=N: keep at most N examples of a source (or source prefix)");
   command->add_flag("!--no-search", options->search, "Train the first grid entry only");
+  command->add_flag("!--no-linear", options->linear,
+                    "fastText alone, without the linear model (a format 1 model, for comparison)");
   command
       ->add_option("--search-budget", options->search_budget_seconds,
                    "Safety cap on the hyperparameter search, seconds (at most a day)")

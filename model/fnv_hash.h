@@ -14,6 +14,8 @@ namespace spamguard {
 
 // The standard FNV-1a 64-bit offset basis.
 inline constexpr uint64_t kFnv1a64Basis = 14695981039346656037ull;
+// The FNV 64-bit prime: hash = (hash ^ byte) * prime, one byte at a time.
+inline constexpr uint64_t kFnv1a64Prime = 1099511628211ull;
 
 // FNV-1a 64 of bytes, starting from `basis` (the standard basis, or an earlier hash).
 uint64_t Fnv1a64(std::string_view bytes, uint64_t basis = kFnv1a64Basis);

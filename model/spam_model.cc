@@ -15,6 +15,7 @@
 #include "model/fasttext_classifier.h"
 #include "model/features.h"
 #include "model/fnv_hash.h"
+#include "model/linear_text_model.h"
 
 namespace spamguard {
 namespace {
@@ -77,9 +78,12 @@ struct Metadata {
   ModelInfo info;
   uint64_t payload_bytes = 0;
   std::string payload_checksum;
+  uint64_t linear_payload_bytes = 0;  // version 2
+  std::string linear_payload_checksum;
 };
 
-Result<Metadata> ReadMetadata(const std::string& text, const std::string& path) {
+Result<Metadata> ReadMetadata(const std::string& text, const std::string& path,
+                              uint32_t format_version) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return Status::Corruption(path + ": model metadata is not a JSON object");
@@ -107,6 +111,12 @@ Result<Metadata> ReadMetadata(const std::string& text, const std::string& path) 
     if (j.contains("parameters")) info.parameters_json = j["parameters"].dump();
     metadata.payload_bytes = j.at("payload_bytes").get<uint64_t>();
     metadata.payload_checksum = j.at("payload_fnv1a64").get<std::string>();
+    if (format_version >= 2) {
+      const nlohmann::json& linear = j.at("linear");
+      info.linear_weight = linear.at("weight").get<double>();
+      metadata.linear_payload_bytes = linear.at("payload_bytes").get<uint64_t>();
+      metadata.linear_payload_checksum = linear.at("payload_fnv1a64").get<std::string>();
+    }
   } catch (const nlohmann::json::exception& error) {
     return Status::Corruption(path + ": model metadata is damaged: " + error.what());
   }
@@ -119,10 +129,23 @@ Result<Metadata> ReadMetadata(const std::string& text, const std::string& path) 
                               std::to_string(info.calibration.intercept) +
                               "; the slope must be positive)");
   }
+  if (format_version >= 2 && !(info.linear_weight > 0 && info.linear_weight < 1)) {
+    return Status::Corruption(path + ": linear model weight " + std::to_string(info.linear_weight) +
+                              " is not in (0, 1)");
+  }
   return metadata;
 }
 
+double Sigmoid(double margin) { return 1.0 / (1.0 + std::exp(-margin)); }
+
 }  // namespace
+
+double CombineMargins(double fasttext_margin, double linear_margin, double linear_weight) {
+  const double p = std::clamp(
+      (1 - linear_weight) * Sigmoid(fasttext_margin) + linear_weight * Sigmoid(linear_margin),
+      kRawProbabilityFloor, 1.0 - kRawProbabilityFloor);
+  return std::log(p / (1.0 - p));
+}
 
 double PlattCalibration::Apply(double raw_probability) const {
   const double p = std::clamp(raw_probability, kRawProbabilityFloor, 1.0 - kRawProbabilityFloor);
@@ -133,8 +156,12 @@ double PlattCalibration::ApplyToMargin(double margin) const {
   return 1.0 / (1.0 + std::exp(-(slope * margin + intercept)));
 }
 
-SpamModel::SpamModel(std::string path, ModelInfo info, std::unique_ptr<FastTextClassifier> fasttext)
-    : path_(std::move(path)), info_(std::move(info)), fasttext_(std::move(fasttext)) {}
+SpamModel::SpamModel(std::string path, ModelInfo info, std::unique_ptr<FastTextClassifier> fasttext,
+                     std::unique_ptr<LinearTextModel> linear)
+    : path_(std::move(path)),
+      info_(std::move(info)),
+      fasttext_(std::move(fasttext)),
+      linear_(std::move(linear)) {}
 
 SpamModel::~SpamModel() = default;
 
@@ -160,7 +187,16 @@ Status SpamModel::CheckReplaceable(const std::string& path) {
 }
 
 Status SpamModel::Write(const std::string& path, const std::string& fasttext_model_path,
-                        const ModelInfo& info) {
+                        const ModelInfo& info, const std::string& linear_payload) {
+  const bool has_linear = !linear_payload.empty();
+  if (has_linear != (info.linear_weight != 0) ||
+      (has_linear && !(info.linear_weight > 0 && info.linear_weight < 1))) {
+    return Status::InvalidArgument(
+        "a linear model needs a weight in (0, 1), and a weight needs "
+        "a linear model (weight " +
+        std::to_string(info.linear_weight) + ", " + std::to_string(linear_payload.size()) +
+        " payload bytes)");
+  }
   if (Status s = CheckReplaceable(path); !s.ok()) return s;
   std::ifstream in(fasttext_model_path, std::ios::binary);
   if (!in) return Status::IoError("cannot read fastText model " + fasttext_model_path);
@@ -178,6 +214,13 @@ Status SpamModel::Write(const std::string& path, const std::string& fasttext_mod
       {"payload_bytes", payload.size()},
       {"payload_fnv1a64", Hex64(Fnv1a64(payload, kPayloadChecksumBasis))},
   };
+  if (has_linear) {
+    metadata["linear"] = {
+        {"weight", info.linear_weight},
+        {"payload_bytes", linear_payload.size()},
+        {"payload_fnv1a64", Hex64(Fnv1a64(linear_payload, kPayloadChecksumBasis))},
+    };
+  }
   if (!info.parameters_json.empty()) {
     nlohmann::json parameters = nlohmann::json::parse(info.parameters_json, nullptr, false);
     if (!parameters.is_discarded()) metadata["parameters"] = parameters;
@@ -186,12 +229,12 @@ Status SpamModel::Write(const std::string& path, const std::string& fasttext_mod
   const std::string metadata_text = metadata.dump();
 
   std::string header(kMagic, sizeof(kMagic));
-  PutUint32(header, kSpamModelFormatVersion);
+  PutUint32(header, has_linear ? 2 : 1);
   PutUint32(header, static_cast<uint32_t>(metadata_text.size()));
 
   // Written beside the target, synced and renamed, so a reader never sees half a model and
   // power loss never leaves the name pointing at an empty file.
-  return WriteFileAtomically(path, header + metadata_text + payload);
+  return WriteFileAtomically(path, header + metadata_text + payload + linear_payload);
 }
 
 Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path) {
@@ -205,9 +248,9 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
     return Status::Corruption(path + ": not a Spamguard model (bad magic number)");
   }
   const uint32_t format_version = GetUint32(header + 8);
-  if (format_version != kSpamModelFormatVersion) {
+  if (format_version < 1 || format_version > kSpamModelFormatVersion) {
     return Status::FailedPrecondition(path + ": model format version " +
-                                      std::to_string(format_version) + ", this build reads " +
+                                      std::to_string(format_version) + ", this build reads 1 to " +
                                       std::to_string(kSpamModelFormatVersion));
   }
   const uint32_t metadata_size = GetUint32(header + 12);
@@ -219,7 +262,7 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
   if (!in.read(metadata.data(), metadata_size)) {
     return Status::Corruption(path + ": truncated metadata");
   }
-  Result<Metadata> read = ReadMetadata(metadata, path);
+  Result<Metadata> read = ReadMetadata(metadata, path, format_version);
   if (!read.ok()) return read.status();
   ModelInfo& info = read->info;
   if (info.feature_schema_version != kFeatureSchemaVersion) {
@@ -228,12 +271,28 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
         ", this build uses " + std::to_string(kFeatureSchemaVersion) + "; retrain the model");
   }
 
-  std::stringstream rest;
-  rest << in.rdbuf();
-  std::istringstream payload(rest.str());
-  if (read->payload_bytes != payload.str().size() ||
-      read->payload_checksum != Hex64(Fnv1a64(payload.str(), kPayloadChecksumBasis))) {
+  std::stringstream rest_stream;
+  rest_stream << in.rdbuf();
+  const std::string rest = rest_stream.str();
+  if (read->payload_bytes + read->linear_payload_bytes != rest.size()) {
+    return Status::Corruption(path + ": payload is " + std::to_string(rest.size()) +
+                              " bytes, the metadata says " +
+                              std::to_string(read->payload_bytes + read->linear_payload_bytes) +
+                              " (truncated or damaged)");
+  }
+  std::istringstream payload(rest.substr(0, read->payload_bytes));
+  if (read->payload_checksum != Hex64(Fnv1a64(payload.str(), kPayloadChecksumBasis))) {
     return Status::Corruption(path + ": fastText payload is truncated or damaged (checksum)");
+  }
+  std::unique_ptr<LinearTextModel> linear;
+  if (format_version >= 2) {
+    const std::string_view bytes = std::string_view(rest).substr(read->payload_bytes);
+    if (read->linear_payload_checksum != Hex64(Fnv1a64(bytes, kPayloadChecksumBasis))) {
+      return Status::Corruption(path + ": linear model payload is damaged (checksum)");
+    }
+    Result<LinearTextModel> parsed = LinearTextModel::Parse(bytes);
+    if (!parsed.ok()) return Status::Corruption(path + ": " + parsed.status().message());
+    linear = std::make_unique<LinearTextModel>(std::move(*parsed));
   }
 
   auto fasttext = std::make_unique<FastTextClassifier>();
@@ -251,15 +310,17 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
                               "__label__spam and __label__ham labels and a dense output matrix");
   }
   return std::shared_ptr<const SpamModel>(
-      new SpamModel(path, std::move(info), std::move(fasttext)));
+      new SpamModel(path, std::move(info), std::move(fasttext), std::move(linear)));
 }
 
 double SpamModel::SpamMargin(std::string_view model_input) const {
-  return fasttext_->SpamMargin(model_input);
+  const double fasttext_margin = fasttext_->SpamMargin(model_input);
+  if (!linear_) return fasttext_margin;
+  return CombineMargins(fasttext_margin, linear_->Margin(model_input), info_.linear_weight);
 }
 
 double SpamModel::RawSpamProbability(std::string_view model_input) const {
-  return 1.0 / (1.0 + std::exp(-SpamMargin(model_input)));
+  return Sigmoid(SpamMargin(model_input));
 }
 
 double SpamModel::SpamProbability(std::string_view model_input) const {

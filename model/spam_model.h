@@ -1,11 +1,15 @@
-// SpamModel: a trained fastText classifier plus its calibration, loaded from one file.
+// SpamModel: a trained fastText classifier, optionally paired with a LinearTextModel, plus
+// their calibration, loaded from one file.
 //
 // File format (little-endian):
 //   8 bytes   magic "SPGMODEL"
-//   uint32    format version (kSpamModelFormatVersion)
+//   uint32    format version: 1 (fastText alone) or 2 (fastText and the linear model)
 //   uint32    length N of the metadata JSON
-//   N bytes   metadata JSON (ModelInfo: version, feature schema, calibration, metrics, ...)
-//   rest      the fastText model (quantized .ftz) exactly as fastText saves it
+//   N bytes   metadata JSON (ModelInfo: version, feature schema, calibration, metrics, ...;
+//             in version 2 also "linear": its weight, payload size and checksum)
+//   P bytes   the fastText model (quantized .ftz) exactly as fastText saves it
+//   rest      version 2: the LinearTextModel's serialized bytes
+// Version 1 files, written before the linear model existed, load and score as before.
 // Load() checks the magic, the format version, the metadata (every key present with its
 // type, its own checksum, a calibration slope > 0), the feature schema version and the
 // payload checksum, and refuses a file that fails any check with kCorruption or
@@ -27,8 +31,10 @@
 namespace spamguard {
 
 class FastTextClassifier;
+class LinearTextModel;
 
-inline constexpr uint32_t kSpamModelFormatVersion = 1;
+// The newest format this build writes and reads; version 1 is still read.
+inline constexpr uint32_t kSpamModelFormatVersion = 2;
 
 // Figures measured on the validation split when the model was trained.
 struct ModelMetrics {
@@ -61,17 +67,21 @@ struct ModelInfo {
   ModelMetrics validation_metrics;
   std::string trained_at;       // ISO 8601 UTC
   std::string parameters_json;  // the training parameters, as a JSON object text
+  // The linear model's share of the averaged probability; 0 when there is none (version 1).
+  double linear_weight = 0;
 };
 
 class SpamModel {
  public:
   // Loads and checks a model file (see the file comment).
   static Result<std::shared_ptr<const SpamModel>> Load(const std::string& path);
-  // Writes a model file from a trained fastText model file (.ftz/.bin) and its info,
-  // atomically and durably (model/durable_files.h): on error the file at `path` is unchanged
-  // and no temporary is left. Errors: CheckReplaceable's, kIoError.
+  // Writes a model file from a trained fastText model file (.ftz/.bin), the serialized
+  // LinearTextModel (empty: none, a version 1 file) and their info, atomically and durably
+  // (model/durable_files.h): on error the file at `path` is unchanged and no temporary is
+  // left. Errors: kInvalidArgument for a linear payload without a weight in (0, 1) or a weight
+  // without a payload; CheckReplaceable's; kIoError.
   static Status Write(const std::string& path, const std::string& fasttext_model_path,
-                      const ModelInfo& info);
+                      const ModelInfo& info, const std::string& linear_payload = "");
   // OK when Write may put a model at `path`: nothing is there, or an empty file, or a file
   // that starts with the model magic (a model, even a damaged one). Anything else (a
   // directory, a corpus, any other file) is kFailedPrecondition naming the path: a model
@@ -82,10 +92,11 @@ class SpamModel {
   SpamModel(const SpamModel&) = delete;
   SpamModel& operator=(const SpamModel&) = delete;
 
-  // Raw (uncalibrated) log-odds of spam for one FeatureBuilder line: fastText's output
-  // before its softmax, which unlike the softmax in float never saturates at 0 or 1.
+  // Raw (uncalibrated) log-odds of spam for one FeatureBuilder line. Without a linear model:
+  // fastText's output before its softmax, which unlike the softmax in float never saturates
+  // at 0 or 1. With one: CombineMargins of the two.
   double SpamMargin(std::string_view model_input) const;
-  // sigmoid(SpamMargin): what fastText's softmax gives, in double precision.
+  // sigmoid(SpamMargin), in double precision.
   double RawSpamProbability(std::string_view model_input) const;
   // Calibrated probability: info().calibration applied to the margin.
   double SpamProbability(std::string_view model_input) const;
@@ -94,11 +105,19 @@ class SpamModel {
   const std::string& path() const { return path_; }
 
  private:
-  SpamModel(std::string path, ModelInfo info, std::unique_ptr<FastTextClassifier> fasttext);
+  SpamModel(std::string path, ModelInfo info, std::unique_ptr<FastTextClassifier> fasttext,
+            std::unique_ptr<LinearTextModel> linear);
   std::string path_;
   ModelInfo info_;
   std::unique_ptr<FastTextClassifier> fasttext_;
+  std::unique_ptr<LinearTextModel> linear_;  // null in a version 1 model
 };
+
+// The log-odds of (1 - w) * sigmoid(fasttext_margin) + w * sigmoid(linear_margin), the
+// probability clamped to [kRawProbabilityFloor, 1 - kRawProbabilityFloor]. Averaging
+// probabilities keeps either model's extreme margin (fastText's reach ~34) from outvoting
+// the other. The trainer scores validation lines with the same function.
+double CombineMargins(double fasttext_margin, double linear_margin, double linear_weight);
 
 }  // namespace spamguard
 

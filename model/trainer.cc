@@ -38,13 +38,19 @@ double SecondsSince(Clock::time_point start) {
 }
 
 // Raw probabilities as SpamModel computes them (sigmoid of the unsaturated fastText
-// margin, in double), on a model still in memory.
+// margin, combined with the linear model's when one is given, in double), on models still
+// in memory.
 std::vector<ScoredExample> ScoreRaw(const FastTextClassifier& model,
-                                    const std::vector<TrainingLine>& lines) {
+                                    const std::vector<TrainingLine>& lines,
+                                    const LinearTextModel* linear = nullptr,
+                                    double linear_weight = 0) {
   std::vector<ScoredExample> scored;
   scored.reserve(lines.size());
   for (const TrainingLine& line : lines) {
-    const double margin = model.SpamMargin(line.model_input);
+    double margin = model.SpamMargin(line.model_input);
+    if (linear != nullptr) {
+      margin = CombineMargins(margin, linear->Margin(line.model_input), linear_weight);
+    }
     scored.push_back({1.0 / (1.0 + std::exp(-margin)), line.spam});
   }
   return scored;
@@ -305,8 +311,61 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
   report.epochs_run = best.summary.epochs_run;
   report.search_seconds = SecondsSince(start);
 
-  Result<CalibratedEvaluation> unquantized =
-      CalibrateAndEvaluate(best.validation_raw, options.max_ham_fpr);
+  // --- the linear model, on the same lines -------------------------------------------------
+  report.linear = options.linear;
+  std::optional<LinearTextModel> linear;
+  if (options.linear.enabled) {
+    if (!(options.linear.weight > 0 && options.linear.weight < 1)) {
+      return Status::InvalidArgument("linear model weight " +
+                                     std::to_string(options.linear.weight) + " is not in (0, 1)");
+    }
+    const Clock::time_point linear_start = Clock::now();
+    std::vector<LinearExample> examples;
+    examples.reserve(written_lines);
+    for (const TrainingLine& line : training) {
+      for (int r = 0; r < std::max(1, line.repeat); ++r) {
+        examples.push_back({line.model_input, line.spam});
+      }
+    }
+    Result<LinearTextModel> trained = LinearTextModel::Train(examples, options.linear);
+    if (!trained.ok()) return trained.status();
+    linear = std::move(*trained);
+    report.linear_features = linear->feature_count();
+    report.linear_seconds = SecondsSince(linear_start);
+  }
+  const LinearTextModel* linear_model = linear ? &*linear : nullptr;
+  if (linear_model != nullptr && options.search) {
+    // The weight of the pair, by the grid's own rule on the unquantized fastText model.
+    std::vector<double> fasttext_margins, linear_margins;
+    for (const TrainingLine& line : validation) {
+      fasttext_margins.push_back(best.model->SpamMargin(line.model_input));
+      linear_margins.push_back(linear_model->Margin(line.model_input));
+    }
+    SearchCandidate chosen;
+    for (double weight : options.linear.weight_grid) {
+      if (!(weight > 0 && weight < 1)) {
+        return Status::InvalidArgument("linear model weight " + std::to_string(weight) +
+                                       " in the grid is not in (0, 1)");
+      }
+      std::vector<ScoredExample> raw;
+      for (size_t i = 0; i < validation.size(); ++i) {
+        const double margin = CombineMargins(fasttext_margins[i], linear_margins[i], weight);
+        raw.push_back({1.0 / (1.0 + std::exp(-margin)), validation[i].spam});
+      }
+      SearchCandidate candidate;
+      candidate.parameters = report.chosen;
+      candidate.validation_f1 = ChooseThreshold(raw, options.max_ham_fpr).f1;
+      candidate.validation_roc_auc = RocAuc(raw);
+      report.linear_weight_search.push_back(candidate);
+      if (report.linear_weight_search.size() == 1 || Better(candidate, chosen)) {
+        chosen = candidate;
+        report.linear.weight = weight;
+      }
+    }
+  }
+
+  Result<CalibratedEvaluation> unquantized = CalibrateAndEvaluate(
+      ScoreRaw(*best.model, validation, linear_model, report.linear.weight), options.max_ham_fpr);
   if (!unquantized.ok()) return unquantized.status();
   report.validation_unquantized = unquantized->metrics;
 
@@ -339,9 +398,13 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
   }
 
   // --- calibrate, choose the threshold and evaluate what is shipped ------------------------
-  Result<CalibratedEvaluation> shipped =
-      CalibrateAndEvaluate(ScoreRaw(*best.model, validation), options.max_ham_fpr);
+  Result<CalibratedEvaluation> shipped = CalibrateAndEvaluate(
+      ScoreRaw(*best.model, validation, linear_model, report.linear.weight), options.max_ham_fpr);
   if (!shipped.ok()) return shipped.status();
+  Result<CalibratedEvaluation> fasttext_only =
+      CalibrateAndEvaluate(ScoreRaw(*best.model, validation), options.max_ham_fpr);
+  if (!fasttext_only.ok()) return fasttext_only.status();
+  report.validation_fasttext_only = fasttext_only->metrics;
   report.calibration = shipped->calibration;
   report.decision_threshold = shipped->threshold.threshold;
   report.threshold_constraint_met = shipped->threshold.constraint_met;
@@ -357,7 +420,12 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
   info.validation_metrics = ToModelMetrics(report.validation);
   info.trained_at = UtcNow("%Y-%m-%dT%H:%M:%SZ");
   info.parameters_json = ParametersJson(report, options.seed, options.held_back_fraction);
-  if (Status s = SpamModel::Write(model_path, fasttext_path, info); !s.ok()) return s;
+  info.linear_weight = linear_model != nullptr ? report.linear.weight : 0;
+  if (Status s = SpamModel::Write(model_path, fasttext_path, info,
+                                  linear_model != nullptr ? linear_model->Serialize() : "");
+      !s.ok()) {
+    return s;
+  }
   report.model_bytes = fs::file_size(model_path, error);
   report.total_seconds = SecondsSince(start);
   return report;
@@ -386,6 +454,14 @@ std::string ParametersJson(const TrainingReport& report, int seed,
         {"dsub", report.quantize.dsub},
         {"qnorm", report.quantize.qnorm},
         {"retrain", report.quantize.retrain}}},
+      {"linear",
+       {{"enabled", report.linear.enabled},
+        {"c", report.linear.c},
+        {"minn", report.linear.minn},
+        {"maxn", report.linear.maxn},
+        {"min_document_frequency", report.linear.min_document_frequency},
+        {"weight", report.linear.weight},
+        {"features", report.linear_features}}},
       {"decision_threshold", report.decision_threshold},
       {"decision_threshold_constraint_met", report.threshold_constraint_met},
   };
@@ -477,7 +553,8 @@ Result<std::optional<double>> RecordedHeldBackFraction(const std::string& text) 
 }
 
 Status ParseParametersJson(const std::string& text, FastTextParameters& parameters,
-                           QuantizeParameters& quantize, double* decision_threshold) {
+                           QuantizeParameters& quantize, double* decision_threshold,
+                           LinearParameters* linear) {
   if (text.empty()) return Status::Ok();  // a model trained without recorded parameters
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
@@ -486,6 +563,7 @@ Status ParseParametersJson(const std::string& text, FastTextParameters& paramete
   // Read into copies, so that on error the caller's values are untouched.
   FastTextParameters p = parameters;
   QuantizeParameters q = quantize;
+  LinearParameters l = linear != nullptr ? *linear : LinearParameters();
   double threshold = decision_threshold != nullptr ? *decision_threshold : 0.5;
   Result<const nlohmann::json*> fasttext = Section(json, "fasttext");
   if (!fasttext.ok()) return fasttext.status();
@@ -510,6 +588,17 @@ Status ParseParametersJson(const std::string& text, FastTextParameters& paramete
       if (!s.ok()) return s;
     }
   }
+  Result<const nlohmann::json*> linear_json = Section(json, "linear");
+  if (!linear_json.ok()) return linear_json.status();
+  if (const nlohmann::json* j = *linear_json) {
+    const std::string where = "parameters.linear.";
+    for (Status s : {ReadBool(*j, "enabled", where, l.enabled), ReadDouble(*j, "c", where, l.c),
+                     ReadInt(*j, "minn", where, l.minn), ReadInt(*j, "maxn", where, l.maxn),
+                     ReadInt(*j, "min_document_frequency", where, l.min_document_frequency),
+                     ReadDouble(*j, "weight", where, l.weight)}) {
+      if (!s.ok()) return s;
+    }
+  }
   if (Status s = ReadDouble(json, "decision_threshold", "parameters.", threshold); !s.ok())
     return s;
   if (!(threshold >= 0 && threshold <= 1)) {
@@ -520,6 +609,7 @@ Status ParseParametersJson(const std::string& text, FastTextParameters& paramete
     return held_back.status();
   parameters = p;
   quantize = q;
+  if (linear != nullptr) *linear = l;
   if (decision_threshold != nullptr) *decision_threshold = threshold;
   return Status::Ok();
 }

@@ -6,8 +6,11 @@
 // same data and options give the same model bytes); score each on the validation lines by
 // its F1 at the best threshold with ham FPR <= max_ham_fpr (ties: higher ROC-AUC); quantize
 // the best one to .ftz (cutoff, product quantization with dsub, qnorm, retraining the kept
-// embeddings); fit Platt scaling and choose the decision threshold on the quantized model's
-// validation scores; write the SpamModel file with SpamModel::Write.
+// embeddings); train the LinearTextModel on the same lines (unless options.linear.enabled is
+// false) and, when searching, choose its weight in the average from options.linear.weight_grid
+// by the same validation rule as the grid; fit Platt scaling and choose the decision threshold on
+// the validation scores of the pair (CombineMargins of the quantized fastText and the linear
+// model); write the SpamModel file with SpamModel::Write.
 //
 // The lines are FeatureBuilder lines (TextPipeline::ModelInput), so training and serving
 // read identical tokens. Callers prepare them; the trainer never sees raw comments.
@@ -30,6 +33,7 @@
 #include <vector>
 
 #include "model/evaluation.h"
+#include "model/linear_text_model.h"
 #include "model/spam_model.h"
 #include "model/status.h"
 
@@ -79,6 +83,7 @@ struct TrainerOptions {
   bool search = true;
   double search_budget_seconds = 40;
   QuantizeParameters quantize;
+  LinearParameters linear;
   double max_ham_fpr = 0.01;  // the constraint on the decision threshold
   // Version recorded in the model; empty: "<UTC yyyymmdd-hhmmss>-<8 hex of the model hash>".
   std::string version;
@@ -116,13 +121,19 @@ struct TrainingReport {
   std::vector<SearchCandidate> search;
   bool search_truncated = false;
   QuantizeParameters quantize;
+  LinearParameters linear;                            // weight: the one chosen
+  std::vector<SearchCandidate> linear_weight_search;  // parameters: the fastText chosen; f1, auc
+  size_t linear_features = 0;                         // 0 when the linear model is off
+  double linear_seconds = 0;
   PlattCalibration calibration;
   double decision_threshold = 0.5;  // on the calibrated probability
   bool threshold_constraint_met = false;
   // Validation metrics of the unquantized best model and of the shipped (quantized) model,
-  // each calibrated and thresholded the same way.
+  // each with the linear model when there is one, calibrated and thresholded the same way;
+  // and of the shipped fastText model alone, for comparison.
   BinaryMetrics validation_unquantized;
   BinaryMetrics validation;
+  BinaryMetrics validation_fasttext_only;
   uint64_t unquantized_bytes = 0;  // the .bin fastText would write
   uint64_t model_bytes = 0;        // the .spgm written
   size_t training_lines = 0;
@@ -151,15 +162,16 @@ std::string ParametersJson(const TrainingReport& report, int seed,
 // object, or a recorded value that is not a number in [0, 1), is kInvalidArgument.
 Result<std::optional<double>> RecordedHeldBackFraction(const std::string& parameters_json);
 
-// Reads FastTextParameters, QuantizeParameters and the decision threshold back from
-// ParametersJson text, so the evaluation protocol and retrain can train with a model's
-// settings. Missing fields (or empty text) keep the values passed in. Never throws: text that
-// is not a JSON object, a field of the wrong type (or an integer out of range), a threshold
-// outside [0, 1] or a recorded held-back fraction outside [0, 1) is kInvalidArgument naming the
-// field ("parameters.decision_threshold is
+// Reads FastTextParameters, QuantizeParameters, LinearParameters (when `linear` is given) and
+// the decision threshold back from ParametersJson text, so the evaluation protocol and
+// retrain can train with a model's settings. Missing fields (or empty text) keep the values passed
+// in. Never throws: text that is not a JSON object, a field of the wrong type (or an integer out of
+// range), a threshold outside [0, 1] or a recorded held-back fraction outside [0, 1) is
+// kInvalidArgument naming the field ("parameters.decision_threshold is
 // \"high\", not a number"), and then nothing is changed.
 Status ParseParametersJson(const std::string& json, FastTextParameters& parameters,
-                           QuantizeParameters& quantize, double* decision_threshold);
+                           QuantizeParameters& quantize, double* decision_threshold,
+                           LinearParameters* linear = nullptr);
 
 }  // namespace spamguard
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/features.h"
+#include "model/linear_text_model.h"
 
 #include "tests/support/model_file.h"
 #include "tests/support/tiny_fasttext.h"
@@ -88,6 +89,30 @@ class SpamModelTest : public ::testing::Test {
     ASSERT_FALSE(model.ok());
     EXPECT_EQ(model.status().code(), Status::Code::kCorruption);
     EXPECT_NE(model.status().message().find(words), std::string::npos) << model.status().ToString();
+  }
+
+  // A linear model trained on the same four kinds of line as the suite's fastText model.
+  static std::string LinearPayload() {
+    std::vector<LinearExample> examples;
+    for (int i = 0; i < 5; ++i) {
+      examples.push_back({"call whatsapp now love back solution __phone__", true});
+      examples.push_back({"cheap pills buy now __url__ __domain_pills.example__", true});
+      examples.push_back({"thanks for the thoughtful post i agree with you", false});
+      examples.push_back({"great song i listen to it every day", false});
+    }
+    Result<LinearTextModel> linear = LinearTextModel::Train(examples, {});
+    EXPECT_TRUE(linear.ok()) << linear.status().ToString();
+    return linear.ok() ? linear->Serialize() : "";
+  }
+
+  static std::string WriteWithLinear(const std::string& name, double weight) {
+    ModelInfo info = Info();
+    info.version = name;
+    info.linear_weight = weight;
+    const std::string path = (directory_ / (name + ".spgm")).string();
+    const Status status = SpamModel::Write(path, fasttext_path_, info, LinearPayload());
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return path;
   }
 
   static inline fs::path directory_;
@@ -246,6 +271,74 @@ TEST_F(SpamModelTest, ACalibrationThatWouldInvertVerdictsIsRefused) {
   ExpectCorruption(
       EditMetadata("zero-slope", [](nlohmann::json& j) { j["calibration"]["slope"] = 0.0; }),
       "slope must be positive");
+}
+
+TEST_F(SpamModelTest, AModelWithALinearPartAveragesTheTwoProbabilities) {
+  Result<std::shared_ptr<const SpamModel>> fasttext_only = SpamModel::Load(Write(Info()));
+  Result<std::shared_ptr<const SpamModel>> paired = SpamModel::Load(WriteWithLinear("paired", 0.7));
+  ASSERT_TRUE(fasttext_only.ok()) << fasttext_only.status().ToString();
+  ASSERT_TRUE(paired.ok()) << paired.status().ToString();
+  EXPECT_DOUBLE_EQ((*paired)->info().linear_weight, 0.7);
+  Result<LinearTextModel> linear = LinearTextModel::Parse(LinearPayload());
+  ASSERT_TRUE(linear.ok());
+  for (const char* line : {"call whatsapp now __phone__", "great song i agree", "pills"}) {
+    const double expected =
+        CombineMargins((*fasttext_only)->SpamMargin(line), linear->Margin(line), 0.7);
+    EXPECT_DOUBLE_EQ((*paired)->SpamMargin(line), expected) << line;
+    EXPECT_NE((*paired)->SpamMargin(line), (*fasttext_only)->SpamMargin(line)) << line;
+  }
+  EXPECT_GT((*paired)->SpamProbability("call whatsapp now love back __phone__"), 0.5);
+  EXPECT_LT((*paired)->SpamProbability("thanks for the post i agree"), 0.5);
+}
+
+TEST(CombineMarginsTest, AveragesProbabilitiesAndStaysFinite) {
+  EXPECT_DOUBLE_EQ(CombineMargins(0, 0, 0.7), 0);
+  // sigmoid(ln 3) = 0.75, sigmoid(-ln 3) = 0.25: 0.3 * 0.75 + 0.7 * 0.25 = 0.4.
+  EXPECT_NEAR(CombineMargins(std::log(3.0), -std::log(3.0), 0.7), std::log(0.4 / 0.6), 1e-12);
+  // fastText's extreme margin does not outvote a confident linear model.
+  EXPECT_LT(CombineMargins(34, -10, 0.7), 0);
+  EXPECT_TRUE(std::isfinite(CombineMargins(1000, 1000, 0.5)));
+  EXPECT_TRUE(std::isfinite(CombineMargins(-1000, -1000, 0.5)));
+}
+
+TEST_F(SpamModelTest, WriteRefusesALinearPartWithoutAWeightAndTheReverse) {
+  const std::string path = (directory_ / "unweighted.spgm").string();
+  ModelInfo info = Info();
+  Status status = SpamModel::Write(path, fasttext_path_, info, LinearPayload());
+  EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << status.ToString();
+  info.linear_weight = 0.7;
+  status = SpamModel::Write(path, fasttext_path_, info);
+  EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << status.ToString();
+  info.linear_weight = 1.0;
+  status = SpamModel::Write(path, fasttext_path_, info, LinearPayload());
+  EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << status.ToString();
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST_F(SpamModelTest, ADamagedOrTruncatedLinearPartIsRefused) {
+  const std::string full = WriteWithLinear("linear-full", 0.7);
+  const std::string damaged = (directory_ / "linear-damaged.spgm").string();
+  fs::copy_file(full, damaged, fs::copy_options::overwrite_existing);
+  {
+    std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(fs::file_size(damaged) - 3));
+    file.put('\x7f');
+  }
+  ExpectCorruption(damaged, "linear model payload is damaged");
+  const std::string truncated = (directory_ / "linear-truncated.spgm").string();
+  fs::copy_file(full, truncated, fs::copy_options::overwrite_existing);
+  fs::resize_file(truncated, fs::file_size(full) - 16);
+  ExpectCorruption(truncated, "the metadata says");
+}
+
+TEST_F(SpamModelTest, AnEditedLinearWeightIsRefused) {
+  std::ifstream in(WriteWithLinear("linear-weight", 0.7), std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string path = (directory_ / "linear-weight-edited.spgm").string();
+  std::ofstream(path, std::ios::binary) << testing::EditModelMetadata(
+      buffer.str(), [](nlohmann::json& j) { j["linear"]["weight"] = 1.5; }, /*reseal=*/true);
+  ExpectCorruption(path, "linear model weight");
 }
 
 }  // namespace

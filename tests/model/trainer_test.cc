@@ -83,6 +83,37 @@ TEST_F(TrainerTest, FeedbackRepeatsCountAsLines) {
   EXPECT_EQ(report->epochs_run, 12);
 }
 
+TEST_F(TrainerTest, TheModelCarriesALinearPartUnlessItIsTurnedOff) {
+  Result<TrainingReport> paired = Train(Lines(20));
+  ASSERT_TRUE(paired.ok()) << paired.status().ToString();
+  EXPECT_GT(paired->linear_features, 0u);
+  EXPECT_DOUBLE_EQ(paired->info.linear_weight, LinearParameters{}.weight);
+  Result<std::shared_ptr<const SpamModel>> loaded =
+      SpamModel::Load((directory_ / "model.spgm").string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_DOUBLE_EQ((*loaded)->info().linear_weight, LinearParameters{}.weight);
+  const double paired_margin = (*loaded)->SpamMargin("call whatsapp now __phone__");
+  EXPECT_GT((*loaded)->SpamProbability("call whatsapp now love back __phone__"), 0.5);
+  EXPECT_LT((*loaded)->SpamProbability("thanks for the thoughtful post"), 0.5);
+
+  options_.linear.enabled = false;
+  Result<TrainingReport> alone = Train(Lines(20));
+  ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+  EXPECT_EQ(alone->linear_features, 0u);
+  loaded = SpamModel::Load((directory_ / "model.spgm").string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_DOUBLE_EQ((*loaded)->info().linear_weight, 0);
+  EXPECT_NE((*loaded)->SpamMargin("call whatsapp now __phone__"), paired_margin);
+}
+
+TEST_F(TrainerTest, ALinearWeightOutsideTheOpenUnitIntervalIsInvalidArgument) {
+  options_.linear.weight = 1;
+  Result<TrainingReport> report = Train(Lines(5));
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(report.status().message().find("linear model weight"), std::string::npos);
+}
+
 TEST_F(TrainerTest, ATrainingSplitWithoutSpamIsInvalidArgument) {
   std::vector<TrainingLine> ham_only;
   for (const TrainingLine& line : Lines(5))
@@ -99,11 +130,22 @@ TEST_F(TrainerTest, ParametersReadBackWhatParametersJsonWrote) {
   report.quantize.cutoff = 1234;
   report.quantize.qnorm = false;
   report.decision_threshold = 0.7;
+  report.linear.enabled = false;
+  report.linear.c = 3;
+  report.linear.minn = 3;
+  report.linear.weight = 0.6;
   FastTextParameters parameters;
   QuantizeParameters quantize;
+  LinearParameters linear;
   double threshold = 0.5;
   ASSERT_TRUE(
-      ParseParametersJson(ParametersJson(report, 7), parameters, quantize, &threshold).ok());
+      ParseParametersJson(ParametersJson(report, 7), parameters, quantize, &threshold, &linear)
+          .ok());
+  EXPECT_FALSE(linear.enabled);
+  EXPECT_DOUBLE_EQ(linear.c, 3);
+  EXPECT_EQ(linear.minn, 3);
+  EXPECT_EQ(linear.maxn, LinearParameters{}.maxn);
+  EXPECT_DOUBLE_EQ(linear.weight, 0.6);
   EXPECT_EQ(parameters.dim, 16);
   EXPECT_EQ(parameters.maxn, 5);
   EXPECT_EQ(quantize.cutoff, 1234u);
@@ -139,6 +181,9 @@ TEST_F(TrainerTest, MistypedParametersAreAnErrorNamingTheFieldNotAnException) {
       {R"({"fasttext":[1,2]})", "parameters.fasttext"},
       {R"({"quantize":{"cutoff":-1}})", "parameters.quantize.cutoff"},
       {R"({"quantize":{"enabled":"yes"}})", "parameters.quantize.enabled"},
+      {R"({"linear":{"c":"10"}})", "parameters.linear.c"},
+      {R"({"linear":{"enabled":1}})", "parameters.linear.enabled"},
+      {R"({"linear":"on"})", "parameters.linear"},
       {R"([1,2,3])", "not a JSON object"},
       {R"({"held_back_fraction":1})", "parameters.held_back_fraction"},
       {R"({"held_back_fraction":"0.2"})", "parameters.held_back_fraction"},

@@ -1,0 +1,164 @@
+#include "model/linear_text_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace spamguard {
+namespace {
+
+// A small corpus in FeatureBuilder form: spam about phones and pills, ham about posts and songs.
+std::vector<LinearExample> Corpus() {
+  static const char* const kSpam[] = {
+      "call whatsapp now love back solution __phone__",
+      "cheap pills buy now __url__ __domain_pills.example__",
+      "love back specialist call now __phone__",
+      "buy cheap watches now __url__",
+  };
+  static const char* const kHam[] = {
+      "thanks for the thoughtful post i agree with you",
+      "great song i listen to it every day",
+      "i agree the post is thoughtful and well written",
+      "this song reminds me of my childhood thanks",
+  };
+  std::vector<LinearExample> examples;
+  for (int round = 0; round < 5; ++round) {
+    for (const char* line : kSpam) examples.push_back({line, true});
+    for (const char* line : kHam) examples.push_back({line, false});
+  }
+  return examples;
+}
+
+LinearTextModel Trained(const LinearParameters& parameters = {}) {
+  Result<LinearTextModel> model = LinearTextModel::Train(Corpus(), parameters);
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  return model.ok() ? std::move(*model) : LinearTextModel();
+}
+
+TEST(LinearTextModelTest, SeparatesSpamLikeFromHamLikeText) {
+  const LinearTextModel model = Trained();
+  EXPECT_GT(model.feature_count(), 0u);
+  EXPECT_GT(model.Margin("call now love back __phone__"), 0);
+  EXPECT_GT(model.Margin("cheap pills now"), 0);
+  EXPECT_LT(model.Margin("thanks i agree with the post"), 0);
+  EXPECT_LT(model.Margin("great song every day"), 0);
+}
+
+TEST(LinearTextModelTest, CharacterNgramsReachMisspelledWords) {
+  const LinearTextModel model = Trained();
+  // Neither word is in the vocabulary; their character n-grams ("whats", "pill") are.
+  EXPECT_GT(model.Margin("whatsap pillz"), 0);
+  EXPECT_LT(model.Margin("thoughtfull childhod"), 0);
+}
+
+TEST(LinearTextModelTest, ALineWithoutKnownFeaturesScoresTheBiasAlone) {
+  const LinearTextModel model = Trained();
+  EXPECT_DOUBLE_EQ(model.Margin(""), model.Margin("qqq"));
+  EXPECT_DOUBLE_EQ(model.Margin("   "), model.Margin(""));
+}
+
+TEST(LinearTextModelTest, UnseenContextTokensAreDroppedWhole) {
+  const LinearTextModel model = Trained();
+  // "__authordomain_...__" is a context token no training line has: its character n-grams
+  // ("__", "in_") are in the vocabulary but must not count.
+  EXPECT_DOUBLE_EQ(model.Margin("great song __authordomain_example.org__"),
+                   model.Margin("great song"));
+  // An entity token that is not context is scored as a word.
+  EXPECT_NE(model.Margin("great song __url__"), model.Margin("great song"));
+}
+
+TEST(LinearTextModelTest, GeneratedTokensHaveNoCharacterNgrams) {
+  const LinearTextModel model = Trained();
+  // "__urls__" is no word of the vocabulary; written by a commenter, "urls" would reach the
+  // n-grams of "__url__"; as a generated token it says nothing.
+  EXPECT_DOUBLE_EQ(model.Margin("great song __urls__"), model.Margin("great song"));
+  EXPECT_NE(model.Margin("great song urls"), model.Margin("great song"));
+}
+
+TEST(LinearTextModelTest, TrainingIsDeterministic) {
+  EXPECT_EQ(Trained().Serialize(), Trained().Serialize());
+}
+
+TEST(LinearTextModelTest, SerializedModelScoresTheSame) {
+  const LinearTextModel model = Trained();
+  Result<LinearTextModel> parsed = LinearTextModel::Parse(model.Serialize());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->feature_count(), model.feature_count());
+  for (const char* line : {"call now __phone__", "great song", "whatsap pillz", ""}) {
+    EXPECT_DOUBLE_EQ(parsed->Margin(line), model.Margin(line)) << line;
+  }
+  EXPECT_EQ(parsed->Serialize(), model.Serialize());
+}
+
+TEST(LinearTextModelTest, MinimumDocumentFrequencyPrunesRareNgrams) {
+  LinearParameters keep_all;
+  keep_all.min_document_frequency = 1;
+  LinearParameters only_common;
+  only_common.min_document_frequency = 6;  // every line occurs 5 times
+  EXPECT_GT(Trained(keep_all).feature_count(), Trained(only_common).feature_count());
+  EXPECT_GT(Trained(only_common).feature_count(), 0u);
+}
+
+TEST(LinearTextModelTest, TrainRefusesOneClassAndBadParameters) {
+  std::vector<LinearExample> spam_only = {{"call now", true}, {"buy now", true}};
+  Result<LinearTextModel> one_class = LinearTextModel::Train(spam_only, {});
+  ASSERT_FALSE(one_class.ok());
+  EXPECT_EQ(one_class.status().code(), Status::Code::kInvalidArgument);
+
+  for (auto change : std::vector<void (*)(LinearParameters&)>{
+           [](LinearParameters& p) { p.c = 0; }, [](LinearParameters& p) { p.minn = 0; },
+           [](LinearParameters& p) { p.maxn = 1; }, [](LinearParameters& p) { p.maxn = 17; },
+           [](LinearParameters& p) { p.min_document_frequency = 0; }}) {
+    LinearParameters parameters;
+    change(parameters);
+    Result<LinearTextModel> model = LinearTextModel::Train(Corpus(), parameters);
+    ASSERT_FALSE(model.ok()) << parameters.ToString();
+    EXPECT_EQ(model.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(model.status().message().find("out of range"), std::string::npos);
+  }
+}
+
+// Serialize()'s bytes with `edit` applied.
+std::string Edited(void (*edit)(std::string&)) {
+  std::string bytes = Trained().Serialize();
+  edit(bytes);
+  return bytes;
+}
+
+void ExpectCorruption(const std::string& bytes, const std::string& words) {
+  Result<LinearTextModel> model = LinearTextModel::Parse(bytes);
+  ASSERT_FALSE(model.ok()) << words;
+  EXPECT_EQ(model.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(model.status().message().find(words), std::string::npos) << model.status().ToString();
+}
+
+TEST(LinearTextModelTest, ParseRefusesDamagedBytes) {
+  ExpectCorruption("", "shorter than its header");
+  ExpectCorruption(Edited([](std::string& b) { b.pop_back(); }), "truncated or padded");
+  ExpectCorruption(Edited([](std::string& b) { b.push_back('x'); }), "truncated or padded");
+  ExpectCorruption(Edited([](std::string& b) { b[0] = 9; }), "format version 9");
+  ExpectCorruption(Edited([](std::string& b) { b[4] = 0; }), "n-gram lengths");
+  ExpectCorruption(Edited([](std::string& b) { b[8] = 40; }), "n-gram lengths");
+  // The bias (float64 at byte 16) set to NaN.
+  ExpectCorruption(Edited([](std::string& b) {
+                     const double nan = std::nan("");
+                     std::memcpy(b.data() + 16, &nan, sizeof(nan));
+                   }),
+                   "bias is not finite");
+  // The second feature's key equal to the first's.
+  ExpectCorruption(
+      Edited([](std::string& b) { std::memcpy(b.data() + 24 + 16, b.data() + 24, 8); }),
+      "not strictly increasing at 1");
+  // The first feature's weight (float32 at 24 + 12) set to infinity.
+  ExpectCorruption(Edited([](std::string& b) {
+                     const float infinity = INFINITY;
+                     std::memcpy(b.data() + 24 + 12, &infinity, sizeof(infinity));
+                   }),
+                   "feature 0 has a non-finite weight");
+}
+
+}  // namespace
+}  // namespace spamguard
