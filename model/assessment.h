@@ -3,6 +3,7 @@
 #ifndef SPAMGUARD_MODEL_ASSESSMENT_H_
 #define SPAMGUARD_MODEL_ASSESSMENT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,11 +28,16 @@ struct Span {
 };
 
 // One piece of evidence: a rule that fired or the model's opinion.
+// The most spans one reason carries: enough for a moderator to see the pattern, and a bound
+// on the work a comment stuffed with matches can cause.
+inline constexpr size_t kMaxReasonSpans = 16;
+
 struct Reason {
   std::string code;         // stable slug: "model", "phone-number", a rule id, ...
   std::string description;  // one sentence for a moderator
   double score = 0;         // contribution in log-odds; > 0 toward spam, < 0 toward ham
-  std::vector<Span> spans;  // what triggered it (original byte offsets); may be empty; <= 16
+  std::vector<Span>
+      spans;  // what triggered it (original byte offsets); may be empty; <= kMaxReasonSpans
   // Bounds a decisive rule puts on the verdict whatever the scores add up to (a rule's
   // `at_least` / `at_most`, rules/README.md); the defaults bound nothing.
   Verdict at_least = Verdict::kHam;

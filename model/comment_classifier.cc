@@ -1,10 +1,49 @@
 #include "model/comment_classifier.h"
 
+#include <algorithm>
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
+#include "model/ascii.h"
 #include "model/scorer.h"
 
 namespace spamguard {
+namespace {
+
+// The model reason names this many words at most.
+constexpr size_t kModelEvidenceWords = 3;
+
+// Whether byte b can continue a word: an ASCII letter or digit, or part of a non-ASCII
+// character (which may be a letter). A match next to one is inside a longer word.
+bool IsWordByte(char b) { return IsAsciiAlnum(b) || (static_cast<unsigned char>(b) & 0x80) != 0; }
+
+// Where the model's words occur in the comment: every whole-word occurrence of each in the
+// normalized text (the model input's words are taken from it), mapped back to the original
+// bytes, in text order, at most kMaxReasonSpans.
+ModelEvidence EvidenceFor(std::vector<std::string> words, const NormalizedText& normalized) {
+  ModelEvidence evidence;
+  const std::string_view text = normalized.text;
+  for (const std::string& word : words) {
+    for (size_t at = text.find(word);
+         at != std::string_view::npos && !word.empty() && evidence.spans.size() < kMaxReasonSpans;
+         at = text.find(word, at + 1)) {
+      const size_t end = at + word.size();
+      if ((at > 0 && IsWordByte(text[at - 1])) || (end < text.size() && IsWordByte(text[end]))) {
+        continue;
+      }
+      evidence.spans.push_back(
+          normalized.ToOriginal(static_cast<uint32_t>(at), static_cast<uint32_t>(end)));
+    }
+  }
+  std::sort(evidence.spans.begin(), evidence.spans.end(),
+            [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  evidence.words = std::move(words);
+  return evidence;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const TextPipeline>> TextPipeline::Create(EntityExtractorOptions options) {
   Result<std::shared_ptr<const Normalizer>> normalizer = Normalizer::Create();
@@ -39,8 +78,8 @@ Assessment CommentClassifier::Classify(const Comment& comment,
                                        const ClassifyOptions& options) const {
   const NormalizedText normalized = pipeline_->normalizer()->Normalize(comment.content);
   const Entities entities = pipeline_->extractor()->Extract(normalized);
-  const double model_probability =
-      model_->SpamProbability(pipeline_->features().ModelInput(comment, normalized, entities));
+  const std::string model_input = pipeline_->features().ModelInput(comment, normalized, entities);
+  const double model_probability = model_->SpamProbability(model_input);
 
   std::vector<Reason> rule_reasons;
   static const SitePolicy kDefaultPolicy;
@@ -52,7 +91,13 @@ Assessment CommentClassifier::Classify(const Comment& comment,
     policy = &rules_->PolicyFor(comment.site_id);
   }
 
-  Assessment assessment = Score(model_probability, std::move(rule_reasons), *policy);
+  // Only a model that leans toward spam has words to show for it.
+  ModelEvidence evidence;
+  if (model_probability >= policy->hold_threshold) {
+    evidence = EvidenceFor(model_->SpamWords(model_input, kModelEvidenceWords), normalized);
+  }
+  Assessment assessment =
+      Score(model_probability, std::move(rule_reasons), *policy, std::move(evidence));
   assessment.model_version = model_->info().version;
   if (rules_) assessment.rules_version = rules_->version();
   return assessment;

@@ -1,5 +1,7 @@
 // CommentClassifier: the facade over the model library. One comment goes straight through:
-// normalize -> entities -> (rules, features -> model) -> score -> assessment.
+// normalize -> entities -> (rules, features -> model) -> score -> assessment. When the model
+// leans toward spam (at or above the policy's hold threshold), its reason names the words
+// that weighed most (SpamModel::SpamWords) with their spans in the original text.
 //
 // A CommentClassifier is immutable: it pins one SpamModel and one RuleSet. To change either,
 // build a new CommentClassifier (cheap: the parts are shared pointers) and swap it in; calls

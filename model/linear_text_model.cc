@@ -20,6 +20,9 @@ constexpr uint32_t kFormatVersion = 1;
 constexpr int kMaxNgramLength = 16;
 constexpr size_t kHeaderBytes = 4 * 4 + 8;
 constexpr size_t kFeatureBytes = 8 + 4 + 4;
+// A bound far above any trained model (the default has ~62,000): table slots and the scratch
+// counters index features in 32 bits, and a file claiming more is not ours.
+constexpr uint32_t kMaxFeatures = uint32_t{1} << 26;
 // LIBLINEAR's stopping tolerance for the primal trust-region Newton solver.
 constexpr double kSolverTolerance = 1e-3;
 
@@ -58,32 +61,44 @@ bool IsGeneratedToken(std::string_view token) {
 }
 
 // Appends the keys of both groups of `tokens` (see the header) to words and characters.
+// Appends the character n-gram keys of one token (see the header).
+void AppendCharacterKeys(std::string_view token, int minn, int maxn, std::string& padded,
+                         std::vector<size_t>& starts, std::vector<uint64_t>& characters) {
+  padded.assign(1, ' ');
+  padded.append(token);
+  padded.push_back(' ');
+  starts.clear();  // byte offset of each code point of `padded`, then its size
+  for (size_t b = 0; b < padded.size(); ++b) {
+    if ((static_cast<unsigned char>(padded[b]) & 0xC0) != 0x80) starts.push_back(b);
+  }
+  const size_t points = starts.size();
+  starts.push_back(padded.size());
+  for (size_t first = 0; first < points; ++first) {
+    uint64_t hash = kCharacterBasis;
+    for (int n = 1; n <= maxn && first + n <= points; ++n) {
+      for (size_t b = starts[first + n - 1]; b < starts[first + n]; ++b) {  // FNV-1a, inline
+        hash = (hash ^ static_cast<unsigned char>(padded[b])) * kFnv1a64Prime;
+      }
+      if (n >= minn) characters.push_back(NonZero(hash));
+    }
+  }
+}
+
+// Appends the keys of both groups of `tokens` (see the header) to words and characters; the
+// word keys in the order token 0, pair 0-1, token 1, pair 1-2, ... With `character_ends`,
+// also records where each token's character keys end.
 void CollectKeys(const std::vector<std::string_view>& tokens, int minn, int maxn,
-                 std::vector<uint64_t>& words, std::vector<uint64_t>& characters) {
+                 std::vector<uint64_t>& words, std::vector<uint64_t>& characters,
+                 std::vector<size_t>* character_ends = nullptr) {
   std::string padded;
-  std::vector<size_t> starts;  // byte offset of each code point of `padded`, then its size
+  std::vector<size_t> starts;
   for (size_t i = 0; i < tokens.size(); ++i) {
     words.push_back(WordKey(tokens[i]));
     if (i + 1 < tokens.size()) words.push_back(PairKey(tokens[i], tokens[i + 1]));
-    if (IsGeneratedToken(tokens[i])) continue;
-    padded.assign(1, ' ');
-    padded.append(tokens[i]);
-    padded.push_back(' ');
-    starts.clear();
-    for (size_t b = 0; b < padded.size(); ++b) {
-      if ((static_cast<unsigned char>(padded[b]) & 0xC0) != 0x80) starts.push_back(b);
+    if (!IsGeneratedToken(tokens[i])) {
+      AppendCharacterKeys(tokens[i], minn, maxn, padded, starts, characters);
     }
-    const size_t points = starts.size();
-    starts.push_back(padded.size());
-    for (size_t first = 0; first < points; ++first) {
-      uint64_t hash = kCharacterBasis;
-      for (int n = 1; n <= maxn && first + n <= points; ++n) {
-        for (size_t b = starts[first + n - 1]; b < starts[first + n]; ++b) {  // FNV-1a, inline
-          hash = (hash ^ static_cast<unsigned char>(padded[b])) * kFnv1a64Prime;
-        }
-        if (n >= minn) characters.push_back(NonZero(hash));
-      }
-    }
+    if (character_ends != nullptr) character_ends->push_back(characters.size());
   }
 }
 
@@ -111,7 +126,9 @@ std::vector<std::pair<uint64_t, int>> TermFrequencies(std::vector<uint64_t>& key
   return runs;
 }
 
-double TermWeight(int frequency) { return 1.0 + std::log(static_cast<double>(frequency)); }
+double TermWeight(int frequency) {
+  return frequency == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(frequency));
+}
 
 uint64_t SlotHash(uint64_t key) { return (key ^ (key >> 29)) * 0x9E3779B97F4A7C15ull; }
 
@@ -139,8 +156,9 @@ std::string LinearParameters::ToString() const {
 
 Result<LinearTextModel> LinearTextModel::Train(const std::vector<LinearExample>& examples,
                                                const LinearParameters& parameters) {
-  if (!(parameters.c > 0) || parameters.minn < 1 || parameters.maxn < parameters.minn ||
-      parameters.maxn > kMaxNgramLength || parameters.min_document_frequency < 1) {
+  if (!(parameters.c > 0) || !std::isfinite(parameters.c) || parameters.minn < 1 ||
+      parameters.maxn < parameters.minn || parameters.maxn > kMaxNgramLength ||
+      parameters.min_document_frequency < 1) {
     return Status::InvalidArgument("linear model parameters out of range: " +
                                    parameters.ToString());
   }
@@ -204,10 +222,9 @@ Result<LinearTextModel> LinearTextModel::Train(const std::vector<LinearExample>&
   // the bias feature, then LIBLINEAR's terminator.
   std::vector<feature_node> nodes;
   std::vector<size_t> first_node(examples.size());
-  std::vector<double> labels(examples.size());
+  std::vector<double> labels;
   for (size_t i = 0; i < examples.size(); ++i) {
     first_node[i] = nodes.size();
-    labels[i] = examples[i].spam ? 1 : -1;
     for (const auto* group : {&documents[i].words, &documents[i].characters}) {
       const size_t group_start = nodes.size();
       double sum_of_squares = 0;
@@ -226,11 +243,17 @@ Result<LinearTextModel> LinearTextModel::Train(const std::vector<LinearExample>&
     nodes.push_back({bias_index, 1.0});
     nodes.push_back({-1, 0.0});
   }
-  std::vector<feature_node*> rows(examples.size());
-  for (size_t i = 0; i < examples.size(); ++i) rows[i] = nodes.data() + first_node[i];
+  // A repeated example is the same row several times (LIBLINEAR only reads the rows).
+  std::vector<feature_node*> rows;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    for (int copy = 0; copy < std::max(1, examples[i].copies); ++copy) {
+      rows.push_back(nodes.data() + first_node[i]);
+      labels.push_back(examples[i].spam ? 1 : -1);
+    }
+  }
 
   problem training{};
-  training.l = static_cast<int>(examples.size());
+  training.l = static_cast<int>(rows.size());
   training.n = bias_index;
   training.y = labels.data();
   training.x = rows.data();
@@ -285,41 +308,53 @@ const LinearTextModel::Slot* LinearTextModel::Find(uint64_t key) const {
   }
 }
 
-double LinearTextModel::GroupMargin(const std::vector<uint64_t>& keys) const {
-  // Term frequencies by table slot, in a scratch table of at least twice as many cells as
-  // keys (cell: slot + 1 in the high half, count in the low half; 0 is empty). Sorting the
-  // keys instead was a sixth of a short comment's whole pipeline time.
+// Term frequencies by table slot, in a scratch table of at least twice as many cells as keys
+// (cell: slot + 1 in the high half, count in the low half; 0 is empty). Sorting the keys
+// instead was a sixth of a short comment's whole pipeline time.
+struct LinearTextModel::GroupCounts {
+  static constexpr uint32_t kUnknown = ~uint32_t{0};
+  std::vector<uint64_t> cells;
+  std::vector<uint32_t> cell_of_key;  // per key: its cell, or kUnknown
+  double norm = 0;                    // |x|
+  double margin = 0;                  // w . x / |x|; 0 without a known feature
+
+  uint32_t Slot(uint32_t cell) const { return static_cast<uint32_t>(cells[cell] >> 32) - 1; }
+  int Frequency(uint32_t cell) const { return static_cast<int>(cells[cell] & 0xffffffffu); }
+};
+
+LinearTextModel::GroupCounts LinearTextModel::CountGroup(const std::vector<uint64_t>& keys) const {
+  GroupCounts counts;
   size_t size = 16;
   while (size < 2 * keys.size()) size *= 2;
   const size_t mask = size - 1;
-  std::vector<uint64_t> cells(size, 0);
+  counts.cells.assign(size, 0);
+  counts.cell_of_key.assign(keys.size(), GroupCounts::kUnknown);
   std::vector<uint32_t> used;  // cell indices, in first-seen order
   used.reserve(keys.size());
-  for (uint64_t key : keys) {
-    const Slot* feature = Find(key);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const Slot* feature = Find(keys[k]);
     if (feature == nullptr) continue;
     const uint64_t tag = static_cast<uint64_t>(feature - table_.data()) + 1;
-    for (size_t i = SlotHash(tag) & mask;; i = (i + 1) & mask) {
-      if (cells[i] == 0) {
-        cells[i] = (tag << 32) | 1;
-        used.push_back(static_cast<uint32_t>(i));
-        break;
-      }
-      if ((cells[i] >> 32) == tag) {
-        ++cells[i];
-        break;
-      }
+    size_t i = SlotHash(tag) & mask;
+    while (counts.cells[i] != 0 && (counts.cells[i] >> 32) != tag) i = (i + 1) & mask;
+    if (counts.cells[i] == 0) {
+      counts.cells[i] = tag << 32;
+      used.push_back(static_cast<uint32_t>(i));
     }
+    ++counts.cells[i];
+    counts.cell_of_key[k] = static_cast<uint32_t>(i);
   }
   double dot = 0, sum_of_squares = 0;
   for (uint32_t i : used) {
-    const Slot& feature = table_[(cells[i] >> 32) - 1];
-    const auto frequency = static_cast<int>(cells[i] & 0xffffffffu);
-    const double value = (frequency == 1 ? 1.0 : TermWeight(frequency)) * feature.idf;
+    const Slot& feature = table_[counts.Slot(i)];
+    const int frequency = counts.Frequency(i);
+    const double value = TermWeight(frequency) * feature.idf;
     sum_of_squares += value * value;
     dot += value * feature.weight;
   }
-  return sum_of_squares > 0 ? dot / std::sqrt(sum_of_squares) : 0;
+  counts.norm = std::sqrt(sum_of_squares);
+  counts.margin = sum_of_squares > 0 ? dot / counts.norm : 0;
+  return counts;
 }
 
 double LinearTextModel::Margin(std::string_view line) const {
@@ -327,7 +362,52 @@ double LinearTextModel::Margin(std::string_view line) const {
       WithoutUnknownContext(Tokens(line), [this](uint64_t key) { return Find(key) != nullptr; });
   std::vector<uint64_t> words, characters;
   CollectKeys(tokens, minn_, maxn_, words, characters);
-  return bias_ + GroupMargin(words) + GroupMargin(characters);
+  return bias_ + CountGroup(words).margin + CountGroup(characters).margin;
+}
+
+std::vector<WordShare> LinearTextModel::SpamWords(std::string_view line, size_t count) const {
+  const std::vector<std::string_view> tokens =
+      WithoutUnknownContext(Tokens(line), [this](uint64_t key) { return Find(key) != nullptr; });
+  const size_t n = tokens.size();
+  // Word keys come as token 0, pair 0-1, token 1, pair 1-2, ...: token i's at 2i.
+  std::vector<uint64_t> words, characters;
+  std::vector<size_t> character_ends;  // token i's character keys end here
+  CollectKeys(tokens, minn_, maxn_, words, characters, &character_ends);
+  const GroupCounts word_counts = CountGroup(words);
+  const GroupCounts character_counts = CountGroup(characters);
+  // One occurrence's part of a feature's contribution to the margin.
+  const auto occurrence = [this](const GroupCounts& counts, size_t key) {
+    const uint32_t cell = counts.cell_of_key[key];
+    if (cell == GroupCounts::kUnknown || counts.norm == 0) return 0.0;
+    const Slot& feature = table_[counts.Slot(cell)];
+    const int frequency = counts.Frequency(cell);
+    return TermWeight(frequency) * feature.idf * feature.weight / counts.norm / frequency;
+  };
+  std::vector<std::pair<std::string_view, double>> shares;
+  for (size_t i = 0; i < n; ++i) {
+    if (IsGeneratedToken(tokens[i])) continue;
+    double share = occurrence(word_counts, 2 * i);
+    if (i > 0) share += occurrence(word_counts, 2 * i - 1) / 2;
+    if (i + 1 < n) share += occurrence(word_counts, 2 * i + 1) / 2;
+    for (size_t c = i == 0 ? 0 : character_ends[i - 1]; c < character_ends[i]; ++c) {
+      share += occurrence(character_counts, c);
+    }
+    const auto same = std::find_if(shares.begin(), shares.end(),
+                                   [&](const auto& s) { return s.first == tokens[i]; });
+    if (same != shares.end()) {
+      same->second += share;
+    } else {
+      shares.emplace_back(tokens[i], share);
+    }
+  }
+  std::erase_if(shares, [](const auto& s) { return !(s.second > 0); });
+  std::stable_sort(shares.begin(), shares.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<WordShare> strongest;
+  for (size_t i = 0; i < std::min(count, shares.size()); ++i) {
+    strongest.push_back({std::string(shares[i].first), shares[i].second});
+  }
+  return strongest;
 }
 
 std::string LinearTextModel::Serialize() const {
@@ -369,6 +449,10 @@ Result<LinearTextModel> LinearTextModel::Parse(std::string_view bytes) {
   if (minn < 1 || maxn < minn || maxn > static_cast<uint32_t>(kMaxNgramLength)) {
     return Status::Corruption("linear model: character n-gram lengths " + std::to_string(minn) +
                               ".." + std::to_string(maxn) + " out of range");
+  }
+  if (count > kMaxFeatures) {
+    return Status::Corruption("linear model: " + std::to_string(count) + " features, more than " +
+                              std::to_string(kMaxFeatures));
   }
   if (bytes.size() != kHeaderBytes + uint64_t{count} * kFeatureBytes) {
     return Status::Corruption("linear model: " + std::to_string(bytes.size()) + " bytes for " +

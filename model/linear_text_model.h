@@ -20,8 +20,8 @@
 //
 // Serialized form (little-endian), embedded in the SpamModel file:
 //   uint32 format version (1), uint32 minn, uint32 maxn, uint32 feature count F,
-//   float64 bias, then F x (uint64 key, float32 idf, float32 weight), keys strictly increasing.
-// Parse() checks all of it and refuses anything else with kCorruption.
+//   float64 bias, then F x (uint64 key, float32 idf, float32 weight), keys strictly increasing,
+//   F <= 2^26. Parse() checks all of it and refuses anything else with kCorruption.
 //
 // Thread safety: Margin() is const and allocates its scratch per call; Train() touches only its
 // arguments (LIBLINEAR's progress printing is silenced once, process-wide).
@@ -51,18 +51,27 @@ struct LinearParameters {
   std::string ToString() const;
 };
 
+// One word of a line and its share of the line's margin (SpamWords).
+struct WordShare {
+  std::string word;
+  double share = 0;
+};
+
 struct LinearExample {
   std::string_view line;  // a FeatureBuilder line
   bool spam = false;
+  // Trained this many times (how feedback is weighted), counted once in the document
+  // frequencies: a comment reported once does not clear min_document_frequency by itself.
+  int copies = 1;
 };
 
 class LinearTextModel {
  public:
   LinearTextModel() = default;
 
-  // Trains on the examples (each counts once; repeat an example to weigh it). Errors:
-  // kInvalidArgument for parameters out of range (c <= 0, minn < 1, maxn < minn, maxn > 16,
-  // min_document_frequency < 1) or examples lacking a class; kInternal when LIBLINEAR fails.
+  // Trains on the examples (LinearExample::copies weighs one). Errors:
+  // kInvalidArgument for parameters out of range (c not finite and > 0, minn < 1, maxn < minn, maxn
+  // > 16, min_document_frequency < 1) or examples lacking a class; kInternal when LIBLINEAR fails.
   static Result<LinearTextModel> Train(const std::vector<LinearExample>& examples,
                                        const LinearParameters& parameters);
   // Reads Serialize()'s bytes back (see the file comment); kCorruption names what is wrong.
@@ -71,6 +80,13 @@ class LinearTextModel {
 
   // Log-odds of spam for one line; the bias alone for a line without a known feature.
   double Margin(std::string_view line) const;
+
+  // The words of `line` that push it most toward spam, strongest first: each token's share of
+  // Margin() - bias, made of its word feature, half of each token pair it is in, and its
+  // character n-grams (a feature that occurs k times gives each occurrence 1/k of its
+  // contribution). Equal tokens add up. Only positive shares, at most `count`; the tokens
+  // FeatureBuilder generates ("__url__") are left out: the rules name links and numbers.
+  std::vector<WordShare> SpamWords(std::string_view line, size_t count) const;
 
   size_t feature_count() const { return feature_count_; }
 
@@ -83,8 +99,9 @@ class LinearTextModel {
   // Builds the open-addressing table from features sorted by key.
   void BuildTable(const std::vector<Slot>& features);
   const Slot* Find(uint64_t key) const;
-  // One group's w . x / |x| (x: the TF-IDF values of its known features).
-  double GroupMargin(const std::vector<uint64_t>& keys) const;
+  // One group's known features, counted (defined in the .cc), and its w . x / |x|.
+  struct GroupCounts;
+  GroupCounts CountGroup(const std::vector<uint64_t>& keys) const;
 
   int minn_ = 3;
   int maxn_ = 5;

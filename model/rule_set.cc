@@ -23,10 +23,6 @@ namespace spamguard {
 namespace rule_pack {
 namespace {
 
-// A reason lists at most this many spans: enough for a moderator to see the pattern, and a
-// bound on the work a comment stuffed with matches can cause.
-constexpr size_t kMaxSpansPerReason = 16;
-
 // Lower-cased host of a URL or bare host ("https://user@www.Example.com:8080/x" ->
 // "www.example.com"); empty for an IP literal in brackets, which has no domain.
 std::string HostOf(std::string_view url) {
@@ -323,7 +319,7 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
   return false;
 }
 
-// Finds the spans of one matched set pattern (at most kMaxSpansPerReason in total).
+// Finds the spans of one matched set pattern (at most kMaxReasonSpans in total).
 // `search` is normalized.text prepared for MatchWalker.
 void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
                const SearchText& search, std::vector<Span>& spans) {
@@ -342,7 +338,7 @@ void FindSpans(const SetPattern& pattern, const NormalizedText& normalized,
   re2::StringPiece match;
   size_t pos = 0;
   int retries = 0;
-  while (pos <= text.size() && spans.size() < kMaxSpansPerReason) {
+  while (pos <= text.size() && spans.size() < kMaxReasonSpans) {
     if (!walker.Next(pos, &match)) break;
     const size_t begin = static_cast<size_t>(match.data() - text.data());
     const size_t end = begin + match.size();
@@ -394,7 +390,7 @@ std::vector<Reason> EvaluatePack(const CompiledPack& impl, const RuleInput& inpu
     MergeSpans(rule_spans);
     // Every reason, not only a regex rule's: a comment with 13,000 links once made a
     // response larger than the server may send.
-    if (rule_spans.size() > kMaxSpansPerReason) rule_spans.resize(kMaxSpansPerReason);
+    if (rule_spans.size() > kMaxReasonSpans) rule_spans.resize(kMaxReasonSpans);
     reasons.push_back(
         Reason{rule.id, rule.description, score, rule_spans, rule.at_least, rule.at_most});
   };

@@ -22,18 +22,25 @@ Verdict VerdictFor(double spam_probability, const SitePolicy& policy) {
 }
 
 Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
-                 const SitePolicy& policy) {
+                 const SitePolicy& policy, ModelEvidence evidence) {
   Assessment assessment;
   const double model_log_odds = Logit(model_probability);
   double total = model_log_odds;
   for (const Reason& reason : rule_reasons) total += reason.score;
 
-  char description[128];
-  std::snprintf(description, sizeof(description),
-                "The text model rates the wording %.0f%% likely to be spam.",
+  char percent[64];
+  std::snprintf(percent, sizeof(percent), "%.0f%%",
                 100.0 * std::clamp(model_probability, 0.0, 1.0));
+  std::string description =
+      std::string("The text model rates the wording ") + percent + " likely to be spam";
+  for (size_t i = 0; i < evidence.words.size(); ++i) {
+    description += (i == 0 ? "; the words weighing most: \"" : ", \"") + evidence.words[i] + "\"";
+  }
+  description += ".";
+  if (evidence.spans.size() > kMaxReasonSpans) evidence.spans.resize(kMaxReasonSpans);
   assessment.reasons.reserve(rule_reasons.size() + 1);
-  assessment.reasons.push_back(Reason{"model", description, model_log_odds, {}});
+  assessment.reasons.push_back(
+      Reason{"model", std::move(description), model_log_odds, std::move(evidence.spans)});
   for (Reason& reason : rule_reasons) assessment.reasons.push_back(std::move(reason));
   std::stable_sort(
       assessment.reasons.begin(), assessment.reasons.end(),

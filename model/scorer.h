@@ -13,6 +13,7 @@
 #ifndef SPAMGUARD_MODEL_SCORER_H_
 #define SPAMGUARD_MODEL_SCORER_H_
 
+#include <string>
 #include <vector>
 
 #include "model/assessment.h"
@@ -27,10 +28,18 @@ inline constexpr double kMinProbability = 1e-4;
 double Logit(double probability);
 double Sigmoid(double log_odds);
 
+// What the model reason shows besides its probability: the words that weighed most toward
+// spam (SpamModel::SpamWords) and where they are in the original text.
+struct ModelEvidence {
+  std::vector<std::string> words;
+  std::vector<Span> spans;  // at most kMaxReasonSpans
+};
+
 // Combines the model's calibrated probability and the rules' reasons under a policy. The
-// returned reasons hold the model reason plus rule_reasons, strongest |score| first.
+// returned reasons hold the model reason (naming evidence.words, with evidence.spans) plus
+// rule_reasons, strongest |score| first.
 Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
-                 const SitePolicy& policy);
+                 const SitePolicy& policy, ModelEvidence evidence = {});
 
 // The verdict the policy gives to a probability.
 Verdict VerdictFor(double spam_probability, const SitePolicy& policy);

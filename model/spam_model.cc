@@ -82,6 +82,10 @@ struct Metadata {
   std::string linear_payload_checksum;
 };
 
+// A size in the metadata must be a non-negative integer: get<uint64_t>() would wrap a
+// negative one and cast a fractional one out of range.
+bool IsByteCount(const nlohmann::json& value) { return value.is_number_unsigned(); }
+
 Result<Metadata> ReadMetadata(const std::string& text, const std::string& path,
                               uint32_t format_version) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -109,11 +113,19 @@ Result<Metadata> ReadMetadata(const std::string& text, const std::string& path,
       info.validation_metrics = MetricsFromJson(j["validation_metrics"]);
     }
     if (j.contains("parameters")) info.parameters_json = j["parameters"].dump();
+    if (!IsByteCount(j.at("payload_bytes"))) {
+      return Status::Corruption(path +
+                                ": model metadata is damaged: payload_bytes is not a byte count");
+    }
     metadata.payload_bytes = j.at("payload_bytes").get<uint64_t>();
     metadata.payload_checksum = j.at("payload_fnv1a64").get<std::string>();
     if (format_version >= 2) {
       const nlohmann::json& linear = j.at("linear");
       info.linear_weight = linear.at("weight").get<double>();
+      if (!IsByteCount(linear.at("payload_bytes"))) {
+        return Status::Corruption(
+            path + ": model metadata is damaged: linear.payload_bytes is not a byte count");
+      }
       metadata.linear_payload_bytes = linear.at("payload_bytes").get<uint64_t>();
       metadata.linear_payload_checksum = linear.at("payload_fnv1a64").get<std::string>();
     }
@@ -274,10 +286,12 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
   std::stringstream rest_stream;
   rest_stream << in.rdbuf();
   const std::string rest = rest_stream.str();
-  if (read->payload_bytes + read->linear_payload_bytes != rest.size()) {
+  // Compared without adding the two sizes, which a crafted file could make wrap around.
+  if (read->payload_bytes > rest.size() ||
+      read->linear_payload_bytes != rest.size() - read->payload_bytes) {
     return Status::Corruption(path + ": payload is " + std::to_string(rest.size()) +
-                              " bytes, the metadata says " +
-                              std::to_string(read->payload_bytes + read->linear_payload_bytes) +
+                              " bytes, the metadata says " + std::to_string(read->payload_bytes) +
+                              " + " + std::to_string(read->linear_payload_bytes) +
                               " (truncated or damaged)");
   }
   std::istringstream payload(rest.substr(0, read->payload_bytes));
@@ -325,6 +339,15 @@ double SpamModel::RawSpamProbability(std::string_view model_input) const {
 
 double SpamModel::SpamProbability(std::string_view model_input) const {
   return info_.calibration.ApplyToMargin(SpamMargin(model_input));
+}
+
+std::vector<std::string> SpamModel::SpamWords(std::string_view model_input, size_t count) const {
+  std::vector<std::string> words;
+  if (!linear_) return words;
+  for (WordShare& share : linear_->SpamWords(model_input, count)) {
+    words.push_back(std::move(share.word));
+  }
+  return words;
 }
 
 }  // namespace spamguard

@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/status.h"
 
@@ -100,6 +101,9 @@ class SpamModel {
   double RawSpamProbability(std::string_view model_input) const;
   // Calibrated probability: info().calibration applied to the margin.
   double SpamProbability(std::string_view model_input) const;
+  // The words that weigh most toward spam (LinearTextModel::SpamWords), at most `count`;
+  // none without a linear model (fastText's average has no per-word share).
+  std::vector<std::string> SpamWords(std::string_view model_input, size_t count) const;
 
   const ModelInfo& info() const { return info_; }
   const std::string& path() const { return path_; }

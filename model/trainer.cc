@@ -321,11 +321,9 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
     }
     const Clock::time_point linear_start = Clock::now();
     std::vector<LinearExample> examples;
-    examples.reserve(written_lines);
+    examples.reserve(training.size());
     for (const TrainingLine& line : training) {
-      for (int r = 0; r < std::max(1, line.repeat); ++r) {
-        examples.push_back({line.model_input, line.spam});
-      }
+      examples.push_back({line.model_input, line.spam, std::max(1, line.repeat)});
     }
     Result<LinearTextModel> trained = LinearTextModel::Train(examples, options.linear);
     if (!trained.ok()) return trained.status();
@@ -590,6 +588,9 @@ Status ParseParametersJson(const std::string& text, FastTextParameters& paramete
   }
   Result<const nlohmann::json*> linear_json = Section(json, "linear");
   if (!linear_json.ok()) return linear_json.status();
+  // Parameters without the section are a model's from before the linear model existed:
+  // fastText alone, as it was trained.
+  if (*linear_json == nullptr) l.enabled = false;
   if (const nlohmann::json* j = *linear_json) {
     const std::string where = "parameters.linear.";
     for (Status s : {ReadBool(*j, "enabled", where, l.enabled), ReadDouble(*j, "c", where, l.c),

@@ -165,9 +165,10 @@ Result<std::optional<double>> RecordedHeldBackFraction(const std::string& parame
 // Reads FastTextParameters, QuantizeParameters, LinearParameters (when `linear` is given) and
 // the decision threshold back from ParametersJson text, so the evaluation protocol and
 // retrain can train with a model's settings. Missing fields (or empty text) keep the values passed
-// in. Never throws: text that is not a JSON object, a field of the wrong type (or an integer out of
-// range), a threshold outside [0, 1] or a recorded held-back fraction outside [0, 1) is
-// kInvalidArgument naming the field ("parameters.decision_threshold is
+// in, except a missing "linear" section in non-empty text: that model predates the linear model,
+// so linear->enabled becomes false. Never throws: text that is not a JSON object, a field of the
+// wrong type (or an integer out of range), a threshold outside [0, 1] or a recorded held-back
+// fraction outside [0, 1) is kInvalidArgument naming the field ("parameters.decision_threshold is
 // \"high\", not a number"), and then nothing is changed.
 Status ParseParametersJson(const std::string& json, FastTextParameters& parameters,
                            QuantizeParameters& quantize, double* decision_threshold,

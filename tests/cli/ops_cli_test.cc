@@ -216,9 +216,10 @@ TEST_F(OpsCliTest, SpansAreByteOffsetsAndRenderWholeCharactersInMultibyteText) {
 
   const RunResult human = Ctl({"check", "--model", model(), "--rules", small_pack(), text});
   ASSERT_EQ(human.exit_code, 0) << human.stderr_text;
-  EXPECT_THAT(human.stdout_text,
-              HasSubstr("\xF0\x9F\x92\x98 [[love back]] \xE2\x80\x94 call [[+91 9829286600]] "
-                        "\xE2\x9C\x93"));
+  // The rules' spans; the model reason marks its own words too ("call" among them or not,
+  // as the model weighs them), so the text between the two is not fixed.
+  EXPECT_THAT(human.stdout_text, HasSubstr("\xF0\x9F\x92\x98 [[love back]] \xE2\x80\x94 "));
+  EXPECT_THAT(human.stdout_text, HasSubstr(" [[+91 9829286600]] \xE2\x9C\x93"));
 }
 
 TEST_F(OpsCliTest, FileCheckPrintsOneJsonObjectPerNonBlankLineNamingTheLine) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,38 @@ TEST(LinearTextModelTest, GeneratedTokensHaveNoCharacterNgrams) {
   EXPECT_NE(model.Margin("great song urls"), model.Margin("great song"));
 }
 
+TEST(LinearTextModelTest, SpamWordsAreTheTokensThatAddMostToTheMargin) {
+  const LinearTextModel model = Trained();
+  const std::vector<WordShare> words = model.SpamWords("great song call whatsapp now", 5);
+  ASSERT_FALSE(words.empty());
+  for (const WordShare& word : words) {
+    EXPECT_GT(word.share, 0) << word.word;
+    EXPECT_TRUE(word.word == "call" || word.word == "whatsapp" || word.word == "now") << word.word;
+  }
+  for (size_t i = 1; i < words.size(); ++i) EXPECT_GE(words[i - 1].share, words[i].share);
+  EXPECT_EQ(model.SpamWords("great song call whatsapp now", 1).size(), 1u);
+  EXPECT_TRUE(model.SpamWords("thanks i agree with the post", 3).empty());
+}
+
+TEST(LinearTextModelTest, SpamWordSharesAddUpToTheMarginWithoutTheBias) {
+  const LinearTextModel model = Trained();
+  const double bias = model.Margin("");
+  // Both tokens lean toward spam, so both shares are returned; the pair's share is split.
+  const std::vector<WordShare> words = model.SpamWords("call whatsapp", 2);
+  ASSERT_EQ(words.size(), 2u);
+  EXPECT_NEAR(words[0].share + words[1].share, model.Margin("call whatsapp") - bias, 1e-6);
+  const std::vector<WordShare> one = model.SpamWords("whatsapp", 1);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_NEAR(one[0].share, model.Margin("whatsapp") - bias, 1e-6);
+}
+
+TEST(LinearTextModelTest, SpamWordsMergeRepeatsAndLeaveOutGeneratedTokens) {
+  const LinearTextModel model = Trained();
+  const std::vector<WordShare> words = model.SpamWords("pills pills __url__ __phone__", 5);
+  ASSERT_EQ(words.size(), 1u);
+  EXPECT_EQ(words[0].word, "pills");
+}
+
 TEST(LinearTextModelTest, TrainingIsDeterministic) {
   EXPECT_EQ(Trained().Serialize(), Trained().Serialize());
 }
@@ -102,6 +135,30 @@ TEST(LinearTextModelTest, MinimumDocumentFrequencyPrunesRareNgrams) {
   EXPECT_GT(Trained(only_common).feature_count(), 0u);
 }
 
+TEST(LinearTextModelTest, CopiesWeighTrainingButCountOnceForDocumentFrequency) {
+  std::vector<LinearExample> examples = Corpus();
+  const size_t plain = Trained().feature_count();
+  // One new line repeated: its words would clear min_df = 2 if each copy counted.
+  examples.push_back({"zebra quokka", true, 5});
+  Result<LinearTextModel> once = LinearTextModel::Train(examples, {});
+  ASSERT_TRUE(once.ok()) << once.status().ToString();
+  EXPECT_DOUBLE_EQ(once->Margin("zebra quokka"), once->Margin(""));
+  // The same line as five separate examples does count five times.
+  examples.pop_back();
+  for (int i = 0; i < 5; ++i) examples.push_back({"zebra quokka", true});
+  Result<LinearTextModel> five = LinearTextModel::Train(examples, {});
+  ASSERT_TRUE(five.ok()) << five.status().ToString();
+  EXPECT_GT(five->feature_count(), plain);
+  EXPECT_GT(five->Margin("zebra quokka"), five->Margin(""));
+  // Copies still weigh the training: a known ham line copied as spam moves its margin.
+  std::vector<LinearExample> weighted = Corpus();
+  weighted.push_back({"great song i listen to it every day", true, 40});
+  Result<LinearTextModel> pulled = LinearTextModel::Train(weighted, {});
+  ASSERT_TRUE(pulled.ok()) << pulled.status().ToString();
+  EXPECT_GT(pulled->Margin("great song i listen to it every day"),
+            Trained().Margin("great song i listen to it every day"));
+}
+
 TEST(LinearTextModelTest, TrainRefusesOneClassAndBadParameters) {
   std::vector<LinearExample> spam_only = {{"call now", true}, {"buy now", true}};
   Result<LinearTextModel> one_class = LinearTextModel::Train(spam_only, {});
@@ -109,8 +166,10 @@ TEST(LinearTextModelTest, TrainRefusesOneClassAndBadParameters) {
   EXPECT_EQ(one_class.status().code(), Status::Code::kInvalidArgument);
 
   for (auto change : std::vector<void (*)(LinearParameters&)>{
-           [](LinearParameters& p) { p.c = 0; }, [](LinearParameters& p) { p.minn = 0; },
-           [](LinearParameters& p) { p.maxn = 1; }, [](LinearParameters& p) { p.maxn = 17; },
+           [](LinearParameters& p) { p.c = 0; },
+           [](LinearParameters& p) { p.c = std::numeric_limits<double>::infinity(); },
+           [](LinearParameters& p) { p.minn = 0; }, [](LinearParameters& p) { p.maxn = 1; },
+           [](LinearParameters& p) { p.maxn = 17; },
            [](LinearParameters& p) { p.min_document_frequency = 0; }}) {
     LinearParameters parameters;
     change(parameters);
@@ -142,6 +201,7 @@ TEST(LinearTextModelTest, ParseRefusesDamagedBytes) {
   ExpectCorruption(Edited([](std::string& b) { b[0] = 9; }), "format version 9");
   ExpectCorruption(Edited([](std::string& b) { b[4] = 0; }), "n-gram lengths");
   ExpectCorruption(Edited([](std::string& b) { b[8] = 40; }), "n-gram lengths");
+  ExpectCorruption(Edited([](std::string& b) { b[15] = 0x10; }), "more than 67108864");
   // The bias (float64 at byte 16) set to NaN.
   ExpectCorruption(Edited([](std::string& b) {
                      const double nan = std::nan("");

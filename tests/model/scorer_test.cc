@@ -15,6 +15,23 @@ TEST(ScorerTest, WithoutRulesTheProbabilityIsTheModelsOwn) {
   EXPECT_LT(a.reasons[0].score, 0);  // 0.3 pushes toward ham
 }
 
+TEST(ScorerTest, TheModelReasonNamesItsEvidence) {
+  ModelEvidence evidence;
+  evidence.words = {"whatsapp", "love"};
+  evidence.spans = {{4, 12}, {20, 24}};
+  const Assessment a = Score(0.9, {}, SitePolicy{}, evidence);
+  ASSERT_EQ(a.reasons.size(), 1u);
+  EXPECT_EQ(a.reasons[0].description,
+            "The text model rates the wording 90% likely to be spam; the words weighing most: "
+            "\"whatsapp\", \"love\".");
+  EXPECT_EQ(a.reasons[0].spans, evidence.spans);
+  EXPECT_EQ(Score(0.9, {}, SitePolicy{}).reasons[0].description,
+            "The text model rates the wording 90% likely to be spam.");
+  // At most kMaxReasonSpans spans.
+  evidence.spans.assign(40, Span{0, 1});
+  EXPECT_EQ(Score(0.9, {}, SitePolicy{}, evidence).reasons[0].spans.size(), kMaxReasonSpans);
+}
+
 TEST(ScorerTest, RuleScoresAddInLogOdds) {
   const Assessment a = Score(0.5, {RuleReason("phone-number", 2.0)}, SitePolicy{});
   EXPECT_NEAR(a.spam_probability, Sigmoid(2.0), 1e-12);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/features.h"
+#include "model/fnv_hash.h"
 #include "model/linear_text_model.h"
 
 #include "tests/support/model_file.h"
@@ -329,6 +330,48 @@ TEST_F(SpamModelTest, ADamagedOrTruncatedLinearPartIsRefused) {
   fs::copy_file(full, truncated, fs::copy_options::overwrite_existing);
   fs::resize_file(truncated, fs::file_size(full) - 16);
   ExpectCorruption(truncated, "the metadata says");
+}
+
+// Sizes that get<uint64_t>() would wrap (-1) or cast out of range (1e30); the wrapped size
+// once passed the length check beside a linear size that made the sum come out right, and
+// then crashed the loader with std::out_of_range.
+TEST_F(SpamModelTest, NegativeFractionalOrWrappingPayloadSizesAreRefusedNotCrashed) {
+  std::ifstream in(WriteWithLinear("sizes", 0.7), std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string file = buffer.str();
+  const auto edited = [&](const std::string& name,
+                          const std::function<void(nlohmann::json&)>& edit) {
+    const std::string path = (directory_ / (name + ".spgm")).string();
+    std::ofstream(path, std::ios::binary)
+        << testing::EditModelMetadata(file, edit, /*reseal=*/true);
+    return path;
+  };
+  ExpectCorruption(edited("size-negative", [](nlohmann::json& j) { j["payload_bytes"] = -1; }),
+                   "payload_bytes is not a byte count");
+  ExpectCorruption(edited("size-huge", [](nlohmann::json& j) { j["payload_bytes"] = 1e30; }),
+                   "payload_bytes is not a byte count");
+  ExpectCorruption(edited("linear-size-fraction",
+                          [](nlohmann::json& j) { j["linear"]["payload_bytes"] = 12.5; }),
+                   "linear.payload_bytes is not a byte count");
+  // A fastText size larger than the file, the linear size set so that the two add up to the
+  // payload's length modulo 2^64, and the fastText checksum made over the whole payload (what
+  // reading "the first 2^64 - 1 bytes" gives).
+  uint32_t metadata_size = 0;
+  for (int i = 0; i < 4; ++i)
+    metadata_size |= uint32_t(static_cast<unsigned char>(file[12 + i])) << (8 * i);
+  const std::string payload = file.substr(16 + metadata_size);
+  ExpectCorruption(edited("size-wrap",
+                          [&](nlohmann::json& j) {
+                            j["payload_bytes"] = ~uint64_t{0};
+                            j["linear"]["payload_bytes"] = uint64_t{payload.size()} + 1;
+                            char hex[17];
+                            std::snprintf(hex, sizeof(hex), "%016llx",
+                                          static_cast<unsigned long long>(
+                                              Fnv1a64(payload, 1469598103934665603ULL)));
+                            j["payload_fnv1a64"] = hex;
+                          }),
+                   "the metadata says");
 }
 
 TEST_F(SpamModelTest, AnEditedLinearWeightIsRefused) {

@@ -153,6 +153,21 @@ TEST_F(TrainerTest, ParametersReadBackWhatParametersJsonWrote) {
   EXPECT_DOUBLE_EQ(threshold, 0.7);
 }
 
+TEST_F(TrainerTest, ParametersFromBeforeTheLinearModelTurnItOff) {
+  FastTextParameters parameters;
+  QuantizeParameters quantize;
+  LinearParameters linear;
+  double threshold = 0.5;
+  ASSERT_TRUE(
+      ParseParametersJson(R"({"fasttext":{"dim":16}})", parameters, quantize, &threshold, &linear)
+          .ok());
+  EXPECT_FALSE(linear.enabled);
+  // No parameters at all keep what was passed in.
+  LinearParameters untouched;
+  ASSERT_TRUE(ParseParametersJson("", parameters, quantize, &threshold, &untouched).ok());
+  EXPECT_TRUE(untouched.enabled);
+}
+
 TEST_F(TrainerTest, HeldBackFractionIsRecordedOnlyWhenGiven) {
   TrainingReport report;
   const Result<std::optional<double>> recorded =

@@ -1,0 +1,135 @@
+#include "model/comment_classifier.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "model/trainer.h"
+
+namespace spamguard {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A classifier over a tiny model trained on raw comments through the real pipeline.
+class CommentClassifierTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    directory_ = fs::temp_directory_path() / ("classifier_test_" + std::to_string(::getpid()));
+    fs::create_directories(directory_);
+    Result<std::shared_ptr<const TextPipeline>> pipeline = TextPipeline::Create();
+    ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+    pipeline_ = *pipeline;
+  }
+  static void TearDownTestSuite() { fs::remove_all(directory_); }
+
+  // Trains on a few spam and ham comments; `linear` pairs fastText with the linear model.
+  static std::shared_ptr<const CommentClassifier> Classifier(bool linear) {
+    const char* const spam[] = {"Call and WhatsApp now for love back solution",
+                                "Love back specialist, call now on WhatsApp",
+                                "Cheap pills, buy now and save"};
+    const char* const ham[] = {"Thanks for the thoughtful post, I agree with you",
+                               "Great song, I listen to it every day",
+                               "I agree, the post is well written"};
+    std::vector<TrainingLine> lines;
+    for (int round = 0; round < 10; ++round) {
+      for (const char* text : spam) lines.push_back({Input(text), true});
+      for (const char* text : ham) lines.push_back({Input(text), false});
+    }
+    TrainerOptions options;
+    options.search = false;
+    options.quantize.enabled = false;
+    options.grid.front().dim = 8;
+    options.grid.front().bucket = 1000;
+    options.linear.enabled = linear;
+    options.work_directory = (directory_ / "work").string();
+    const std::string path = (directory_ / (linear ? "paired.spgm" : "alone.spgm")).string();
+    Result<TrainingReport> report = TrainSpamModel(lines, lines, options, path);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(path);
+    EXPECT_TRUE(model.ok()) << model.status().ToString();
+    if (!model.ok()) return nullptr;
+    return std::make_shared<const CommentClassifier>(pipeline_, *model, nullptr, nullptr);
+  }
+
+  static std::string Input(const std::string& text) {
+    Comment comment;
+    comment.content = text;
+    return pipeline_->ModelInput(comment);
+  }
+
+  static Assessment Classify(const CommentClassifier& classifier, const std::string& text) {
+    Comment comment;
+    comment.content = text;
+    return classifier.Classify(comment, ClassifyOptions{});
+  }
+
+  static const Reason& ModelReason(const Assessment& assessment) {
+    for (const Reason& reason : assessment.reasons) {
+      if (reason.code == "model") return reason;
+    }
+    ADD_FAILURE() << "no model reason";
+    return assessment.reasons.front();
+  }
+
+  static inline fs::path directory_;
+  static inline std::shared_ptr<const TextPipeline> pipeline_;
+};
+
+TEST_F(CommentClassifierTest, TheModelReasonNamesItsWordsAndWhereTheyAre) {
+  const auto classifier = Classifier(/*linear=*/true);
+  ASSERT_NE(classifier, nullptr);
+  // Upper case and a Cyrillic "о" in the original; the spans point at the original bytes.
+  const std::string text = "Please CALL me on Whats\xD0\xB0pp for L\xD0\xBEve back";
+  const Assessment assessment = Classify(*classifier, text);
+  const Reason& model = ModelReason(assessment);
+  ASSERT_GT(assessment.spam_probability, 0.5);
+  EXPECT_NE(model.description.find("the words weighing most: \""), std::string::npos)
+      << model.description;
+  ASSERT_FALSE(model.spans.empty()) << model.description;
+  std::vector<std::string> marked;
+  for (const Span& span : model.spans) {
+    ASSERT_LE(span.end, text.size());
+    marked.push_back(text.substr(span.begin, span.end - span.begin));
+  }
+  // Every span is a whole word of the original, and the spam words are among them.
+  const std::vector<std::string> words = {"Please",          "CALL", "me",          "on",
+                                          "Whats\xD0\xB0pp", "for",  "L\xD0\xBEve", "back"};
+  for (const std::string& word : marked) {
+    EXPECT_NE(std::find(words.begin(), words.end(), word), words.end()) << word;
+  }
+  const auto has = [&](const char* word) {
+    return std::find(marked.begin(), marked.end(), word) != marked.end();
+  };
+  EXPECT_TRUE(has("CALL") || has("Whats\xD0\xB0pp") || has("L\xD0\xBEve")) << model.description;
+  // In text order.
+  for (size_t i = 1; i < model.spans.size(); ++i) {
+    EXPECT_LE(model.spans[i - 1].begin, model.spans[i].begin);
+  }
+}
+
+TEST_F(CommentClassifierTest, AHamLeaningModelReasonShowsNoWords) {
+  const auto classifier = Classifier(/*linear=*/true);
+  ASSERT_NE(classifier, nullptr);
+  const Assessment assessment = Classify(*classifier, "Great post, I agree with you");
+  ASSERT_LT(assessment.spam_probability, 0.5);
+  const Reason& model = ModelReason(assessment);
+  EXPECT_TRUE(model.spans.empty());
+  EXPECT_EQ(model.description.find("weighing"), std::string::npos) << model.description;
+}
+
+TEST_F(CommentClassifierTest, FastTextAloneHasNoWordsToShow) {
+  const auto classifier = Classifier(/*linear=*/false);
+  ASSERT_NE(classifier, nullptr);
+  const Assessment assessment = Classify(*classifier, "Call now on WhatsApp for love back");
+  ASSERT_GT(assessment.spam_probability, 0.5);
+  const Reason& model = ModelReason(assessment);
+  EXPECT_TRUE(model.spans.empty());
+  EXPECT_EQ(model.description.find("weighing"), std::string::npos) << model.description;
+}
+
+}  // namespace
+}  // namespace spamguard
