@@ -235,9 +235,9 @@ json ReportJson(const TrainingReport& report) {
                       {"seconds", c.seconds}});
   }
   json linear_search = json::array();
-  for (size_t i = 0; i < report.linear_weight_search.size(); ++i) {
-    const SearchCandidate& c = report.linear_weight_search[i];
-    linear_search.push_back({{"weight", report.linear.weight_grid.at(i)},
+  for (const LinearCandidate& c : report.linear_search) {
+    linear_search.push_back({{"c", c.c},
+                             {"weight", c.weight},
                              {"validation_f1", c.validation_f1},
                              {"validation_roc_auc", c.validation_roc_auc}});
   }
@@ -249,7 +249,7 @@ json ReportJson(const TrainingReport& report) {
           {"linear",
            {{"parameters", report.linear.enabled ? report.linear.ToString() : "off"},
             {"features", report.linear_features},
-            {"weight_search", linear_search}}},
+            {"search", linear_search}}},
           {"decision_threshold", report.decision_threshold},
           {"decision_threshold_constraint_met", report.threshold_constraint_met},
           {"calibration",

@@ -244,9 +244,9 @@ void RunTrain(const TrainOptions& options) {
             << (report.linear.enabled ? report.linear.ToString() + ", " +
                                             std::to_string(report.linear_features) + " features"
                                       : std::string("off"))
-            << (report.linear_weight_search.empty()
+            << (report.linear_search.empty()
                     ? std::string()
-                    : " (weight chosen of " + std::to_string(report.linear_weight_search.size()) +
+                    : " (c and weight chosen of " + std::to_string(report.linear_search.size()) +
                           " on validation)")
             << "; validation F1 of fastText alone " << Fixed(report.validation_fasttext_only.f1)
             << ", ham FPR " << Fixed(report.validation_fasttext_only.ham_false_positive_rate)

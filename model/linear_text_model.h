@@ -40,7 +40,9 @@ namespace spamguard {
 struct LinearParameters {
   bool enabled = true;
   double c = 10;  // inverse L2 regularization strength
-  int minn = 3;   // character n-gram lengths, in code points
+  // With the trainer's search on, the best of c_grid on the validation split replaces c.
+  std::vector<double> c_grid = {3, 10, 30, 100};
+  int minn = 3;  // character n-gram lengths, in code points
   int maxn = 5;
   int min_document_frequency = 2;
   // The linear model's share of the averaged probability (SpamModel); fastText has the rest.

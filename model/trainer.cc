@@ -312,12 +312,17 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
   report.search_seconds = SecondsSince(start);
 
   // --- the linear model, on the same lines -------------------------------------------------
+  // With the search on, one model per C of the grid, and each with every weight of the pair,
+  // by the grid's own rule on the unquantized fastText model's validation scores.
   report.linear = options.linear;
   std::optional<LinearTextModel> linear;
   if (options.linear.enabled) {
-    if (!(options.linear.weight > 0 && options.linear.weight < 1)) {
-      return Status::InvalidArgument("linear model weight " +
-                                     std::to_string(options.linear.weight) + " is not in (0, 1)");
+    for (double weight :
+         options.search ? options.linear.weight_grid : std::vector<double>{options.linear.weight}) {
+      if (!(weight > 0 && weight < 1)) {
+        return Status::InvalidArgument("linear model weight " + std::to_string(weight) +
+                                       " is not in (0, 1)");
+      }
     }
     const Clock::time_point linear_start = Clock::now();
     std::vector<LinearExample> examples;
@@ -325,42 +330,56 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
     for (const TrainingLine& line : training) {
       examples.push_back({line.model_input, line.spam, std::max(1, line.repeat)});
     }
-    Result<LinearTextModel> trained = LinearTextModel::Train(examples, options.linear);
-    if (!trained.ok()) return trained.status();
-    linear = std::move(*trained);
+    std::vector<double> fasttext_margins;
+    if (options.search) {
+      for (const TrainingLine& line : validation) {
+        fasttext_margins.push_back(best.model->SpamMargin(line.model_input));
+      }
+    }
+    const std::vector<double> c_grid = options.search && !options.linear.c_grid.empty()
+                                           ? options.linear.c_grid
+                                           : std::vector<double>{options.linear.c};
+    LinearCandidate chosen;
+    for (double c : c_grid) {
+      LinearParameters parameters = options.linear;
+      parameters.c = c;
+      Result<LinearTextModel> trained = LinearTextModel::Train(examples, parameters);
+      if (!trained.ok()) return trained.status();
+      if (!options.search) {
+        linear = std::move(*trained);
+        break;
+      }
+      std::vector<double> linear_margins;
+      for (const TrainingLine& line : validation) {
+        linear_margins.push_back(trained->Margin(line.model_input));
+      }
+      bool improved = false;
+      for (double weight : options.linear.weight_grid) {
+        std::vector<ScoredExample> raw;
+        for (size_t i = 0; i < validation.size(); ++i) {
+          const double margin = CombineMargins(fasttext_margins[i], linear_margins[i], weight);
+          raw.push_back({1.0 / (1.0 + std::exp(-margin)), validation[i].spam});
+        }
+        LinearCandidate candidate{c, weight, ChooseThreshold(raw, options.max_ham_fpr).f1,
+                                  RocAuc(raw)};
+        report.linear_search.push_back(candidate);
+        if (report.linear_search.size() == 1 || candidate.validation_f1 > chosen.validation_f1 ||
+            (candidate.validation_f1 == chosen.validation_f1 &&
+             candidate.validation_roc_auc > chosen.validation_roc_auc)) {
+          chosen = candidate;
+          improved = true;
+        }
+      }
+      if (improved) {
+        linear = std::move(*trained);
+        report.linear.c = chosen.c;
+        report.linear.weight = chosen.weight;
+      }
+    }
     report.linear_features = linear->feature_count();
     report.linear_seconds = SecondsSince(linear_start);
   }
   const LinearTextModel* linear_model = linear ? &*linear : nullptr;
-  if (linear_model != nullptr && options.search) {
-    // The weight of the pair, by the grid's own rule on the unquantized fastText model.
-    std::vector<double> fasttext_margins, linear_margins;
-    for (const TrainingLine& line : validation) {
-      fasttext_margins.push_back(best.model->SpamMargin(line.model_input));
-      linear_margins.push_back(linear_model->Margin(line.model_input));
-    }
-    SearchCandidate chosen;
-    for (double weight : options.linear.weight_grid) {
-      if (!(weight > 0 && weight < 1)) {
-        return Status::InvalidArgument("linear model weight " + std::to_string(weight) +
-                                       " in the grid is not in (0, 1)");
-      }
-      std::vector<ScoredExample> raw;
-      for (size_t i = 0; i < validation.size(); ++i) {
-        const double margin = CombineMargins(fasttext_margins[i], linear_margins[i], weight);
-        raw.push_back({1.0 / (1.0 + std::exp(-margin)), validation[i].spam});
-      }
-      SearchCandidate candidate;
-      candidate.parameters = report.chosen;
-      candidate.validation_f1 = ChooseThreshold(raw, options.max_ham_fpr).f1;
-      candidate.validation_roc_auc = RocAuc(raw);
-      report.linear_weight_search.push_back(candidate);
-      if (report.linear_weight_search.size() == 1 || Better(candidate, chosen)) {
-        chosen = candidate;
-        report.linear.weight = weight;
-      }
-    }
-  }
 
   Result<CalibratedEvaluation> unquantized = CalibrateAndEvaluate(
       ScoreRaw(*best.model, validation, linear_model, report.linear.weight), options.max_ham_fpr);

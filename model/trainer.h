@@ -7,10 +7,10 @@
 // its F1 at the best threshold with ham FPR <= max_ham_fpr (ties: higher ROC-AUC); quantize
 // the best one to .ftz (cutoff, product quantization with dsub, qnorm, retraining the kept
 // embeddings); train the LinearTextModel on the same lines (unless options.linear.enabled is
-// false) and, when searching, choose its weight in the average from options.linear.weight_grid
-// by the same validation rule as the grid; fit Platt scaling and choose the decision threshold on
-// the validation scores of the pair (CombineMargins of the quantized fastText and the linear
-// model); write the SpamModel file with SpamModel::Write.
+// false) and, when searching, choose its C from options.linear.c_grid and its weight in the
+// average from options.linear.weight_grid by the same validation rule as the grid; fit Platt
+// scaling and choose the decision threshold on the validation scores of the pair (CombineMargins of
+// the quantized fastText and the linear model); write the SpamModel file with SpamModel::Write.
 //
 // The lines are FeatureBuilder lines (TextPipeline::ModelInput), so training and serving
 // read identical tokens. Callers prepare them; the trainer never sees raw comments.
@@ -115,15 +115,23 @@ struct SearchCandidate {
   double seconds = 0;
 };
 
+// One (C, weight) of the linear model's search, scored like a SearchCandidate.
+struct LinearCandidate {
+  double c = 0;
+  double weight = 0;
+  double validation_f1 = 0;
+  double validation_roc_auc = 0;
+};
+
 struct TrainingReport {
   FastTextParameters chosen;
   int epochs_run = 0;  // of the chosen candidate and of its quantization retrain
   std::vector<SearchCandidate> search;
   bool search_truncated = false;
   QuantizeParameters quantize;
-  LinearParameters linear;                            // weight: the one chosen
-  std::vector<SearchCandidate> linear_weight_search;  // parameters: the fastText chosen; f1, auc
-  size_t linear_features = 0;                         // 0 when the linear model is off
+  LinearParameters linear;                     // c and weight: the ones chosen
+  std::vector<LinearCandidate> linear_search;  // every (c, weight) tried, in order
+  size_t linear_features = 0;                  // 0 when the linear model is off
   double linear_seconds = 0;
   PlattCalibration calibration;
   double decision_threshold = 0.5;  // on the calibrated probability
