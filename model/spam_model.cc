@@ -16,6 +16,7 @@
 #include "model/features.h"
 #include "model/fnv_hash.h"
 #include "model/linear_text_model.h"
+#include "model/scorer.h"
 
 namespace spamguard {
 namespace {
@@ -147,8 +148,6 @@ Result<Metadata> ReadMetadata(const std::string& text, const std::string& path,
   }
   return metadata;
 }
-
-double Sigmoid(double margin) { return 1.0 / (1.0 + std::exp(-margin)); }
 
 }  // namespace
 

@@ -19,6 +19,7 @@
 #include "model/durable_files.h"
 #include "model/fasttext_classifier.h"
 #include "model/features.h"
+#include "model/scorer.h"
 
 namespace spamguard {
 namespace {
@@ -51,7 +52,7 @@ std::vector<ScoredExample> ScoreRaw(const FastTextClassifier& model,
     if (linear != nullptr) {
       margin = CombineMargins(margin, linear->Margin(line.model_input), linear_weight);
     }
-    scored.push_back({1.0 / (1.0 + std::exp(-margin)), line.spam});
+    scored.push_back({Sigmoid(margin), line.spam});
   }
   return scored;
 }
@@ -161,7 +162,10 @@ TrainedCandidate TrainCandidate(const FastTextParameters& parameters, int epochs
   return candidate;
 }
 
-bool Better(const SearchCandidate& a, const SearchCandidate& b) {
+// The search's rule, for the fastText grid and the linear model's (C, weight) alike: the
+// higher validation F1 at the constrained threshold; on a tie the higher ROC-AUC.
+template <typename Candidate>
+bool Better(const Candidate& a, const Candidate& b) {
   if (a.validation_f1 != b.validation_f1) return a.validation_f1 > b.validation_f1;
   return a.validation_roc_auc > b.validation_roc_auc;
 }
@@ -358,14 +362,12 @@ Result<TrainingReport> TrainSpamModel(const std::vector<TrainingLine>& training,
         std::vector<ScoredExample> raw;
         for (size_t i = 0; i < validation.size(); ++i) {
           const double margin = CombineMargins(fasttext_margins[i], linear_margins[i], weight);
-          raw.push_back({1.0 / (1.0 + std::exp(-margin)), validation[i].spam});
+          raw.push_back({Sigmoid(margin), validation[i].spam});
         }
         LinearCandidate candidate{c, weight, ChooseThreshold(raw, options.max_ham_fpr).f1,
                                   RocAuc(raw)};
         report.linear_search.push_back(candidate);
-        if (report.linear_search.size() == 1 || candidate.validation_f1 > chosen.validation_f1 ||
-            (candidate.validation_f1 == chosen.validation_f1 &&
-             candidate.validation_roc_auc > chosen.validation_roc_auc)) {
+        if (report.linear_search.size() == 1 || Better(candidate, chosen)) {
           chosen = candidate;
           improved = true;
         }
