@@ -118,28 +118,20 @@ TEST_F(TrainCliTest, TrainEvalCheckAndReplayOnASmallCorpus) {
   EXPECT_NE(replay.stdout_text.find("2 cases, 0 flips"), std::string::npos) << replay.stdout_text;
 }
 
-// The format version a model file declares (bytes 8-11, little-endian).
-uint32_t ModelFormatVersion(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  unsigned char header[12] = {};
-  in.read(reinterpret_cast<char*>(header), sizeof(header));
-  return header[8] | (header[9] << 8) | (header[10] << 16) | (uint32_t{header[11]} << 24);
-}
-
 TEST_F(TrainCliTest, TrainPairsALinearModelWithFastTextUnlessToldNot) {
   const std::string paired = dir_.File("paired.spgm");
   const RunResult with_linear = Ctl({"train", "--model", paired, "--no-search", corpus_});
   ASSERT_EQ(with_linear.exit_code, 0) << with_linear.stderr_text;
   EXPECT_NE(with_linear.stdout_text.find("linear model: c="), std::string::npos)
       << with_linear.stdout_text;
-  EXPECT_EQ(ModelFormatVersion(paired), 2u);
+  EXPECT_EQ(testing::ModelFormatVersion(ReadFile(paired)), 2u);
 
   const std::string alone = dir_.File("alone.spgm");
   const RunResult without = Ctl({"train", "--model", alone, "--no-search", "--no-linear", corpus_});
   ASSERT_EQ(without.exit_code, 0) << without.stderr_text;
   EXPECT_NE(without.stdout_text.find("linear model: off"), std::string::npos)
       << without.stdout_text;
-  EXPECT_EQ(ModelFormatVersion(alone), 1u);
+  EXPECT_EQ(testing::ModelFormatVersion(ReadFile(alone)), 1u);
   const auto linear = nlohmann::json::parse(std::ifstream(alone + ".metrics.json"))["linear"];
   EXPECT_EQ(linear["parameters"], "off") << linear.dump();
   EXPECT_EQ(linear["features"], 0) << linear.dump();

@@ -357,19 +357,13 @@ TEST_F(SpamModelTest, NegativeFractionalOrWrappingPayloadSizesAreRefusedNotCrash
   // A fastText size larger than the file, the linear size set so that the two add up to the
   // payload's length modulo 2^64, and the fastText checksum made over the whole payload (what
   // reading "the first 2^64 - 1 bytes" gives).
-  uint32_t metadata_size = 0;
-  for (int i = 0; i < 4; ++i)
-    metadata_size |= uint32_t(static_cast<unsigned char>(file[12 + i])) << (8 * i);
-  const std::string payload = file.substr(16 + metadata_size);
+  const std::string payload = testing::ModelPayload(file);
   ExpectCorruption(edited("size-wrap",
                           [&](nlohmann::json& j) {
                             j["payload_bytes"] = ~uint64_t{0};
                             j["linear"]["payload_bytes"] = uint64_t{payload.size()} + 1;
-                            char hex[17];
-                            std::snprintf(hex, sizeof(hex), "%016llx",
-                                          static_cast<unsigned long long>(
-                                              Fnv1a64(payload, 1469598103934665603ULL)));
-                            j["payload_fnv1a64"] = hex;
+                            j["payload_fnv1a64"] =
+                                testing::ChecksumHex(Fnv1a64(payload, 1469598103934665603ULL));
                           }),
                    "the metadata says");
 }

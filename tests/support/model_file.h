@@ -4,6 +4,7 @@
 #ifndef SPAMGUARD_TESTS_SUPPORT_MODEL_FILE_H_
 #define SPAMGUARD_TESTS_SUPPORT_MODEL_FILE_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -17,6 +18,16 @@ namespace spamguard::testing {
 // the file reads as one from a build before the checksum.
 std::string EditModelMetadata(const std::string& file,
                               const std::function<void(nlohmann::json&)>& edit, bool reseal);
+
+// The format version `file` (a model file's bytes) declares: 1 fastText alone, 2 with the
+// linear model.
+uint32_t ModelFormatVersion(const std::string& file);
+
+// Everything after the metadata: the fastText payload, then in format 2 the linear one.
+std::string ModelPayload(const std::string& file);
+
+// A checksum as the metadata writes it: 16 lower-case hex digits.
+std::string ChecksumHex(uint64_t checksum);
 
 }  // namespace spamguard::testing
 
