@@ -2,6 +2,7 @@
 // retrain's gate refusing label-flipped feedback, --force, models list and rollback.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -427,6 +428,105 @@ TEST_F(TrainCliTest, EvalWithoutDataFilesRunsTheEvaluationProtocol) {
   ASSERT_EQ(alias.exit_code, 0) << alias.stderr_text;
   EXPECT_EQ(ReadFile(alias_splits + "/lovo/psy.train.txt"),
             ReadFile(splits + "/lovo/psy.train.txt"));
+}
+
+// A synthetic data/ tree for the TubeSpam split: ten spam and ten ham comments per video,
+// one a day, written newest first (as LMFAO's file is). Psy's spam of day 8 (a test comment)
+// repeats its spam of day 1 (a training one); Katy Perry's oldest ham copies Psy's newest ham,
+// and one SMS spam Psy's newest spam.
+std::string TubeSpamText(const std::string& video, bool spam, int index) {
+  static const char* const kWords[] = {"alpha",   "bravo", "charlie", "delta", "echo",
+                                       "foxtrot", "golf",  "hotel",   "india", "juliett"};
+  if (video == "psy" && spam && index == 8) return TubeSpamText(video, spam, 1);
+  if (video == "katyperry" && !spam && index == 0) return TubeSpamText("psy", false, 9);
+  return (spam ? "subscribe to my channel " : "what a lovely song ") + video + " " + kWords[index];
+}
+void WriteTubeSpamData(const fs::path& data) {
+  const std::map<std::string, std::string> files = {{"psy", "Youtube01-Psy.csv"},
+                                                    {"katyperry", "Youtube02-KatyPerry.csv"},
+                                                    {"lmfao", "Youtube03-LMFAO.csv"},
+                                                    {"eminem", "Youtube04-Eminem.csv"},
+                                                    {"shakira", "Youtube05-Shakira.csv"}};
+  fs::create_directories(data / "youtube-spam/original");
+  std::ofstream strict(data / "youtube-spam/youtube-spam.strict-csv.tsv");
+  strict << "label\ttext\tsource\n";
+  for (const auto& [video, file] : files) {
+    std::ofstream csv(data / "youtube-spam/original" / file);
+    csv << "COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS\n";
+    for (int day = 9; day >= 0; --day) {
+      for (const bool spam : {true, false}) {
+        const std::string text = TubeSpamText(video, spam, day);
+        csv << video << day << spam << ",someone,2014-01-1" << day << "T10:00:00,\"" << text
+            << "\"," << (spam ? 1 : 0) << "\n";
+        strict << (spam ? "spam" : "ham") << '\t' << text << "\tyoutube-" << video << '\n';
+      }
+    }
+  }
+  for (const char* corpus : {"sms-spam", "tg-spam", "smokedetector-titles"}) {
+    fs::create_directories(data / corpus);
+    std::ofstream other(data / corpus / (std::string(corpus) + ".tsv"));
+    other << "label\ttext\tsource\n"
+          << "ham\tSee you at lunch tomorrow at the usual place in " << corpus << "\tother\n";
+    if (std::string(corpus) == "sms-spam") {
+      other << "spam\t" << TubeSpamText("psy", true, 9) << "\tsms\n";
+    }
+  }
+}
+
+std::vector<std::string> Lines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// eval's TubeSpam split, read from --dump-splits: per video and class the newest 30% by DATE
+// is the test set; training is the video's oldest 70% as it is (a text the video repeats
+// later stays), plus the other videos and corpora without any text of the test set; each
+// line's corpus is written beside it.
+TEST_F(TrainCliTest, TubeSpamSplitTestsTheNewestThirtyPercentAndKeepsTheVideosOwnHistory) {
+  const std::string model = dir_.File("model.spgm");
+  ASSERT_EQ(Ctl({"train", "--model", model, "--no-search", corpus_}).exit_code, 0);
+  const fs::path data = dir_.File("data");
+  WriteTubeSpamData(data);
+  const fs::path splits = dir_.File("splits");
+  const RunResult dumped = Ctl({"eval", "--model", model, "--data", data.string(), "--only",
+                                "tubespam", "--dump-splits", splits.string()});
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.stderr_text;
+
+  const std::vector<std::string> test = Lines(splits / "tubespam/psy.test.txt");
+  const std::vector<std::string> test_sources = Lines(splits / "tubespam/psy.test.source");
+  ASSERT_EQ(test.size(), 6u);  // days 7, 8, 9 of each class
+  EXPECT_EQ(test_sources, std::vector<std::string>(6, "youtube-psy"));
+  // The test line (label and model input) that carries `text`, or "" when none does.
+  const auto line_of = [&test](const std::string& text) {
+    for (const std::string& line : test) {
+      if (line.find(text) != std::string::npos) return line;
+    }
+    return std::string();
+  };
+  for (const bool spam : {true, false}) {
+    for (int day = 0; day < 10; ++day) {
+      if (spam && (day == 1 || day == 8)) continue;  // one text, checked below
+      EXPECT_EQ(!line_of(TubeSpamText("psy", spam, day)).empty(), day >= 7)
+          << (spam ? "spam" : "ham") << " of day " << day;
+    }
+  }
+
+  const std::vector<std::string> train = Lines(splits / "tubespam/psy.train.txt");
+  const std::vector<std::string> train_sources = Lines(splits / "tubespam/psy.train.source");
+  ASSERT_EQ(train.size(), train_sources.size());
+  EXPECT_EQ(std::count(train_sources.begin(), train_sources.end(), "youtube-psy"), 14);
+  EXPECT_EQ(std::count(train_sources.begin(), train_sources.end(), "youtube-katyperry"), 19);
+  EXPECT_EQ(std::count(train_sources.begin(), train_sources.end(), "sms"), 0);
+  const auto count_in_train = [&train](const std::string& line) {
+    return std::count(train.begin(), train.end(), line);
+  };
+  // Psy's own repeated spam trains; the copies from elsewhere of its test comments do not.
+  ASSERT_FALSE(line_of(TubeSpamText("psy", true, 8)).empty());
+  EXPECT_EQ(count_in_train(line_of(TubeSpamText("psy", true, 8))), 1);
+  EXPECT_EQ(count_in_train(line_of(TubeSpamText("psy", false, 9))), 0);
+  EXPECT_EQ(count_in_train(line_of(TubeSpamText("psy", true, 9))), 0);
 }
 
 TEST_F(TrainCliTest, EvalRefusesProtocolOptionsWithDataFilesAndDataOptionsWithout) {
