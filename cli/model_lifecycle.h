@@ -165,11 +165,15 @@ struct ProtocolOptions {
   // LOVO and TubeSpam models train on the YouTube collection alone, without the SMS,
   // Telegram and SmokeDetector corpora (held-back is the stored model and is unaffected).
   bool youtube_only = false;
+  // When set: write every test split's examples there with the probability the split's model
+  // gave each (DIR/lovo/psy.tsv, ...; columns label, spam_probability, predicted, source,
+  // text), for error analysis.
+  std::string scores_out;
 };
 
 // Registers the protocol's own options on `command` (--data, --only, --jobs, --dump-splits,
-// --rules, --youtube-only; --model and --json are the caller's, as eval has them too) and
-// returns them, so that eval can refuse them next to DATA files.
+// --rules, --youtube-only, --scores-out; --model and --json are the caller's, as eval has them too)
+// and returns them, so that eval can refuse them next to DATA files.
 std::vector<CLI::Option*> AddProtocolOptions(CLI::App& command, ProtocolOptions& options);
 
 // Runs LOVO, TubeSpam and held-back (options.only: a subset) with the settings of the model at

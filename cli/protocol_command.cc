@@ -163,6 +163,27 @@ void DumpSplit(const std::string& command, const TextPipeline& pipeline,
   if (!sources) Fail(command, "cannot write " + source_path.string());
 }
 
+// --scores-out: the split's test examples with the probability its model gave each, one TSV
+// row per example in test order; tabs and line breaks inside a comment become spaces.
+Status WriteScores(const fs::path& path, const std::vector<LabeledExample>& examples,
+                   const std::vector<ScoredExample>& scored, double threshold) {
+  std::error_code error;
+  fs::create_directories(path.parent_path(), error);
+  std::ofstream out(path, std::ios::trunc);
+  out << "label\tspam_probability\tpredicted\tsource\ttext\n";
+  for (size_t i = 0; i < examples.size() && i < scored.size(); ++i) {
+    std::string text = examples[i].comment.content;
+    std::replace_if(
+        text.begin(), text.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
+    out << (examples[i].spam ? "spam" : "ham") << '\t' << Fixed(scored[i].probability, 6) << '\t'
+        << (scored[i].probability >= threshold ? "spam" : "ham") << '\t' << examples[i].source
+        << '\t' << text << '\n';
+  }
+  out.flush();
+  if (!out) return Status::IoError("cannot write " + path.string());
+  return Status::Ok();
+}
+
 // A fresh private directory under the system's temporary directory ($TMPDIR, else /tmp),
 // named unpredictably (mkdtemp) so that concurrent runs and other users cannot collide with
 // it; removed with everything in it by Remove() or, on any other way out (a Fail), by the
@@ -379,8 +400,16 @@ void RunEvalProtocol(const std::string& command, const ProtocolOptions& options)
           result.error = split_model.status().ToString();
           continue;
         }
-        result.metrics =
-            Evaluate(Score(*pipeline, **split_model, split.test), trained->decision_threshold);
+        const std::vector<ScoredExample> scored = Score(*pipeline, **split_model, split.test);
+        result.metrics = Evaluate(scored, trained->decision_threshold);
+        if (!options.scores_out.empty()) {
+          const Status written = WriteScores(fs::path(options.scores_out) / (split.name + ".tsv"),
+                                             split.test, scored, trained->decision_threshold);
+          if (!written.ok()) {
+            result.error = written.ToString();
+            continue;
+          }
+        }
         if (rules) {
           const CommentClassifier classifier(pipeline, *split_model, rules, nullptr);
           result.with_rules =
@@ -439,7 +468,12 @@ void RunEvalProtocol(const std::string& command, const ProtocolOptions& options)
     auto evaluated = [&](const std::string& name, const std::vector<LabeledExample>& examples) {
       Evaluated result;
       result.name = name;
-      result.metrics = Evaluate(Score(*pipeline, *model, examples), threshold);
+      const std::vector<ScoredExample> scored = Score(*pipeline, *model, examples);
+      result.metrics = Evaluate(scored, threshold);
+      if (!options.scores_out.empty()) {
+        Check(command, WriteScores(fs::path(options.scores_out) / (name + ".tsv"), examples, scored,
+                                   threshold));
+      }
       if (rules) result.with_rules = Evaluate(ScoreWithRules(classifier, examples), threshold);
       return result;
     };
@@ -548,6 +582,9 @@ std::vector<CLI::Option*> AddProtocolOptions(CLI::App& command, ProtocolOptions&
                          "model (combined as the server combines them; at the split's threshold)"),
       command.add_flag("--youtube-only", options.youtube_only,
                        "Train LOVO and TubeSpam models on the YouTube collection alone"),
+      command.add_option("--scores-out", options.scores_out,
+                         "Also write each test split's examples with their spam probability "
+                         "here, one TSV per split (DIR/lovo/psy.tsv, ...)"),
   };
 }
 

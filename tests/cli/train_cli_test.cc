@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,13 @@ std::string ReadFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::vector<std::string> Lines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 class TrainCliTest : public ::testing::Test {
@@ -239,8 +247,9 @@ TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutScoresWithRulesAndCanTrainOnY
                       << "    patterns: ['article']\n"
                       << "    score: 9\n";
 
+  const fs::path scores = dir_.File("scores");
   const RunResult run = Ctl({"eval-protocol", "--model", model, "--data", data.string(), "--only",
-                             "lovo", "--rules", pack, "--json"});
+                             "lovo", "--rules", pack, "--json", "--scores-out", scores.string()});
   ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
   const auto out = nlohmann::json::parse(run.stdout_text);
   ASSERT_EQ(out["splits"].size(), 5u) << run.stdout_text;
@@ -252,6 +261,28 @@ TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutScoresWithRulesAndCanTrainOnY
         << video;
     EXPECT_EQ(model_only["false_positives"].get<int>() + model_only["true_negatives"].get<int>(),
               counts.ham_per_video[video])
+        << video;
+    // --scores-out: the video's comments, each with the probability and verdict that make up
+    // the confusion matrix above.
+    const std::vector<std::string> rows = Lines(scores / "lovo" / (video + ".tsv"));
+    ASSERT_EQ(rows.size(), 1u + counts.spam_per_video[video] + counts.ham_per_video[video])
+        << video;
+    EXPECT_EQ(rows[0], "label\tspam_probability\tpredicted\tsource\ttext");
+    int spam_rows = 0, predicted_spam = 0;
+    for (size_t i = 1; i < rows.size(); ++i) {
+      std::vector<std::string> fields;
+      std::stringstream row(rows[i]);
+      for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
+      ASSERT_EQ(fields.size(), 5u) << rows[i];
+      const double probability = std::stod(fields[1]);
+      EXPECT_TRUE(probability >= 0 && probability <= 1) << rows[i];
+      spam_rows += fields[0] == "spam";
+      predicted_spam += fields[2] == "spam";
+      EXPECT_EQ(fields[3], "youtube-" + video);
+    }
+    EXPECT_EQ(spam_rows, counts.spam_per_video[video]) << video;
+    EXPECT_EQ(predicted_spam,
+              model_only["true_positives"].get<int>() + model_only["false_positives"].get<int>())
         << video;
     ASSERT_TRUE(split.contains("with_rules")) << video;
     // +9 log-odds puts every ham that says "article" over the threshold, whatever the model.
@@ -473,13 +504,6 @@ void WriteTubeSpamData(const fs::path& data) {
   }
 }
 
-std::vector<std::string> Lines(const fs::path& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 // eval's TubeSpam split, read from --dump-splits: per video and class the newest 30% by DATE
 // is the test set; training is the video's oldest 70% as it is (a text the video repeats
 // later stays), plus the other videos and corpora without any text of the test set; each
@@ -533,8 +557,13 @@ TEST_F(TrainCliTest, EvalRefusesProtocolOptionsWithDataFilesAndDataOptionsWithou
   // Refused before the model is loaded, so no model is needed.
   const std::string model = dir_.File("no-model");
   const std::vector<std::vector<std::string>> protocol_options = {
-      {"--only", "lovo"},    {"--jobs", "1"},    {"--data", dir_.path()},
-      {"--rules", "x.yaml"}, {"--youtube-only"}, {"--dump-splits", dir_.File("s")}};
+      {"--only", "lovo"},
+      {"--jobs", "1"},
+      {"--data", dir_.path()},
+      {"--rules", "x.yaml"},
+      {"--youtube-only"},
+      {"--dump-splits", dir_.File("s")},
+      {"--scores-out", dir_.File("scores")}};
   for (const std::vector<std::string>& option : protocol_options) {
     std::vector<std::string> args = {"eval", "--model", model, corpus_};
     args.insert(args.end(), option.begin(), option.end());
