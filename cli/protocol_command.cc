@@ -239,6 +239,15 @@ void RunEvalProtocol(const std::string& command, const ProtocolOptions& options)
         RequireHeldBackSplit(command, *model, model_path, "held-back: model ",
                              "; it has no held-back split (--only lovo tubespam runs the rest)");
   }
+  // Also refused before the training, not after it: a --scores-out that cannot be a directory.
+  if (!options.scores_out.empty()) {
+    std::error_code error;
+    fs::create_directories(options.scores_out, error);
+    if (error || !fs::is_directory(options.scores_out)) {
+      Fail(command, "--scores-out " + options.scores_out + " is not a directory that can be " +
+                        "written" + (error ? ": " + error.message() : ""));
+    }
+  }
 
   // The default model's trainer settings, without search, for every protocol model.
   TrainRequest request;

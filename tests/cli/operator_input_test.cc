@@ -351,6 +351,19 @@ TEST_F(OperatorInputTest, EvalProtocolWithoutATemporaryDirectoryIsAOneLineError)
   EXPECT_THAT(protocol.stderr_text, HasSubstr("temporary directory"));
 }
 
+TEST_F(OperatorInputTest, EvalProtocolRefusesAScoresDirectoryItCannotCreateBeforeTraining) {
+  const std::string data = TinyDataDirectory();
+  const std::string file = dir_.File("a-file");
+  WriteFile(file, "not a directory\n");
+  for (const std::string& target : {file, file + "/below"}) {
+    const RunResult protocol = Ctl({"eval-protocol", "--model", model_store(), "--data", data,
+                                    "--only", "lovo", "--scores-out", target});
+    ExpectOneLineError(protocol, "spamguardctl eval-protocol: --scores-out " + target);
+    EXPECT_THAT(protocol.stderr_text, Not(HasSubstr("F1")));  // no split was trained
+  }
+  EXPECT_EQ(ReadFile(file), "not a directory\n");
+}
+
 // --- the catch-all -------------------------------------------------------------------------
 
 TEST_F(OperatorInputTest, AnUnexpectedExceptionIsAOneLineInternalErrorNotAnAbort) {
