@@ -383,9 +383,16 @@ std::vector<WordShare> LinearTextModel::SpamWords(std::string_view line, size_t 
     const int frequency = counts.Frequency(cell);
     return TermWeight(frequency) * feature.idf * feature.weight / counts.norm / frequency;
   };
+  // A word in more than kMaxNamedWordLineShare of the training lines explains nothing:
+  // idf = ln((1 + lines) / (1 + df)) + 1 (Train), so that share is idf < 1 - ln(share).
+  const double min_named_idf = 1 - std::log(kMaxNamedWordLineShare);
+  const auto too_common = [&](size_t i) {
+    const uint32_t cell = word_counts.cell_of_key[2 * i];
+    return cell != GroupCounts::kUnknown && table_[word_counts.Slot(cell)].idf < min_named_idf;
+  };
   std::vector<std::pair<std::string_view, double>> shares;
   for (size_t i = 0; i < n; ++i) {
-    if (IsGeneratedToken(tokens[i])) continue;
+    if (IsGeneratedToken(tokens[i]) || too_common(i)) continue;
     double share = occurrence(word_counts, 2 * i);
     if (i > 0) share += occurrence(word_counts, 2 * i - 1) / 2;
     if (i + 1 < n) share += occurrence(word_counts, 2 * i + 1) / 2;

@@ -86,8 +86,11 @@ class LinearTextModel {
   // The words of `line` that push it most toward spam, strongest first: each token's share of
   // Margin() - bias, made of its word feature, half of each token pair it is in, and its
   // character n-grams (a feature that occurs k times gives each occurrence 1/k of its
-  // contribution). Equal tokens add up. Only positive shares, at most `count`; the tokens
-  // FeatureBuilder generates ("__url__") are left out: the rules name links and numbers.
+  // contribution). Equal tokens add up. Only positive shares, at most `count`. Left out: the
+  // tokens FeatureBuilder generates ("__url__"; the rules name links and numbers), and words
+  // in more than kMaxNamedWordLineShare of the training lines ("your", "and", "for"): their
+  // weight is real but names nothing a moderator could act on.
+  static constexpr double kMaxNamedWordLineShare = 0.05;
   std::vector<WordShare> SpamWords(std::string_view line, size_t count) const;
 
   size_t feature_count() const { return feature_count_; }

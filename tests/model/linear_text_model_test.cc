@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/synthetic_corpus.h"
+
 namespace spamguard {
 namespace {
 
@@ -33,10 +35,20 @@ std::vector<LinearExample> Corpus() {
   return examples;
 }
 
-LinearTextModel Trained(const LinearParameters& parameters = {}) {
-  Result<LinearTextModel> model = LinearTextModel::Train(Corpus(), parameters);
+LinearTextModel Trained(const LinearParameters& parameters = {},
+                        const std::vector<LinearExample>& examples = Corpus()) {
+  Result<LinearTextModel> model = LinearTextModel::Train(examples, parameters);
   EXPECT_TRUE(model.ok()) << model.status().ToString();
   return model.ok() ? std::move(*model) : LinearTextModel();
+}
+
+// Corpus() and 300 lines of plain ham, which make its spam words rare: each under 5% of the
+// lines, as SpamWords needs to name a word (in Corpus() alone every word is in 12% or more).
+LinearTextModel TrainedWithRareSpamWords() {
+  static const std::vector<std::string> kFiller = testing::FillerHamTexts(300);  // viewed below
+  std::vector<LinearExample> examples = Corpus();
+  for (const std::string& line : kFiller) examples.push_back({line, false});
+  return Trained({}, examples);
 }
 
 TEST(LinearTextModelTest, SeparatesSpamLikeFromHamLikeText) {
@@ -80,7 +92,7 @@ TEST(LinearTextModelTest, GeneratedTokensHaveNoCharacterNgrams) {
 }
 
 TEST(LinearTextModelTest, SpamWordsAreTheTokensThatAddMostToTheMargin) {
-  const LinearTextModel model = Trained();
+  const LinearTextModel model = TrainedWithRareSpamWords();
   const std::vector<WordShare> words = model.SpamWords("great song call whatsapp now", 5);
   ASSERT_FALSE(words.empty());
   for (const WordShare& word : words) {
@@ -93,7 +105,7 @@ TEST(LinearTextModelTest, SpamWordsAreTheTokensThatAddMostToTheMargin) {
 }
 
 TEST(LinearTextModelTest, SpamWordSharesAddUpToTheMarginWithoutTheBias) {
-  const LinearTextModel model = Trained();
+  const LinearTextModel model = TrainedWithRareSpamWords();
   const double bias = model.Margin("");
   // Both tokens lean toward spam, so both shares are returned; the pair's share is split.
   const std::vector<WordShare> words = model.SpamWords("call whatsapp", 2);
@@ -105,10 +117,21 @@ TEST(LinearTextModelTest, SpamWordSharesAddUpToTheMarginWithoutTheBias) {
 }
 
 TEST(LinearTextModelTest, SpamWordsMergeRepeatsAndLeaveOutGeneratedTokens) {
-  const LinearTextModel model = Trained();
+  const LinearTextModel model = TrainedWithRareSpamWords();
   const std::vector<WordShare> words = model.SpamWords("pills pills __url__ __phone__", 5);
   ASSERT_EQ(words.size(), 1u);
   EXPECT_EQ(words[0].word, "pills");
+}
+
+TEST(LinearTextModelTest, SpamWordsLeaveOutWordsThatAreInManyLines) {
+  // In Corpus() alone "call" is in 10 of 40 lines; with the filler in 10 of 340.
+  const LinearTextModel common = Trained();
+  const LinearTextModel rare = TrainedWithRareSpamWords();
+  EXPECT_GT(common.Margin("call"), common.Margin(""));  // it still counts toward spam
+  EXPECT_TRUE(common.SpamWords("call", 3).empty());
+  const std::vector<WordShare> named = rare.SpamWords("call", 3);
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(named[0].word, "call");
 }
 
 TEST(LinearTextModelTest, TrainingIsDeterministic) {

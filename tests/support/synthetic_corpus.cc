@@ -31,4 +31,25 @@ std::vector<std::pair<std::string, std::string>> SyntheticCorpusRows() {
   return rows;
 }
 
+std::vector<std::string> FillerHamTexts(size_t count) {
+  static const char* const kAdjectives[] = {"calm",   "bright", "quiet",   "gentle",  "warm",
+                                            "lively", "simple", "clever",  "honest",  "vivid",
+                                            "steady", "modest", "careful", "curious", "patient"};
+  static const char* const kThings[] = {"garden",   "river",   "recipe",   "bicycle", "library",
+                                        "concert",  "harbour", "mountain", "kitchen", "novel",
+                                        "painting", "village", "forest",   "museum",  "teacher",
+                                        "market",   "journey", "lesson",   "bridge",  "orchard"};
+  static const char* const kTimes[] = {"this morning", "last winter", "on sunday"};
+  std::vector<std::string> texts;
+  for (const char* time : kTimes) {
+    for (const char* thing : kThings) {
+      for (const char* adjective : kAdjectives) {
+        if (texts.size() == count) return texts;
+        texts.push_back(std::string("what a ") + adjective + " " + thing + " " + time);
+      }
+    }
+  }
+  return texts;
+}
+
 }  // namespace spamguard::testing
