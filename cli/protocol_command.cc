@@ -169,6 +169,8 @@ Status WriteScores(const fs::path& path, const std::vector<LabeledExample>& exam
                    const std::vector<ScoredExample>& scored, double threshold) {
   std::error_code error;
   fs::create_directories(path.parent_path(), error);
+  if (error)
+    return Status::IoError("cannot create " + path.parent_path().string() + ": " + error.message());
   std::ofstream out(path, std::ios::trunc);
   out << "label\tspam_probability\tpredicted\tsource\ttext\n";
   for (size_t i = 0; i < examples.size() && i < scored.size(); ++i) {
@@ -239,14 +241,19 @@ void RunEvalProtocol(const std::string& command, const ProtocolOptions& options)
         RequireHeldBackSplit(command, *model, model_path, "held-back: model ",
                              "; it has no held-back split (--only lovo tubespam runs the rest)");
   }
-  // Also refused before the training, not after it: a --scores-out that cannot be a directory.
+  // Also refused before the training, not after it: a --scores-out that is not a directory
+  // this process can create and write files in (a probe file is written and removed).
   if (!options.scores_out.empty()) {
+    const std::string refused =
+        "--scores-out " + options.scores_out + " is not a directory " + "that can be written";
     std::error_code error;
     fs::create_directories(options.scores_out, error);
-    if (error || !fs::is_directory(options.scores_out)) {
-      Fail(command, "--scores-out " + options.scores_out + " is not a directory that can be " +
-                        "written" + (error ? ": " + error.message() : ""));
-    }
+    if (error) Fail(command, refused + ": " + error.message());
+    if (!fs::is_directory(options.scores_out)) Fail(command, refused + ": not a directory");
+    const fs::path probe = fs::path(options.scores_out) / ".spamguard-write-probe";
+    const bool writable = static_cast<bool>(std::ofstream(probe) << "probe\n");
+    fs::remove(probe, error);
+    if (!writable) Fail(command, refused + ": cannot create a file in it");
   }
 
   // The default model's trainer settings, without search, for every protocol model.

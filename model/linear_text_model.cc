@@ -383,8 +383,9 @@ std::vector<WordShare> LinearTextModel::SpamWords(std::string_view line, size_t 
     const int frequency = counts.Frequency(cell);
     return TermWeight(frequency) * feature.idf * feature.weight / counts.norm / frequency;
   };
-  // A word in more than kMaxNamedWordLineShare of the training lines explains nothing:
-  // idf = ln((1 + lines) / (1 + df)) + 1 (Train), so that share is idf < 1 - ln(share).
+  // A word in more than about kMaxNamedWordLineShare of the training lines explains nothing:
+  // idf = ln((1 + lines) / (1 + df)) + 1 (Train), so idf < 1 - ln(share) means
+  // (1 + df) / (1 + lines) > share (the model keeps no line count to be more exact with).
   const double min_named_idf = 1 - std::log(kMaxNamedWordLineShare);
   const auto too_common = [&](size_t i) {
     const uint32_t cell = word_counts.cell_of_key[2 * i];

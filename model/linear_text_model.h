@@ -88,8 +88,8 @@ class LinearTextModel {
   // character n-grams (a feature that occurs k times gives each occurrence 1/k of its
   // contribution). Equal tokens add up. Only positive shares, at most `count`. Left out: the
   // tokens FeatureBuilder generates ("__url__"; the rules name links and numbers), and words
-  // in more than kMaxNamedWordLineShare of the training lines ("your", "and", "for"): their
-  // weight is real but names nothing a moderator could act on.
+  // in more than about kMaxNamedWordLineShare of the training lines ("your", "and", "for"),
+  // as their idf tells: their weight is real but names nothing a moderator could act on.
   static constexpr double kMaxNamedWordLineShare = 0.05;
   std::vector<WordShare> SpamWords(std::string_view line, size_t count) const;
 
