@@ -247,9 +247,8 @@ TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutScoresWithRulesAndCanTrainOnY
                       << "    patterns: ['article']\n"
                       << "    score: 9\n";
 
-  const fs::path scores = dir_.File("scores");
   const RunResult run = Ctl({"eval-protocol", "--model", model, "--data", data.string(), "--only",
-                             "lovo", "--rules", pack, "--json", "--scores-out", scores.string()});
+                             "lovo", "--rules", pack, "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
   const auto out = nlohmann::json::parse(run.stdout_text);
   ASSERT_EQ(out["splits"].size(), 5u) << run.stdout_text;
@@ -261,28 +260,6 @@ TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutScoresWithRulesAndCanTrainOnY
         << video;
     EXPECT_EQ(model_only["false_positives"].get<int>() + model_only["true_negatives"].get<int>(),
               counts.ham_per_video[video])
-        << video;
-    // --scores-out: the video's comments, each with the probability and verdict that make up
-    // the confusion matrix above.
-    const std::vector<std::string> rows = Lines(scores / "lovo" / (video + ".tsv"));
-    ASSERT_EQ(rows.size(), 1u + counts.spam_per_video[video] + counts.ham_per_video[video])
-        << video;
-    EXPECT_EQ(rows[0], "label\tspam_probability\tpredicted\tsource\ttext");
-    int spam_rows = 0, predicted_spam = 0;
-    for (size_t i = 1; i < rows.size(); ++i) {
-      std::vector<std::string> fields;
-      std::stringstream row(rows[i]);
-      for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
-      ASSERT_EQ(fields.size(), 5u) << rows[i];
-      const double probability = std::stod(fields[1]);
-      EXPECT_TRUE(probability >= 0 && probability <= 1) << rows[i];
-      spam_rows += fields[0] == "spam";
-      predicted_spam += fields[2] == "spam";
-      EXPECT_EQ(fields[3], "youtube-" + video);
-    }
-    EXPECT_EQ(spam_rows, counts.spam_per_video[video]) << video;
-    EXPECT_EQ(predicted_spam,
-              model_only["true_positives"].get<int>() + model_only["false_positives"].get<int>())
         << video;
     ASSERT_TRUE(split.contains("with_rules")) << video;
     // +9 log-odds puts every ham that says "article" over the threshold, whatever the model.
@@ -314,6 +291,46 @@ TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutScoresWithRulesAndCanTrainOnY
                 static_cast<size_t>(held_out))
           << video;
     }
+  }
+}
+
+// eval-protocol --scores-out: every test comment of every split, each with the probability
+// and the verdict that make up the split's confusion matrix.
+TEST_F(TrainCliTest, EvalProtocolScoresOutWritesEveryTestCommentWithItsProbability) {
+  const std::string model = dir_.File("model.spgm");
+  ASSERT_EQ(Ctl({"train", "--model", model, "--no-search", corpus_}).exit_code, 0);
+  const fs::path data = dir_.File("data");
+  ProtocolData counts = WriteProtocolData(data);
+  const fs::path scores = dir_.File("scores");
+  const RunResult run = Ctl({"eval-protocol", "--model", model, "--data", data.string(), "--only",
+                             "lovo", "--json", "--scores-out", scores.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+  const auto out = nlohmann::json::parse(run.stdout_text);
+  ASSERT_EQ(out["splits"].size(), 5u) << run.stdout_text;
+  for (const auto& split : out["splits"]) {
+    const std::string video = split["name"].get<std::string>().substr(std::string("lovo/").size());
+    const auto& model_only = split["confusion"];
+    const std::vector<std::string> rows = Lines(scores / "lovo" / (video + ".tsv"));
+    ASSERT_EQ(rows.size(), 1u + counts.spam_per_video[video] + counts.ham_per_video[video])
+        << video;
+    EXPECT_EQ(rows[0], "label\tspam_probability\tpredicted\tsource\ttext");
+    int spam_rows = 0, predicted_spam = 0;
+    for (size_t i = 1; i < rows.size(); ++i) {
+      std::vector<std::string> fields;
+      std::stringstream row(rows[i]);
+      for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
+      ASSERT_EQ(fields.size(), 5u) << rows[i];
+      const double probability = std::stod(fields[1]);
+      EXPECT_TRUE(probability >= 0 && probability <= 1) << rows[i];
+      spam_rows += fields[0] == "spam";
+      predicted_spam += fields[2] == "spam";
+      EXPECT_EQ(fields[3], "youtube-" + video);
+      EXPECT_FALSE(fields[4].empty()) << rows[i];  // the comment
+    }
+    EXPECT_EQ(spam_rows, counts.spam_per_video[video]) << video;
+    EXPECT_EQ(predicted_spam,
+              model_only["true_positives"].get<int>() + model_only["false_positives"].get<int>())
+        << video;
   }
 }
 
