@@ -222,6 +222,24 @@ ProtocolData WriteProtocolData(const fs::path& data) {
   return counts;
 }
 
+// eval-protocol --only lovo --json with `options` added: its output, or an empty object (and a
+// test failure) when the run fails.
+nlohmann::json LovoProtocolJson(const std::string& model, const fs::path& data,
+                                const std::vector<std::string>& options) {
+  std::vector<std::string> args = {"eval-protocol", "--model", model,  "--data",
+                                   data.string(),   "--only",  "lovo", "--json"};
+  args.insert(args.end(), options.begin(), options.end());
+  const RunResult run = Ctl(args);
+  EXPECT_EQ(run.exit_code, 0) << run.stderr_text;
+  if (run.exit_code != 0) return nlohmann::json::object();
+  return nlohmann::json::parse(run.stdout_text);
+}
+
+// "psy" for the split named "lovo/psy".
+std::string VideoOf(const nlohmann::json& split) {
+  return split["name"].get<std::string>().substr(std::string("lovo/").size());
+}
+
 size_t LineCount(const fs::path& path) {
   std::ifstream in(path);
   size_t lines = 0;
@@ -247,13 +265,10 @@ TEST_F(TrainCliTest, EvalProtocolLeavesEachVideoOutScoresWithRulesAndCanTrainOnY
                       << "    patterns: ['article']\n"
                       << "    score: 9\n";
 
-  const RunResult run = Ctl({"eval-protocol", "--model", model, "--data", data.string(), "--only",
-                             "lovo", "--rules", pack, "--json"});
-  ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
-  const auto out = nlohmann::json::parse(run.stdout_text);
-  ASSERT_EQ(out["splits"].size(), 5u) << run.stdout_text;
+  const nlohmann::json out = LovoProtocolJson(model, data, {"--rules", pack});
+  ASSERT_EQ(out["splits"].size(), 5u) << out;
   for (const auto& split : out["splits"]) {
-    const std::string video = split["name"].get<std::string>().substr(std::string("lovo/").size());
+    const std::string video = VideoOf(split);
     const auto& model_only = split["confusion"];
     EXPECT_EQ(model_only["true_positives"].get<int>() + model_only["false_negatives"].get<int>(),
               counts.spam_per_video[video])
@@ -302,13 +317,10 @@ TEST_F(TrainCliTest, EvalProtocolScoresOutWritesEveryTestCommentWithItsProbabili
   const fs::path data = dir_.File("data");
   ProtocolData counts = WriteProtocolData(data);
   const fs::path scores = dir_.File("scores");
-  const RunResult run = Ctl({"eval-protocol", "--model", model, "--data", data.string(), "--only",
-                             "lovo", "--json", "--scores-out", scores.string()});
-  ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
-  const auto out = nlohmann::json::parse(run.stdout_text);
-  ASSERT_EQ(out["splits"].size(), 5u) << run.stdout_text;
+  const nlohmann::json out = LovoProtocolJson(model, data, {"--scores-out", scores.string()});
+  ASSERT_EQ(out["splits"].size(), 5u) << out;
   for (const auto& split : out["splits"]) {
-    const std::string video = split["name"].get<std::string>().substr(std::string("lovo/").size());
+    const std::string video = VideoOf(split);
     const auto& model_only = split["confusion"];
     const std::vector<std::string> rows = Lines(scores / "lovo" / (video + ".tsv"));
     ASSERT_EQ(rows.size(), 1u + counts.spam_per_video[video] + counts.ham_per_video[video])
