@@ -128,8 +128,7 @@ Result<PlattCalibration> FitPlatt(const std::vector<ScoredExample>& raw) {
   std::vector<double> x(raw.size());
   std::vector<double> y(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
-    const double p = std::clamp(raw[i].probability, kRawProbabilityFloor, 1 - kRawProbabilityFloor);
-    x[i] = std::log(p / (1 - p));
+    x[i] = RawLogit(raw[i].probability);
     y[i] = raw[i].spam ? high_target : low_target;
   }
   // Newton's method with backtracking line search on the cross-entropy of sigmoid(a*x + b)

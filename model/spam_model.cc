@@ -151,20 +151,22 @@ Result<Metadata> ReadMetadata(const std::string& text, const std::string& path,
 
 }  // namespace
 
-double CombineMargins(double fasttext_margin, double linear_margin, double linear_weight) {
-  const double p = std::clamp(
-      (1 - linear_weight) * Sigmoid(fasttext_margin) + linear_weight * Sigmoid(linear_margin),
-      kRawProbabilityFloor, 1.0 - kRawProbabilityFloor);
+double RawLogit(double raw_probability) {
+  const double p = std::clamp(raw_probability, kRawProbabilityFloor, 1.0 - kRawProbabilityFloor);
   return std::log(p / (1.0 - p));
 }
 
+double CombineMargins(double fasttext_margin, double linear_margin, double linear_weight) {
+  return RawLogit((1 - linear_weight) * Sigmoid(fasttext_margin) +
+                  linear_weight * Sigmoid(linear_margin));
+}
+
 double PlattCalibration::Apply(double raw_probability) const {
-  const double p = std::clamp(raw_probability, kRawProbabilityFloor, 1.0 - kRawProbabilityFloor);
-  return ApplyToMargin(std::log(p / (1.0 - p)));
+  return ApplyToMargin(RawLogit(raw_probability));
 }
 
 double PlattCalibration::ApplyToMargin(double margin) const {
-  return 1.0 / (1.0 + std::exp(-(slope * margin + intercept)));
+  return Sigmoid(slope * margin + intercept);
 }
 
 SpamModel::SpamModel(std::string path, ModelInfo info, std::unique_ptr<FastTextClassifier> fasttext,

@@ -51,6 +51,8 @@ struct ModelMetrics {
 // Raw probabilities are clamped to [kRawProbabilityFloor, 1 - kRawProbabilityFloor]
 // before their logit is taken; small enough not to tie fastText margins of up to ~34.
 inline constexpr double kRawProbabilityFloor = 1e-15;
+// logit(raw_probability), the probability clamped as above.
+double RawLogit(double raw_probability);
 
 // Platt scaling: calibrated = 1 / (1 + exp(-(slope * logit(raw) + intercept))).
 struct PlattCalibration {
