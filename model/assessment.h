@@ -27,17 +27,17 @@ struct Span {
   bool operator==(const Span&) const = default;
 };
 
-// One piece of evidence: a rule that fired or the model's opinion.
 // The most spans one reason carries: enough for a moderator to see the pattern, and a bound
 // on the work a comment stuffed with matches can cause.
 inline constexpr size_t kMaxReasonSpans = 16;
 
+// One piece of evidence: a rule that fired or the model's opinion.
 struct Reason {
   std::string code;         // stable slug: "model", "phone-number", a rule id, ...
   std::string description;  // one sentence for a moderator
   double score = 0;         // contribution in log-odds; > 0 toward spam, < 0 toward ham
-  std::vector<Span>
-      spans;  // what triggered it (original byte offsets); may be empty; <= kMaxReasonSpans
+  // What triggered it (original byte offsets); may be empty; at most kMaxReasonSpans.
+  std::vector<Span> spans;
   // Bounds a decisive rule puts on the verdict whatever the scores add up to (a rule's
   // `at_least` / `at_most`, rules/README.md); the defaults bound nothing.
   Verdict at_least = Verdict::kHam;
