@@ -79,7 +79,8 @@ Assessment CommentClassifier::Classify(const Comment& comment,
   const NormalizedText normalized = pipeline_->normalizer()->Normalize(comment.content);
   const Entities entities = pipeline_->extractor()->Extract(normalized);
   const std::string model_input = pipeline_->features().ModelInput(comment, normalized, entities);
-  const double model_probability = model_->SpamProbability(model_input);
+  const SpamModel::LineScore model_score = model_->Score(model_input);
+  const double model_probability = model_score.spam_probability;
 
   std::vector<Reason> rule_reasons;
   static const SitePolicy kDefaultPolicy;
@@ -94,7 +95,7 @@ Assessment CommentClassifier::Classify(const Comment& comment,
   // Only a model that leans toward spam has words to show for it.
   ModelEvidence evidence;
   if (model_probability >= policy->hold_threshold) {
-    evidence = EvidenceFor(model_->SpamWords(model_input, kModelEvidenceWords), normalized);
+    evidence = EvidenceFor(model_->SpamWords(model_score, kModelEvidenceWords), normalized);
   }
   Assessment assessment =
       Score(model_probability, std::move(rule_reasons), *policy, std::move(evidence));

@@ -309,19 +309,8 @@ const LinearTextModel::Slot* LinearTextModel::Find(uint64_t key) const {
 }
 
 // Term frequencies by table slot, in a scratch table of at least twice as many cells as keys
-// (cell: slot + 1 in the high half, count in the low half; 0 is empty). Sorting the keys
-// instead was a sixth of a short comment's whole pipeline time.
-struct LinearTextModel::GroupCounts {
-  static constexpr uint32_t kUnknown = ~uint32_t{0};
-  std::vector<uint64_t> cells;
-  std::vector<uint32_t> cell_of_key;  // per key: its cell, or kUnknown
-  double norm = 0;                    // |x|
-  double margin = 0;                  // w . x / |x|; 0 without a known feature
-
-  uint32_t Slot(uint32_t cell) const { return static_cast<uint32_t>(cells[cell] >> 32) - 1; }
-  int Frequency(uint32_t cell) const { return static_cast<int>(cells[cell] & 0xffffffffu); }
-};
-
+// (0 is an empty cell). Sorting the keys instead was a sixth of a short comment's whole
+// pipeline time.
 LinearTextModel::GroupCounts LinearTextModel::CountGroup(const std::vector<uint64_t>& keys) const {
   GroupCounts counts;
   size_t size = 16;
@@ -357,24 +346,30 @@ LinearTextModel::GroupCounts LinearTextModel::CountGroup(const std::vector<uint6
   return counts;
 }
 
-double LinearTextModel::Margin(std::string_view line) const {
-  const std::vector<std::string_view> tokens =
+LinearTextModel::LineScore LinearTextModel::Score(std::string_view line) const {
+  LineScore score;
+  score.tokens_ =
       WithoutUnknownContext(Tokens(line), [this](uint64_t key) { return Find(key) != nullptr; });
   std::vector<uint64_t> words, characters;
-  CollectKeys(tokens, minn_, maxn_, words, characters);
-  return bias_ + CountGroup(words).margin + CountGroup(characters).margin;
+  CollectKeys(score.tokens_, minn_, maxn_, words, characters, &score.character_ends_);
+  score.words_ = CountGroup(words);
+  score.characters_ = CountGroup(characters);
+  score.margin_ = bias_ + score.words_.margin + score.characters_.margin;
+  return score;
 }
 
+double LinearTextModel::Margin(std::string_view line) const { return Score(line).margin(); }
+
 std::vector<WordShare> LinearTextModel::SpamWords(std::string_view line, size_t count) const {
-  const std::vector<std::string_view> tokens =
-      WithoutUnknownContext(Tokens(line), [this](uint64_t key) { return Find(key) != nullptr; });
+  return SpamWords(Score(line), count);
+}
+
+std::vector<WordShare> LinearTextModel::SpamWords(const LineScore& score, size_t count) const {
+  const std::vector<std::string_view>& tokens = score.tokens_;
+  const std::vector<size_t>& character_ends = score.character_ends_;
+  const GroupCounts& word_counts = score.words_;
+  const GroupCounts& character_counts = score.characters_;
   const size_t n = tokens.size();
-  // Word keys come as token 0, pair 0-1, token 1, pair 1-2, ...: token i's at 2i.
-  std::vector<uint64_t> words, characters;
-  std::vector<size_t> character_ends;  // token i's character keys end here
-  CollectKeys(tokens, minn_, maxn_, words, characters, &character_ends);
-  const GroupCounts word_counts = CountGroup(words);
-  const GroupCounts character_counts = CountGroup(characters);
   // One occurrence's part of a feature's contribution to the margin.
   const auto occurrence = [this](const GroupCounts& counts, size_t key) {
     const uint32_t cell = counts.cell_of_key[key];

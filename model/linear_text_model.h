@@ -23,8 +23,9 @@
 //   float64 bias, then F x (uint64 key, float32 idf, float32 weight), keys strictly increasing,
 //   F <= 2^26. Parse() checks all of it and refuses anything else with kCorruption.
 //
-// Thread safety: Margin() is const and allocates its scratch per call; Train() touches only its
-// arguments (LIBLINEAR's progress printing is silenced once, process-wide).
+// Thread safety: Score(), Margin() and SpamWords() are const and allocate their scratch per
+// call; Train() touches only its arguments (LIBLINEAR's progress printing is silenced once,
+// process-wide).
 #ifndef SPAMGUARD_MODEL_LINEAR_TEXT_MODEL_H_
 #define SPAMGUARD_MODEL_LINEAR_TEXT_MODEL_H_
 
@@ -80,6 +81,12 @@ class LinearTextModel {
   static Result<LinearTextModel> Parse(std::string_view bytes);
   std::string Serialize() const;
 
+  // One line's features, looked up once (Score): its margin, and what SpamWords needs to split
+  // that margin into per-word shares, so naming the words costs no second lookup. Holds views
+  // into the line, which must outlive it.
+  class LineScore;
+  LineScore Score(std::string_view line) const;
+
   // Log-odds of spam for one line; the bias alone for a line without a known feature.
   double Margin(std::string_view line) const;
 
@@ -91,6 +98,7 @@ class LinearTextModel {
   // in more than about kMaxNamedWordLineShare of the training lines ("your", "and", "for"),
   // as their idf tells: their weight is real but names nothing a moderator could act on.
   static constexpr double kMaxNamedWordLineShare = 0.05;
+  std::vector<WordShare> SpamWords(const LineScore& score, size_t count) const;
   std::vector<WordShare> SpamWords(std::string_view line, size_t count) const;
 
   size_t feature_count() const { return feature_count_; }
@@ -104,8 +112,17 @@ class LinearTextModel {
   // Builds the open-addressing table from features sorted by key.
   void BuildTable(const std::vector<Slot>& features);
   const Slot* Find(uint64_t key) const;
-  // One group's known features, counted (defined in the .cc), and its w . x / |x|.
-  struct GroupCounts;
+  // One group's known features, counted, and its w . x / |x| (see CountGroup in the .cc).
+  struct GroupCounts {
+    static constexpr uint32_t kUnknown = ~uint32_t{0};
+    std::vector<uint64_t> cells;        // (table slot + 1) << 32 | count; 0: empty
+    std::vector<uint32_t> cell_of_key;  // per key: its cell, or kUnknown
+    double norm = 0;                    // |x|
+    double margin = 0;                  // w . x / |x|; 0 without a known feature
+
+    uint32_t Slot(uint32_t cell) const { return static_cast<uint32_t>(cells[cell] >> 32) - 1; }
+    int Frequency(uint32_t cell) const { return static_cast<int>(cells[cell] & 0xffffffffu); }
+  };
   GroupCounts CountGroup(const std::vector<uint64_t>& keys) const;
 
   int minn_ = 3;
@@ -113,6 +130,19 @@ class LinearTextModel {
   double bias_ = 0;
   size_t feature_count_ = 0;
   std::vector<Slot> table_;  // power-of-two size, linear probing
+};
+
+class LinearTextModel::LineScore {
+ public:
+  double margin() const { return margin_; }
+
+ private:
+  friend class LinearTextModel;
+  std::vector<std::string_view> tokens_;  // without the context tokens the model lacks
+  std::vector<size_t> character_ends_;    // token i's character keys end here
+  GroupCounts words_;                     // keys: token 0, pair 0-1, token 1, pair 1-2, ...
+  GroupCounts characters_;
+  double margin_ = 0;
 };
 
 }  // namespace spamguard

@@ -329,9 +329,7 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
 }
 
 double SpamModel::SpamMargin(std::string_view model_input) const {
-  const double fasttext_margin = fasttext_->SpamMargin(model_input);
-  if (!linear_) return fasttext_margin;
-  return CombineMargins(fasttext_margin, linear_->Margin(model_input), info_.linear_weight);
+  return Score(model_input).margin;
 }
 
 double SpamModel::RawSpamProbability(std::string_view model_input) const {
@@ -339,13 +337,24 @@ double SpamModel::RawSpamProbability(std::string_view model_input) const {
 }
 
 double SpamModel::SpamProbability(std::string_view model_input) const {
-  return info_.calibration.ApplyToMargin(SpamMargin(model_input));
+  return Score(model_input).spam_probability;
 }
 
-std::vector<std::string> SpamModel::SpamWords(std::string_view model_input, size_t count) const {
+SpamModel::LineScore SpamModel::Score(std::string_view model_input) const {
+  LineScore score;
+  score.margin = fasttext_->SpamMargin(model_input);
+  if (linear_) {
+    score.linear = linear_->Score(model_input);
+    score.margin = CombineMargins(score.margin, score.linear->margin(), info_.linear_weight);
+  }
+  score.spam_probability = info_.calibration.ApplyToMargin(score.margin);
+  return score;
+}
+
+std::vector<std::string> SpamModel::SpamWords(const LineScore& score, size_t count) const {
   std::vector<std::string> words;
-  if (!linear_) return words;
-  for (WordShare& share : linear_->SpamWords(model_input, count)) {
+  if (!linear_ || !score.linear) return words;
+  for (WordShare& share : linear_->SpamWords(*score.linear, count)) {
     words.push_back(std::move(share.word));
   }
   return words;

@@ -23,16 +23,17 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "model/linear_text_model.h"
 #include "model/status.h"
 
 namespace spamguard {
 
 class FastTextClassifier;
-class LinearTextModel;
 
 // The newest format this build writes and reads; version 1 is still read.
 inline constexpr uint32_t kSpamModelFormatVersion = 2;
@@ -103,9 +104,19 @@ class SpamModel {
   double RawSpamProbability(std::string_view model_input) const;
   // Calibrated probability: info().calibration applied to the margin.
   double SpamProbability(std::string_view model_input) const;
+
+  // SpamProbability, with the linear model's features kept for SpamWords: a comment the model
+  // leans toward spam is explained without scoring it twice. Holds views into model_input,
+  // which must outlive it.
+  struct LineScore {
+    double margin = 0;                                 // SpamMargin
+    double spam_probability = 0;                       // SpamProbability
+    std::optional<LinearTextModel::LineScore> linear;  // none without a linear model
+  };
+  LineScore Score(std::string_view model_input) const;
   // The words that weigh most toward spam (LinearTextModel::SpamWords), at most `count`;
   // none without a linear model (fastText's average has no per-word share).
-  std::vector<std::string> SpamWords(std::string_view model_input, size_t count) const;
+  std::vector<std::string> SpamWords(const LineScore& score, size_t count) const;
 
   const ModelInfo& info() const { return info_; }
   const std::string& path() const { return path_; }

@@ -116,6 +116,18 @@ TEST(LinearTextModelTest, SpamWordSharesAddUpToTheMarginWithoutTheBias) {
   EXPECT_NEAR(one[0].share, model.Margin("whatsapp") - bias, 1e-6);
 }
 
+TEST(LinearTextModelTest, ALineScoreKeepsItsOwnMarginAndWordsAfterOtherLinesAreScored) {
+  const LinearTextModel model = TrainedWithRareSpamWords();
+  const LinearTextModel::LineScore spam = model.Score("call whatsapp");
+  const LinearTextModel::LineScore ham = model.Score("great song thanks");
+  EXPECT_DOUBLE_EQ(spam.margin(), model.Margin("call whatsapp"));
+  EXPECT_DOUBLE_EQ(ham.margin(), model.Margin("great song thanks"));
+  const std::vector<WordShare> words = model.SpamWords(spam, 2);
+  ASSERT_EQ(words.size(), 2u);
+  EXPECT_NEAR(words[0].share + words[1].share, spam.margin() - model.Margin(""), 1e-6);
+  EXPECT_TRUE(model.SpamWords(ham, 3).empty());
+}
+
 TEST(LinearTextModelTest, SpamWordsMergeRepeatsAndLeaveOutGeneratedTokens) {
   const LinearTextModel model = TrainedWithRareSpamWords();
   const std::vector<WordShare> words = model.SpamWords("pills pills __url__ __phone__", 5);
