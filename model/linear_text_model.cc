@@ -112,20 +112,6 @@ std::vector<std::string_view> WithoutUnknownContext(std::vector<std::string_view
   return tokens;
 }
 
-// Sorts keys and turns them into (key, term frequency) runs.
-std::vector<std::pair<uint64_t, int>> TermFrequencies(std::vector<uint64_t>& keys) {
-  std::sort(keys.begin(), keys.end());
-  std::vector<std::pair<uint64_t, int>> runs;
-  for (uint64_t key : keys) {
-    if (!runs.empty() && runs.back().first == key) {
-      ++runs.back().second;
-    } else {
-      runs.emplace_back(key, 1);
-    }
-  }
-  return runs;
-}
-
 double TermWeight(int frequency) {
   return frequency == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(frequency));
 }
@@ -188,55 +174,50 @@ Result<LinearTextModel> LinearTextModel::Train(const std::vector<LinearExample>&
     return it != context_frequency.end() && it->second >= parameters.min_document_frequency;
   };
 
-  struct Document {
-    std::vector<std::pair<uint64_t, int>> words, characters;
-  };
-  std::vector<Document> documents(examples.size());
+  // Every line's keys, as serving collects them, and each key's document frequency.
+  std::vector<std::vector<uint64_t>> word_keys(examples.size());
+  std::vector<std::vector<uint64_t>> character_keys(examples.size());
   std::unordered_map<uint64_t, int> document_frequency;
+  std::vector<uint64_t> distinct;
   for (size_t i = 0; i < examples.size(); ++i) {
     tokens[i] = WithoutUnknownContext(std::move(tokens[i]), frequent_context);
-    std::vector<uint64_t> words, characters;
-    CollectKeys(tokens[i], parameters.minn, parameters.maxn, words, characters);
-    documents[i].words = TermFrequencies(words);
-    documents[i].characters = TermFrequencies(characters);
-    for (const auto& [key, unused] : documents[i].words) ++document_frequency[key];
-    for (const auto& [key, unused] : documents[i].characters) ++document_frequency[key];
+    CollectKeys(tokens[i], parameters.minn, parameters.maxn, word_keys[i], character_keys[i]);
+    distinct = word_keys[i];
+    distinct.insert(distinct.end(), character_keys[i].begin(), character_keys[i].end());
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    for (uint64_t key : distinct) ++document_frequency[key];
   }
 
-  std::vector<uint64_t> vocabulary;
-  for (const auto& [key, frequency] : document_frequency) {
-    if (frequency >= parameters.min_document_frequency) vocabulary.push_back(key);
-  }
-  std::sort(vocabulary.begin(), vocabulary.end());
-  std::unordered_map<uint64_t, int> index;  // key -> LIBLINEAR feature index (1-based)
-  index.reserve(vocabulary.size());
-  std::vector<double> idf(vocabulary.size());
+  // The features, with their idf and no weight yet, in the table serving reads: the rows
+  // below get their values from the same CountGroup that scores a comment.
+  std::vector<Slot> features;
   const double lines = static_cast<double>(examples.size());
-  for (size_t f = 0; f < vocabulary.size(); ++f) {
-    index[vocabulary[f]] = static_cast<int>(f) + 1;
-    idf[f] = std::log((1 + lines) / (1 + document_frequency[vocabulary[f]])) + 1;
+  for (const auto& [key, frequency] : document_frequency) {
+    if (frequency < parameters.min_document_frequency) continue;
+    features.push_back({key, static_cast<float>(std::log((1 + lines) / (1 + frequency)) + 1), 0});
   }
-  const int bias_index = static_cast<int>(vocabulary.size()) + 1;
+  std::sort(features.begin(), features.end(),
+            [](const Slot& a, const Slot& b) { return a.key < b.key; });
+  LinearTextModel result;
+  result.minn_ = parameters.minn;
+  result.maxn_ = parameters.maxn;
+  result.BuildTable(features);
 
-  // One array of feature nodes for all lines: each line's features by increasing index, then
-  // the bias feature, then LIBLINEAR's terminator.
+  // One array of feature nodes for all lines: each line's features by increasing index (its
+  // table slot + 1), then the bias feature, then LIBLINEAR's terminator.
+  const int bias_index = static_cast<int>(result.table_.size()) + 1;
   std::vector<feature_node> nodes;
   std::vector<size_t> first_node(examples.size());
   std::vector<double> labels;
   for (size_t i = 0; i < examples.size(); ++i) {
     first_node[i] = nodes.size();
-    for (const auto* group : {&documents[i].words, &documents[i].characters}) {
-      const size_t group_start = nodes.size();
-      double sum_of_squares = 0;
-      for (const auto& [key, frequency] : *group) {
-        const auto it = index.find(key);
-        if (it == index.end()) continue;
-        const double value = TermWeight(frequency) * idf[it->second - 1];
-        sum_of_squares += value * value;
-        nodes.push_back({it->second, value});
+    for (const std::vector<uint64_t>* keys : {&word_keys[i], &character_keys[i]}) {
+      const GroupCounts counts = result.CountGroup(*keys);
+      for (uint32_t cell : counts.used) {
+        nodes.push_back({static_cast<int>(counts.Slot(cell)) + 1,
+                         result.FeatureValue(counts, cell) / counts.norm});
       }
-      const double norm = std::sqrt(sum_of_squares);
-      for (size_t n = group_start; n < nodes.size(); ++n) nodes[n].value /= norm;
     }
     std::sort(nodes.begin() + first_node[i], nodes.end(),
               [](const feature_node& a, const feature_node& b) { return a.index < b.index; });
@@ -272,17 +253,13 @@ Result<LinearTextModel> LinearTextModel::Train(const std::vector<LinearExample>&
   if (trained == nullptr) return Status::Internal("LIBLINEAR training failed");
   // The weights score the first label LIBLINEAR saw; turn them to score spam.
   const double sign = trained->label[0] == 1 ? 1.0 : -1.0;
-  std::vector<Slot> features(vocabulary.size());
-  for (size_t f = 0; f < vocabulary.size(); ++f) {
-    features[f] = {vocabulary[f], static_cast<float>(idf[f]),
-                   static_cast<float>(sign * trained->w[f])};
+  for (size_t slot = 0; slot < result.table_.size(); ++slot) {
+    if (result.table_[slot].key != 0) {
+      result.table_[slot].weight = static_cast<float>(sign * trained->w[slot]);
+    }
   }
-  LinearTextModel result;
-  result.minn_ = parameters.minn;
-  result.maxn_ = parameters.maxn;
-  result.bias_ = sign * trained->w[vocabulary.size()];
+  result.bias_ = sign * trained->w[result.table_.size()];
   free_and_destroy_model(&trained);
-  result.BuildTable(features);
   return result;
 }
 
@@ -311,6 +288,10 @@ const LinearTextModel::Slot* LinearTextModel::Find(uint64_t key) const {
 // Term frequencies by table slot, in a scratch table of at least twice as many cells as keys
 // (0 is an empty cell). Sorting the keys instead was a sixth of a short comment's whole
 // pipeline time.
+double LinearTextModel::FeatureValue(const GroupCounts& counts, uint32_t cell) const {
+  return TermWeight(counts.Frequency(cell)) * table_[counts.Slot(cell)].idf;
+}
+
 LinearTextModel::GroupCounts LinearTextModel::CountGroup(const std::vector<uint64_t>& keys) const {
   GroupCounts counts;
   size_t size = 16;
@@ -318,8 +299,7 @@ LinearTextModel::GroupCounts LinearTextModel::CountGroup(const std::vector<uint6
   const size_t mask = size - 1;
   counts.cells.assign(size, 0);
   counts.cell_of_key.assign(keys.size(), GroupCounts::kUnknown);
-  std::vector<uint32_t> used;  // cell indices, in first-seen order
-  used.reserve(keys.size());
+  counts.used.reserve(keys.size());
   for (size_t k = 0; k < keys.size(); ++k) {
     const Slot* feature = Find(keys[k]);
     if (feature == nullptr) continue;
@@ -328,18 +308,16 @@ LinearTextModel::GroupCounts LinearTextModel::CountGroup(const std::vector<uint6
     while (counts.cells[i] != 0 && (counts.cells[i] >> 32) != tag) i = (i + 1) & mask;
     if (counts.cells[i] == 0) {
       counts.cells[i] = tag << 32;
-      used.push_back(static_cast<uint32_t>(i));
+      counts.used.push_back(static_cast<uint32_t>(i));
     }
     ++counts.cells[i];
     counts.cell_of_key[k] = static_cast<uint32_t>(i);
   }
   double dot = 0, sum_of_squares = 0;
-  for (uint32_t i : used) {
-    const Slot& feature = table_[counts.Slot(i)];
-    const int frequency = counts.Frequency(i);
-    const double value = TermWeight(frequency) * feature.idf;
+  for (uint32_t i : counts.used) {
+    const double value = FeatureValue(counts, i);
     sum_of_squares += value * value;
-    dot += value * feature.weight;
+    dot += value * table_[counts.Slot(i)].weight;
   }
   counts.norm = std::sqrt(sum_of_squares);
   counts.margin = sum_of_squares > 0 ? dot / counts.norm : 0;
@@ -374,9 +352,8 @@ std::vector<WordShare> LinearTextModel::SpamWords(const LineScore& score, size_t
   const auto occurrence = [this](const GroupCounts& counts, size_t key) {
     const uint32_t cell = counts.cell_of_key[key];
     if (cell == GroupCounts::kUnknown || counts.norm == 0) return 0.0;
-    const Slot& feature = table_[counts.Slot(cell)];
-    const int frequency = counts.Frequency(cell);
-    return TermWeight(frequency) * feature.idf * feature.weight / counts.norm / frequency;
+    return FeatureValue(counts, cell) * table_[counts.Slot(cell)].weight / counts.norm /
+           counts.Frequency(cell);
   };
   // A word in more than about kMaxNamedWordLineShare of the training lines explains nothing:
   // idf = ln((1 + lines) / (1 + df)) + 1 (Train), so idf < 1 - ln(share) means

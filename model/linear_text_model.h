@@ -117,6 +117,7 @@ class LinearTextModel {
     static constexpr uint32_t kUnknown = ~uint32_t{0};
     std::vector<uint64_t> cells;        // (table slot + 1) << 32 | count; 0: empty
     std::vector<uint32_t> cell_of_key;  // per key: its cell, or kUnknown
+    std::vector<uint32_t> used;         // the cells in use, in first-seen order
     double norm = 0;                    // |x|
     double margin = 0;                  // w . x / |x|; 0 without a known feature
 
@@ -124,6 +125,9 @@ class LinearTextModel {
     int Frequency(uint32_t cell) const { return static_cast<int>(cells[cell] & 0xffffffffu); }
   };
   GroupCounts CountGroup(const std::vector<uint64_t>& keys) const;
+  // A counted feature's value before the group's scaling: (1 + ln tf) * idf. Training builds
+  // its rows with it too, so the model is trained on exactly what serving computes.
+  double FeatureValue(const GroupCounts& counts, uint32_t cell) const;
 
   int minn_ = 3;
   int maxn_ = 5;
