@@ -100,9 +100,9 @@ Result<int64_t> ParseSinceOption(const std::string& text, int64_t now_ms) {
       "is not Unix ms, a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ) or an age (90m, 24h, 7d)");
 }
 
-CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive) {
+CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive, bool max_exclusive) {
   std::ostringstream range;
-  range << (min_exclusive ? "(" : "[") << min << ", " << max << "]";
+  range << (min_exclusive ? "(" : "[") << min << ", " << max << (max_exclusive ? ")" : "]");
   const std::string description = "a finite number in " + range.str();
   return CLI::Validator(
       [=](std::string& text) -> std::string {
@@ -110,7 +110,8 @@ CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive) {
         char* end = nullptr;
         const double value = std::strtod(begin, &end);
         const bool in_range = end != begin && *end == '\0' && std::isfinite(value) &&
-                              (min_exclusive ? value > min : value >= min) && value <= max;
+                              (min_exclusive ? value > min : value >= min) &&
+                              (max_exclusive ? value < max : value <= max);
         return in_range ? "" : "must be " + description + ", got '" + text + "'";
       },
       description);

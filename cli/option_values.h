@@ -26,9 +26,12 @@ namespace spamguard::cli {
 Result<int64_t> ParseSinceOption(const std::string& text, int64_t now_ms);
 
 // A CLI11 validator for a floating-point option: a finite number with
-// min <= value <= max (min_exclusive: min < value). Unlike CLI::Range it refuses "nan",
-// which passes any range check because every comparison with NaN is false, and "inf".
-CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive = false);
+// min <= value <= max (min_exclusive: min < value; max_exclusive: value < max). Unlike
+// CLI::Range it refuses "nan", which passes any range check because every comparison with
+// NaN is false, and "inf". Its message names the range: "must be a finite number in (0, 1),
+// got '1'".
+CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive = false,
+                              bool max_exclusive = false);
 
 // A CLI11 validator for an integer option: digits with an optional leading '-' (no sign
 // '+', blanks, fraction or exponent), min <= value <= max. Its message names the range in

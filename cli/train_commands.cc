@@ -145,16 +145,6 @@ void RunTrain(const TrainOptions& options) {
   const std::string command = "train";
   if (options.model.empty())
     Fail(command, "--model is required (a file, or a store with --publish)");
-  // The option validators refuse NaN, infinities and values below the range; these are the
-  // open upper ends that FiniteNumberIn cannot express.
-  if (!(options.validation_fraction > 0 && options.validation_fraction < 1)) {
-    Fail(command, "--validation-fraction must be a number in (0, 1), not " +
-                      std::to_string(options.validation_fraction));
-  }
-  if (!(options.held_back_fraction >= 0 && options.held_back_fraction < 1)) {
-    Fail(command, "--held-back-fraction must be a number in [0, 1), not " +
-                      std::to_string(options.held_back_fraction));
-  }
   std::string metrics_out = options.metrics_out;
   if (metrics_out.empty() && !options.publish) metrics_out = options.model + ".metrics.json";
   CheckOutputs(command, options, metrics_out);
@@ -303,10 +293,6 @@ struct EvalOptions {
 
 void RunEval(const EvalOptions& options) {
   const std::string command = "eval";
-  if (options.threshold && !(*options.threshold >= 0 && *options.threshold <= 1)) {
-    Fail(command,
-         "--threshold must be a probability in [0, 1], not " + std::to_string(*options.threshold));
-  }
   const std::shared_ptr<const TextPipeline> pipeline = CreatePipeline(command);
   const std::string path = Check(command, ResolveModelPath(options.model));
   const std::shared_ptr<const SpamModel> model = LoadModel(command, path);
@@ -390,12 +376,12 @@ void AddTrainCommand(CLI::App& app) {
       ->add_option("--validation-fraction", options->validation_fraction,
                    "Share of the training data used for search, calibration and threshold")
       ->capture_default_str()
-      ->check(FiniteNumberIn(0, 1, /*min_exclusive=*/true));
+      ->check(FiniteNumberIn(0, 1, /*min_exclusive=*/true, /*max_exclusive=*/true));
   command
       ->add_option("--held-back-fraction", options->held_back_fraction,
                    "Share of each corpus never trained on (fixed split; 0 trains on all)")
       ->capture_default_str()
-      ->check(FiniteNumberIn(0, 1));
+      ->check(FiniteNumberIn(0, 1, /*min_exclusive=*/false, /*max_exclusive=*/true));
   command->add_option("--subsample", options->mix.subsample,
                       "SOURCE=N: keep at most N examples of a source (or source prefix)");
   command->add_flag("!--no-search", options->search, "Train the first grid entry only");
@@ -424,8 +410,10 @@ void AddEvalCommand(CLI::App& app) {
                       "Labeled data files (none: the evaluation protocol over --data)");
   command->add_flag("--json", options->json_output, "One JSON object instead of text");
   CLI::Option* threshold =
-      command->add_option("--threshold", options->threshold_value,
-                          "With DATA: decision threshold in [0, 1] (default: the model's)");
+      command
+          ->add_option("--threshold", options->threshold_value,
+                       "With DATA: decision threshold in [0, 1] (default: the model's)")
+          ->check(FiniteNumberIn(0, 1));
   CLI::Option* held_back = command->add_flag(
       "--held-back", options->held_back_only,
       "With DATA: evaluate only the model's held-back split (the share it never trained on)");

@@ -34,16 +34,16 @@ using Appliers = std::map<std::string, std::function<void(const YAML::Node&)>>;
 // what is wrong.
 template <typename T>
 T ScaledPositive(double value, double scale, T max) {
-  if (!(value > 0)) throw std::invalid_argument("must be a positive number");
+  // An unscaled value (a count) names its range in every refusal.
+  const std::string range =
+      scale == 1 ? " (the allowed range is 1 to " + std::to_string(max) + ")" : "";
+  if (!(value > 0)) throw std::invalid_argument("must be a positive number" + range);
   const double scaled = value * scale;
-  if (scaled < 1) throw std::invalid_argument("is too small (less than one unit)");
+  if (scaled < 1) throw std::invalid_argument("is too small (less than one unit)" + range);
   // max + 1 is exact for an int and rounds to 2^63 or 2^64 for the 64-bit types: either
   // way the first scaled value that does not fit.
   if (!(scaled < static_cast<double>(max) + 1)) {
-    if (scale == 1) {
-      throw std::invalid_argument("is too large (the allowed range is 1 to " + std::to_string(max) +
-                                  ")");
-    }
+    if (scale == 1) throw std::invalid_argument("is too large" + range);
     char largest[32];
     std::snprintf(largest, sizeof largest, "%.0f", std::floor(static_cast<double>(max) / scale));
     throw std::invalid_argument(std::string("is too large (the maximum is ") + largest + ")");

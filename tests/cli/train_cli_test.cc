@@ -835,8 +835,8 @@ TEST_F(TrainCliTest, FractionsAndThresholdsMustBeFiniteAndInRange) {
   EXPECT_FALSE(fs::exists(model));
   ASSERT_EQ(Ctl({"train", "--no-search", "--model", model, corpus_}).exit_code, 0);
   for (const char* value : {"nan", "inf", "-inf", "5", "-0.5"}) {
-    ExpectRefused(Ctl({"eval", "--model", model, "--threshold", value, corpus_}), "eval",
-                  "--threshold");
+    ExpectRefusedOption(Ctl({"eval", "--model", model, "--threshold", value, corpus_}),
+                        "--threshold");
   }
   for (const char* value : {"0", "1", "0.3"}) {
     const RunResult eval = Ctl({"eval", "--model", model, "--json", "--threshold", value, corpus_});

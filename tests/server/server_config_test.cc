@@ -152,11 +152,9 @@ TEST(ServerConfigTest, CheckQueuePerWorkerOutsideOneToAMillionIsRefusedNamingThe
     EXPECT_EQ(status.code(), Status::Code::kInvalidArgument) << value;
     EXPECT_NE(status.message().find("check_queue.per_worker"), std::string::npos)
         << status.message();
+    EXPECT_NE(status.message().find("1 to 1000000"), std::string::npos) << status.message();
     EXPECT_EQ(config.check_queue_per_worker, 64u) << value;
   }
-  ServerConfig config;
-  const Status status = LoadText("check_queue:\n  per_worker: 1000001\n", &config);
-  EXPECT_NE(status.message().find("1 to 1000000"), std::string::npos) << status.message();
 }
 
 // gRPC takes keepalive and connection-age times as an int of milliseconds: a larger value
