@@ -32,6 +32,11 @@ constexpr int64_t kRegexSetMaxMem = int64_t{256} << 20;
 // gives up after printing its own errors, so a larger pack is refused before RE2 sees it.
 constexpr size_t kMaxPatternsPerSet = 200'000;
 
+// The largest rule file (the pack or one list) read: far above any real list (the shipped
+// pack and its lists are 230 KB; a million spam domains are ~20 MB), and a bound on what a
+// wrong path (/dev/zero, a disk image) can make the loader read into memory.
+constexpr uintmax_t kMaxRuleFileBytes = uintmax_t{64} << 20;
+
 // The longest duration a rule may set (too-fast seconds, old-post days, duplicate
 // within_minutes): 100 years of 365 days, far inside int64_t milliseconds.
 constexpr int64_t kMaxRuleDurationMs = int64_t{100} * 365 * 86'400'000;
@@ -214,17 +219,36 @@ class Loader {
   // pack wrote it, so that the version does not depend on where the pack was loaded from).
   Status ReadFile(const std::string& file, std::string_view hash_name, std::string& bytes) {
     // An ifstream opens a directory and reads nothing from it, which would surface as a
-    // confusing "must be a map" or "has no entries".
+    // confusing "must be a map" or "has no entries"; a device or a pipe (/dev/zero) may never
+    // end. Only a regular file of at most kMaxRuleFileBytes is read.
     std::error_code error;
-    if (std::filesystem::is_directory(file, error)) {
+    const std::filesystem::file_status status = std::filesystem::status(file, error);
+    if (std::filesystem::is_directory(status)) {
       return Status::InvalidArgument(file + " is a directory, not a rule file");
+    }
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+      return Status::InvalidArgument(file + " is not a regular file (a device, pipe or socket)");
+    }
+    const uintmax_t size = std::filesystem::file_size(file, error);
+    if (!error && size > kMaxRuleFileBytes) {
+      return Status::InvalidArgument(file + " is larger than " +
+                                     std::to_string(kMaxRuleFileBytes >> 20) +
+                                     " MiB, the most a rule file may hold");
     }
     std::ifstream in(file, std::ios::binary);
     if (!in) return Status::NotFound("cannot open rule file " + file);
-    std::ostringstream content;
-    content << in.rdbuf();
+    // What the size said, and whatever the file grew by since, up to the bound.
+    bytes.clear();
+    char chunk[1 << 16];
+    while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+      bytes.append(chunk, static_cast<size_t>(in.gcount()));
+      if (bytes.size() > kMaxRuleFileBytes) {
+        return Status::InvalidArgument(file + " is larger than " +
+                                       std::to_string(kMaxRuleFileBytes >> 20) +
+                                       " MiB, the most a rule file may hold");
+      }
+    }
     if (in.bad()) return Status::IoError("cannot read rule file " + file);
-    bytes = content.str();
     hash_ = Fnv1a64(hash_name, hash_);
     hash_ = Fnv1a64(std::string_view("\0", 1), hash_);
     hash_ = Fnv1a64(bytes, hash_);

@@ -437,6 +437,28 @@ TEST_F(RuleSetTest, ADirectoryWhereAFileBelongsIsRefusedAsADirectory) {
   EXPECT_THAT(pack.status().message(), HasSubstr("is a directory, not a rule file"));
 }
 
+// /dev/zero never ends: the loader read it into memory until the kernel killed the server.
+TEST_F(RuleSetTest, ADeviceOrAFileOverTheSizeBoundWhereARuleFileBelongsIsRefused) {
+  auto device =
+      Load(Pack("  - {id: d, description: D., kind: domain-list, file: /dev/zero, "
+                "score: 2}\n"));
+  ASSERT_FALSE(device.ok());
+  EXPECT_THAT(device.status().message(), HasSubstr("/dev/zero is not a regular file"));
+  auto pack = RuleSet::LoadFile("/dev/zero", normalizer_, extractor_);
+  ASSERT_FALSE(pack.ok());
+  EXPECT_THAT(pack.status().message(), HasSubstr("/dev/zero is not a regular file"));
+
+  // A sparse file: 65 MiB long, no disk used.
+  const std::string big = (dir_ / "big.txt").string();
+  { std::ofstream(big) << "example.org\n"; }
+  std::filesystem::resize_file(big, std::uintmax_t{65} << 20);
+  auto large =
+      Load(Pack("  - {id: d, description: D., kind: domain-list, file: big.txt, "
+                "score: 2}\n"));
+  ASSERT_FALSE(large.ok());
+  EXPECT_THAT(large.status().message(), HasSubstr("is larger than 64 MiB"));
+}
+
 // At 500,000 phrases RE2 printed its own errors for seconds and then failed; the pack now
 // states its limit before RE2 sees the patterns.
 TEST_F(RuleSetTest, MorePatternsThanOneSetHoldsAreRefusedBeforeCompiling) {
