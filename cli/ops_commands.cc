@@ -415,6 +415,10 @@ Result<CheckedComment> FromResponse(const pb::CheckCommentResponse& response,
   return checked;
 }
 
+// The largest request `check --server --file` sends on a stream (the server's default
+// content limit, 64 KiB; its default message limit is 256 KiB); a larger one goes alone.
+constexpr size_t kLargestStreamedRequestBytes = size_t{64} << 10;
+
 // How one CheckComments stream over some of the --file lines ended.
 struct StreamOutcome {
   size_t answered = 0;          // this many of its lines were answered (and printed)
@@ -487,7 +491,10 @@ void CheckOnServer(const CheckOptions& options, const std::vector<InputText>& in
 
   // A stream has no per-message error: the server ends it at a line it refuses
   // (INVALID_ARGUMENT naming the request). That line is reported as FILE:LINE and a new
-  // stream carries on after it; --timeout bounds all of them together.
+  // stream carries on after it; --timeout bounds all of them together. A request over
+  // kLargestStreamedRequestBytes goes alone, as a unary CheckComment: one over the server's
+  // message limit is refused by gRPC itself (RESOURCE_EXHAUSTED), which ends the whole call
+  // it is on, answers in flight included.
   const auto deadline = std::chrono::system_clock::now() +
                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
                             std::chrono::duration<double>(options.server.timeout_seconds));
@@ -504,38 +511,64 @@ void CheckOnServer(const CheckOptions& options, const std::vector<InputText>& in
   const auto index_of = [&](const InputText& input) {
     return static_cast<size_t>(&input - inputs.data());
   };
+  const auto print = [&](const InputText& input, const CheckedComment& checked) {
+    report_refusals_until(index_of(input));
+    PrintChecked(checked, options, first);
+    first = false;
+    reported = index_of(input) + 1;
+  };
+  const auto refuse = [&](const InputText& input, const std::string& why) {
+    report_refusals_until(index_of(input));
+    ReportRefusedLine(options, input, why, refused);
+    reported = index_of(input) + 1;
+  };
+  const auto large = [&](const InputText* input) {
+    return BuildRequest(options, *input).ByteSizeLong() > kLargestStreamedRequestBytes;
+  };
   std::vector<const InputText*> pending;
   for (const InputText& input : inputs) {
     if (input.refusal.empty()) pending.push_back(&input);
   }
   while (!pending.empty()) {
-    const StreamOutcome outcome =
-        StreamLines(*stub, options, pending, deadline,
-                    [&](const InputText& input, const CheckedComment& checked) {
-                      report_refusals_until(index_of(input));
-                      PrintChecked(checked, options, first);
-                      first = false;
-                      reported = index_of(input) + 1;
-                    });
+    if (large(pending.front())) {
+      const InputText& input = *pending.front();
+      grpc::ClientContext context;
+      context.set_deadline(deadline);
+      pb::CheckCommentResponse response;
+      const grpc::Status status =
+          stub->CheckComment(&context, BuildRequest(options, input), &response);
+      if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+          (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+           status.error_message().find("larger than max") != std::string::npos)) {
+        refuse(input, DescribeRpcError(status));
+      } else if (!status.ok()) {
+        Fail("check", DescribeRpcError(status));
+      } else {
+        Result<CheckedComment> checked = FromResponse(response, input);
+        if (!checked.ok()) Fail("check", checked.status().message());
+        print(input, checked.value());
+      }
+      pending.erase(pending.begin());
+      continue;
+    }
+    const std::vector<const InputText*> streamed(
+        pending.begin(), std::find_if(pending.begin(), pending.end(), large));
+    const StreamOutcome outcome = StreamLines(*stub, options, streamed, deadline, print);
     if (!outcome.broken_contract.empty()) Fail("check", outcome.broken_contract);
     if (outcome.status.error_code() == grpc::StatusCode::INVALID_ARGUMENT &&
-        outcome.answered < pending.size()) {
-      const InputText& input = *pending[outcome.answered];
-      report_refusals_until(index_of(input));
-      ReportRefusedLine(options, input,
-                        "INVALID_ARGUMENT: " +
-                            WithoutRequestIndex(outcome.status.error_message(), outcome.answered),
-                        refused);
-      reported = index_of(input) + 1;
+        outcome.answered < streamed.size()) {
+      refuse(*streamed[outcome.answered],
+             "INVALID_ARGUMENT: " +
+                 WithoutRequestIndex(outcome.status.error_message(), outcome.answered));
       pending.erase(pending.begin(), pending.begin() + outcome.answered + 1);
       continue;
     }
     if (!outcome.status.ok()) Fail("check", DescribeRpcError(outcome.status));
-    if (outcome.answered < pending.size()) {
+    if (outcome.answered < streamed.size()) {
       Fail("check", "the server answered " + std::to_string(outcome.answered) + " of " +
-                        std::to_string(pending.size()) + " comments");
+                        std::to_string(streamed.size()) + " comments");
     }
-    pending.clear();
+    pending.erase(pending.begin(), pending.begin() + streamed.size());
   }
   report_refusals_until(inputs.size());
   FailIfAnyRefused(inputs, refused);

@@ -28,6 +28,7 @@ using ::spamguard::testing::RunProcess;
 using ::spamguard::testing::RunResult;
 using ::spamguard::testing::TempDir;
 using ::spamguard::testing::TestProcess;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -394,6 +395,24 @@ TEST_F(OpsCliServerTest, ServerFileCheckNamesAnOversizedLineAndChecksTheOthers) 
                            ":2: INVALID_ARGUMENT: comment.content is 70000 bytes; the limit is "
                            "65536 (not checked)");
   EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 3 comments could not be checked"));
+}
+
+// A line over the server's 256 KiB message limit is refused by gRPC itself, which ends the
+// whole call it is on: such a line goes alone, so the lines after it are still checked.
+TEST_F(OpsCliServerTest, ServerFileCheckNamesALineOverTheMessageLimitAndChecksTheOthers) {
+  const std::string input = dir_.File("huge.txt");
+  WriteFile(input, std::string(kSeedHam) + "\n" + std::string(300000, 'a') + "\n" + kSeedHam +
+                       "\n" + kSeedSpam + "\n");
+  const RunResult result =
+      Ctl({"check", "--server", address_, "--json", "--test", "--file", input});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 3, 4}));
+  const std::vector<std::string> errors = Lines(result.stderr_text);
+  ASSERT_EQ(errors.size(), 2u) << result.stderr_text;
+  EXPECT_THAT(errors[0], StartsWith("spamguardctl check: " + input +
+                                    ":2: RESOURCE_EXHAUSTED: Received message larger than max"));
+  EXPECT_THAT(errors[0], EndsWith("(not checked)"));
+  EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 4 comments could not be checked"));
 }
 
 // A server configured with a lower limit refuses a line the client sent: the refusal is
