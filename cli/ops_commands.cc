@@ -163,7 +163,9 @@ CLI::Validator TimeoutSeconds() {
 }
 
 void AddServerOptions(CLI::App& command, ServerOptions& options, const std::string& what) {
-  command.add_option("--server", options.address, what + " (HOST:PORT)")->capture_default_str();
+  command.add_option("--server", options.address, what + " (HOST:PORT)")
+      ->capture_default_str()
+      ->check(ServerAddress());
   command
       .add_option("--timeout", options.timeout_seconds,
                   "Deadline of the call in seconds (at most " +
@@ -986,6 +988,7 @@ void AddCheckCommand(CLI::App& app) {
   command
       ->add_option("--server", options->server.address,
                    "Ask this server (HOST:PORT) instead of a local model")
+      ->check(ServerAddress())
       ->each([options](const std::string&) { options->use_server = true; });
   command
       ->add_option("--timeout", options->server.timeout_seconds,

@@ -132,4 +132,24 @@ CLI::Validator WholeNumberIn(int64_t min, int64_t max) {
       description);
 }
 
+CLI::Validator ServerAddress() {
+  const std::string description = "HOST:PORT, PORT from 1 to 65535";
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        const size_t colon = text.rfind(':');
+        const std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+        const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+        int value = 0;
+        const char* end = port.data() + port.size();
+        const auto [parsed_end, error] = std::from_chars(port.data(), end, value);
+        const bool bracketed_ipv6 = host.size() > 2 && host.front() == '[' && host.back() == ']';
+        const bool valid_host =
+            !host.empty() && (bracketed_ipv6 || host.find(':') == std::string::npos);
+        const bool valid_port = !port.empty() && error == std::errc() && parsed_end == end &&
+                                value >= 1 && value <= 65535 && port.front() != '+';
+        return valid_host && valid_port ? "" : "must be " + description + ", got '" + text + "'";
+      },
+      description);
+}
+
 }  // namespace spamguard::cli

@@ -38,6 +38,11 @@ CLI::Validator FiniteNumberIn(double min, double max, bool min_exclusive = false
 // plain integers, where CLI::NonNegativeNumber prints the largest double in 300 digits.
 CLI::Validator WholeNumberIn(int64_t min, int64_t max);
 
+// A CLI11 validator for the address of a server to call: HOST:PORT with a non-empty HOST
+// ("[::1]" bracketed for IPv6) and a PORT from 1 to 65535. gRPC takes the port modulo 65536
+// (":116535" dialled port 50999) and reports an empty address as a failed "secure" channel.
+CLI::Validator ServerAddress();
+
 }  // namespace spamguard::cli
 
 #endif  // SPAMGUARD_CLI_OPTION_VALUES_H_

@@ -393,5 +393,23 @@ TEST_F(OperatorInputTest, TimeoutMustBeAFinitePositiveNumberOfAtMostADay) {
   }
 }
 
+// gRPC took the port modulo 65536: ":116535" reached a server on port 50999.
+TEST_F(OperatorInputTest, ServerMustBeAHostAndAPortFromOneTo65535) {
+  for (const std::string server :
+       {"127.0.0.1:116535", "127.0.0.1:65536", "127.0.0.1:0", "127.0.0.1", ":50051", "",
+        "127.0.0.1:+80", "::1:50051", "127.0.0.1:80x"}) {
+    ExpectRefusedOption(Ctl({"status", "--server", server}), "--server");
+    ExpectRefusedOption(Ctl({"check", "--server", server, "a comment"}), "--server");
+    ExpectRefusedOption(Ctl({"reload", "--server", server}), "--server");
+  }
+  // A well-formed address with nothing listening is a connection error, not a usage error.
+  const std::string closed = std::to_string(spamguard::testing::FreeLoopbackPort());
+  for (const std::string& server : {"127.0.0.1:" + closed, "[::1]:" + closed}) {
+    const RunResult status = Ctl({"status", "--server", server, "--timeout", "1"});
+    EXPECT_EQ(status.exit_code, 1) << server << status.stderr_text;
+    EXPECT_NE(status.stderr_text.find("UNAVAILABLE"), std::string::npos) << status.stderr_text;
+  }
+}
+
 }  // namespace
 }  // namespace spamguard
