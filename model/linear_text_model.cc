@@ -365,7 +365,9 @@ std::vector<WordShare> LinearTextModel::SpamWords(const LineScore& score, size_t
   };
   std::vector<std::pair<std::string_view, double>> shares;
   for (size_t i = 0; i < n; ++i) {
-    if (IsGeneratedToken(tokens[i]) || too_common(i)) continue;
+    // FeatureBuilder's tokens, and a number token glued to the letters after it ("100mg" is
+    // "__num__mg"), are not words as the commenter wrote them.
+    if (tokens[i].starts_with("__") || too_common(i)) continue;
     double share = occurrence(word_counts, 2 * i);
     if (i > 0) share += occurrence(word_counts, 2 * i - 1) / 2;
     if (i + 1 < n) share += occurrence(word_counts, 2 * i + 1) / 2;

@@ -94,9 +94,10 @@ class LinearTextModel {
   // Margin() - bias, made of its word feature, half of each token pair it is in, and its
   // character n-grams (a feature that occurs k times gives each occurrence 1/k of its
   // contribution). Equal tokens add up. Only positive shares, at most `count`. Left out: the
-  // tokens FeatureBuilder generates ("__url__"; the rules name links and numbers), and words
-  // in more than about kMaxNamedWordLineShare of the training lines ("your", "and", "for"),
-  // as their idf tells: their weight is real but names nothing a moderator could act on.
+  // tokens FeatureBuilder generates ("__url__"; the rules name links and numbers) or starts
+  // ("__num__mg" for "100mg": no word of the comment), and words in more than about
+  // kMaxNamedWordLineShare of the training lines ("your", "and", "for"), as their idf tells:
+  // their weight is real but names nothing a moderator could act on.
   static constexpr double kMaxNamedWordLineShare = 0.05;
   std::vector<WordShare> SpamWords(const LineScore& score, size_t count) const;
   std::vector<WordShare> SpamWords(std::string_view line, size_t count) const;

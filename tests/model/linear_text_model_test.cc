@@ -135,6 +135,17 @@ TEST(LinearTextModelTest, SpamWordsMergeRepeatsAndLeaveOutGeneratedTokens) {
   EXPECT_EQ(words[0].word, "pills");
 }
 
+// "100pills" reaches the model as "__num__pills", whose character n-grams are those of
+// "pills": a moderator was shown "__num__pills", a word the comment does not have.
+TEST(LinearTextModelTest, SpamWordsLeaveOutANumberTokenGluedToLetters) {
+  const LinearTextModel model = TrainedWithRareSpamWords();
+  EXPECT_GT(model.Margin("__num__pills"), model.Margin(""));
+  EXPECT_TRUE(model.SpamWords("__num__pills", 3).empty());
+  const std::vector<WordShare> words = model.SpamWords("__num__pills pills", 3);
+  ASSERT_EQ(words.size(), 1u);
+  EXPECT_EQ(words[0].word, "pills");
+}
+
 TEST(LinearTextModelTest, SpamWordsLeaveOutWordsThatAreInManyLines) {
   // In Corpus() alone "call" is in 10 of 40 lines; with the filler in 10 of 340.
   const LinearTextModel common = Trained();
