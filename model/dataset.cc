@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_map>
+#include <utility>
+
+#include "model/unix_time.h"
 
 namespace spamguard {
 namespace {
@@ -96,10 +99,22 @@ std::string JsonString(const nlohmann::json& object, const char* field) {
   return it->get<std::string>();
 }
 
-std::optional<int64_t> JsonMillis(const nlohmann::json& object, const char* field) {
+// A time field: absent or not an integer is none; an integer outside kMinUnixMs..kMaxUnixMs
+// (as the server refuses a Timestamp outside its range) is an error naming the field.
+Result<std::optional<int64_t>> JsonMillis(const nlohmann::json& object, const char* field,
+                                          const std::string& where) {
   auto it = object.find(field);
-  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<int64_t>();
+  if (it == object.end() || !it->is_number_integer()) return std::optional<int64_t>();
+  const bool in_range = it->is_number_unsigned()
+                            ? it->get<uint64_t>() <= static_cast<uint64_t>(kMaxUnixMs)
+                            : it->get<int64_t>() >= kMinUnixMs && it->get<int64_t>() <= kMaxUnixMs;
+  if (!in_range) {
+    return Status::InvalidArgument(where + ": \"" + field + "\" " + it->dump() +
+                                   " is outside 0001-01-01 .. 9999-12-31 (Unix ms " +
+                                   std::to_string(kMinUnixMs) + " .. " +
+                                   std::to_string(kMaxUnixMs) + ")");
+  }
+  return std::optional<int64_t>(it->get<int64_t>());
 }
 
 Result<LabeledExample> ParseJsonRow(std::string_view line, const std::string& where,
@@ -147,9 +162,13 @@ Result<LabeledExample> ParseJsonRow(std::string_view line, const std::string& wh
   }
   c.honeypot_value = JsonString(object, "honeypot_value");
   c.user_role = JsonString(object, "user_role");
-  c.created_at_ms = JsonMillis(object, "created_at_ms");
-  c.post_published_at_ms = JsonMillis(object, "post_published_at_ms");
-  c.form_rendered_at_ms = JsonMillis(object, "form_rendered_at_ms");
+  for (auto [field, target] : {std::pair{"created_at_ms", &c.created_at_ms},
+                               {"post_published_at_ms", &c.post_published_at_ms},
+                               {"form_rendered_at_ms", &c.form_rendered_at_ms}}) {
+    Result<std::optional<int64_t>> millis = JsonMillis(object, field, where);
+    if (!millis.ok()) return millis.status();
+    *target = *millis;
+  }
   example.source = JsonString(object, "source");
   if (example.source.empty()) example.source = default_source;
   return example;

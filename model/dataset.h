@@ -7,7 +7,8 @@
 //   JSONL    one object per line with the CheckCommentRequest fields flattened (content,
 //            author_name, author_email, author_url, type, site_id, client_ip, user_agent,
 //            referrer, post_permalink, post_title, language, user_role, ...) plus "label";
-//            optional "source".
+//            optional "source". Times are Unix ms (created_at_ms, post_published_at_ms,
+//            form_rendered_at_ms) within kMinUnixMs..kMaxUnixMs, as the server takes them.
 //   fastText `__label__spam text` / `__label__ham text`, one per line; the text is raw
 //            comment content (it goes through TextPipeline like any other).
 // A malformed line is an error naming file and line (kInvalidArgument); an empty file is one

@@ -155,6 +155,27 @@ TEST(DatasetTest, JsonLineErrorsNameTheCallersLocationOnce) {
   EXPECT_EQ(with_bom->comment.content, "x");
 }
 
+// Rules and features subtract times: INT64_MAX minus a post date overflowed (undefined
+// behaviour). A time outside google.protobuf.Timestamp's range, which the server refuses in
+// a request, is refused in a data file too, naming the field.
+TEST(DatasetTest, JsonTimesOutsideTheTimestampRangeAreRefusedNamingTheField) {
+  for (const std::string value : {"9223372036854775807", "18446744073709551615",
+                                  "-9223372036854775808", "253402300800000", "-62135596800001"}) {
+    Result<LabeledExample> parsed = ParseLabeledJsonLine(
+        R"({"content":"x","label":"ham","post_published_at_ms":)" + value + "}", "d.jsonl:7", "d");
+    ASSERT_FALSE(parsed.ok()) << value;
+    EXPECT_EQ(parsed.status().message().rfind("d.jsonl:7: \"post_published_at_ms\" " + value, 0),
+              0u)
+        << parsed.status().message();
+  }
+  for (const std::string value : {"253402300799999", "-62135596800000", "0"}) {
+    Result<LabeledExample> parsed = ParseLabeledJsonLine(
+        R"({"content":"x","label":"ham","created_at_ms":)" + value + "}", "d.jsonl:1", "d");
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    EXPECT_EQ(parsed->comment.created_at_ms, std::stoll(value));
+  }
+}
+
 TEST(DatasetTest, AMissingFileIsNotFoundAndADirectoryIsRefusedAsSuch) {
   EXPECT_EQ(LoadLabeledFile("/nonexistent/dir/x.tsv").status().code(), Status::Code::kNotFound);
   Result<std::vector<LabeledExample>> directory = LoadLabeledFile(SPAMGUARD_SOURCE_DIR "/data/");
