@@ -73,6 +73,11 @@ Result<Verdict> ExpectedVerdict(const std::string& name) {
 // One JSON object per line: the JSONL training fields (content, author_*, ..., label) plus
 // "name" and "expect" (a verdict name or a list of acceptable verdict names).
 Result<std::vector<ReplayCase>> LoadCases(const std::string& path) {
+  // An ifstream opens a directory and reads nothing from it: "no cases" would be misleading.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return Status::InvalidArgument(path + " is a directory, not a cases file");
+  }
   std::ifstream in(path);
   if (!in) return Status::NotFound("cannot open cases file " + path);
   std::vector<ReplayCase> cases;

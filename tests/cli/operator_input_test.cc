@@ -312,6 +312,14 @@ TEST_F(OperatorInputTest, ReplayNamesABadCaseByFileAndLineOnce) {
   EXPECT_THAT(replay.stderr_text, HasSubstr(cases() + ":2: label must be spam or ham"));
 }
 
+TEST_F(OperatorInputTest, ReplayRefusesADirectoryAsTheCasesFileNamingIt) {
+  const std::string directory = std::filesystem::path(cases()).parent_path().string();
+  const RunResult replay =
+      Ctl({"replay", "--model", model_store(), "--cases", directory, "--no-rules"});
+  ExpectOneLineError(replay, "spamguardctl replay: ");
+  EXPECT_THAT(replay.stderr_text, HasSubstr(directory + " is a directory, not a cases file"));
+}
+
 // --- eval-protocol -------------------------------------------------------------------------
 
 TEST_F(OperatorInputTest, EvalProtocolRefusesJobsBelowOne) {
