@@ -117,7 +117,9 @@ std::vector<ScoredExample> Score(const TextPipeline& pipeline, const SpamModel& 
   std::vector<ScoredExample> scored;
   scored.reserve(examples.size());
   for (const LabeledExample& example : examples) {
-    scored.push_back({model.SpamProbability(pipeline.ModelInput(example.comment)), example.spam});
+    const std::string line =
+        pipeline.ModelInput(example.comment, model.info().feature_schema_version);
+    scored.push_back({model.SpamProbability(line), example.spam});
   }
   return scored;
 }

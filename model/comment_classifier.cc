@@ -59,10 +59,10 @@ TextPipeline::TextPipeline(std::shared_ptr<const Normalizer> normalizer,
                            std::shared_ptr<const EntityExtractor> extractor)
     : normalizer_(std::move(normalizer)), extractor_(extractor), features_(extractor) {}
 
-std::string TextPipeline::ModelInput(const Comment& comment) const {
+std::string TextPipeline::ModelInput(const Comment& comment, int schema) const {
   const NormalizedText normalized = normalizer_->Normalize(comment.content);
   const Entities entities = extractor_->Extract(normalized);
-  return features_.ModelInput(comment, normalized, entities);
+  return features_.ModelInput(comment, normalized, entities, schema);
 }
 
 CommentClassifier::CommentClassifier(std::shared_ptr<const TextPipeline> pipeline,
@@ -78,7 +78,8 @@ Assessment CommentClassifier::Classify(const Comment& comment,
                                        const ClassifyOptions& options) const {
   const NormalizedText normalized = pipeline_->normalizer()->Normalize(comment.content);
   const Entities entities = pipeline_->extractor()->Extract(normalized);
-  const std::string model_input = pipeline_->features().ModelInput(comment, normalized, entities);
+  const std::string model_input = pipeline_->features().ModelInput(
+      comment, normalized, entities, model_->info().feature_schema_version);
   const SpamModel::LineScore model_score = model_->Score(model_input);
   const double model_probability = model_score.spam_probability;
 

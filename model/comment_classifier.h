@@ -34,8 +34,9 @@ class TextPipeline {
   // Builds the Normalizer, the EntityExtractor and the FeatureBuilder.
   static Result<std::shared_ptr<const TextPipeline>> Create(EntityExtractorOptions options = {});
 
-  // The fastText line for a comment (normalize, extract entities, build features).
-  std::string ModelInput(const Comment& comment) const;
+  // The model's line for a comment (normalize, extract entities, build features), in the
+  // feature schema `schema` (FeatureBuilder::ModelInput): a model's own, to score with it.
+  std::string ModelInput(const Comment& comment, int schema = kFeatureSchemaVersion) const;
 
   const std::shared_ptr<const Normalizer>& normalizer() const { return normalizer_; }
   const std::shared_ptr<const EntityExtractor>& extractor() const { return extractor_; }

@@ -55,8 +55,12 @@ const char* CountBucket(size_t count) {
 }
 
 // Appends the normalized text between entities: words kept, ASCII punctuation dropped
-// except the few marks that carry tone (!, ?, $), digit runs replaced by number tokens.
-void AppendPlainText(std::string_view text, std::string& out) {
+// except the few marks that carry tone (!, ?, $), digit runs replaced by number tokens. From
+// schema 2 on, '_' separates words like other punctuation, so no word of the commenter's
+// starts with "__" as every token FeatureBuilder writes does; a number token stands alone,
+// and a number ends at its last digit ("x7," is "x7").
+void AppendPlainText(std::string_view text, std::string& out, int schema) {
+  const bool escaped = schema >= 2;
   size_t i = 0;
   auto separate = [&out] {
     if (!out.empty() && out.back() != ' ') out.push_back(' ');
@@ -69,14 +73,17 @@ void AppendPlainText(std::string_view text, std::string& out) {
                                  text[j] == '.' || text[j] == ',')) {
         ++j;
       }
+      // "7," ends at the 7: the comma is punctuation, not part of "x7".
+      while (escaped && j > i + 1 && (text[j - 1] == '.' || text[j - 1] == ',')) --j;
       const bool glued_to_word = !out.empty() && out.back() != ' ';
       if (glued_to_word) {
         out.append(text.substr(i, j - i));  // "mp3", "covid19": part of a word
       } else {
         out.append(j - i > 4 ? "__longnum__" : "__num__");
+        if (escaped) out.push_back(' ');
       }
       i = j;
-    } else if (c >= 0x80 || std::isalpha(c) || c == '_' || c == '\'') {
+    } else if (c >= 0x80 || std::isalpha(c) || (c == '_' && !escaped) || c == '\'') {
       out.push_back(static_cast<char>(c));
       ++i;
     } else if (c == '!' || c == '?' || c == '$') {
@@ -123,7 +130,10 @@ FeatureBuilder::FeatureBuilder(std::shared_ptr<const EntityExtractor> extractor)
     : extractor_(std::move(extractor)) {}
 
 std::string FeatureBuilder::ModelInput(const Comment& comment, const NormalizedText& normalized,
-                                       const Entities& entities) const {
+                                       const Entities& entities, int schema) const {
+  if (schema < kOldestFeatureSchemaVersion || schema > kFeatureSchemaVersion) {
+    schema = kFeatureSchemaVersion;
+  }
   std::vector<Replacement> replacements;
   replacements.reserve(entities.links.size() + entities.emails.size() + entities.phones.size());
   for (const Link& link : entities.links) {
@@ -154,13 +164,13 @@ std::string FeatureBuilder::ModelInput(const Comment& comment, const NormalizedT
   uint32_t position = 0;
   for (const Replacement& replacement : replacements) {
     if (replacement.begin < position || replacement.end > text.size()) continue;  // overlap
-    AppendPlainText(text.substr(position, replacement.begin - position), line);
+    AppendPlainText(text.substr(position, replacement.begin - position), line, schema);
     if (!line.empty() && line.back() != ' ') line.push_back(' ');
     line += replacement.tokens;
     line.push_back(' ');
     position = replacement.end;
   }
-  AppendPlainText(text.substr(position), line);
+  AppendPlainText(text.substr(position), line, schema);
 
   // Entity-level tokens: what kind of contact the text asks for, and how much.
   auto add = [&line](std::string_view token) {

@@ -22,9 +22,17 @@
 
 namespace spamguard {
 
-// Bumped whenever ModelInput changes; a model records the version it was trained with and
-// refuses to load under another one.
-inline constexpr int kFeatureSchemaVersion = 1;
+// Bumped whenever ModelInput changes. A model records the version it was trained with;
+// ModelInput builds every version from kOldestFeatureSchemaVersion on, so a model trained
+// by an older build still scores as it was trained, and a model of any other version is
+// refused at load.
+//   1: the first.
+//   2: the commenter's text cannot spell FeatureBuilder's tokens: '_' in it separates words
+//      ("__domain_wikipedia.org__" typed into a comment moved a spam from 0.96 to 0.79), and
+//      a number token is a word of its own ("100mg" is "__num__ mg", not "__num__mg"), and
+//      a number ends at its last digit ("24x7," gives "x7", not "x7,").
+inline constexpr int kFeatureSchemaVersion = 2;
+inline constexpr int kOldestFeatureSchemaVersion = 1;
 
 // Whether `token` is one of the metadata ("context") tokens ModelInput appends: comment kind,
 // author URL domain, author name shape, time to submit, post age. No corpus carries them, so
@@ -39,8 +47,10 @@ class FeatureBuilder {
   explicit FeatureBuilder(std::shared_ptr<const EntityExtractor> extractor);
 
   // Times absent from the comment (training corpora have none) give no time tokens.
+  // `schema` is a version from kOldestFeatureSchemaVersion to kFeatureSchemaVersion (the
+  // model's); any other is read as kFeatureSchemaVersion.
   std::string ModelInput(const Comment& comment, const NormalizedText& normalized,
-                         const Entities& entities) const;
+                         const Entities& entities, int schema = kFeatureSchemaVersion) const;
 
  private:
   std::shared_ptr<const EntityExtractor> extractor_;

@@ -278,10 +278,12 @@ Result<std::shared_ptr<const SpamModel>> SpamModel::Load(const std::string& path
   Result<Metadata> read = ReadMetadata(metadata, path, format_version);
   if (!read.ok()) return read.status();
   ModelInfo& info = read->info;
-  if (info.feature_schema_version != kFeatureSchemaVersion) {
+  if (info.feature_schema_version < kOldestFeatureSchemaVersion ||
+      info.feature_schema_version > kFeatureSchemaVersion) {
     return Status::FailedPrecondition(
         path + ": trained with feature schema " + std::to_string(info.feature_schema_version) +
-        ", this build uses " + std::to_string(kFeatureSchemaVersion) + "; retrain the model");
+        ", this build reads " + std::to_string(kOldestFeatureSchemaVersion) + " to " +
+        std::to_string(kFeatureSchemaVersion) + "; retrain the model");
   }
 
   std::stringstream rest_stream;

@@ -66,6 +66,30 @@ TEST_F(FeaturesTest, StandaloneNumbersBecomeNumberTokens) {
   EXPECT_TRUE(HasToken(line, "__longnum__")) << line;
 }
 
+// Schema 2: a commenter typed FeatureBuilder's own tokens to move a spam from 0.96 to 0.79.
+TEST_F(FeaturesTest, TheCommentersTextCannotSpellAFeatureToken) {
+  const std::string line =
+      Line("earn money __domain_wikipedia.org__ __obfuscation_low__ __url__ snake_case");
+  EXPECT_EQ(line, "earn money domain wikipedia org obfuscation low url snake case");
+  for (const std::string& token : {std::string("__url__"), std::string("__obfuscation_low__")}) {
+    EXPECT_FALSE(HasToken(line, token)) << line;
+  }
+}
+
+TEST_F(FeaturesTest, ANumberTokenIsAWordOfItsOwn) {
+  EXPECT_EQ(Line("100mg pills 24x7, 500 units"), "__num__ mg pills __num__ x7 __num__ units");
+  EXPECT_EQ(Line("covid19 mp3"), "covid19 mp3");  // digits inside a word stay in it
+}
+
+// A model trained by an older build records schema 1 and is scored with schema 1's lines.
+TEST_F(FeaturesTest, SchemaOneLinesAreStillBuiltForModelsTrainedWithThem) {
+  Comment comment;
+  comment.content = "100mg __url__ snake_case";
+  EXPECT_EQ(pipeline_->ModelInput(comment, 1), "__num__mg __url__ snake_case");
+  EXPECT_EQ(pipeline_->ModelInput(comment, 2), "__num__ mg url snake case");
+  EXPECT_EQ(pipeline_->ModelInput(comment), pipeline_->ModelInput(comment, kFeatureSchemaVersion));
+}
+
 TEST_F(FeaturesTest, ObfuscatedTextReadsLikeItsPlainFormPlusAnObfuscationToken) {
   // Cyrillic o and a inside Latin words.
   EXPECT_EQ(Line("l\xD0\xBEve b\xD0\xB0\x63k"), "love back __obfuscation_low__");

@@ -209,14 +209,30 @@ TEST_F(SpamModelTest, AModelWithADamagedByteIsRefused) {
   EXPECT_NE(model.status().message().find("checksum"), std::string::npos);
 }
 
-TEST_F(SpamModelTest, AModelForAnotherFeatureSchemaIsRefused) {
-  ModelInfo info = Info();
-  info.version = "old-schema";
-  info.feature_schema_version = kFeatureSchemaVersion + 1;
-  Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(Write(info));
-  ASSERT_FALSE(model.ok());
-  EXPECT_EQ(model.status().code(), Status::Code::kFailedPrecondition);
-  EXPECT_NE(model.status().message().find("feature schema"), std::string::npos);
+TEST_F(SpamModelTest, AModelForAFeatureSchemaThisBuildCannotBuildIsRefused) {
+  for (int schema : {kOldestFeatureSchemaVersion - 1, kFeatureSchemaVersion + 1}) {
+    ModelInfo info = Info();
+    info.version = "schema-" + std::to_string(schema);
+    info.feature_schema_version = schema;
+    Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(Write(info));
+    ASSERT_FALSE(model.ok()) << schema;
+    EXPECT_EQ(model.status().code(), Status::Code::kFailedPrecondition);
+    EXPECT_NE(model.status().message().find("feature schema " + std::to_string(schema)),
+              std::string::npos)
+        << model.status().message();
+  }
+}
+
+// A model trained before schema 2 keeps serving after the upgrade, scored with its own lines.
+TEST_F(SpamModelTest, AModelOfAnOlderFeatureSchemaStillLoads) {
+  for (int schema = kOldestFeatureSchemaVersion; schema <= kFeatureSchemaVersion; ++schema) {
+    ModelInfo info = Info();
+    info.version = "schema-ok-" + std::to_string(schema);
+    info.feature_schema_version = schema;
+    Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(Write(info));
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    EXPECT_EQ((*model)->info().feature_schema_version, schema);
+  }
 }
 
 TEST_F(SpamModelTest, AMissingFileIsNotFound) {
