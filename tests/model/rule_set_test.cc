@@ -65,6 +65,12 @@ class RuleSetTest : public ::testing::Test {
     return RuleSet::LoadFile(Write("pack.yaml", yaml), normalizer_, extractor_);
   }
 
+  // A pack of one domain-list rule that reads `file` (relative to the pack, or absolute).
+  Result<std::shared_ptr<const RuleSet>> LoadDomainListFile(const std::string& file) {
+    return Load(
+        Pack("  - {id: d, description: D., kind: domain-list, file: " + file + ", score: 2}\n"));
+  }
+
   // A rule that makes its pack refused, and what the refusal must say.
   struct RefusedRule {
     const char* rule;  // one YAML rule line, put into a pack by Pack()
@@ -413,9 +419,7 @@ TEST_F(RuleSetTest, InconsistentThresholdsAreRefused) {
 }
 
 TEST_F(RuleSetTest, MissingListFileIsRefused) {
-  auto rules =
-      Load(Pack("  - {id: d, description: D., kind: domain-list, file: nope.txt, "
-                "score: 2}\n"));
+  auto rules = LoadDomainListFile("nope.txt");
   ASSERT_FALSE(rules.ok());
   EXPECT_THAT(rules.status().message(), HasSubstr("nope.txt"));
 }
@@ -424,9 +428,7 @@ TEST_F(RuleSetTest, MissingListFileIsRefused) {
 // list rule to have "no entries", though the operator had named a file.
 TEST_F(RuleSetTest, ADirectoryWhereAFileBelongsIsRefusedAsADirectory) {
   std::filesystem::create_directories(dir_ / "lists.txt");
-  auto rules =
-      Load(Pack("  - {id: d, description: D., kind: domain-list, file: lists.txt, "
-                "score: 2}\n"));
+  auto rules = LoadDomainListFile("lists.txt");
   ASSERT_FALSE(rules.ok());
   EXPECT_THAT(rules.status().message(),
               HasSubstr("cannot read list file '" + (dir_ / "lists.txt").string() + "': " +
@@ -439,9 +441,7 @@ TEST_F(RuleSetTest, ADirectoryWhereAFileBelongsIsRefusedAsADirectory) {
 
 // /dev/zero never ends: the loader read it into memory until the kernel killed the server.
 TEST_F(RuleSetTest, ADeviceOrAFileOverTheSizeBoundWhereARuleFileBelongsIsRefused) {
-  auto device =
-      Load(Pack("  - {id: d, description: D., kind: domain-list, file: /dev/zero, "
-                "score: 2}\n"));
+  auto device = LoadDomainListFile("/dev/zero");
   ASSERT_FALSE(device.ok());
   EXPECT_THAT(device.status().message(), HasSubstr("/dev/zero is not a regular file"));
   auto pack = RuleSet::LoadFile("/dev/zero", normalizer_, extractor_);
@@ -452,9 +452,7 @@ TEST_F(RuleSetTest, ADeviceOrAFileOverTheSizeBoundWhereARuleFileBelongsIsRefused
   const std::string big = (dir_ / "big.txt").string();
   { std::ofstream(big) << "example.org\n"; }
   std::filesystem::resize_file(big, std::uintmax_t{65} << 20);
-  auto large =
-      Load(Pack("  - {id: d, description: D., kind: domain-list, file: big.txt, "
-                "score: 2}\n"));
+  auto large = LoadDomainListFile("big.txt");
   ASSERT_FALSE(large.ok());
   EXPECT_THAT(large.status().message(), HasSubstr("is larger than 64 MiB"));
 }
