@@ -417,9 +417,24 @@ Result<CheckedComment> FromResponse(const pb::CheckCommentResponse& response,
   return checked;
 }
 
-// The largest request `check --server --file` sends on a stream (the server's default
-// content limit, 64 KiB; its default message limit is 256 KiB); a larger one goes alone.
+// The largest request `check --server --file` sends on a stream at first (the server's
+// default content limit, 64 KiB; its default message limit is 256 KiB); a larger one goes
+// alone.
 constexpr size_t kLargestStreamedRequestBytes = size_t{64} << 10;
+
+// The server's message limit from gRPC's refusal of a larger message, "Received message
+// larger than max (300018 vs. 262144)"; none for any other status.
+std::optional<size_t> MessageLimitOf(const grpc::Status& status) {
+  if (status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) return std::nullopt;
+  const std::string& message = status.error_message();
+  const size_t at = message.find("larger than max (");
+  if (at == std::string::npos) return std::nullopt;
+  unsigned long long size = 0, limit = 0;
+  if (std::sscanf(message.c_str() + at, "larger than max (%llu vs. %llu)", &size, &limit) != 2) {
+    return std::nullopt;
+  }
+  return static_cast<size_t>(limit);
+}
 
 // How one CheckComments stream over some of the --file lines ended.
 struct StreamOutcome {
@@ -494,9 +509,12 @@ void CheckOnServer(const CheckOptions& options, const std::vector<InputText>& in
   // A stream has no per-message error: the server ends it at a line it refuses
   // (INVALID_ARGUMENT naming the request). That line is reported as FILE:LINE and a new
   // stream carries on after it; --timeout bounds all of them together. A request over
-  // kLargestStreamedRequestBytes goes alone, as a unary CheckComment: one over the server's
-  // message limit is refused by gRPC itself (RESOURCE_EXHAUSTED), which ends the whole call
-  // it is on, answers in flight included.
+  // `streamed_limit` goes alone, as a unary CheckComment: one over the server's message
+  // limit is refused by gRPC itself (RESOURCE_EXHAUSTED), which ends the whole call it is
+  // on, answers in flight included. A server whose message limit is below
+  // kLargestStreamedRequestBytes says so when it ends a stream that way; the limit it names
+  // then applies, and the stream's unanswered lines are sent again (those the server had
+  // taken without answering are checked twice).
   const auto deadline = std::chrono::system_clock::now() +
                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
                             std::chrono::duration<double>(options.server.timeout_seconds));
@@ -524,8 +542,14 @@ void CheckOnServer(const CheckOptions& options, const std::vector<InputText>& in
     ReportRefusedLine(options, input, why, refused);
     reported = index_of(input) + 1;
   };
+  std::vector<size_t> request_bytes(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].refusal.empty())
+      request_bytes[i] = BuildRequest(options, inputs[i]).ByteSizeLong();
+  }
+  size_t streamed_limit = kLargestStreamedRequestBytes;
   const auto large = [&](const InputText* input) {
-    return BuildRequest(options, *input).ByteSizeLong() > kLargestStreamedRequestBytes;
+    return request_bytes[index_of(*input)] > streamed_limit;
   };
   std::vector<const InputText*> pending;
   for (const InputText& input : inputs) {
@@ -563,6 +587,12 @@ void CheckOnServer(const CheckOptions& options, const std::vector<InputText>& in
              "INVALID_ARGUMENT: " +
                  WithoutRequestIndex(outcome.status.error_message(), outcome.answered));
       pending.erase(pending.begin(), pending.begin() + outcome.answered + 1);
+      continue;
+    }
+    if (const std::optional<size_t> limit = MessageLimitOf(outcome.status);
+        limit && *limit < streamed_limit) {
+      streamed_limit = *limit;
+      pending.erase(pending.begin(), pending.begin() + outcome.answered);
       continue;
     }
     if (!outcome.status.ok()) Fail("check", DescribeRpcError(outcome.status));

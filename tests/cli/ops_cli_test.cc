@@ -441,6 +441,31 @@ TEST_F(OpsCliTest, ServerFileCheckNamesTheLineTheServerRefusedAndChecksTheRest) 
   EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 4 comments could not be checked"));
 }
 
+// A server whose message limit is below the client's first guess (64 KiB) ends the stream
+// at a larger line; the client takes the limit gRPC names, sends that line alone, and goes on.
+TEST_F(OpsCliTest, ServerFileCheckLearnsASmallerMessageLimitAndChecksTheRest) {
+  const std::string config = dir_.File("small-messages.yaml");
+  WriteFile(config, "limits:\n  content_bytes: 4096\n  message_bytes: 8192\n");
+  const std::string address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  TestProcess server(SPAMGUARD_SERVER_BIN,
+                     {"--config", config, "--listen", address, "--model", model(), "--rules",
+                      kDefaultRules, "--data-dir", dir_.File("var")});
+  ASSERT_TRUE(server.WaitUntilServing(address)) << server.Stderr();
+  const std::string input = dir_.File("mixed.txt");
+  WriteFile(input, std::string(kSeedHam) + "\n" + std::string(10000, 'a') + "\n" + kSeedHam + "\n" +
+                       kSeedSpam + "\n");
+  const RunResult result = Ctl({"check", "--server", address, "--json", "--test", "--file", input});
+  server.Signal(SIGTERM);
+  server.WaitForExit();
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 3, 4}));
+  const std::vector<std::string> errors = Lines(result.stderr_text);
+  ASSERT_EQ(errors.size(), 2u) << result.stderr_text;
+  EXPECT_THAT(errors[0], StartsWith("spamguardctl check: " + input +
+                                    ":2: RESOURCE_EXHAUSTED: Received message larger than max"));
+  EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 4 comments could not be checked"));
+}
+
 TEST_F(OpsCliServerTest, LocalAndServerChecksAgree) {
   const RunResult local =
       Ctl({"check", "--model", model(), "--rules", kDefaultRules, "--json", kSeedSpam});
