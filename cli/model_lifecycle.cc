@@ -25,7 +25,7 @@ std::vector<TrainingLine> ToLines(const TextPipeline& pipeline,
   std::vector<TrainingLine> lines;
   lines.reserve(examples.size());
   for (const LabeledExample& example : examples) {
-    lines.push_back({pipeline.ModelInput(example.comment), example.spam,
+    lines.push_back({pipeline.ModelInput(example.comment, kFeatureSchemaVersion), example.spam,
                      repeats ? std::max(1, example.repeat) : 1});
   }
   return lines;

@@ -154,7 +154,7 @@ void DumpSplit(const std::string& command, const TextPipeline& pipeline,
   std::ofstream sources(source_path, std::ios::trunc);
   for (const LabeledExample& example : examples) {
     out << (example.spam ? FastTextClassifier::kSpamLabel : FastTextClassifier::kHamLabel) << ' '
-        << pipeline.ModelInput(example.comment) << '\n';
+        << pipeline.ModelInput(example.comment, kFeatureSchemaVersion) << '\n';
     sources << example.source << '\n';
   }
   out.flush();

@@ -21,7 +21,8 @@ bool IsWordByte(char b) { return IsAsciiAlnum(b) || (static_cast<unsigned char>(
 
 // Where the model's words occur in the comment: every whole-word occurrence of each in the
 // normalized text (the model input's words are taken from it), mapped back to the original
-// bytes, in text order, at most kMaxReasonSpans.
+// bytes, in text order, at most kMaxReasonSpans. A word that starts with no digit may follow
+// a digit: the model input splits "100mg" into a number token and "mg" (feature schema 2).
 ModelEvidence EvidenceFor(std::vector<std::string> words, const NormalizedText& normalized) {
   ModelEvidence evidence;
   const std::string_view text = normalized.text;
@@ -30,9 +31,9 @@ ModelEvidence EvidenceFor(std::vector<std::string> words, const NormalizedText& 
          at != std::string_view::npos && !word.empty() && evidence.spans.size() < kMaxReasonSpans;
          at = text.find(word, at + 1)) {
       const size_t end = at + word.size();
-      if ((at > 0 && IsWordByte(text[at - 1])) || (end < text.size() && IsWordByte(text[end]))) {
-        continue;
-      }
+      const bool glued_before = at > 0 && IsWordByte(text[at - 1]) &&
+                                !(IsAsciiDigit(text[at - 1]) && !IsAsciiDigit(word.front()));
+      if (glued_before || (end < text.size() && IsWordByte(text[end]))) continue;
       evidence.spans.push_back(
           normalized.ToOriginal(static_cast<uint32_t>(at), static_cast<uint32_t>(end)));
     }

@@ -35,8 +35,9 @@ class TextPipeline {
   static Result<std::shared_ptr<const TextPipeline>> Create(EntityExtractorOptions options = {});
 
   // The model's line for a comment (normalize, extract entities, build features), in the
-  // feature schema `schema` (FeatureBuilder::ModelInput): a model's own, to score with it.
-  std::string ModelInput(const Comment& comment, int schema = kFeatureSchemaVersion) const;
+  // feature schema `schema` (FeatureBuilder::ModelInput): the model's own to score with it
+  // (info().feature_schema_version), kFeatureSchemaVersion to train.
+  std::string ModelInput(const Comment& comment, int schema) const;
 
   const std::shared_ptr<const Normalizer>& normalizer() const { return normalizer_; }
   const std::shared_ptr<const EntityExtractor>& extractor() const { return extractor_; }

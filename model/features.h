@@ -50,7 +50,7 @@ class FeatureBuilder {
   // `schema` is a version from kOldestFeatureSchemaVersion to kFeatureSchemaVersion (the
   // model's); any other is read as kFeatureSchemaVersion.
   std::string ModelInput(const Comment& comment, const NormalizedText& normalized,
-                         const Entities& entities, int schema = kFeatureSchemaVersion) const;
+                         const Entities& entities, int schema) const;
 
  private:
   std::shared_ptr<const EntityExtractor> extractor_;

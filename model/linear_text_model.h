@@ -99,6 +99,7 @@ class LinearTextModel {
   // kMaxNamedWordLineShare of the training lines ("your", "and", "for"), as their idf tells:
   // their weight is real but names nothing a moderator could act on.
   static constexpr double kMaxNamedWordLineShare = 0.05;
+  // `score` must come from this model's Score() (it holds slots of this model's table).
   std::vector<WordShare> SpamWords(const LineScore& score, size_t count) const;
   std::vector<WordShare> SpamWords(std::string_view line, size_t count) const;
 

@@ -115,7 +115,8 @@ class SpamModel {
   };
   LineScore Score(std::string_view model_input) const;
   // The words that weigh most toward spam (LinearTextModel::SpamWords), at most `count`;
-  // none without a linear model (fastText's average has no per-word share).
+  // none without a linear model (fastText's average has no per-word share). `score` must
+  // come from this model's Score().
   std::vector<std::string> SpamWords(const LineScore& score, size_t count) const;
 
   const ModelInfo& info() const { return info_; }

@@ -12,8 +12,9 @@
 // scaling and choose the decision threshold on the validation scores of the pair (CombineMargins of
 // the quantized fastText and the linear model); write the SpamModel file with SpamModel::Write.
 //
-// The lines are FeatureBuilder lines (TextPipeline::ModelInput), so training and serving
-// read identical tokens. Callers prepare them; the trainer never sees raw comments.
+// The lines are FeatureBuilder lines (TextPipeline::ModelInput) in kFeatureSchemaVersion,
+// the schema the model records, so training and serving read identical tokens. Callers
+// prepare them; the trainer never sees raw comments.
 //
 // Determinism: the grid is fixed and evaluated in order, two candidates at a time on two
 // worker threads (each fastText run itself uses one thread). The time budget is a safety

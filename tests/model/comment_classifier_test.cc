@@ -7,8 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <fasttext/fasttext.h>
+
+#include <fstream>
+
 #include "model/trainer.h"
 #include "tests/support/synthetic_corpus.h"
+#include "tests/support/tiny_fasttext.h"
 
 namespace spamguard {
 namespace {
@@ -63,7 +68,7 @@ class CommentClassifierTest : public ::testing::Test {
   static std::string Input(const std::string& text) {
     Comment comment;
     comment.content = text;
-    return pipeline_->ModelInput(comment);
+    return pipeline_->ModelInput(comment, kFeatureSchemaVersion);
   }
 
   static Assessment Classify(const CommentClassifier& classifier, const std::string& text) {
@@ -114,6 +119,60 @@ TEST_F(CommentClassifierTest, TheModelReasonNamesItsWordsAndWhereTheyAre) {
   for (size_t i = 1; i < model.spans.size(); ++i) {
     EXPECT_LE(model.spans[i - 1].begin, model.spans[i].begin);
   }
+}
+
+// The model input splits "100pills" into a number token and "pills" (feature schema 2);
+// the reason marks "pills" where the comment has it, right after the digits.
+TEST_F(CommentClassifierTest, AWordAfterADigitRunIsMarkedInsideTheNumberedWord) {
+  const auto classifier = Classifier(/*linear=*/true);
+  ASSERT_NE(classifier, nullptr);
+  const std::string text = "Cheap 100pills buy now";
+  const Assessment assessment = Classify(*classifier, text);
+  ASSERT_GT(assessment.spam_probability, 0.5);
+  const Reason& model = ModelReason(assessment);
+  ASSERT_NE(model.description.find("\"pills\""), std::string::npos) << model.description;
+  const size_t pills = text.find("pills");
+  EXPECT_TRUE(std::any_of(model.spans.begin(), model.spans.end(), [&](const Span& span) {
+    return span.begin == pills && span.end == pills + 5;
+  })) << model.description;
+}
+
+// A model trained by a build before feature schema 2 records schema 1: it is scored with
+// schema 1's lines, in which the commenter's "__url__" is the link token it learned.
+TEST_F(CommentClassifierTest, AModelIsScoredWithTheFeatureSchemaItWasTrainedWith) {
+  const fs::path train = directory_ / "schema1.txt";
+  {
+    std::ofstream out(train);
+    for (int i = 0; i < 50; ++i) {
+      out << "__label__spam cheap pills buy now __url__ __links_1__\n";
+      out << "__label__ham great song i listen to it every day\n";
+      out << "__label__ham thanks for the post i agree with the url you cite\n";
+    }
+  }
+  fasttext::Args args =
+      testing::TinyFastTextArgs(train.string(), (directory_ / "schema1").string());
+  args.epoch = 50;
+  args.lr = 0.5;
+  fasttext::FastText trainer;
+  trainer.train(args);
+  trainer.saveModel(args.output + ".bin");
+  ModelInfo info;
+  info.version = "schema-1";
+  info.feature_schema_version = 1;
+  info.trained_at = "2026-11-26T00:00:00Z";
+  const std::string path = (directory_ / "schema1.spgm").string();
+  ASSERT_TRUE(SpamModel::Write(path, args.output + ".bin", info).ok());
+  Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(path);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const CommentClassifier classifier(pipeline_, *model, nullptr, nullptr);
+
+  Comment comment;
+  comment.content = "__url__ __links_1__ and the url";
+  const double served = classifier.Classify(comment, ClassifyOptions{}).spam_probability;
+  const double schema_one = (*model)->SpamProbability(pipeline_->ModelInput(comment, 1));
+  const double schema_two = (*model)->SpamProbability(pipeline_->ModelInput(comment, 2));
+  EXPECT_DOUBLE_EQ(served, schema_one);
+  EXPECT_GT(schema_one, schema_two + 0.1) << schema_one << " " << schema_two;
 }
 
 TEST_F(CommentClassifierTest, AHamLeaningModelReasonShowsNoWords) {

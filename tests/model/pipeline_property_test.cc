@@ -220,7 +220,8 @@ TEST_F(PipelinePropertyTest, ModelInputIsOneLineOfValidUtf8) {
                  Hex(comment.author_url));
     const NormalizedText normalized = normalizer_->Normalize(comment.content);
     const Entities entities = extractor_->Extract(normalized);
-    const std::string line = features.ModelInput(comment, normalized, entities);
+    const std::string line =
+        features.ModelInput(comment, normalized, entities, kFeatureSchemaVersion);
     // fastText reads one example per line and splits tokens on white space: a stray line
     // break would cut a training example in two, a NUL would end it.
     EXPECT_EQ(line.find_first_of(std::string("\n\r\v\f\0", 5)), std::string::npos) << line;
