@@ -41,6 +41,7 @@
 #include "model/scorer.h"
 #include "model/spam_model.h"
 #include "model/unix_time.h"
+#include "model/utf8.h"
 #include "server/comment_conversion.h"
 #include "server/request_validation.h"
 #include "spamguard/v1/spamguard.grpc.pb.h"
@@ -59,46 +60,8 @@ constexpr double kMaxTimeoutSeconds = 86400;
 // `rules test --examples`: more ham texts per rule than anyone reads, few enough to hold.
 constexpr int kMaxRuleExamples = 10000;
 
-// Prints the one-line error of a subcommand and ends it with a non-zero exit.
 // Colors only for a terminal, and never when the user opted out (https://no-color.org).
 bool UseColor() { return isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr; }
-
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const unsigned char lead = static_cast<unsigned char>(text[i]);
-    size_t length = 0;
-    uint32_t code_point = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    } else if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      code_point = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      code_point = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      code_point = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const unsigned char byte = static_cast<unsigned char>(text[i + k]);
-      if ((byte & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (byte & 0x3F);
-    }
-    static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < kMinimum[length] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;  // overlong, out of range, or a surrogate
-    }
-    i += length;
-  }
-  return true;
-}
 
 // --- gRPC plumbing -------------------------------------------------------------------------
 

@@ -88,11 +88,9 @@ Result<std::vector<ReplayCase>> LoadCases(const std::string& path) {
       line.erase(0, kUtf8ByteOrderMark.size());
     if (line.empty() || line[0] == '#') continue;
     const std::string where = path + ":" + std::to_string(number);
-    const json object = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (object.is_discarded() || !object.is_object())
-      return Status::InvalidArgument(where + ": not a JSON object");
     Result<LabeledExample> parsed = ParseLabeledJsonLine(line, where, "cases");
     if (!parsed.ok()) return parsed.status();
+    const json object = json::parse(line, nullptr, /*allow_exceptions=*/false);
     ReplayCase replay;
     replay.name = object.value("name", where);
     replay.comment = parsed->comment;

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "model/unix_time.h"
+#include "model/utf8.h"
 
 namespace spamguard {
 namespace {
@@ -119,6 +120,11 @@ Result<std::optional<int64_t>> JsonMillis(const nlohmann::json& object, const ch
 
 Result<LabeledExample> ParseJsonRow(std::string_view line, const std::string& where,
                                     const std::string& default_source) {
+  // JSON text is UTF-8; the parser would only call a bad byte "not a JSON object".
+  if (size_t offset = 0; !IsValidUtf8(line, &offset)) {
+    return Status::InvalidArgument(where + ": not valid UTF-8 (byte " + std::to_string(offset) +
+                                   ")");
+  }
   const nlohmann::json object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object()) {
     return Status::InvalidArgument(where + ": not a JSON object");

@@ -23,45 +23,6 @@ Status CheckString(const std::string& field, std::string_view value, size_t limi
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view text, size_t* error_offset) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t size = text.size();
-  size_t i = 0;
-  auto fail = [&] {
-    if (error_offset) *error_offset = i;
-    return false;
-  };
-  while (i < size) {
-    const unsigned char lead = bytes[i];
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length;
-    unsigned char min_second = 0x80, max_second = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) min_second = 0xA0;  // overlong
-      if (lead == 0xED) max_second = 0x9F;  // surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) min_second = 0x90;  // overlong
-      if (lead == 0xF4) max_second = 0x8F;  // above U+10FFFF
-    } else {
-      return fail();
-    }
-    if (i + length > size) return fail();
-    if (bytes[i + 1] < min_second || bytes[i + 1] > max_second) return fail();
-    for (size_t k = 2; k < length; ++k) {
-      if (bytes[i + k] < 0x80 || bytes[i + k] > 0xBF) return fail();
-    }
-    i += length;
-  }
-  return true;
-}
-
 namespace {
 
 // google.protobuf.Timestamp's own range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z,

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "model/status.h"
+#include "model/utf8.h"
 #include "spamguard/v1/spamguard.pb.h"
 
 namespace spamguard::server {
@@ -23,10 +24,6 @@ struct RequestLimits {
   size_t max_tags = 64;                   // post.tags entries
   size_t max_message_bytes = 256 * 1024;  // enforced by gRPC on the whole message
 };
-
-// True when text is well-formed UTF-8 (no overlong forms, surrogates or code points above
-// U+10FFFF). On false, *error_offset is the byte offset of the first bad sequence.
-bool IsValidUtf8(std::string_view text, size_t* error_offset = nullptr);
 
 // Content required and non-empty; every string valid UTF-8 and within its limit; tags
 // within max_tags. prefix is prepended to field names ("comment." inside SubmitFeedback).

@@ -176,6 +176,20 @@ TEST(DatasetTest, JsonTimesOutsideTheTimestampRangeAreRefusedNamingTheField) {
   }
 }
 
+// The JSON parser called a line with a bad byte "not a JSON object".
+TEST(DatasetTest, AJsonLineThatIsNotUtf8IsRefusedAsSuch) {
+  // The content starts at byte 12 of the line.
+  const std::pair<std::string, int> cases[] = {
+      {"caf\xE9", 15}, {"\xED\xA0\x80", 12}, {"\xC0\xAF", 12}};
+  for (const auto& [bad, offset] : cases) {
+    Result<LabeledExample> parsed =
+        ParseLabeledJsonLine(R"({"content":")" + bad + R"(","label":"ham"})", "d.jsonl:4", "d");
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(parsed.status().message(),
+              "d.jsonl:4: not valid UTF-8 (byte " + std::to_string(offset) + ")");
+  }
+}
+
 TEST(DatasetTest, AMissingFileIsNotFoundAndADirectoryIsRefusedAsSuch) {
   EXPECT_EQ(LoadLabeledFile("/nonexistent/dir/x.tsv").status().code(), Status::Code::kNotFound);
   Result<std::vector<LabeledExample>> directory = LoadLabeledFile(SPAMGUARD_SOURCE_DIR "/data/");

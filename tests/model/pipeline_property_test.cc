@@ -6,7 +6,6 @@
 // comment in hex. The sanitizer build (make sanitize) runs these too, which is where an
 // offset off by one shows up.
 #include <gtest/gtest.h>
-#include <unicode/utf8.h>
 
 #include <cstdio>
 #include <random>
@@ -17,6 +16,7 @@
 #include "model/features.h"
 #include "model/normalizer.h"
 #include "model/rule_set.h"
+#include "model/utf8.h"
 
 namespace spamguard {
 namespace {
@@ -83,17 +83,6 @@ std::string Hex(const std::string& bytes) {
     hex += buffer;
   }
   return hex;
-}
-
-bool IsValidUtf8(const std::string& text) {
-  int32_t i = 0;
-  const auto length = static_cast<int32_t>(text.size());
-  while (i < length) {
-    UChar32 c = 0;
-    U8_NEXT(text.data(), i, length, c);
-    if (c < 0) return false;
-  }
-  return true;
 }
 
 void ExpectWithin(const Span& span, size_t length, const char* what) {
