@@ -415,22 +415,33 @@ TEST_F(OpsCliServerTest, ServerFileCheckNamesALineOverTheMessageLimitAndChecksTh
   EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 4 comments could not be checked"));
 }
 
+// `check --server ADDRESS --json --test --file FILE` of `lines`, with a server started on the
+// config file `config_yaml` and stopped after; FILE is dir.File("lines.txt").
+RunResult CheckFileOnServerWithConfig(const TempDir& dir, const std::string& model,
+                                      const std::string& config_yaml, const std::string& lines) {
+  const std::string config = dir.File("server.yaml");
+  WriteFile(config, config_yaml);
+  const std::string address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  TestProcess server(SPAMGUARD_SERVER_BIN,
+                     {"--config", config, "--listen", address, "--model", model, "--rules",
+                      kDefaultRules, "--data-dir", dir.File("var")});
+  EXPECT_TRUE(server.WaitUntilServing(address)) << server.Stderr();
+  const std::string input = dir.File("lines.txt");
+  WriteFile(input, lines);
+  RunResult result = Ctl({"check", "--server", address, "--json", "--test", "--file", input});
+  server.Signal(SIGTERM);
+  server.WaitForExit();
+  return result;
+}
+
 // A server configured with a lower limit refuses a line the client sent: the refusal is
 // mapped from the stream's request index to FILE:LINE, and a new stream checks the rest.
 TEST_F(OpsCliTest, ServerFileCheckNamesTheLineTheServerRefusedAndChecksTheRest) {
-  const std::string config = dir_.File("small-limits.yaml");
-  WriteFile(config, "limits:\n  content_bytes: 200\n");
-  const std::string address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
-  TestProcess server(SPAMGUARD_SERVER_BIN,
-                     {"--config", config, "--listen", address, "--model", model(), "--rules",
-                      kDefaultRules, "--data-dir", dir_.File("var")});
-  ASSERT_TRUE(server.WaitUntilServing(address)) << server.Stderr();
-  const std::string input = dir_.File("queue.txt");
-  WriteFile(input, std::string(kSeedHam) + "\n" + std::string(300, 'a') + "\n\n" + kSeedHam + "\n" +
-                       kSeedHam + "\n");
-  const RunResult result = Ctl({"check", "--server", address, "--json", "--test", "--file", input});
-  server.Signal(SIGTERM);
-  server.WaitForExit();
+  const RunResult result =
+      CheckFileOnServerWithConfig(dir_, model(), "limits:\n  content_bytes: 200\n",
+                                  std::string(kSeedHam) + "\n" + std::string(300, 'a') + "\n\n" +
+                                      kSeedHam + "\n" + kSeedHam + "\n");
+  const std::string input = dir_.File("lines.txt");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 4, 5}));
   const std::vector<std::string> errors = Lines(result.stderr_text);
@@ -444,19 +455,11 @@ TEST_F(OpsCliTest, ServerFileCheckNamesTheLineTheServerRefusedAndChecksTheRest) 
 // A server whose message limit is below the client's first guess (64 KiB) ends the stream
 // at a larger line; the client takes the limit gRPC names, sends that line alone, and goes on.
 TEST_F(OpsCliTest, ServerFileCheckLearnsASmallerMessageLimitAndChecksTheRest) {
-  const std::string config = dir_.File("small-messages.yaml");
-  WriteFile(config, "limits:\n  content_bytes: 4096\n  message_bytes: 8192\n");
-  const std::string address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
-  TestProcess server(SPAMGUARD_SERVER_BIN,
-                     {"--config", config, "--listen", address, "--model", model(), "--rules",
-                      kDefaultRules, "--data-dir", dir_.File("var")});
-  ASSERT_TRUE(server.WaitUntilServing(address)) << server.Stderr();
-  const std::string input = dir_.File("mixed.txt");
-  WriteFile(input, std::string(kSeedHam) + "\n" + std::string(10000, 'a') + "\n" + kSeedHam + "\n" +
-                       kSeedSpam + "\n");
-  const RunResult result = Ctl({"check", "--server", address, "--json", "--test", "--file", input});
-  server.Signal(SIGTERM);
-  server.WaitForExit();
+  const RunResult result = CheckFileOnServerWithConfig(
+      dir_, model(), "limits:\n  content_bytes: 4096\n  message_bytes: 8192\n",
+      std::string(kSeedHam) + "\n" + std::string(10000, 'a') + "\n" + kSeedHam + "\n" + kSeedSpam +
+          "\n");
+  const std::string input = dir_.File("lines.txt");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 3, 4}));
   const std::vector<std::string> errors = Lines(result.stderr_text);
