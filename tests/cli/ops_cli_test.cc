@@ -397,6 +397,19 @@ TEST_F(OpsCliServerTest, ServerFileCheckNamesAnOversizedLineAndChecksTheOthers) 
   EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 3 comments could not be checked"));
 }
 
+// A check of FILE's four lines in which line 2 was too large for the server's messages and
+// every other line was checked.
+void ExpectOnlyLineTwoRefusedAsTooLarge(const RunResult& result, const std::string& file) {
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 3, 4}));
+  const std::vector<std::string> errors = Lines(result.stderr_text);
+  ASSERT_EQ(errors.size(), 2u) << result.stderr_text;
+  EXPECT_THAT(errors[0], StartsWith("spamguardctl check: " + file +
+                                    ":2: RESOURCE_EXHAUSTED: Received message larger than max"));
+  EXPECT_THAT(errors[0], EndsWith("(not checked)"));
+  EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 4 comments could not be checked"));
+}
+
 // A line over the server's 256 KiB message limit is refused by gRPC itself, which ends the
 // whole call it is on: such a line goes alone, so the lines after it are still checked.
 TEST_F(OpsCliServerTest, ServerFileCheckNamesALineOverTheMessageLimitAndChecksTheOthers) {
@@ -405,14 +418,7 @@ TEST_F(OpsCliServerTest, ServerFileCheckNamesALineOverTheMessageLimitAndChecksTh
                        "\n" + kSeedSpam + "\n");
   const RunResult result =
       Ctl({"check", "--server", address_, "--json", "--test", "--file", input});
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 3, 4}));
-  const std::vector<std::string> errors = Lines(result.stderr_text);
-  ASSERT_EQ(errors.size(), 2u) << result.stderr_text;
-  EXPECT_THAT(errors[0], StartsWith("spamguardctl check: " + input +
-                                    ":2: RESOURCE_EXHAUSTED: Received message larger than max"));
-  EXPECT_THAT(errors[0], EndsWith("(not checked)"));
-  EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 4 comments could not be checked"));
+  ExpectOnlyLineTwoRefusedAsTooLarge(result, input);
 }
 
 // `check --server ADDRESS --json --test --file FILE` of `lines`, with a server started on the
@@ -460,13 +466,7 @@ TEST_F(OpsCliTest, ServerFileCheckLearnsASmallerMessageLimitAndChecksTheRest) {
       std::string(kSeedHam) + "\n" + std::string(10000, 'a') + "\n" + kSeedHam + "\n" + kSeedSpam +
           "\n");
   const std::string input = dir_.File("lines.txt");
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_EQ(CheckedLineNumbers(result.stdout_text), (std::vector<int>{1, 3, 4}));
-  const std::vector<std::string> errors = Lines(result.stderr_text);
-  ASSERT_EQ(errors.size(), 2u) << result.stderr_text;
-  EXPECT_THAT(errors[0], StartsWith("spamguardctl check: " + input +
-                                    ":2: RESOURCE_EXHAUSTED: Received message larger than max"));
-  EXPECT_THAT(errors[1], StartsWith("spamguardctl check: 1 of 4 comments could not be checked"));
+  ExpectOnlyLineTwoRefusedAsTooLarge(result, input);
 }
 
 TEST_F(OpsCliServerTest, LocalAndServerChecksAgree) {
