@@ -153,6 +153,21 @@ struct ReplayOptions {
   bool no_rules = false;
 };
 
+// Ends `command` when a case names a site the rule pack has no policy for: like `check
+// --site`, a typo would otherwise replay the case under the default policy. (Without a pack
+// no policy applies, and a case's site only reaches the model.)
+void FailOnUnknownCaseSites(const std::string& command, const std::vector<ReplayCase>& cases,
+                            const RuleSet* rules) {
+  if (rules == nullptr) return;
+  for (const ReplayCase& replay : cases) {
+    const std::string& site = replay.comment.site_id;
+    if (!site.empty() && !rules->HasSitePolicy(site)) {
+      Fail(command, "case '" + replay.name + "' names site '" + site + "', and " + rules->path() +
+                        " has no policy for it (no entry under 'sites:')");
+    }
+  }
+}
+
 void RunReplay(const ReplayOptions& options) {
   const std::string command = "replay";
   const std::shared_ptr<const TextPipeline> pipeline = CreatePipeline(command);
@@ -161,6 +176,7 @@ void RunReplay(const ReplayOptions& options) {
   const std::shared_ptr<const RuleSet> rules =
       LoadRules(command, options.no_rules ? "" : options.rules, *pipeline);
   const std::vector<ReplayCase> cases = Check(command, LoadCases(options.cases));
+  FailOnUnknownCaseSites(command, cases, rules.get());
   const CommentClassifier classifier(pipeline, model, rules, nullptr);
   const std::vector<Flip> flips = Replay(classifier, cases);
   for (const Flip& flip : flips) PrintFlip(flip);
@@ -307,6 +323,7 @@ void RunRetrain(RetrainOptions options) {
   const std::shared_ptr<const RuleSet> rule_set =
       LoadRules(command, options.no_rules ? "" : options.rules, *pipeline);
   const std::vector<ReplayCase> cases = Check(command, LoadCases(options.cases));
+  FailOnUnknownCaseSites(command, cases, rule_set.get());
 
   // The candidate, trained into the store's staging directory.
   std::error_code error;

@@ -35,6 +35,7 @@ using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+const std::string kDefaultRules = std::string(SPAMGUARD_SOURCE_DIR) + "/rules/default.yaml";
 
 RunResult Ctl(const std::vector<std::string>& args) {
   return RunProcess(SPAMGUARDCTL_BIN, args, std::chrono::seconds(300));
@@ -310,6 +311,31 @@ TEST_F(OperatorInputTest, ReplayNamesABadCaseByFileAndLineOnce) {
       Ctl({"replay", "--model", model_store(), "--cases", cases(), "--no-rules"});
   ExpectOneLineError(replay, "spamguardctl replay: ");
   EXPECT_THAT(replay.stderr_text, HasSubstr(cases() + ":2: label must be spam or ham"));
+}
+
+// A case's site_id picks a policy of the pack, as `check --site` does: a typo must not
+// replay the case under the default policy. The retrain gate refuses it before training.
+TEST_F(OperatorInputTest, ReplayAndRetrainRefuseACaseNamingASiteThePackLacks) {
+  WriteFile(
+      cases(),
+      R"({"name":"typo","content":"great post","label":"ham","expect":["ham","hold","spam","discard"],"site_id":"blgo"})"
+      "\n");
+  const std::string why = "case 'typo' names site 'blgo', and " + kDefaultRules +
+                          " has no policy for it (no entry under 'sites:')";
+  const RunResult replay =
+      Ctl({"replay", "--model", model_store(), "--cases", cases(), "--rules", kDefaultRules});
+  ExpectOneLineError(replay, "spamguardctl replay: ");
+  EXPECT_THAT(replay.stderr_text, HasSubstr(why));
+  const RunResult retrain =
+      Ctl({"retrain", "--model", dir_.File("store"), "--base", corpus(), "--data-dir", data_dir(),
+           "--cases", cases(), "--rules", kDefaultRules});
+  ExpectOneLineError(retrain, "spamguardctl retrain: ");
+  EXPECT_THAT(retrain.stderr_text, HasSubstr(why));
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("store") + "/current"));
+  // Without a pack no policy applies: the case replays on the model alone.
+  const RunResult model_only =
+      Ctl({"replay", "--model", model_store(), "--cases", cases(), "--no-rules"});
+  EXPECT_EQ(model_only.exit_code, 0) << model_only.stderr_text;
 }
 
 TEST_F(OperatorInputTest, ReplayRefusesADirectoryAsTheCasesFileNamingIt) {
