@@ -1,5 +1,7 @@
 #include "cli/explain.h"
 
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -41,22 +43,30 @@ Span SafeSpan(std::string_view content, Span span) {
 }
 
 // Appends text, escaping what a terminal would interpret: C0 controls other than tab and
-// newline, DEL, and C1 controls (U+0080..U+009F, encoded C2 80..C2 9F).
+// newline, DEL, C1 controls (U+0080..U+009F) and every byte of an ill-formed UTF-8 sequence
+// (a stray 0x9B is CSI to a terminal in 8-bit mode). Check refuses such text, but data files
+// (`rules test --examples`) can hold it.
 void AppendEscaped(std::string_view text, std::string& out) {
-  char escape[8];
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char byte = static_cast<unsigned char>(text[i]);
-    if ((byte < 0x20 && byte != '\t' && byte != '\n') || byte == 0x7F) {
-      std::snprintf(escape, sizeof escape, "\\x%02x", byte);
+  char escape[16];
+  const auto length = static_cast<int64_t>(text.size());
+  int64_t i = 0;
+  while (i < length) {
+    const int64_t start = i;
+    UChar32 c = 0;
+    U8_NEXT(text.data(), i, length, c);
+    if (c < 0) {
+      for (int64_t k = start; k < i; ++k) {
+        std::snprintf(escape, sizeof escape, "\\x%02x", static_cast<unsigned char>(text[k]));
+        out += escape;
+      }
+    } else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) {
+      std::snprintf(escape, sizeof escape, "\\x%02x", static_cast<unsigned>(c));
       out += escape;
-    } else if (byte == 0xC2 && i + 1 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-      std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned char>(text[i + 1]));
+    } else if (c >= 0x80 && c <= 0x9F) {
+      std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
       out += escape;
-      ++i;
     } else {
-      out += static_cast<char>(byte);
+      out.append(text.data() + start, static_cast<size_t>(i - start));
     }
   }
 }

@@ -596,6 +596,21 @@ TEST_F(OpsCliTest, RulesTestTableNamesEveryRuleAndThePackFigures) {
   EXPECT_THAT(result.stdout_text, HasSubstr("spam caught: 100.00% (1 of 1)"));
 }
 
+// A data file can hold what check refuses: a terminal escape, a C1 control and bytes that
+// are not UTF-8 (0x9B alone is CSI to a terminal in 8-bit mode). The ham examples show each
+// escaped, and the rest of the text as it is.
+TEST_F(OpsCliTest, RulesTestExamplesEscapeControlsAndBytesThatAreNotUtf8) {
+  const std::string data = dir_.File("labeled.tsv");
+  WriteFile(data,
+            "label\ttext\nspam\tbring my love back\n"
+            "ham\tcall +33 1 42 68 53 00 \x1b[31m caf\xE9 \xC2\x9B \x9B end\n");
+  const RunResult result = Ctl({"rules", "test", "--rules", small_pack(), "--examples", "1", data});
+  ASSERT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("    ham: call +33 1 42 68 53 00 \\x1b[31m caf\\xe9 \\u009b \\x9b end\n"))
+      << result.stdout_text;
+}
+
 // A source with one class used to print "ham flagged 0.00% (0 of 0)", which reads as a result.
 TEST_F(OpsCliTest, RulesTestGivesNoFigureForAClassTheDataLacks) {
   const std::string data = dir_.File("labeled.tsv");
