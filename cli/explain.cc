@@ -1,12 +1,12 @@
 #include "cli/explain.h"
 
-#include <unicode/utf8.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <utility>
+
+#include "model/utf8.h"
 
 namespace spamguard::cli {
 namespace {
@@ -48,14 +48,9 @@ Span SafeSpan(std::string_view content, Span span) {
 // (`rules test --examples`) can hold it.
 void AppendEscaped(std::string_view text, std::string& out) {
   char escape[16];
-  const auto length = static_cast<int64_t>(text.size());
-  int64_t i = 0;
-  while (i < length) {
-    const int64_t start = i;
-    UChar32 c = 0;
-    U8_NEXT(text.data(), i, length, c);
+  ForEachCodePoint(text, [&](size_t begin, size_t end, UChar32 c) {
     if (c < 0) {
-      for (int64_t k = start; k < i; ++k) {
+      for (size_t k = begin; k < end; ++k) {
         std::snprintf(escape, sizeof escape, "\\x%02x", static_cast<unsigned char>(text[k]));
         out += escape;
       }
@@ -66,9 +61,9 @@ void AppendEscaped(std::string_view text, std::string& out) {
       std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
       out += escape;
     } else {
-      out.append(text.data() + start, static_cast<size_t>(i - start));
+      out.append(text.substr(begin, end - begin));
     }
-  }
+  });
 }
 
 std::string Escaped(std::string_view text) {

@@ -1,11 +1,11 @@
 #include "model/features.h"
 
-#include <unicode/utf8.h>
-
 #include <algorithm>
 #include <cctype>
 #include <string_view>
 #include <vector>
+
+#include "model/utf8.h"
 
 namespace spamguard {
 namespace {
@@ -24,20 +24,15 @@ struct Replacement {
 std::string TokenSafe(std::string_view value) {
   std::string out;
   out.reserve(value.size());
-  const auto length = static_cast<int32_t>(value.size());
-  int32_t i = 0;
-  while (i < length) {
-    const int32_t start = i;
-    UChar32 c = 0;
-    U8_NEXT(value.data(), i, length, c);
+  ForEachCodePoint(value, [&](size_t begin, size_t end, UChar32 c) {
     if (c < 0) {
       out += "\xEF\xBF\xBD";
     } else if (c <= 0x20 || c == 0x7F) {
       out.push_back('_');
     } else {
-      out.append(value.data() + start, static_cast<size_t>(i - start));
+      out.append(value.substr(begin, end - begin));
     }
-  }
+  });
   return out;
 }
 

@@ -1,13 +1,18 @@
-// utf8: whether bytes are well-formed UTF-8, as ICU's U8_NEXT reads them: no overlong forms,
-// no surrogates, nothing above U+10FFFF, no truncated sequence. The one check for every text
+// utf8: reading bytes as UTF-8 the way ICU's U8_NEXT does: no overlong forms, no surrogates,
+// nothing above U+10FFFF, no truncated sequence. IsValidUtf8 is the one check for every text
 // that enters Spamguard: request fields (server/request_validation), data-file lines
-// (model/dataset), comments a local `spamguardctl check` reads.
+// (model/dataset), comments a local `spamguardctl check` reads. ForEachCodePoint is the one
+// walk for code that rewrites text by code point (FeatureBuilder's tokens, the CLI's
+// escaping of what it prints).
 //
-// Pure function: safe from any thread.
+// Pure functions: safe from any thread.
 #ifndef SPAMGUARD_MODEL_UTF8_H_
 #define SPAMGUARD_MODEL_UTF8_H_
 
+#include <unicode/utf8.h>
+
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace spamguard {
@@ -15,6 +20,20 @@ namespace spamguard {
 // True when `text` is well-formed UTF-8. On false, *error_offset (when given) is the byte
 // offset of the first bad sequence.
 bool IsValidUtf8(std::string_view text, size_t* error_offset = nullptr);
+
+// Calls visit(begin, end, code_point) for each sequence of `text` in order, [begin, end) its
+// bytes; code_point is negative for an ill-formed sequence.
+template <typename Visit>
+void ForEachCodePoint(std::string_view text, Visit visit) {
+  const auto length = static_cast<int64_t>(text.size());
+  int64_t i = 0;
+  while (i < length) {
+    const int64_t begin = i;
+    UChar32 code_point = 0;
+    U8_NEXT(text.data(), i, length, code_point);
+    visit(static_cast<size_t>(begin), static_cast<size_t>(i), code_point);
+  }
+}
 
 }  // namespace spamguard
 
