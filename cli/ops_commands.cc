@@ -527,8 +527,7 @@ void CheckOnServer(const CheckOptions& options, const std::vector<InputText>& in
       const grpc::Status status =
           stub->CheckComment(&context, BuildRequest(options, input), &response);
       if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
-          (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
-           status.error_message().find("larger than max") != std::string::npos)) {
+          MessageLimitOf(status).has_value()) {
         refuse(input, DescribeRpcError(status));
       } else if (!status.ok()) {
         Fail("check", DescribeRpcError(status));

@@ -245,7 +245,7 @@ void RunEvalProtocol(const std::string& command, const ProtocolOptions& options)
   // this process can create and write files in (a probe file is written and removed).
   if (!options.scores_out.empty()) {
     const std::string refused =
-        "--scores-out " + options.scores_out + " is not a directory " + "that can be written";
+        "--scores-out " + options.scores_out + " is not a directory that can be written";
     std::error_code error;
     fs::create_directories(options.scores_out, error);
     if (error) Fail(command, refused + ": " + error.message());

@@ -112,6 +112,13 @@ std::vector<std::string_view> WithoutUnknownContext(std::vector<std::string_view
   return tokens;
 }
 
+// Counts each distinct key of one line once in `frequency` (document frequencies).
+void CountDistinct(std::vector<uint64_t> keys, std::unordered_map<uint64_t, int>& frequency) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (uint64_t key : keys) ++frequency[key];
+}
+
 double TermWeight(int frequency) {
   return frequency == 1 ? 1.0 : 1.0 + std::log(static_cast<double>(frequency));
 }
@@ -165,9 +172,7 @@ Result<LinearTextModel> LinearTextModel::Train(const std::vector<LinearExample>&
     for (std::string_view token : tokens.back()) {
       if (IsContextToken(token)) seen.push_back(WordKey(token));
     }
-    std::sort(seen.begin(), seen.end());
-    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-    for (uint64_t key : seen) ++context_frequency[key];
+    CountDistinct(std::move(seen), context_frequency);
   }
   const auto frequent_context = [&](uint64_t key) {
     const auto it = context_frequency.find(key);
@@ -178,15 +183,12 @@ Result<LinearTextModel> LinearTextModel::Train(const std::vector<LinearExample>&
   std::vector<std::vector<uint64_t>> word_keys(examples.size());
   std::vector<std::vector<uint64_t>> character_keys(examples.size());
   std::unordered_map<uint64_t, int> document_frequency;
-  std::vector<uint64_t> distinct;
   for (size_t i = 0; i < examples.size(); ++i) {
     tokens[i] = WithoutUnknownContext(std::move(tokens[i]), frequent_context);
     CollectKeys(tokens[i], parameters.minn, parameters.maxn, word_keys[i], character_keys[i]);
-    distinct = word_keys[i];
-    distinct.insert(distinct.end(), character_keys[i].begin(), character_keys[i].end());
-    std::sort(distinct.begin(), distinct.end());
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-    for (uint64_t key : distinct) ++document_frequency[key];
+    std::vector<uint64_t> keys = word_keys[i];
+    keys.insert(keys.end(), character_keys[i].begin(), character_keys[i].end());
+    CountDistinct(std::move(keys), document_frequency);
   }
 
   // The features, with their idf and no weight yet, in the table serving reads: the rows
@@ -285,13 +287,13 @@ const LinearTextModel::Slot* LinearTextModel::Find(uint64_t key) const {
   }
 }
 
-// Term frequencies by table slot, in a scratch table of at least twice as many cells as keys
-// (0 is an empty cell). Sorting the keys instead was a sixth of a short comment's whole
-// pipeline time.
 double LinearTextModel::FeatureValue(const GroupCounts& counts, uint32_t cell) const {
   return TermWeight(counts.Frequency(cell)) * table_[counts.Slot(cell)].idf;
 }
 
+// Term frequencies by table slot, in a scratch table of at least twice as many cells as keys
+// (0 is an empty cell). Sorting the keys instead was a sixth of a short comment's whole
+// pipeline time.
 LinearTextModel::GroupCounts LinearTextModel::CountGroup(const std::vector<uint64_t>& keys) const {
   GroupCounts counts;
   size_t size = 16;

@@ -229,12 +229,11 @@ class Loader {
     if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
       return Status::InvalidArgument(file + " is not a regular file (a device, pipe or socket)");
     }
+    const Status too_large = Status::InvalidArgument(file + " is larger than " +
+                                                     std::to_string(kMaxRuleFileBytes >> 20) +
+                                                     " MiB, the most a rule file may hold");
     const uintmax_t size = std::filesystem::file_size(file, error);
-    if (!error && size > kMaxRuleFileBytes) {
-      return Status::InvalidArgument(file + " is larger than " +
-                                     std::to_string(kMaxRuleFileBytes >> 20) +
-                                     " MiB, the most a rule file may hold");
-    }
+    if (!error && size > kMaxRuleFileBytes) return too_large;
     std::ifstream in(file, std::ios::binary);
     if (!in) return Status::NotFound("cannot open rule file " + file);
     // What the size said, and whatever the file grew by since, up to the bound.
@@ -242,11 +241,7 @@ class Loader {
     char chunk[1 << 16];
     while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
       bytes.append(chunk, static_cast<size_t>(in.gcount()));
-      if (bytes.size() > kMaxRuleFileBytes) {
-        return Status::InvalidArgument(file + " is larger than " +
-                                       std::to_string(kMaxRuleFileBytes >> 20) +
-                                       " MiB, the most a rule file may hold");
-      }
+      if (bytes.size() > kMaxRuleFileBytes) return too_large;
     }
     if (in.bad()) return Status::IoError("cannot read rule file " + file);
     hash_ = Fnv1a64(hash_name, hash_);
