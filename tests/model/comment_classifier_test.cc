@@ -4,12 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
-
-#include <fasttext/fasttext.h>
-
-#include <fstream>
 
 #include "model/trainer.h"
 #include "tests/support/synthetic_corpus.h"
@@ -153,15 +150,13 @@ TEST_F(CommentClassifierTest, AModelIsScoredWithTheFeatureSchemaItWasTrainedWith
       testing::TinyFastTextArgs(train.string(), (directory_ / "schema1").string());
   args.epoch = 50;
   args.lr = 0.5;
-  fasttext::FastText trainer;
-  trainer.train(args);
-  trainer.saveModel(args.output + ".bin");
+  const std::string fasttext_path = testing::TrainTinyFastText(args);
   ModelInfo info;
   info.version = "schema-1";
   info.feature_schema_version = 1;
   info.trained_at = "2026-11-26T00:00:00Z";
   const std::string path = (directory_ / "schema1.spgm").string();
-  ASSERT_TRUE(SpamModel::Write(path, args.output + ".bin", info).ok());
+  ASSERT_TRUE(SpamModel::Write(path, fasttext_path, info).ok());
   Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(path);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   const CommentClassifier classifier(pipeline_, *model, nullptr, nullptr);

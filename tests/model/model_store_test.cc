@@ -1,6 +1,5 @@
 #include "model/model_store.h"
 
-#include <fasttext/fasttext.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -38,10 +37,7 @@ class ModelStoreTest : public ::testing::Test {
     }
     fasttext::Args args = testing::TinyFastTextArgs(train.string(), (scratch_ / "tiny").string());
     args.dim = 5;
-    fasttext::FastText trainer;
-    trainer.train(args);
-    fasttext_path_ = (scratch_ / "tiny.bin").string();
-    trainer.saveModel(fasttext_path_);
+    fasttext_path_ = testing::TrainTinyFastText(args);
   }
   static void TearDownTestSuite() { fs::remove_all(scratch_); }
 

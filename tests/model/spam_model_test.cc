@@ -1,6 +1,5 @@
 #include "model/spam_model.h"
 
-#include <fasttext/fasttext.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -49,10 +48,7 @@ class SpamModelTest : public ::testing::Test {
     }
     fasttext::Args args = testing::TinyFastTextArgs(train.string(), (directory_ / "tiny").string());
     args.epoch = 20;
-    fasttext::FastText trainer;
-    trainer.train(args);
-    trainer.saveModel(args.output + ".bin");
-    fasttext_path_ = args.output + ".bin";
+    fasttext_path_ = testing::TrainTinyFastText(args);
   }
   static void TearDownTestSuite() { fs::remove_all(directory_); }
 

@@ -1,5 +1,7 @@
 #include "tests/support/tiny_fasttext.h"
 
+#include <fasttext/fasttext.h>
+
 namespace spamguard::testing {
 
 fasttext::Args TinyFastTextArgs(const std::string& input, const std::string& output) {
@@ -15,6 +17,13 @@ fasttext::Args TinyFastTextArgs(const std::string& input, const std::string& out
   args.thread = 1;
   args.verbose = 0;
   return args;
+}
+
+std::string TrainTinyFastText(const fasttext::Args& args) {
+  fasttext::FastText trainer;
+  trainer.train(args);
+  trainer.saveModel(args.output + ".bin");
+  return args.output + ".bin";
 }
 
 }  // namespace spamguard::testing

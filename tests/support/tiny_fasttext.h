@@ -16,6 +16,9 @@ namespace spamguard::testing {
 // 3-6-grams, word unigrams) until the caller changes them.
 fasttext::Args TinyFastTextArgs(const std::string& input, const std::string& output);
 
+// Trains a classifier with `args` and saves it as args.output + ".bin", whose path it returns.
+std::string TrainTinyFastText(const fasttext::Args& args);
+
 }  // namespace spamguard::testing
 
 #endif  // SPAMGUARD_TESTS_SUPPORT_TINY_FASTTEXT_H_
