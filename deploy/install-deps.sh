@@ -7,7 +7,7 @@ packages=(
   g++ cmake make pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libfasttext-dev liblinear-dev libre2-dev libicu-dev libphonenumber-dev libyaml-cpp-dev
-  libcli11-dev libsqlite3-dev nlohmann-json3-dev
+  libcli11-dev libsqlite3-dev nlohmann-json3-dev libxml2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nghttp2-client python3-grpcio python3-grpc-tools clang-format
 )

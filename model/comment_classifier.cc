@@ -61,7 +61,8 @@ TextPipeline::TextPipeline(std::shared_ptr<const Normalizer> normalizer,
     : normalizer_(std::move(normalizer)), extractor_(extractor), features_(extractor) {}
 
 std::string TextPipeline::ModelInput(const Comment& comment, int schema) const {
-  const NormalizedText normalized = normalizer_->Normalize(comment.content);
+  const NormalizedText normalized =
+      normalizer_->Normalize(comment.content, HtmlReferencesOf(schema));
   const Entities entities = extractor_->Extract(normalized);
   return features_.ModelInput(comment, normalized, entities, schema);
 }
@@ -79,8 +80,13 @@ Assessment CommentClassifier::Classify(const Comment& comment,
                                        const ClassifyOptions& options) const {
   const NormalizedText normalized = pipeline_->normalizer()->Normalize(comment.content);
   const Entities entities = pipeline_->extractor()->Extract(normalized);
-  const std::string model_input = pipeline_->features().ModelInput(
-      comment, normalized, entities, model_->info().feature_schema_version);
+  // The rules read the text with HTML character references decoded. A model of a schema
+  // that kept them reads its own line, built again only when there was one to keep.
+  const int schema = model_->info().feature_schema_version;
+  const std::string model_input =
+      normalized.character_references > 0 && HtmlReferencesOf(schema) == HtmlReferences::kKeep
+          ? pipeline_->ModelInput(comment, schema)
+          : pipeline_->features().ModelInput(comment, normalized, entities, schema);
   const SpamModel::LineScore model_score = model_->Score(model_input);
   const double model_probability = model_score.spam_probability;
 

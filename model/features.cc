@@ -113,6 +113,11 @@ const char* AgeBucket(int64_t milliseconds) {
 
 }  // namespace
 
+HtmlReferences HtmlReferencesOf(int schema) {
+  // Any version out of range is read as kFeatureSchemaVersion, as in ModelInput.
+  return schema == 1 || schema == 2 ? HtmlReferences::kKeep : HtmlReferences::kDecode;
+}
+
 bool IsContextToken(std::string_view token) {
   for (std::string_view prefix :
        {"__kind_", "__authordomain_", "__authorname_", "__submit_", "__postage_"}) {

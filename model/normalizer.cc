@@ -10,9 +10,11 @@
 #include <array>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "model/ascii.h"
+#include "model/html_references.h"
 #include "model/string_set.h"
 
 namespace spamguard {
@@ -112,6 +114,25 @@ char32_t DecodeOne(std::string_view s, size_t i, uint32_t* length) {
   return cp;
 }
 
+// One code point read from the original text: a character reference when the call decodes
+// them and one starts there, else a UTF-8 sequence (DecodeOne).
+struct ReadUnit {
+  char32_t cp;
+  uint32_t length;
+  std::optional<CharacterReference> reference;
+};
+
+ReadUnit ReadCodePoint(std::string_view s, size_t i, bool decode_references) {
+  if (decode_references && s[i] == '&') {
+    if (std::optional<CharacterReference> reference = ReadCharacterReference(s.substr(i))) {
+      return {reference->code_point, static_cast<uint32_t>(reference->length), reference};
+    }
+  }
+  ReadUnit unit{0, 0, std::nullopt};
+  unit.cp = DecodeOne(s, i, &unit.length);
+  return unit;
+}
+
 size_t Utf8Length(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
 
 // Writes c as UTF-8 at out; returns the number of bytes written.
@@ -141,6 +162,8 @@ size_t EncodeUtf8(char32_t c, char* out) {
 // Per-call state of one Normalize() run.
 struct Scratch {
   std::string_view original;
+  bool decode_references = true;  // HtmlReferences::kDecode
+  uint32_t character_references = 0;
   std::vector<Unit> units;
   std::vector<Unit> next;
   ObfuscationReport report;
@@ -148,6 +171,16 @@ struct Scratch {
 
   void MarkObfuscated(uint32_t begin, uint32_t end) {
     if (begin < end) report.spans.push_back({begin, end});
+  }
+
+  // Counts a unit read at `begin` once it is taken into the text (or dropped from it).
+  void NoteRead(const ReadUnit& unit, uint32_t begin) {
+    if (!unit.reference) return;
+    ++character_references;
+    if (unit.reference->numeric && unit.cp < 0x80 && IsAsciiAlnum(unit.cp)) {
+      ++report.encoded_characters;
+      MarkObfuscated(begin, begin + unit.length);
+    }
   }
 };
 
@@ -362,7 +395,8 @@ bool LooksLikeAddress(const std::vector<Unit>& u, size_t begin, size_t end) {
 // space collapsing. Returns false, leaving *result unspecified, as soon as the text might need
 // anything else (non-ASCII, a leetspeak character next to a letter, single characters in a
 // row, a long repeat); the general path then produces what this one would have for such text.
-bool NormalizePlainAscii(std::string_view original, NormalizedText* result) {
+bool NormalizePlainAscii(std::string_view original, bool decode_references,
+                         NormalizedText* result) {
   const size_t size = original.size();
   result->text.resize(size);
   result->source_begin.resize(size);
@@ -379,6 +413,9 @@ bool NormalizePlainAscii(std::string_view original, NormalizedText* result) {
   for (size_t k = 0; k < size; ++k) {
     const auto byte = static_cast<unsigned char>(original[k]);
     if (byte >= 0x80) return false;
+    if (decode_references && byte == '&' && ReadCharacterReference(original.substr(k))) {
+      return false;
+    }
     const char c = kAsciiFold[byte];
     const auto at = static_cast<uint32_t>(k);
     if (c == ' ') {
@@ -422,8 +459,8 @@ bool NormalizePlainAscii(std::string_view original, NormalizedText* result) {
 }  // namespace
 
 uint32_t ObfuscationReport::total() const {
-  return format_characters + fancy_characters + combining_marks + homoglyphs + leet_characters +
-         spaced_out_runs;
+  return encoded_characters + format_characters + fancy_characters + combining_marks + homoglyphs +
+         leet_characters + spaced_out_runs;
 }
 
 Span NormalizedText::ToOriginal(uint32_t begin, uint32_t end) const {
@@ -466,10 +503,14 @@ void Normalizer::Impl::Decode(Scratch* scratch) const {
   size_t i = 0;
   const auto size = static_cast<uint32_t>(s.size());
   while (i < size) {
-    // An ASCII run takes the fast path, except a last byte followed by non-ASCII, which
-    // may be the base of a combining sequence.
+    // An ASCII run takes the fast path, except a last byte followed by non-ASCII (or by an
+    // '&' that may start a character reference), which may be the base of a combining
+    // sequence.
     size_t run_end = i;
-    while (run_end < size && static_cast<unsigned char>(s[run_end]) < 0x80) ++run_end;
+    while (run_end < size && static_cast<unsigned char>(s[run_end]) < 0x80 &&
+           !(scratch->decode_references && s[run_end] == '&')) {
+      ++run_end;
+    }
     const size_t fast_end = run_end < size && run_end > i ? run_end - 1 : run_end;
     if (fast_end > i) {
       AppendAscii(s, i, fast_end, &out);
@@ -477,9 +518,11 @@ void Normalizer::Impl::Decode(Scratch* scratch) const {
       continue;
     }
     const auto c0 = static_cast<unsigned char>(s[i]);
-    uint32_t length;
-    const char32_t c = DecodeOne(s, i, &length);
+    const ReadUnit read = ReadCodePoint(s, i, scratch->decode_references);
+    const char32_t c = read.cp;
+    const uint32_t length = read.length;
     const auto begin = static_cast<uint32_t>(i);
+    scratch->NoteRead(read, begin);
     i += length;
     if (c == kReplacementCharacter && length == 1 && c0 >= 0x80) {
       scratch->has_non_ascii = true;
@@ -499,9 +542,13 @@ void Normalizer::Impl::Decode(Scratch* scratch) const {
     segment.push_back(c);
     uint32_t end = begin + length;
     while (i < size) {
-      uint32_t next_length;
-      const char32_t next = DecodeOne(s, i, &next_length);
+      const ReadUnit read_next = ReadCodePoint(s, i, scratch->decode_references);
+      const char32_t next = read_next.cp;
+      const uint32_t next_length = read_next.length;
       if (next == kReplacementCharacter && next_length == 1) break;
+      const bool boundary = !IsIgnorable(next) && nfkc_casefold->hasBoundaryBefore(next);
+      if (boundary) break;
+      scratch->NoteRead(read_next, static_cast<uint32_t>(i));
       if (IsIgnorable(next)) {
         if (!IsVariationSelector(next) && IsLatinLetterOrDigit(segment[0])) {
           ++scratch->report.format_characters;
@@ -510,7 +557,6 @@ void Normalizer::Impl::Decode(Scratch* scratch) const {
         i += next_length;  // not part of the segment's span unless a mark follows
         continue;
       }
-      if (nfkc_casefold->hasBoundaryBefore(next)) break;
       segment.push_back(next);
       i += next_length;
       end = static_cast<uint32_t>(i);
@@ -790,11 +836,13 @@ Result<std::shared_ptr<const Normalizer>> Normalizer::Create(NormalizerOptions o
   return std::shared_ptr<const Normalizer>(new Normalizer(std::move(impl)));
 }
 
-NormalizedText Normalizer::Normalize(std::string_view original) const {
+NormalizedText Normalizer::Normalize(std::string_view original, HtmlReferences references) const {
+  const bool decode_references = references == HtmlReferences::kDecode;
   NormalizedText plain;
-  if (NormalizePlainAscii(original, &plain)) return plain;
+  if (NormalizePlainAscii(original, decode_references, &plain)) return plain;
   Scratch scratch;
   scratch.original = original;
+  scratch.decode_references = decode_references;
   scratch.units.reserve(original.size());
   impl_->Decode(&scratch);
   const Survey survey = SurveyUnits(scratch.units);
@@ -805,6 +853,7 @@ NormalizedText Normalizer::Normalize(std::string_view original) const {
 
   NormalizedText result;
   result.original_length = static_cast<uint32_t>(original.size());
+  result.character_references = scratch.character_references;
   size_t bytes = scratch.units.size();
   if (scratch.has_non_ascii) {
     bytes = 0;

@@ -5,6 +5,11 @@
 // model never sees text prepared differently from what it was trained on.
 //
 // What Normalize() does, in order (each obfuscation step is counted in ObfuscationReport):
+//   - decodes HTML character references as a browser displays them ("&#87;hatsapp" ->
+//     "whatsapp", "I&#39;m" -> "i'm", "&amp;" -> "&"; model/html_references), once: a
+//     decoded "&amp;#87;" is the text "&#87;". A letter or digit written as a numeric
+//     reference is obfuscation (no editor writes "W" as "&#87;"); other references are
+//     ordinary escaping and count for nothing. HtmlReferences::kKeep leaves them as text;
 //   - removes zero-width and other format characters (Cf: U+200B..U+200F, U+2060, U+FEFF...)
 //     and other default-ignorable code points (variation selectors, Hangul fillers);
 //   - NFKC plus case folding: fullwidth, mathematical bold/italic/double-struck letters and
@@ -47,6 +52,7 @@ namespace spamguard {
 // How much of the text had to be undone. Counts are of code points (or, for
 // spaced_out_runs, of re-joined runs).
 struct ObfuscationReport {
+  uint32_t encoded_characters = 0;  // ASCII letters/digits written as numeric references
   uint32_t format_characters = 0;  // zero-width/Cf characters removed after a Latin letter or digit
   uint32_t fancy_characters = 0;   // letters/digits changed by NFKC or the small-caps table
   uint32_t combining_marks = 0;    // marks stripped from Latin letters and digits
@@ -70,7 +76,8 @@ struct NormalizedText {
   std::vector<uint32_t> source_end;
   ObfuscationReport obfuscation;
 
-  uint32_t original_length = 0;  // size of the original text in bytes
+  uint32_t original_length = 0;       // size of the original text in bytes
+  uint32_t character_references = 0;  // HTML character references decoded (any kind)
 
   // Maps a half-open byte range of text to the original bytes that produced it:
   // [source_begin[begin], source_end[end - 1]). An empty range maps to an empty span at
@@ -83,6 +90,10 @@ struct NormalizedText {
 #else
 #define SPAMGUARD_WORDLIST_DIR "data/wordlist"
 #endif
+
+// Whether Normalize() decodes HTML character references (feature schemas 1 and 2 were
+// trained on text with them kept).
+enum class HtmlReferences { kDecode, kKeep };
 
 struct NormalizerOptions {
   // Files of known lower-case words, one per line; leetspeak is folded only into these.
@@ -101,9 +112,10 @@ class Normalizer {
   Normalizer& operator=(const Normalizer&) = delete;
 
   // See the file comment. original_length is original.size(); never fails.
-  NormalizedText Normalize(std::string_view original) const;
+  NormalizedText Normalize(std::string_view original,
+                           HtmlReferences references = HtmlReferences::kDecode) const;
 
-  // Normalize(...).text, for callers that need no offsets (author names, domains).
+  // Normalize(original).text, for callers that need no offsets (author names, domains).
   std::string NormalizeForMatching(std::string_view original) const;
 
  private:

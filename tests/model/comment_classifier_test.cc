@@ -134,40 +134,71 @@ TEST_F(CommentClassifierTest, AWordAfterADigitRunIsMarkedInsideTheNumberedWord) 
   })) << model.description;
 }
 
-// A model trained by a build before feature schema 2 records schema 1: it is scored with
-// schema 1's lines, in which the commenter's "__url__" is the link token it learned.
-TEST_F(CommentClassifierTest, AModelIsScoredWithTheFeatureSchemaItWasTrainedWith) {
-  const fs::path train = directory_ / "schema1.txt";
+// A tiny fastText model trained on `lines` (fastText format) and recorded as trained with
+// feature schema `schema`, as a model of an older build is.
+std::shared_ptr<const SpamModel> OlderModel(const fs::path& directory, const std::string& name,
+                                            int schema, const std::vector<std::string>& lines) {
+  const fs::path train = directory / (name + ".txt");
   {
     std::ofstream out(train);
     for (int i = 0; i < 50; ++i) {
-      out << "__label__spam cheap pills buy now __url__ __links_1__\n";
-      out << "__label__ham great song i listen to it every day\n";
-      out << "__label__ham thanks for the post i agree with the url you cite\n";
+      for (const std::string& line : lines) out << line << '\n';
     }
   }
-  fasttext::Args args =
-      testing::TinyFastTextArgs(train.string(), (directory_ / "schema1").string());
+  fasttext::Args args = testing::TinyFastTextArgs(train.string(), (directory / name).string());
   args.epoch = 50;
   args.lr = 0.5;
   const std::string fasttext_path = testing::TrainTinyFastText(args);
   ModelInfo info;
-  info.version = "schema-1";
-  info.feature_schema_version = 1;
+  info.version = name;
+  info.feature_schema_version = schema;
   info.trained_at = "2026-11-26T00:00:00Z";
-  const std::string path = (directory_ / "schema1.spgm").string();
-  ASSERT_TRUE(SpamModel::Write(path, fasttext_path, info).ok());
+  const std::string path = (directory / (name + ".spgm")).string();
+  EXPECT_TRUE(SpamModel::Write(path, fasttext_path, info).ok());
   Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(path);
-  ASSERT_TRUE(model.ok()) << model.status().ToString();
-  const CommentClassifier classifier(pipeline_, *model, nullptr, nullptr);
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  return model.ok() ? *model : nullptr;
+}
+
+// A model trained by a build before feature schema 2 records schema 1: it is scored with
+// schema 1's lines, in which the commenter's "__url__" is the link token it learned.
+TEST_F(CommentClassifierTest, AModelIsScoredWithTheFeatureSchemaItWasTrainedWith) {
+  const std::shared_ptr<const SpamModel> model =
+      OlderModel(directory_, "schema1", 1,
+                 {"__label__spam cheap pills buy now __url__ __links_1__",
+                  "__label__ham great song i listen to it every day",
+                  "__label__ham thanks for the post i agree with the url you cite"});
+  ASSERT_NE(model, nullptr);
+  const CommentClassifier classifier(pipeline_, model, nullptr, nullptr);
 
   Comment comment;
   comment.content = "__url__ __links_1__ and the url";
   const double served = classifier.Classify(comment, ClassifyOptions{}).spam_probability;
-  const double schema_one = (*model)->SpamProbability(pipeline_->ModelInput(comment, 1));
-  const double schema_two = (*model)->SpamProbability(pipeline_->ModelInput(comment, 2));
+  const double schema_one = model->SpamProbability(pipeline_->ModelInput(comment, 1));
+  const double schema_two = model->SpamProbability(pipeline_->ModelInput(comment, 2));
   EXPECT_DOUBLE_EQ(served, schema_one);
   EXPECT_GT(schema_one, schema_two + 0.1) << schema_one << " " << schema_two;
+}
+
+// A schema 2 model learned HTML character references as text ("&amp;" as "amp", "&#39;" as
+// a number): it is scored with that line, while the rules read the decoded text.
+TEST_F(CommentClassifierTest, AModelOfASchemaBeforeHtmlDecodingReadsTheReferencesItLearned) {
+  const std::shared_ptr<const SpamModel> model =
+      OlderModel(directory_, "schema2", 2,
+                 {"__label__spam tom amp jerry __num__ s", "__label__spam cheap pills amp more",
+                  "__label__ham tom and jerry s cartoon", "__label__ham i like tom jerry"});
+  ASSERT_NE(model, nullptr);
+  const CommentClassifier classifier(pipeline_, model, nullptr, nullptr);
+
+  Comment comment;
+  comment.content = "Tom &amp; Jerry&#39;s";
+  ASSERT_EQ(pipeline_->ModelInput(comment, 2), "tom amp jerry __num__ s");
+  ASSERT_EQ(pipeline_->ModelInput(comment, 3), "tom jerry's");
+  const double served = classifier.Classify(comment, ClassifyOptions{}).spam_probability;
+  const double schema_two = model->SpamProbability(pipeline_->ModelInput(comment, 2));
+  const double schema_three = model->SpamProbability(pipeline_->ModelInput(comment, 3));
+  EXPECT_DOUBLE_EQ(served, schema_two);
+  EXPECT_GT(schema_two, schema_three + 0.1) << schema_two << " " << schema_three;
 }
 
 TEST_F(CommentClassifierTest, AHamLeaningModelReasonShowsNoWords) {

@@ -89,6 +89,16 @@ TEST_F(FeaturesTest, SchemaOneLinesAreStillBuiltForModelsTrainedWithThem) {
   EXPECT_EQ(pipeline_->ModelInput(comment, 2), "__num__ mg url snake case");
 }
 
+// From schema 3 the model reads HTML character references decoded; schema 1 and 2 lines
+// keep them as text, as those models were trained.
+TEST_F(FeaturesTest, SchemaThreeLinesDecodeHtmlReferencesAndOlderOnesKeepThem) {
+  Comment comment;
+  comment.content = "I&#39;m &#87;ow";
+  EXPECT_EQ(pipeline_->ModelInput(comment, 3), "i'm wow __obfuscation_low__");
+  EXPECT_EQ(pipeline_->ModelInput(comment, 2), "i __num__ m __num__ ow");
+  EXPECT_EQ(pipeline_->ModelInput(comment, 1), "i __num__ m __num__ ow");
+}
+
 TEST_F(FeaturesTest, ObfuscatedTextReadsLikeItsPlainFormPlusAnObfuscationToken) {
   // Cyrillic o and a inside Latin words.
   EXPECT_EQ(Line("l\xD0\xBEve b\xD0\xB0\x63k"), "love back __obfuscation_low__");

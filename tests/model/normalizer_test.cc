@@ -236,6 +236,41 @@ TEST_F(NormalizerTest, SpansWidenToWholeWordsAcrossManyObfuscationsInOneWord) {
   EXPECT_EQ(n.obfuscation.spans[1], (Span{mid_begin, mid_end}));
 }
 
+TEST_F(NormalizerTest, HtmlCharacterReferencesAreDecodedAsABrowserShowsThem) {
+  const std::string original = "I&#39;m &quot;here&quot; &amp; caf&eacute;&nbsp;now";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "i'm \"here\" & caf\u00e9 now");
+  EXPECT_EQ(n.character_references, 6u);
+  EXPECT_EQ(n.obfuscation.total(), 0u);  // ordinary escaping
+  EXPECT_EQ(OriginalOf(original, n, "'"), "&#39;");
+  EXPECT_EQ(OriginalOf(original, n, "caf\u00e9"), "caf&eacute;");
+  // Decoded once: "&amp;#87;" shows as the text "&#87;".
+  EXPECT_EQ(Normalize("&amp;#87;").text, "&#87;");
+  // An ampersand that starts no reference is text, on the ASCII fast path and off it.
+  EXPECT_EQ(Normalize("Fish & chips &amp chips").text, "fish & chips &amp chips");
+  EXPECT_EQ(Normalize("Fish & chips \u00e9").text, "fish & chips \u00e9");
+}
+
+TEST_F(NormalizerTest, LettersAndDigitsWrittenAsNumericReferencesAreObfuscation) {
+  const std::string original = "Call &#87;hats&#x41;pp +&#57;1 now";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "call whatsapp +91 now");
+  EXPECT_EQ(n.obfuscation.encoded_characters, 3u);
+  EXPECT_EQ(n.obfuscation.total(), 3u);
+  EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "&#87;hats&#x41;pp");
+  ASSERT_EQ(n.obfuscation.spans.size(), 1u);  // two words, one space apart: one stretch
+  EXPECT_EQ(n.obfuscation.spans[0], (Span{5, static_cast<uint32_t>(original.find(" now"))}));
+  // A combining mark written as a reference is stripped like a typed one.
+  EXPECT_EQ(Normalize("+9&#830;1&#830;").text, "+91");
+}
+
+TEST_F(NormalizerTest, KeepingReferencesLeavesThemAsText) {
+  const NormalizedText n = normalizer_->Normalize("&#87;hatsapp I&#39;m", HtmlReferences::kKeep);
+  EXPECT_EQ(n.text, "&#87;hatsapp i&#39;m");
+  EXPECT_EQ(n.character_references, 0u);
+  EXPECT_EQ(n.obfuscation.total(), 0u);
+}
+
 TEST_F(NormalizerTest, InvalidUtf8BytesBecomeReplacementCharactersMappedToThemselves) {
   const std::string original = "ab\xff\xc3z";
   const NormalizedText n = Normalize(original);

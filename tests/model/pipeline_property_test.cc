@@ -1,10 +1,10 @@
 // Properties of the text pipeline (Normalizer, EntityExtractor, FeatureBuilder and the
 // default rule pack) that must hold for any input, checked on generated comments built from
-// the pieces spam and readers actually use: obfuscation characters, phone numbers, links,
-// e-mail addresses, several scripts, characters whose case folding or NFKC form changes
-// length, and broken UTF-8. A fixed seed keeps every run the same; a failure prints the
-// comment in hex. The sanitizer build (make sanitize) runs these too, which is where an
-// offset off by one shows up.
+// the pieces spam and readers actually use: obfuscation characters, HTML character
+// references, phone numbers, links, e-mail addresses, several scripts, characters whose case
+// folding or NFKC form changes length, and broken UTF-8. A fixed seed keeps every run the same; a
+// failure prints the comment in hex. The sanitizer build (make sanitize) runs these too, which is
+// where an offset off by one shows up.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -53,6 +53,9 @@ const std::vector<std::string>& Pieces() {
       "\xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A" /* Arabic */, "\xE0\xA4\xA8\xE0\xA4\xAE" /* Devanagari */,
       "\xF0\x9F\x98\x80" /* emoji */, "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9" /* ZWJ */,
       "\xEF\xB8\x8F" /* VS16 */,
+      // HTML character references: letters, digits, marks, format characters, invalid values
+      "&#87;", "&#x61;pp", "&#57", "&#830;", "&#8203;", "&#x1D400;", "&#0;", "&#xD800;",
+      "&#99999999999;", "&amp;", "&amp;#87;", "&nbsp;", "&eacute;", "&quot;", "&", "&#", "&x;",
       // white space, punctuation, repeats
       " ", "  ", "\n", "\t", "\r\n", ".", "...", "-", "/", "(", ")", ":", ",", "!!!!!!", "aaaaaaaa",
       "1111111111111", "_",
@@ -159,8 +162,13 @@ TEST_F(PipelinePropertyTest, NormalizedTextIsValidUtf8AndEveryByteMapsInsideTheO
     }
     EXPECT_EQ(normalizer_->NormalizeForMatching(original), normalized.text);
     // Normalizing twice changes nothing: the rule loader normalizes phrases with the same
-    // code, and a phrase must match the text it was written from.
-    EXPECT_EQ(normalizer_->NormalizeForMatching(normalized.text), normalized.text);
+    // code, and a phrase must match the text it was written from. The one exception is text
+    // that shows a character reference literally: "&amp;#87;" shows "&#87;", which is
+    // decoded again the second time.
+    const NormalizedText again = normalizer_->Normalize(normalized.text);
+    if (again.character_references == 0) {
+      EXPECT_EQ(again.text, normalized.text);
+    }
   }
 }
 

@@ -1,0 +1,68 @@
+#include "model/html_references.h"
+
+#include <libxml/HTMLparser.h>
+
+#include <algorithm>
+#include <string>
+
+#include "model/ascii.h"
+
+namespace spamguard {
+namespace {
+
+constexpr char32_t kReplacementCharacter = 0xFFFD;
+constexpr char32_t kBeyondUnicode = 0x110000;
+// The longest name in libxml2's table ("thetasym") has 8 letters.
+constexpr size_t kMaxNameLength = 8;
+
+int HexValue(char c) {
+  if (IsAsciiDigit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<CharacterReference> ReadNumeric(std::string_view text) {
+  // text starts with "&#".
+  size_t at = 2;
+  const bool hex = at < text.size() && (text[at] == 'x' || text[at] == 'X');
+  if (hex) ++at;
+  const int base = hex ? 16 : 10;
+  const size_t digits_begin = at;
+  char32_t value = 0;
+  for (; at < text.size(); ++at) {
+    const int digit = hex ? HexValue(text[at]) : (IsAsciiDigit(text[at]) ? text[at] - '0' : -1);
+    if (digit < 0) break;
+    // Once past Unicode the value stays there, however many digits follow.
+    value = value >= kBeyondUnicode ? kBeyondUnicode
+                                    : std::min<char32_t>(value * base + digit, kBeyondUnicode);
+  }
+  if (at == digits_begin) return std::nullopt;
+  if (at < text.size() && text[at] == ';') ++at;
+  if (value == 0 || value >= kBeyondUnicode || (value >= 0xD800 && value <= 0xDFFF)) {
+    value = kReplacementCharacter;
+  }
+  return CharacterReference{value, at, true};
+}
+
+std::optional<CharacterReference> ReadNamed(std::string_view text) {
+  // text starts with '&' and a letter.
+  size_t at = 1;
+  while (at < text.size() && at <= kMaxNameLength && IsAsciiAlnum(text[at])) ++at;
+  if (at >= text.size() || text[at] != ';') return std::nullopt;
+  const std::string name(text.substr(1, at - 1));
+  const htmlEntityDesc* entity = htmlEntityLookup(reinterpret_cast<const xmlChar*>(name.c_str()));
+  if (entity == nullptr) return std::nullopt;
+  return CharacterReference{static_cast<char32_t>(entity->value), at + 1, false};
+}
+
+}  // namespace
+
+std::optional<CharacterReference> ReadCharacterReference(std::string_view text) {
+  if (text.size() < 3 || text[0] != '&') return std::nullopt;
+  if (text[1] == '#') return ReadNumeric(text);
+  if (IsAsciiLetter(text[1])) return ReadNamed(text);
+  return std::nullopt;
+}
+
+}  // namespace spamguard

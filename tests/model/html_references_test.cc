@@ -1,0 +1,67 @@
+#include "model/html_references.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+namespace spamguard {
+namespace {
+
+// The code point and length of the reference at the start of text; {0, 0} when none.
+std::pair<char32_t, size_t> Read(std::string_view text) {
+  const std::optional<CharacterReference> reference = ReadCharacterReference(text);
+  if (!reference) return {0, 0};
+  return {reference->code_point, reference->length};
+}
+
+TEST(HtmlReferencesTest, DecimalAndHexadecimalReferencesGiveTheirCodePoint) {
+  EXPECT_EQ(Read("&#87;hatsapp"), std::make_pair(char32_t{'W'}, size_t{5}));
+  EXPECT_EQ(Read("&#x57;hatsapp"), std::make_pair(char32_t{'W'}, size_t{6}));
+  EXPECT_EQ(Read("&#X6a;"), std::make_pair(char32_t{'j'}, size_t{6}));
+  EXPECT_EQ(Read("&#39;"), std::make_pair(char32_t{'\''}, size_t{5}));
+  EXPECT_EQ(Read("&#1086;"), std::make_pair(char32_t{0x43E}, size_t{7}));  // Cyrillic o
+  EXPECT_EQ(Read("&#x1F600;"), std::make_pair(char32_t{0x1F600}, size_t{9}));
+  EXPECT_TRUE(ReadCharacterReference("&#87;")->numeric);
+}
+
+TEST(HtmlReferencesTest, NumericReferencesNeedNoSemicolonAndMayHaveLeadingZeros) {
+  EXPECT_EQ(Read("&#87hatsapp"), std::make_pair(char32_t{'W'}, size_t{4}));
+  EXPECT_EQ(Read("&#0000000087;"), std::make_pair(char32_t{'W'}, size_t{13}));
+  EXPECT_EQ(Read("&#x57 now"), std::make_pair(char32_t{'W'}, size_t{5}));
+}
+
+TEST(HtmlReferencesTest, ValuesABrowserRefusesReadAsTheReplacementCharacter) {
+  EXPECT_EQ(Read("&#0;"), std::make_pair(char32_t{0xFFFD}, size_t{4}));
+  EXPECT_EQ(Read("&#xD800;"), std::make_pair(char32_t{0xFFFD}, size_t{8}));
+  EXPECT_EQ(Read("&#x110000;"), std::make_pair(char32_t{0xFFFD}, size_t{10}));
+  // Any number of digits is one reference, and never overflows.
+  const std::string huge = "&#" + std::string(300, '9') + ";";
+  EXPECT_EQ(Read(huge), std::make_pair(char32_t{0xFFFD}, huge.size()));
+  const std::string huge_hex = "&#x" + std::string(300, 'f');
+  EXPECT_EQ(Read(huge_hex), std::make_pair(char32_t{0xFFFD}, huge_hex.size()));
+}
+
+TEST(HtmlReferencesTest, NamedReferencesComeFromTheHtmlTableAndNeedTheirSemicolon) {
+  EXPECT_EQ(Read("&amp;"), std::make_pair(char32_t{'&'}, size_t{5}));
+  EXPECT_EQ(Read("&apos;s"), std::make_pair(char32_t{'\''}, size_t{6}));
+  EXPECT_EQ(Read("&nbsp;"), std::make_pair(char32_t{0xA0}, size_t{6}));
+  EXPECT_EQ(Read("&eacute;"), std::make_pair(char32_t{0xE9}, size_t{8}));
+  EXPECT_EQ(Read("&Eacute;"), std::make_pair(char32_t{0xC9}, size_t{8}));
+  EXPECT_EQ(Read("&thetasym;"), std::make_pair(char32_t{0x3D1}, size_t{10}));
+  EXPECT_FALSE(ReadCharacterReference("&amp;")->numeric);
+  EXPECT_FALSE(ReadCharacterReference("&amp"));        // no ';'
+  EXPECT_FALSE(ReadCharacterReference("&amp chips"));  // no ';'
+  EXPECT_FALSE(ReadCharacterReference("&EACUTE;"));    // names are case-sensitive
+  EXPECT_FALSE(ReadCharacterReference("&whatsapp;"));  // not an HTML name
+  EXPECT_FALSE(ReadCharacterReference("&NewLine;"));   // HTML5-only names stay text
+}
+
+TEST(HtmlReferencesTest, AnAmpersandThatStartsNoReferenceIsText) {
+  for (const char* text : {"&", "& ", "&&", "&#", "&#;", "&#x;", "&#xg;", "&;", "&1;", "fish"}) {
+    EXPECT_FALSE(ReadCharacterReference(text)) << text;
+  }
+}
+
+}  // namespace
+}  // namespace spamguard
