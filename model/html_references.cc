@@ -15,6 +15,16 @@ constexpr char32_t kBeyondUnicode = 0x110000;
 // The longest name in libxml2's table ("thetasym") has 8 letters.
 constexpr size_t kMaxNameLength = 8;
 
+// What a numeric reference to U+0080..U+009F shows: the windows-1252 character of that byte
+// (the HTML standard's table for numeric references); 0 where the byte has none, and the
+// reference stands for the control character itself.
+constexpr char32_t kWindows1252[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,  // 80-87
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,       // 88-8F
+    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,  // 90-97
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,  // 98-9F
+};
+
 int HexValue(char c) {
   if (IsAsciiDigit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -41,6 +51,8 @@ std::optional<CharacterReference> ReadNumeric(std::string_view text) {
   if (at < text.size() && text[at] == ';') ++at;
   if (value == 0 || value >= kBeyondUnicode || (value >= 0xD800 && value <= 0xDFFF)) {
     value = kReplacementCharacter;
+  } else if (value >= 0x80 && value <= 0x9F && kWindows1252[value - 0x80] != 0) {
+    value = kWindows1252[value - 0x80];
   }
   return CharacterReference{value, at, true};
 }

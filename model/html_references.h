@@ -5,8 +5,8 @@
 // What is read (the HTML standard's tokenizer, simplified):
 //   - decimal "&#" digits and hexadecimal "&#x" / "&#X" hex digits, with or without the
 //     closing ';' (browsers accept both). Any number of leading zeros. A value of 0, a
-//     surrogate or one above U+10FFFF reads as U+FFFD, as in a browser; U+0080..U+009F are
-//     taken as those code points (a browser shows the windows-1252 character instead).
+//     surrogate or one above U+10FFFF reads as U+FFFD, and one of U+0080..U+009F as the
+//     windows-1252 character of that byte ("don&#146;t" shows "don’t"), as in a browser.
 //   - named references "&name;" of HTML 4 and XHTML (libxml2's table: amp, lt, quot, apos,
 //     nbsp, eacute, hellip, ... 253 names, case-sensitive), only with the ';'. HTML5's further
 //     names ("&NewLine;", "&bigstar;") and names without ';' are left as text.

@@ -8,8 +8,9 @@
 //   - decodes HTML character references as a browser displays them ("&#87;hatsapp" ->
 //     "whatsapp", "I&#39;m" -> "i'm", "&amp;" -> "&"; model/html_references), once: a
 //     decoded "&amp;#87;" is the text "&#87;". A letter or digit written as a numeric
-//     reference is obfuscation (no editor writes "W" as "&#87;"); other references are
-//     ordinary escaping and count for nothing. HtmlReferences::kKeep leaves them as text;
+//     reference is obfuscation (no editor writes "W" as "&#87;"); any other reference counts
+//     as the character it stands for would (a zero-width "&zwj;" after a letter is a format
+//     character, "&amp;" nothing). HtmlReferences::kKeep leaves them as text;
 //   - removes zero-width and other format characters (Cf: U+200B..U+200F, U+2060, U+FEFF...)
 //     and other default-ignorable code points (variation selectors, Hangul fillers);
 //   - NFKC plus case folding: fullwidth, mathematical bold/italic/double-struck letters and

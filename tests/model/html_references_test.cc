@@ -42,6 +42,15 @@ TEST(HtmlReferencesTest, ValuesABrowserRefusesReadAsTheReplacementCharacter) {
   EXPECT_EQ(Read(huge_hex), std::make_pair(char32_t{0xFFFD}, huge_hex.size()));
 }
 
+// Text pasted from a word processor: a browser shows these as windows-1252 characters.
+TEST(HtmlReferencesTest, C1ControlValuesReadAsTheirWindows1252Characters) {
+  EXPECT_EQ(Read("&#146;"), std::make_pair(char32_t{0x2019}, size_t{6}));  // right quote
+  EXPECT_EQ(Read("&#x96;"), std::make_pair(char32_t{0x2013}, size_t{6}));  // en dash
+  EXPECT_EQ(Read("&#128;"), std::make_pair(char32_t{0x20AC}, size_t{6}));  // euro sign
+  EXPECT_EQ(Read("&#x9F;"), std::make_pair(char32_t{0x178}, size_t{6}));
+  EXPECT_EQ(Read("&#x81;"), std::make_pair(char32_t{0x81}, size_t{6}));  // no character
+}
+
 TEST(HtmlReferencesTest, NamedReferencesComeFromTheHtmlTableAndNeedTheirSemicolon) {
   EXPECT_EQ(Read("&amp;"), std::make_pair(char32_t{'&'}, size_t{5}));
   EXPECT_EQ(Read("&apos;s"), std::make_pair(char32_t{'\''}, size_t{6}));
