@@ -1,6 +1,7 @@
 #include "model/comment_classifier.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,12 +82,18 @@ Assessment CommentClassifier::Classify(const Comment& comment,
   const NormalizedText normalized = pipeline_->normalizer()->Normalize(comment.content);
   const Entities entities = pipeline_->extractor()->Extract(normalized);
   // The rules read the text with HTML character references decoded. A model of a schema
-  // that kept them reads its own line, built again only when there was one to keep.
+  // that kept them reads its own line, from the text normalized again with them kept, only
+  // when there was one to keep; its words are then found in that text.
   const int schema = model_->info().feature_schema_version;
-  const std::string model_input =
-      normalized.character_references > 0 && HtmlReferencesOf(schema) == HtmlReferences::kKeep
-          ? pipeline_->ModelInput(comment, schema)
-          : pipeline_->features().ModelInput(comment, normalized, entities, schema);
+  std::optional<NormalizedText> kept;
+  std::optional<Entities> kept_entities;
+  if (normalized.character_references > 0 && HtmlReferencesOf(schema) == HtmlReferences::kKeep) {
+    kept = pipeline_->normalizer()->Normalize(comment.content, HtmlReferences::kKeep);
+    kept_entities = pipeline_->extractor()->Extract(*kept);
+  }
+  const NormalizedText& model_text = kept ? *kept : normalized;
+  const std::string model_input = pipeline_->features().ModelInput(
+      comment, model_text, kept_entities ? *kept_entities : entities, schema);
   const SpamModel::LineScore model_score = model_->Score(model_input);
   const double model_probability = model_score.spam_probability;
 
@@ -103,7 +110,7 @@ Assessment CommentClassifier::Classify(const Comment& comment,
   // Only a model that leans toward spam has words to show for it.
   ModelEvidence evidence;
   if (model_probability >= policy->hold_threshold) {
-    evidence = EvidenceFor(model_->SpamWords(model_score, kModelEvidenceWords), normalized);
+    evidence = EvidenceFor(model_->SpamWords(model_score, kModelEvidenceWords), model_text);
   }
   Assessment assessment =
       Score(model_probability, std::move(rule_reasons), *policy, std::move(evidence));

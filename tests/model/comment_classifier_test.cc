@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/linear_text_model.h"
 #include "model/trainer.h"
 #include "tests/support/synthetic_corpus.h"
 #include "tests/support/tiny_fasttext.h"
@@ -134,10 +135,14 @@ TEST_F(CommentClassifierTest, AWordAfterADigitRunIsMarkedInsideTheNumberedWord) 
   })) << model.description;
 }
 
-// A tiny fastText model trained on `lines` (fastText format) and recorded as trained with
-// feature schema `schema`, as a model of an older build is.
+// A tiny model trained on `lines` (fastText format, each trained 50 times) and recorded as
+// trained with feature schema `schema`, as a model of an older build is: fastText alone, or
+// paired with a linear model when `linear` (which then also learns `filler`, ham lines that
+// keep the spam words rare enough to be named).
 std::shared_ptr<const SpamModel> OlderModel(const fs::path& directory, const std::string& name,
-                                            int schema, const std::vector<std::string>& lines) {
+                                            int schema, const std::vector<std::string>& lines,
+                                            bool linear = false,
+                                            const std::vector<std::string>& filler = {}) {
   const fs::path train = directory / (name + ".txt");
   {
     std::ofstream out(train);
@@ -145,6 +150,12 @@ std::shared_ptr<const SpamModel> OlderModel(const fs::path& directory, const std
       for (const std::string& line : lines) out << line << '\n';
     }
   }
+  std::vector<LinearExample> examples;
+  for (const std::string& line : lines) {
+    const std::string_view text = std::string_view(line).substr(line.find(' ') + 1);
+    examples.push_back({text, line.starts_with("__label__spam"), /*copies=*/50});
+  }
+  for (const std::string& line : filler) examples.push_back({line, false});
   fasttext::Args args = testing::TinyFastTextArgs(train.string(), (directory / name).string());
   args.epoch = 50;
   args.lr = 0.5;
@@ -153,8 +164,17 @@ std::shared_ptr<const SpamModel> OlderModel(const fs::path& directory, const std
   info.version = name;
   info.feature_schema_version = schema;
   info.trained_at = "2026-11-26T00:00:00Z";
+  std::string linear_payload;
+  if (linear) {
+    Result<LinearTextModel> trained = LinearTextModel::Train(examples, LinearParameters{});
+    EXPECT_TRUE(trained.ok()) << trained.status().ToString();
+    if (!trained.ok()) return nullptr;
+    linear_payload = trained->Serialize();
+    info.linear_weight = 0.9;
+  }
   const std::string path = (directory / (name + ".spgm")).string();
-  EXPECT_TRUE(SpamModel::Write(path, fasttext_path, info).ok());
+  const Status written = SpamModel::Write(path, fasttext_path, info, linear_payload);
+  EXPECT_TRUE(written.ok()) << written.ToString();
   Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(path);
   EXPECT_TRUE(model.ok()) << model.status().ToString();
   return model.ok() ? *model : nullptr;
@@ -183,10 +203,17 @@ TEST_F(CommentClassifierTest, AModelIsScoredWithTheFeatureSchemaItWasTrainedWith
 // A schema 2 model learned HTML character references as text ("&amp;" as "amp", "&#39;" as
 // a number): it is scored with that line, while the rules read the decoded text.
 TEST_F(CommentClassifierTest, AModelOfASchemaBeforeHtmlDecodingReadsTheReferencesItLearned) {
+  std::vector<std::string> filler;
+  for (const std::string& text : testing::FillerHamTexts(600)) {
+    Comment comment;
+    comment.content = text;
+    filler.push_back(pipeline_->ModelInput(comment, 2));
+  }
   const std::shared_ptr<const SpamModel> model =
       OlderModel(directory_, "schema2", 2,
                  {"__label__spam tom amp jerry __num__ s", "__label__spam cheap pills amp more",
-                  "__label__ham tom and jerry s cartoon", "__label__ham i like tom jerry"});
+                  "__label__ham tom and jerry s cartoon", "__label__ham i like tom jerry"},
+                 /*linear=*/true, filler);
   ASSERT_NE(model, nullptr);
   const CommentClassifier classifier(pipeline_, model, nullptr, nullptr);
 
@@ -194,11 +221,18 @@ TEST_F(CommentClassifierTest, AModelOfASchemaBeforeHtmlDecodingReadsTheReference
   comment.content = "Tom &amp; Jerry&#39;s";
   ASSERT_EQ(pipeline_->ModelInput(comment, 2), "tom amp jerry __num__ s");
   ASSERT_EQ(pipeline_->ModelInput(comment, 3), "tom jerry's");
-  const double served = classifier.Classify(comment, ClassifyOptions{}).spam_probability;
+  const Assessment assessment = classifier.Classify(comment, ClassifyOptions{});
   const double schema_two = model->SpamProbability(pipeline_->ModelInput(comment, 2));
   const double schema_three = model->SpamProbability(pipeline_->ModelInput(comment, 3));
-  EXPECT_DOUBLE_EQ(served, schema_two);
+  EXPECT_DOUBLE_EQ(assessment.spam_probability, schema_two);
   EXPECT_GT(schema_two, schema_three + 0.1) << schema_two << " " << schema_three;
+  // Its words are found where its line has them: "amp" inside "&amp;".
+  const Reason& reason = ModelReason(assessment);
+  ASSERT_NE(reason.description.find("\"amp\""), std::string::npos) << reason.description;
+  const size_t amp = comment.content.find("amp");
+  EXPECT_TRUE(std::any_of(reason.spans.begin(), reason.spans.end(), [&](const Span& span) {
+    return span.begin == amp && span.end == amp + 3;
+  })) << reason.description;
 }
 
 TEST_F(CommentClassifierTest, AHamLeaningModelReasonShowsNoWords) {
