@@ -1,6 +1,7 @@
 // Cost of the text-preparation front of the pipeline: Normalize() and Extract() on a short
 // comment, a ~500-byte comment (the size the 20 µs budget is stated for), and an obfuscated
-// ~500-byte comment that takes every slow path (fancy letters, marks, homoglyphs, phone).
+// ~500-byte comment that takes every slow path (fancy letters, marks, homoglyphs, phone), and
+// HTML-escaped text.
 // Reported as the median of repetitions.
 #include <benchmark/benchmark.h>
 
@@ -31,6 +32,25 @@ const std::string kObfuscatedComment =
     "Qurani Dua For 𝐋𝐨𝐯𝐞 back and All life pr0blem Solution — We will Solve your All type of "
     "problem: Lоve, Marriage, Family, Relationship, Ex Love back Etc. Call and W h a t s a p p "
     "Now +9̾1̾ 9̾8̾2̾9̾2̾8̾6̾6̾0̾0̾ Wh\u200bats\u200bapp";
+
+// The long comment as a CMS that escapes HTML sends it ("I&#39;m", "&amp;", "&quot;"), and
+// the seed spam with letters and digits written as numeric character references.
+const std::string kEscapedComment = [] {
+  std::string escaped;
+  for (char c : kLongComment) {
+    if (c == '\'') {
+      escaped += "&#39;";
+    } else if (c == '&') {
+      escaped += "&amp;";
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped + " &quot;Thank you&quot; &amp; goodbye.";
+}();
+const std::string kReferencesComment =
+    "&#81;urani Dua For &#76;&#x6f;ve back and All life pro&#98;lem Solu&#116;ion. Ex "
+    "Lo&#118;e back. Call and &#87;hats&#x61;pp Now &#43;91 98292&#56;6600";
 
 struct Fixture {
   std::shared_ptr<const Normalizer> normalizer;
@@ -72,6 +92,8 @@ void BM_NormalizeAndExtract(benchmark::State& state, const std::string* text) {
 SPAMGUARD_NORMALIZER_BENCH(BM_Normalize, short, kShortComment);
 SPAMGUARD_NORMALIZER_BENCH(BM_Normalize, long_500b, kLongComment);
 SPAMGUARD_NORMALIZER_BENCH(BM_Normalize, obfuscated_500b, kObfuscatedComment);
+SPAMGUARD_NORMALIZER_BENCH(BM_Normalize, escaped_500b, kEscapedComment);
+SPAMGUARD_NORMALIZER_BENCH(BM_Normalize, references_seed_spam, kReferencesComment);
 SPAMGUARD_NORMALIZER_BENCH(BM_NormalizeAndExtract, short, kShortComment);
 SPAMGUARD_NORMALIZER_BENCH(BM_NormalizeAndExtract, long_500b, kLongComment);
 SPAMGUARD_NORMALIZER_BENCH(BM_NormalizeAndExtract, obfuscated_500b, kObfuscatedComment);
