@@ -393,8 +393,9 @@ bool LooksLikeAddress(const std::vector<Unit>& u, size_t begin, size_t end) {
 
 // The common case in one pass: pure ASCII that needs nothing but case folding and white
 // space collapsing. Returns false, leaving *result unspecified, as soon as the text might need
-// anything else (non-ASCII, a leetspeak character next to a letter, single characters in a
-// row, a long repeat); the general path then produces what this one would have for such text.
+// anything else (non-ASCII, a character reference to decode, a leetspeak character next to a
+// letter, single characters in a row, a long repeat); the general path then produces what
+// this one would have for such text.
 bool NormalizePlainAscii(std::string_view original, bool decode_references,
                          NormalizedText* result) {
   const size_t size = original.size();
