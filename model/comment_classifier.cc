@@ -62,8 +62,7 @@ TextPipeline::TextPipeline(std::shared_ptr<const Normalizer> normalizer,
     : normalizer_(std::move(normalizer)), extractor_(extractor), features_(extractor) {}
 
 std::string TextPipeline::ModelInput(const Comment& comment, int schema) const {
-  const NormalizedText normalized =
-      normalizer_->Normalize(comment.content, HtmlReferencesOf(schema));
+  const NormalizedText normalized = normalizer_->Normalize(comment.content, HtmlReadingOf(schema));
   const Entities entities = extractor_->Extract(normalized);
   return features_.ModelInput(comment, normalized, entities, schema);
 }
@@ -81,19 +80,19 @@ Assessment CommentClassifier::Classify(const Comment& comment,
                                        const ClassifyOptions& options) const {
   const NormalizedText normalized = pipeline_->normalizer()->Normalize(comment.content);
   const Entities entities = pipeline_->extractor()->Extract(normalized);
-  // The rules read the text with HTML character references decoded. A model of a schema
-  // that kept them reads its own line, from the text normalized again with them kept, only
-  // when there was one to keep; its words are then found in that text.
+  // The rules read the text as its HTML is displayed. A model of a schema that read it as
+  // written reads its own line, from the text normalized again as written, only when the
+  // two differ; its words are then found in that text.
   const int schema = model_->info().feature_schema_version;
-  std::optional<NormalizedText> kept;
-  std::optional<Entities> kept_entities;
-  if (normalized.character_references > 0 && HtmlReferencesOf(schema) == HtmlReferences::kKeep) {
-    kept = pipeline_->normalizer()->Normalize(comment.content, HtmlReferences::kKeep);
-    kept_entities = pipeline_->extractor()->Extract(*kept);
+  std::optional<NormalizedText> as_written;
+  std::optional<Entities> as_written_entities;
+  if (normalized.html_rewrites > 0 && HtmlReadingOf(schema) == HtmlReading::kAsWritten) {
+    as_written = pipeline_->normalizer()->Normalize(comment.content, HtmlReading::kAsWritten);
+    as_written_entities = pipeline_->extractor()->Extract(*as_written);
   }
-  const NormalizedText& model_text = kept ? *kept : normalized;
+  const NormalizedText& model_text = as_written ? *as_written : normalized;
   const std::string model_input = pipeline_->features().ModelInput(
-      comment, model_text, kept_entities ? *kept_entities : entities, schema);
+      comment, model_text, as_written_entities ? *as_written_entities : entities, schema);
   const SpamModel::LineScore model_score = model_->Score(model_input);
   const double model_probability = model_score.spam_probability;
 

@@ -113,9 +113,9 @@ const char* AgeBucket(int64_t milliseconds) {
 
 }  // namespace
 
-HtmlReferences HtmlReferencesOf(int schema) {
+HtmlReading HtmlReadingOf(int schema) {
   // Any version out of range is read as kFeatureSchemaVersion, as in ModelInput.
-  return schema == 1 || schema == 2 ? HtmlReferences::kKeep : HtmlReferences::kDecode;
+  return schema == 1 || schema == 2 ? HtmlReading::kAsWritten : HtmlReading::kAsDisplayed;
 }
 
 bool IsContextToken(std::string_view token) {

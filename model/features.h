@@ -31,14 +31,15 @@ namespace spamguard {
 //      ("__domain_wikipedia.org__" typed into a comment moved a spam from 0.96 to 0.79), and
 //      a number token is a word of its own ("100mg" is "__num__ mg", not "__num__mg"), and
 //      a number ends at its last digit ("24x7," gives "x7", not "x7,").
-//   3: HTML character references are decoded before anything reads the text
-//      ("&#87;hatsapp" is "whatsapp", "I&#39;m" is "i'm"; Normalizer). Lines of schemas 1 and
-//      2 are built from the text normalized with the references kept, as they were trained.
+//   3: the text is read as a browser displays its HTML before anything reads it
+//      ("&#87;hatsapp" and "What<b></b>sapp" are "whatsapp", "I&#39;m" is "i'm";
+//      Normalizer, HtmlReading). Lines of schemas 1 and 2 are built from the text normalized
+//      as written, as they were trained.
 inline constexpr int kFeatureSchemaVersion = 3;
 inline constexpr int kOldestFeatureSchemaVersion = 1;
 
-// How the comment's text is normalized for a line of feature schema `schema`.
-HtmlReferences HtmlReferencesOf(int schema);
+// How the comment's HTML is read for a line of feature schema `schema`.
+HtmlReading HtmlReadingOf(int schema);
 
 // Whether `token` is one of the metadata ("context") tokens ModelInput appends: comment kind,
 // author URL domain, author name shape, time to submit, post age. No corpus carries them, so

@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "model/ascii.h"
-#include "model/html_references.h"
+#include "model/html_text.h"
 #include "model/string_set.h"
 
 namespace spamguard {
@@ -122,8 +122,8 @@ struct ReadUnit {
   std::optional<CharacterReference> reference;
 };
 
-ReadUnit ReadCodePoint(std::string_view s, size_t i, bool decode_references) {
-  if (decode_references && s[i] == '&') {
+ReadUnit ReadCodePoint(std::string_view s, size_t i, bool as_displayed) {
+  if (as_displayed && s[i] == '&') {
     if (std::optional<CharacterReference> reference = ReadCharacterReference(s.substr(i))) {
       return {reference->code_point, static_cast<uint32_t>(reference->length), reference};
     }
@@ -162,8 +162,9 @@ size_t EncodeUtf8(char32_t c, char* out) {
 // Per-call state of one Normalize() run.
 struct Scratch {
   std::string_view original;
-  bool decode_references = true;  // HtmlReferences::kDecode
-  uint32_t character_references = 0;
+  bool as_displayed = true;  // HtmlReading::kAsDisplayed
+  uint32_t html_rewrites = 0;
+  size_t tags_read_until = 0;  // the '<' before this were read as tags once already
   std::vector<Unit> units;
   std::vector<Unit> next;
   ObfuscationReport report;
@@ -176,13 +177,15 @@ struct Scratch {
   // Counts a unit read at `begin` once it is taken into the text (or dropped from it).
   void NoteRead(const ReadUnit& unit, uint32_t begin) {
     if (!unit.reference) return;
-    ++character_references;
+    ++html_rewrites;
     if (unit.reference->numeric && unit.cp < 0x80 && IsAsciiAlnum(unit.cp)) {
       ++report.encoded_characters;
       MarkObfuscated(begin, begin + unit.length);
     }
   }
 };
+
+bool IsLetterOrDigit(char32_t c) { return c < 0x80 ? IsAsciiAlnum(c) : u_isalnum(c); }
 
 void EmitSpace(uint32_t begin, uint32_t end, std::vector<Unit>* out) {
   if (out->empty()) return;  // leading white space is trimmed
@@ -191,6 +194,36 @@ void EmitSpace(uint32_t begin, uint32_t end, std::vector<Unit>* out) {
     return;
   }
   out->push_back({' ', begin, end});
+}
+
+// At s[i] == '<', reading as displayed: a run of tags between two letters or digits of one
+// word ("What<b></b>sapp", "98292<i></i>86600") shows as nothing, so the word is read whole
+// (and the run counts as obfuscation), or as a line break if one of its tags makes one.
+// Returns true when the run was taken and *i moved past it; false leaves the '<' to be read
+// as text. Each run is read once: the '<' inside it are then text, so a long run costs one
+// pass.
+bool TakeTagRunInsideWord(Scratch* scratch, size_t* i) {
+  if (*i < scratch->tags_read_until) return false;
+  const std::string_view s = scratch->original;
+  const std::optional<TagRun> run = ReadTagRun(s.substr(*i));
+  if (!run) return false;
+  const size_t end = *i + run->length;
+  scratch->tags_read_until = end;
+  const std::vector<Unit>& out = scratch->units;
+  if (out.empty() || !IsLetterOrDigit(out.back().cp) || end >= s.size() ||
+      !IsLetterOrDigit(ReadCodePoint(s, end, /*as_displayed=*/true).cp)) {
+    return false;
+  }
+  const auto begin = static_cast<uint32_t>(*i);
+  ++scratch->html_rewrites;
+  if (run->breaks_line) {
+    EmitSpace(begin, static_cast<uint32_t>(end), &scratch->units);
+  } else {
+    ++scratch->report.markup_splits;
+    scratch->MarkObfuscated(begin, static_cast<uint32_t>(end));
+  }
+  *i = end;
+  return true;
 }
 
 // Appends the ASCII bytes s[begin, end), case-folded, with white space collapsed as
@@ -393,11 +426,10 @@ bool LooksLikeAddress(const std::vector<Unit>& u, size_t begin, size_t end) {
 
 // The common case in one pass: pure ASCII that needs nothing but case folding and white
 // space collapsing. Returns false, leaving *result unspecified, as soon as the text might need
-// anything else (non-ASCII, a character reference to decode, a leetspeak character next to a
+// anything else (non-ASCII, a character reference or a tag, a leetspeak character next to a
 // letter, single characters in a row, a long repeat); the general path then produces what
 // this one would have for such text.
-bool NormalizePlainAscii(std::string_view original, bool decode_references,
-                         NormalizedText* result) {
+bool NormalizePlainAscii(std::string_view original, bool as_displayed, NormalizedText* result) {
   const size_t size = original.size();
   result->text.resize(size);
   result->source_begin.resize(size);
@@ -414,7 +446,8 @@ bool NormalizePlainAscii(std::string_view original, bool decode_references,
   for (size_t k = 0; k < size; ++k) {
     const auto byte = static_cast<unsigned char>(original[k]);
     if (byte >= 0x80) return false;
-    if (decode_references && byte == '&' && ReadCharacterReference(original.substr(k))) {
+    if (as_displayed && ((byte == '&' && ReadCharacterReference(original.substr(k))) ||
+                         (byte == '<' && ReadTagRun(original.substr(k))))) {
       return false;
     }
     const char c = kAsciiFold[byte];
@@ -460,8 +493,8 @@ bool NormalizePlainAscii(std::string_view original, bool decode_references,
 }  // namespace
 
 uint32_t ObfuscationReport::total() const {
-  return encoded_characters + format_characters + fancy_characters + combining_marks + homoglyphs +
-         leet_characters + spaced_out_runs;
+  return encoded_characters + markup_splits + format_characters + fancy_characters +
+         combining_marks + homoglyphs + leet_characters + spaced_out_runs;
 }
 
 Span NormalizedText::ToOriginal(uint32_t begin, uint32_t end) const {
@@ -504,12 +537,13 @@ void Normalizer::Impl::Decode(Scratch* scratch) const {
   size_t i = 0;
   const auto size = static_cast<uint32_t>(s.size());
   while (i < size) {
-    // An ASCII run takes the fast path, except a last byte followed by non-ASCII (or by an
-    // '&' that may start a character reference), which may be the base of a combining
-    // sequence.
+    // An ASCII run takes the fast path, except a last byte followed by non-ASCII (or, read
+    // as displayed, by an '&' or '<' that may start a reference or a tag), which may be the
+    // base of a combining sequence.
     size_t run_end = i;
     while (run_end < size && static_cast<unsigned char>(s[run_end]) < 0x80 &&
-           !(scratch->decode_references && s[run_end] == '&')) {
+           !(scratch->as_displayed &&
+             (s[run_end] == '&' || (s[run_end] == '<' && run_end >= scratch->tags_read_until)))) {
       ++run_end;
     }
     const size_t fast_end = run_end < size && run_end > i ? run_end - 1 : run_end;
@@ -518,8 +552,9 @@ void Normalizer::Impl::Decode(Scratch* scratch) const {
       i = fast_end;
       continue;
     }
+    if (scratch->as_displayed && s[i] == '<' && TakeTagRunInsideWord(scratch, &i)) continue;
     const auto c0 = static_cast<unsigned char>(s[i]);
-    const ReadUnit read = ReadCodePoint(s, i, scratch->decode_references);
+    const ReadUnit read = ReadCodePoint(s, i, scratch->as_displayed);
     const char32_t c = read.cp;
     const uint32_t length = read.length;
     const auto begin = static_cast<uint32_t>(i);
@@ -543,7 +578,7 @@ void Normalizer::Impl::Decode(Scratch* scratch) const {
     segment.push_back(c);
     uint32_t end = begin + length;
     while (i < size) {
-      const ReadUnit read_next = ReadCodePoint(s, i, scratch->decode_references);
+      const ReadUnit read_next = ReadCodePoint(s, i, scratch->as_displayed);
       const char32_t next = read_next.cp;
       const uint32_t next_length = read_next.length;
       if (next == kReplacementCharacter && next_length == 1) break;
@@ -837,13 +872,13 @@ Result<std::shared_ptr<const Normalizer>> Normalizer::Create(NormalizerOptions o
   return std::shared_ptr<const Normalizer>(new Normalizer(std::move(impl)));
 }
 
-NormalizedText Normalizer::Normalize(std::string_view original, HtmlReferences references) const {
-  const bool decode_references = references == HtmlReferences::kDecode;
+NormalizedText Normalizer::Normalize(std::string_view original, HtmlReading html) const {
+  const bool as_displayed = html == HtmlReading::kAsDisplayed;
   NormalizedText plain;
-  if (NormalizePlainAscii(original, decode_references, &plain)) return plain;
+  if (NormalizePlainAscii(original, as_displayed, &plain)) return plain;
   Scratch scratch;
   scratch.original = original;
-  scratch.decode_references = decode_references;
+  scratch.as_displayed = as_displayed;
   scratch.units.reserve(original.size());
   impl_->Decode(&scratch);
   const Survey survey = SurveyUnits(scratch.units);
@@ -854,7 +889,7 @@ NormalizedText Normalizer::Normalize(std::string_view original, HtmlReferences r
 
   NormalizedText result;
   result.original_length = static_cast<uint32_t>(original.size());
-  result.character_references = scratch.character_references;
+  result.html_rewrites = scratch.html_rewrites;
   size_t bytes = scratch.units.size();
   if (scratch.has_non_ascii) {
     bytes = 0;

@@ -6,11 +6,16 @@
 //
 // What Normalize() does, in order (each obfuscation step is counted in ObfuscationReport):
 //   - decodes HTML character references as a browser displays them ("&#87;hatsapp" ->
-//     "whatsapp", "I&#39;m" -> "i'm", "&amp;" -> "&"; model/html_references), once: a
+//     "whatsapp", "I&#39;m" -> "i'm", "&amp;" -> "&"; model/html_text), once: a
 //     decoded "&amp;#87;" is the text "&#87;". A letter or digit written as a numeric
 //     reference is obfuscation (no editor writes "W" as "&#87;"); any other reference counts
 //     as the character it stands for would (a zero-width "&zwj;" after a letter is a format
-//     character, "&amp;" nothing). HtmlReferences::kKeep leaves them as text;
+//     character, "&amp;" nothing);
+//   - reads a run of HTML tags inside a word as a browser shows it ("What<b></b>sapp" ->
+//     "whatsapp", "98292<i></i>86600" -> "9829286600"; model/html_text): as nothing,
+//     counted as obfuscation, or as a space when one of its tags breaks the line
+//     ("song<br />love"). Tags between words stay text, as the rules read markup
+//     ("<a href=...>"). HtmlReading::kAsWritten does neither of these two steps;
 //   - removes zero-width and other format characters (Cf: U+200B..U+200F, U+2060, U+FEFF...)
 //     and other default-ignorable code points (variation selectors, Hangul fillers);
 //   - NFKC plus case folding: fullwidth, mathematical bold/italic/double-struck letters and
@@ -54,6 +59,7 @@ namespace spamguard {
 // spaced_out_runs, of re-joined runs).
 struct ObfuscationReport {
   uint32_t encoded_characters = 0;  // ASCII letters/digits written as numeric references
+  uint32_t markup_splits = 0;       // runs of tags removed from inside a word
   uint32_t format_characters = 0;  // zero-width/Cf characters removed after a Latin letter or digit
   uint32_t fancy_characters = 0;   // letters/digits changed by NFKC or the small-caps table
   uint32_t combining_marks = 0;    // marks stripped from Latin letters and digits
@@ -77,8 +83,10 @@ struct NormalizedText {
   std::vector<uint32_t> source_end;
   ObfuscationReport obfuscation;
 
-  uint32_t original_length = 0;       // size of the original text in bytes
-  uint32_t character_references = 0;  // HTML character references decoded (any kind)
+  uint32_t original_length = 0;  // size of the original text in bytes
+  // HTML read as displayed: character references decoded, and runs of tags inside a word
+  // removed or read as a line break.
+  uint32_t html_rewrites = 0;
 
   // Maps a half-open byte range of text to the original bytes that produced it:
   // [source_begin[begin], source_end[end - 1]). An empty range maps to an empty span at
@@ -92,9 +100,9 @@ struct NormalizedText {
 #define SPAMGUARD_WORDLIST_DIR "data/wordlist"
 #endif
 
-// Whether Normalize() decodes HTML character references (feature schemas 1 and 2 were
-// trained on text with them kept).
-enum class HtmlReferences { kDecode, kKeep };
+// Whether Normalize() reads HTML as a browser displays it (character references, tags inside
+// words) or as written (feature schemas 1 and 2 were trained on it as written).
+enum class HtmlReading { kAsDisplayed, kAsWritten };
 
 struct NormalizerOptions {
   // Files of known lower-case words, one per line; leetspeak is folded only into these.
@@ -114,7 +122,7 @@ class Normalizer {
 
   // See the file comment. original_length is original.size(); never fails.
   NormalizedText Normalize(std::string_view original,
-                           HtmlReferences references = HtmlReferences::kDecode) const;
+                           HtmlReading html = HtmlReading::kAsDisplayed) const;
 
   // Normalize(original).text, for callers that need no offsets (author names, domains).
   std::string NormalizeForMatching(std::string_view original) const;

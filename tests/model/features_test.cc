@@ -89,14 +89,17 @@ TEST_F(FeaturesTest, SchemaOneLinesAreStillBuiltForModelsTrainedWithThem) {
   EXPECT_EQ(pipeline_->ModelInput(comment, 2), "__num__ mg url snake case");
 }
 
-// From schema 3 the model reads HTML character references decoded; schema 1 and 2 lines
-// keep them as text, as those models were trained.
-TEST_F(FeaturesTest, SchemaThreeLinesDecodeHtmlReferencesAndOlderOnesKeepThem) {
+// From schema 3 the model reads HTML as displayed; schema 1 and 2 lines read it as written,
+// as those models were trained.
+TEST_F(FeaturesTest, SchemaThreeLinesReadHtmlAsDisplayedAndOlderOnesAsWritten) {
   Comment comment;
   comment.content = "I&#39;m &#87;ow";
   EXPECT_EQ(pipeline_->ModelInput(comment, 3), "i'm wow __obfuscation_low__");
   EXPECT_EQ(pipeline_->ModelInput(comment, 2), "i __num__ m __num__ ow");
   EXPECT_EQ(pipeline_->ModelInput(comment, 1), "i __num__ m __num__ ow");
+  comment.content = "Wo<b></b>w";
+  EXPECT_EQ(pipeline_->ModelInput(comment, 3), "wow __obfuscation_low__");
+  EXPECT_EQ(pipeline_->ModelInput(comment, 2), "wo b b w");
 }
 
 TEST_F(FeaturesTest, ObfuscatedTextReadsLikeItsPlainFormPlusAnObfuscationToken) {

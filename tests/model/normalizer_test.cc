@@ -240,7 +240,7 @@ TEST_F(NormalizerTest, HtmlCharacterReferencesAreDecodedAsABrowserShowsThem) {
   const std::string original = "I&#39;m &quot;here&quot; &amp; caf&eacute;&nbsp;now";
   const NormalizedText n = Normalize(original);
   EXPECT_EQ(n.text, "i'm \"here\" & caf\u00e9 now");
-  EXPECT_EQ(n.character_references, 6u);
+  EXPECT_EQ(n.html_rewrites, 6u);
   EXPECT_EQ(n.obfuscation.total(), 0u);  // ordinary escaping
   EXPECT_EQ(OriginalOf(original, n, "'"), "&#39;");
   EXPECT_EQ(OriginalOf(original, n, "caf\u00e9"), "caf&eacute;");
@@ -264,10 +264,32 @@ TEST_F(NormalizerTest, LettersAndDigitsWrittenAsNumericReferencesAreObfuscation)
   EXPECT_EQ(Normalize("+9&#830;1&#830;").text, "+91");
 }
 
-TEST_F(NormalizerTest, KeepingReferencesLeavesThemAsText) {
-  const NormalizedText n = normalizer_->Normalize("&#87;hatsapp I&#39;m", HtmlReferences::kKeep);
-  EXPECT_EQ(n.text, "&#87;hatsapp i&#39;m");
-  EXPECT_EQ(n.character_references, 0u);
+TEST_F(NormalizerTest, TagsInsideAWordAreReadAsABrowserShowsThem) {
+  const std::string original = "Call What<b></b>sapp 98292<i></i>86600 now";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "call whatsapp 9829286600 now");
+  EXPECT_EQ(n.obfuscation.markup_splits, 2u);
+  EXPECT_EQ(n.html_rewrites, 2u);
+  EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "What<b></b>sapp");
+  ASSERT_EQ(n.obfuscation.spans.size(), 1u);
+  EXPECT_EQ(n.obfuscation.spans[0], (Span{5, static_cast<uint32_t>(original.find(" now"))}));
+  // A line break between two words separates them, and hides nothing.
+  const NormalizedText broken = Normalize("great song<br /><br />love it");
+  EXPECT_EQ(broken.text, "great song love it");
+  EXPECT_EQ(broken.obfuscation.total(), 0u);
+}
+
+TEST_F(NormalizerTest, TagsBetweenWordsStayText) {
+  EXPECT_EQ(Normalize("I <b>love</b> it, <a href=\"http://x.com\">here</a>.").text,
+            "i <b>love</b> it, <a href=\"http://x.com\">here</a>.");
+  EXPECT_EQ(Normalize("a<b and c > d").text, "a<b and c > d");
+}
+
+TEST_F(NormalizerTest, ReadingHtmlAsWrittenLeavesReferencesAndTagsAsText) {
+  const NormalizedText n =
+      normalizer_->Normalize("&#87;hatsapp I&#39;m What<b></b>sapp", HtmlReading::kAsWritten);
+  EXPECT_EQ(n.text, "&#87;hatsapp i&#39;m what<b></b>sapp");
+  EXPECT_EQ(n.html_rewrites, 0u);
   EXPECT_EQ(n.obfuscation.total(), 0u);
 }
 

@@ -1,8 +1,9 @@
-#include "model/html_references.h"
+#include "model/html_text.h"
 
 #include <libxml/HTMLparser.h>
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "model/ascii.h"
@@ -68,7 +69,64 @@ std::optional<CharacterReference> ReadNamed(std::string_view text) {
   return CharacterReference{static_cast<char32_t>(entity->value), at + 1, false};
 }
 
+// Elements a browser starts a new line or block for: their tags separate the words around
+// them. (Lower case; names are compared case-insensitively.)
+constexpr std::string_view kLineBreakingElements[] = {
+    "address", "article", "aside", "blockquote", "br",    "dd", "div", "dl",      "dt",
+    "figure",  "footer",  "h1",    "h2",         "h3",    "h4", "h5",  "h6",      "header",
+    "hr",      "li",      "main",  "nav",        "ol",    "p",  "pre", "section", "table",
+    "tbody",   "td",      "tfoot", "th",         "thead", "tr", "ul"};
+
+bool IsLineBreaking(std::string_view name) {
+  constexpr size_t kLongest = 10;  // "blockquote"
+  if (name.size() > kLongest) return false;
+  char lower[kLongest];
+  for (size_t k = 0; k < name.size(); ++k) {
+    lower[k] = static_cast<char>(name[k] | 0x20);  // ASCII letters and digits only
+  }
+  const std::string_view folded(lower, name.size());
+  return std::find(std::begin(kLineBreakingElements), std::end(kLineBreakingElements), folded) !=
+         std::end(kLineBreakingElements);
+}
+
+bool IsHtmlSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+// One tag or comment at text[0] == '<'.
+std::optional<TagRun> ReadOneTag(std::string_view text) {
+  if (text.starts_with("<!--")) {
+    const size_t close = text.substr(0, kMaxCommentBytes).find("-->", 4);
+    if (close == std::string_view::npos) return std::nullopt;
+    return TagRun{close + 3, false};
+  }
+  const std::string_view bounded = text.substr(0, kMaxTagBytes);
+  size_t at = 1;
+  if (at < bounded.size() && bounded[at] == '/') ++at;
+  if (at >= bounded.size() || !IsAsciiLetter(bounded[at])) return std::nullopt;
+  const size_t name_begin = at;
+  while (at < bounded.size() && IsAsciiAlnum(bounded[at])) ++at;
+  const std::string_view name = bounded.substr(name_begin, at - name_begin);
+  if (at >= bounded.size()) return std::nullopt;
+  if (bounded[at] != '>' && bounded[at] != '/' && !IsHtmlSpace(bounded[at])) return std::nullopt;
+  while (at < bounded.size() && bounded[at] != '>' && bounded[at] != '<') ++at;
+  if (at >= bounded.size() || bounded[at] != '>') return std::nullopt;
+  return TagRun{at + 1, IsLineBreaking(name)};
+}
+
 }  // namespace
+
+std::optional<TagRun> ReadTagRun(std::string_view text) {
+  std::optional<TagRun> run;
+  while (true) {
+    const size_t at = run ? run->length : 0;
+    if (at >= text.size() || text[at] != '<') break;
+    const std::optional<TagRun> tag = ReadOneTag(text.substr(at));
+    if (!tag) break;
+    if (!run) run.emplace();
+    run->length += tag->length;
+    run->breaks_line = run->breaks_line || tag->breaks_line;
+  }
+  return run;
+}
 
 std::optional<CharacterReference> ReadCharacterReference(std::string_view text) {
   if (text.size() < 3 || text[0] != '&') return std::nullopt;
