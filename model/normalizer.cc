@@ -198,10 +198,11 @@ void EmitSpace(uint32_t begin, uint32_t end, std::vector<Unit>* out) {
 
 // At s[i] == '<', reading as displayed: a run of tags between two letters or digits of one
 // word ("What<b></b>sapp", "98292<i></i>86600") shows as nothing, so the word is read whole
-// (and the run counts as obfuscation), or as a line break if one of its tags makes one.
-// Returns true when the run was taken and *i moved past it; false leaves the '<' to be read
-// as text. Each run is read once: the '<' inside it are then text, so a long run costs one
-// pass.
+// and the run counts as obfuscation. A run with a line break in it ("song<br />love") shows
+// the two words apart, as its text already keeps them, and stays text like tags between
+// words. Returns true when the run was taken and *i moved past it; false leaves the '<' to
+// be read as text. Each run is read once: the '<' inside it are then text, so a long run
+// costs one pass.
 bool TakeTagRunInsideWord(Scratch* scratch, size_t* i) {
   if (*i < scratch->tags_read_until) return false;
   const std::string_view s = scratch->original;
@@ -210,18 +211,13 @@ bool TakeTagRunInsideWord(Scratch* scratch, size_t* i) {
   const size_t end = *i + run->length;
   scratch->tags_read_until = end;
   const std::vector<Unit>& out = scratch->units;
-  if (out.empty() || !IsLetterOrDigit(out.back().cp) || end >= s.size() ||
+  if (run->breaks_line || out.empty() || !IsLetterOrDigit(out.back().cp) || end >= s.size() ||
       !IsLetterOrDigit(ReadCodePoint(s, end, /*as_displayed=*/true).cp)) {
     return false;
   }
-  const auto begin = static_cast<uint32_t>(*i);
   ++scratch->html_rewrites;
-  if (run->breaks_line) {
-    EmitSpace(begin, static_cast<uint32_t>(end), &scratch->units);
-  } else {
-    ++scratch->report.markup_splits;
-    scratch->MarkObfuscated(begin, static_cast<uint32_t>(end));
-  }
+  ++scratch->report.markup_splits;
+  scratch->MarkObfuscated(static_cast<uint32_t>(*i), static_cast<uint32_t>(end));
   *i = end;
   return true;
 }

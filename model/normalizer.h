@@ -13,9 +13,10 @@
 //     character, "&amp;" nothing);
 //   - reads a run of HTML tags inside a word as a browser shows it ("What<b></b>sapp" ->
 //     "whatsapp", "98292<i></i>86600" -> "9829286600"; model/html_text): as nothing,
-//     counted as obfuscation, or as a space when one of its tags breaks the line
-//     ("song<br />love"). Tags between words stay text, as the rules read markup
-//     ("<a href=...>"). HtmlReading::kAsWritten does neither of these two steps;
+//     counted as obfuscation. Tags between words stay text, as the rules read markup
+//     ("<a href=...>"), and so does a run that breaks the line ("song<br />love"), whose
+//     text already keeps the words apart. HtmlReading::kAsWritten does neither of these two
+//     steps;
 //   - removes zero-width and other format characters (Cf: U+200B..U+200F, U+2060, U+FEFF...)
 //     and other default-ignorable code points (variation selectors, Hangul fillers);
 //   - NFKC plus case folding: fullwidth, mathematical bold/italic/double-struck letters and
@@ -84,8 +85,8 @@ struct NormalizedText {
   ObfuscationReport obfuscation;
 
   uint32_t original_length = 0;  // size of the original text in bytes
-  // HTML read as displayed: character references decoded, and runs of tags inside a word
-  // removed or read as a line break.
+  // HTML read as displayed: character references decoded and runs of tags inside a word
+  // removed.
   uint32_t html_rewrites = 0;
 
   // Maps a half-open byte range of text to the original bytes that produced it:

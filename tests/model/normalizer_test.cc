@@ -273,9 +273,10 @@ TEST_F(NormalizerTest, TagsInsideAWordAreReadAsABrowserShowsThem) {
   EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "What<b></b>sapp");
   ASSERT_EQ(n.obfuscation.spans.size(), 1u);
   EXPECT_EQ(n.obfuscation.spans[0], (Span{5, static_cast<uint32_t>(original.find(" now"))}));
-  // A line break between two words separates them, and hides nothing.
+  // A line break shows the words apart, as its text keeps them, and hides nothing.
   const NormalizedText broken = Normalize("great song<br /><br />love it");
-  EXPECT_EQ(broken.text, "great song love it");
+  EXPECT_EQ(broken.text, "great song<br /><br />love it");
+  EXPECT_EQ(broken.html_rewrites, 0u);
   EXPECT_EQ(broken.obfuscation.total(), 0u);
 }
 
