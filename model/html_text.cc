@@ -72,10 +72,12 @@ std::optional<CharacterReference> ReadNamed(std::string_view text) {
 // Elements a browser starts a new line or block for: their tags separate the words around
 // them. (Lower case; names are compared case-insensitively.)
 constexpr std::string_view kLineBreakingElements[] = {
-    "address", "article", "aside", "blockquote", "br",    "dd", "div", "dl",      "dt",
-    "figure",  "footer",  "h1",    "h2",         "h3",    "h4", "h5",  "h6",      "header",
-    "hr",      "li",      "main",  "nav",        "ol",    "p",  "pre", "section", "table",
-    "tbody",   "td",      "tfoot", "th",         "thead", "tr", "ul"};
+    "address", "article", "aside",   "blockquote", "br",    "caption",  "center",     "dd",
+    "details", "dir",     "div",     "dl",         "dt",    "fieldset", "figcaption", "figure",
+    "footer",  "form",    "h1",      "h2",         "h3",    "h4",       "h5",         "h6",
+    "header",  "hr",      "legend",  "li",         "main",  "menu",     "nav",        "ol",
+    "p",       "pre",     "section", "summary",    "table", "tbody",    "td",         "tfoot",
+    "th",      "thead",   "tr",      "ul"};
 
 bool IsLineBreaking(std::string_view name) {
   constexpr size_t kLongest = 10;  // "blockquote"
@@ -94,6 +96,9 @@ bool IsHtmlSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r
 // One tag or comment at text[0] == '<'.
 std::optional<TagRun> ReadOneTag(std::string_view text) {
   if (text.starts_with("<!--")) {
+    // "<!-->" and "<!--->" are empty comments to a browser.
+    if (text.starts_with("<!-->")) return TagRun{5, false};
+    if (text.starts_with("<!--->")) return TagRun{6, false};
     const size_t close = text.substr(0, kMaxCommentBytes).find("-->", 4);
     if (close == std::string_view::npos) return std::nullopt;
     return TagRun{close + 3, false};

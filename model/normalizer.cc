@@ -196,32 +196,6 @@ void EmitSpace(uint32_t begin, uint32_t end, std::vector<Unit>* out) {
   out->push_back({' ', begin, end});
 }
 
-// At s[i] == '<', reading as displayed: a run of tags between two letters or digits of one
-// word ("What<b></b>sapp", "98292<i></i>86600") shows as nothing, so the word is read whole
-// and the run counts as obfuscation. A run with a line break in it ("song<br />love") shows
-// the two words apart, as its text already keeps them, and stays text like tags between
-// words. Returns true when the run was taken and *i moved past it; false leaves the '<' to
-// be read as text. Each run is read once: the '<' inside it are then text, so a long run
-// costs one pass.
-bool TakeTagRunInsideWord(Scratch* scratch, size_t* i) {
-  if (*i < scratch->tags_read_until) return false;
-  const std::string_view s = scratch->original;
-  const std::optional<TagRun> run = ReadTagRun(s.substr(*i));
-  if (!run) return false;
-  const size_t end = *i + run->length;
-  scratch->tags_read_until = end;
-  const std::vector<Unit>& out = scratch->units;
-  if (run->breaks_line || out.empty() || !IsLetterOrDigit(out.back().cp) || end >= s.size() ||
-      !IsLetterOrDigit(ReadCodePoint(s, end, /*as_displayed=*/true).cp)) {
-    return false;
-  }
-  ++scratch->html_rewrites;
-  ++scratch->report.markup_splits;
-  scratch->MarkObfuscated(static_cast<uint32_t>(*i), static_cast<uint32_t>(end));
-  *i = end;
-  return true;
-}
-
 // Appends the ASCII bytes s[begin, end), case-folded, with white space collapsed as
 // EmitSpace() does, writing in place rather than through push_back.
 void AppendAscii(std::string_view s, size_t begin, size_t end, std::vector<Unit>* out) {
@@ -516,12 +490,64 @@ struct Normalizer::Impl {
   bool IsWord(std::string_view word) const { return words.find(word) != words.end(); }
 
   void Decode(Scratch* scratch) const;
+  bool TakeTagRunInsideWord(Scratch* scratch, size_t* i) const;
   void NormalizeSegment(const std::vector<char32_t>& segment, uint32_t begin, uint32_t end,
                         Scratch* scratch) const;
   void FoldHomoglyphs(Scratch* scratch) const;
   void FoldLeetspeak(Scratch* scratch) const;
   static void CapRepeats(Scratch* scratch);
 };
+
+// What a tag run is looked past for the letter that continues the word: ignorables and
+// further tag runs ("Wh<b>\u200B</b>atsapp"), at most this many, so that a long alternation of
+// the two costs a bounded look each time.
+constexpr int kMaxLookPastTags = 8;
+
+// A letter or digit, or a mark that ends one ("приве\u0301<b></b>т").
+bool EndsAWord(char32_t c) { return IsLetterOrDigit(c) || (c >= 0x80 && IsCombiningMark(c)); }
+
+// At s[i] == '<', reading as displayed: a run of tags between two letters or digits of one
+// word ("What<b></b>sapp", "98292<i></i>86600") shows as nothing, so the word is read whole
+// and the run counts as obfuscation. A run with a line break in it ("song<br />love") shows
+// the two words apart, as its text already keeps them, and stays text like tags between
+// words; so does a run before a code point that would join the one before it in NFKC (a
+// Hangul vowel jamo, a combining mark), which this one-segment-at-a-time reader would not
+// join. Returns true when the run was taken and *i moved past it; false leaves the '<' to be
+// read as text. Each run is read once: the '<' inside it are then text, so a long run costs
+// one pass.
+bool Normalizer::Impl::TakeTagRunInsideWord(Scratch* scratch, size_t* i) const {
+  if (*i < scratch->tags_read_until) return false;
+  const std::string_view s = scratch->original;
+  const std::optional<TagRun> run = ReadTagRun(s.substr(*i));
+  if (!run) return false;
+  const size_t end = *i + run->length;
+  scratch->tags_read_until = end;
+  const std::vector<Unit>& out = scratch->units;
+  if (run->breaks_line || out.empty() || !EndsAWord(out.back().cp)) return false;
+  // The next code point shown: past ignorables and further runs of inline tags.
+  size_t next = end;
+  for (int look = 0; next < s.size(); ++look) {
+    if (look == kMaxLookPastTags) return false;
+    if (s[next] == '<') {
+      const std::optional<TagRun> more = ReadTagRun(s.substr(next));
+      if (!more) return false;
+      if (more->breaks_line) return false;
+      next += more->length;
+      continue;
+    }
+    const ReadUnit unit = ReadCodePoint(s, next, /*as_displayed=*/true);
+    if (!IsIgnorable(unit.cp)) {
+      if (!IsLetterOrDigit(unit.cp) || !nfkc_casefold->hasBoundaryBefore(unit.cp)) return false;
+      ++scratch->html_rewrites;
+      ++scratch->report.markup_splits;
+      scratch->MarkObfuscated(static_cast<uint32_t>(*i), static_cast<uint32_t>(end));
+      *i = end;
+      return true;
+    }
+    next += unit.length;
+  }
+  return false;
+}
 
 // Pass 1: decode, drop ignorables, NFKC_Casefold by canonical segment, lookalike letters,
 // mark stripping and white space. ASCII not followed by a combining sequence takes the fast

@@ -89,6 +89,9 @@ TEST(HtmlTextTest, StartAndEndTagsAndCommentsAreTags) {
   EXPECT_EQ(TagRunAt("<a href=\"http://x.com/\">x"), std::make_pair(size_t{24}, false));
   EXPECT_EQ(TagRunAt("<br/>x"), std::make_pair(size_t{5}, true));
   EXPECT_EQ(TagRunAt("<!-- a -->x"), std::make_pair(size_t{10}, false));
+  EXPECT_EQ(TagRunAt("<!-->x-->"), std::make_pair(size_t{5}, false));  // empty, as in a browser
+  EXPECT_EQ(TagRunAt("<!--->x-->"), std::make_pair(size_t{6}, false));
+  EXPECT_EQ(TagRunAt("<CENTER>"), std::make_pair(size_t{8}, true));
   EXPECT_EQ(TagRunAt("<h1>"), std::make_pair(size_t{4}, true));
 }
 

@@ -280,6 +280,21 @@ TEST_F(NormalizerTest, TagsInsideAWordAreReadAsABrowserShowsThem) {
   EXPECT_EQ(broken.obfuscation.total(), 0u);
 }
 
+TEST_F(NormalizerTest, WhatARunHidesIsLookedPastForTheRestOfTheWord) {
+  // Zero-width characters and further runs between the run and the word's next letter.
+  EXPECT_EQ(Normalize("Wh<b></b>\u200Batsapp").text, "whatsapp");
+  EXPECT_EQ(Normalize("Wh<b>\u200B</b>atsapp").text, "whatsapp");
+  EXPECT_EQ(Normalize("Wh<b></b>&#8203;<!---->atsapp").text, "whatsapp");
+  // A word that ends in a mark.
+  EXPECT_EQ(Normalize("\u043f\u0440\u0438\u0432\u0435\u0301<b></b>\u0442").text,
+            "\u043f\u0440\u0438\u0432\u0435\u0301\u0442");
+  // A Hangul vowel after the run would compose with the consonant before it; the run is
+  // left as text rather than joined into a word NFKC would write otherwise.
+  EXPECT_EQ(Normalize("\u1100<b></b>\u1161").text, "\u1100<b></b>\u1161");
+  // A line break found past the run keeps the words apart.
+  EXPECT_EQ(Normalize("Wh<b></b><br>atsapp").text, "wh<b></b><br>atsapp");
+}
+
 TEST_F(NormalizerTest, TagsBetweenWordsStayText) {
   EXPECT_EQ(Normalize("I <b>love</b> it, <a href=\"http://x.com\">here</a>.").text,
             "i <b>love</b> it, <a href=\"http://x.com\">here</a>.");
