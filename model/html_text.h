@@ -15,9 +15,10 @@
 // Tags (ReadTagRun): a start or end tag, "<name ...>" or "</name ...>" (name: an ASCII letter,
 // then letters and digits; attributes: anything but '<' and '>', quotes not honoured), at
 // most kMaxTagBytes long, or a comment "<!-- ... -->" of at most kMaxCommentBytes (a comment
-// may hold '<', so each "<!--" looks that far for its end). A run is such
-// tags back to back. Whether a run breaks the line ("<br>", "<p>", "<div>", "<li>", ...) is
-// what matters to the words around it: a break separates them, any other tag does not.
+// may hold '<', so each "<!--" looks that far for its end; "<!-->" and "<!--->" are empty
+// comments, as in a browser). A run is such tags back to back. Whether a run breaks the line
+// ("<br>", "<p>", "<div>", "<li>", ...) is what matters to the words around it: a break
+// separates them, any other tag does not.
 //
 // Pure functions: safe from any thread.
 #ifndef SPAMGUARD_MODEL_HTML_TEXT_H_
