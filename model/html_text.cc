@@ -7,11 +7,11 @@
 #include <string>
 
 #include "model/ascii.h"
+#include "model/utf8.h"
 
 namespace spamguard {
 namespace {
 
-constexpr char32_t kReplacementCharacter = 0xFFFD;
 constexpr char32_t kBeyondUnicode = 0x110000;
 // The longest name in libxml2's table ("thetasym") has 8 letters.
 constexpr size_t kMaxNameLength = 8;

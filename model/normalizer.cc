@@ -16,6 +16,7 @@
 #include "model/ascii.h"
 #include "model/html_text.h"
 #include "model/string_set.h"
+#include "model/utf8.h"
 
 namespace spamguard {
 namespace {
@@ -27,8 +28,6 @@ struct Unit {
   uint32_t begin;
   uint32_t end;
 };
-
-constexpr char32_t kReplacementCharacter = 0xFFFD;
 
 bool IsLatinLetterOrDigit(char32_t c) {
   if (c < 0x80) return IsAsciiAlnum(c);

@@ -17,6 +17,10 @@
 
 namespace spamguard {
 
+// U+FFFD, what stands in for a sequence that is not a character: an ill-formed UTF-8 byte,
+// an HTML reference to no character.
+inline constexpr char32_t kReplacementCharacter = 0xFFFD;
+
 // True when `text` is well-formed UTF-8. On false, *error_offset (when given) is the byte
 // offset of the first bad sequence.
 bool IsValidUtf8(std::string_view text, size_t* error_offset = nullptr);
