@@ -113,9 +113,14 @@ const char* AgeBucket(int64_t milliseconds) {
 
 }  // namespace
 
+int EffectiveFeatureSchema(int schema) {
+  return schema < kOldestFeatureSchemaVersion || schema > kFeatureSchemaVersion
+             ? kFeatureSchemaVersion
+             : schema;
+}
+
 HtmlReading HtmlReadingOf(int schema) {
-  // Any version out of range is read as kFeatureSchemaVersion, as in ModelInput.
-  return schema == 1 || schema == 2 ? HtmlReading::kAsWritten : HtmlReading::kAsDisplayed;
+  return EffectiveFeatureSchema(schema) >= 3 ? HtmlReading::kAsDisplayed : HtmlReading::kAsWritten;
 }
 
 bool IsContextToken(std::string_view token) {
@@ -131,9 +136,7 @@ FeatureBuilder::FeatureBuilder(std::shared_ptr<const EntityExtractor> extractor)
 
 std::string FeatureBuilder::ModelInput(const Comment& comment, const NormalizedText& normalized,
                                        const Entities& entities, int schema) const {
-  if (schema < kOldestFeatureSchemaVersion || schema > kFeatureSchemaVersion) {
-    schema = kFeatureSchemaVersion;
-  }
+  schema = EffectiveFeatureSchema(schema);
   std::vector<Replacement> replacements;
   replacements.reserve(entities.links.size() + entities.emails.size() + entities.phones.size());
   for (const Link& link : entities.links) {

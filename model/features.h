@@ -38,6 +38,10 @@ namespace spamguard {
 inline constexpr int kFeatureSchemaVersion = 3;
 inline constexpr int kOldestFeatureSchemaVersion = 1;
 
+// The schema a line is built in for a requested `schema`: itself from
+// kOldestFeatureSchemaVersion to kFeatureSchemaVersion, kFeatureSchemaVersion otherwise.
+int EffectiveFeatureSchema(int schema);
+
 // How the comment's HTML is read for a line of feature schema `schema`.
 HtmlReading HtmlReadingOf(int schema);
 
