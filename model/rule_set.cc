@@ -202,9 +202,11 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
     case Kind::kPhoneCount: {
       std::vector<Span> found;
       for (const PhoneNumber& phone : entities.phones) {
+        // A guessed country counts for no country (PhoneNumber::country_unambiguous).
         if (!rule.country_codes.empty() &&
-            std::find(rule.country_codes.begin(), rule.country_codes.end(), phone.country_code) ==
-                rule.country_codes.end()) {
+            (!phone.country_unambiguous ||
+             std::find(rule.country_codes.begin(), rule.country_codes.end(), phone.country_code) ==
+                 rule.country_codes.end())) {
           continue;
         }
         found.push_back(phone.location.original);

@@ -520,12 +520,16 @@ TEST_F(RuleSetTest, PhoneCountCanBeLimitedToCountryCodes) {
   PhoneNumber phone;
   phone.location.original = Span{5, 19};
   phone.country_code = 1;
+  phone.country_unambiguous = true;
   entities.phones = {phone};
   EXPECT_EQ(Find(Run(*rules, Text("call +1 555 0100 00"), entities), "indian-phone"), nullptr);
   entities.phones[0].country_code = 91;
   auto reasons = Run(*rules, Text("call +91 9829286600"), entities);
   ASSERT_NE(Find(reasons, "indian-phone"), nullptr);
   EXPECT_EQ(Find(reasons, "indian-phone")->spans, (std::vector<Span>{{5, 19}}));
+  // A country guessed from a default region is no country's.
+  entities.phones[0].country_unambiguous = false;
+  EXPECT_EQ(Find(Run(*rules, Text("call 020 7946 0000"), entities), "indian-phone"), nullptr);
 }
 
 TEST_F(RuleSetTest, ObfuscationFiresOnTheReportTotalWithItsSpans) {
