@@ -763,11 +763,11 @@ class Loader {
   Status LoadPolicy(const YAML::Node& node, const std::string& what, const SitePolicy& base,
                     SitePolicy& out) {
     if (!node.IsMap()) return Error(node, what + " must be a map");
-    if (Status s = CheckKeys(
-            node,
-            {"hold", "spam", "discard", "score_overrides", "blocked_domains", "blocked_emails",
-             "blocked_ips", "allowed_domains", "allowed_emails", "allowed_ips"},
-            what);
+    if (Status s = CheckKeys(node,
+                             {"hold", "spam", "discard", "model_alone_can_discard",
+                              "score_overrides", "blocked_domains", "blocked_emails", "blocked_ips",
+                              "allowed_domains", "allowed_emails", "allowed_ips"},
+                             what);
         !s.ok()) {
       return s;
     }
@@ -783,6 +783,12 @@ class Loader {
     if (!(out.hold_threshold > 0 && out.hold_threshold <= out.spam_threshold &&
           out.spam_threshold <= out.discard_threshold && out.discard_threshold <= 1)) {
       return Error(node, what + ": thresholds must satisfy 0 < hold <= spam <= discard <= 1");
+    }
+    if (const YAML::Node alone = node["model_alone_can_discard"]) {
+      if (!alone.IsScalar() || (alone.Scalar() != "true" && alone.Scalar() != "false")) {
+        return Error(alone, what + " 'model_alone_can_discard' must be true or false");
+      }
+      out.model_alone_can_discard = alone.Scalar() == "true";
     }
     if (const YAML::Node overrides = node["score_overrides"]) {
       if (!overrides.IsMap()) return Error(overrides, what + " 'score_overrides' must be a map");

@@ -26,7 +26,11 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
   Assessment assessment;
   const double model_log_odds = Logit(model_probability);
   double total = model_log_odds;
-  for (const Reason& reason : rule_reasons) total += reason.score;
+  bool rule_toward_spam = false;
+  for (const Reason& reason : rule_reasons) {
+    total += reason.score;
+    rule_toward_spam = rule_toward_spam || reason.score > 0 || reason.at_least > Verdict::kHam;
+  }
 
   char percent[64];
   std::snprintf(percent, sizeof(percent), "%.0f%%",
@@ -56,6 +60,10 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
   for (const Reason& reason : assessment.reasons) {
     floor = std::max(floor, reason.at_least);
     ceiling = std::min(ceiling, reason.at_most);
+  }
+  // Dropping a comment unseen takes evidence a moderator could point to, not wording alone.
+  if (!rule_toward_spam && !policy.model_alone_can_discard) {
+    ceiling = std::min(ceiling, Verdict::kSpam);
   }
   assessment.verdict =
       std::min(std::max(VerdictFor(assessment.spam_probability, policy), floor), ceiling);

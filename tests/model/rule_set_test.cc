@@ -924,6 +924,21 @@ TEST_F(RuleSetTest, SiteListsAddToTheDefaultListsOnlyOnThatSite) {
   EXPECT_LT(Find(reasons, "site-allowed-ip")->score, 0);
 }
 
+TEST_F(RuleSetTest, ModelAloneCanDiscardIsOffUnlessAPolicySaysTrue) {
+  auto rules = MustLoad(
+      "version: 1\npolicy: {discard: 0.99}\nsites:\n  trusting: {model_alone_can_discard: true}\n"
+      "  wary: {model_alone_can_discard: false}\nrules: []\n");
+  EXPECT_FALSE(rules->PolicyFor("unknown-site").model_alone_can_discard);
+  EXPECT_TRUE(rules->PolicyFor("trusting").model_alone_can_discard);
+  EXPECT_DOUBLE_EQ(rules->PolicyFor("trusting").discard_threshold, 0.99);
+  EXPECT_FALSE(rules->PolicyFor("wary").model_alone_can_discard);
+  auto refused = Load("version: 1\npolicy:\n  model_alone_can_discard: yes please\nrules: []\n");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(
+      refused.status().message(),
+      HasSubstr("pack.yaml:3: the default policy 'model_alone_can_discard' must be true or false"));
+}
+
 TEST_F(RuleSetTest, OverridingAnUnknownRuleIsRefused) {
   auto rules = Load("version: 1\nsites:\n  blog:\n    score_overrides: {nope: 1}\nrules: []\n");
   ASSERT_FALSE(rules.ok());

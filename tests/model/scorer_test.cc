@@ -90,6 +90,28 @@ TEST(ScorerTest, ACeilingCapsTheVerdictAndWinsOverAFloor) {
   EXPECT_EQ(hold_cap.verdict, Verdict::kHold);
 }
 
+// api.md: DISCARD is safe to drop unseen. The model's wording alone once dropped readers'
+// comments ("Subscribe to the RSS feed if you want new posts without the emails." 0.99).
+TEST(ScorerTest, TheModelAloneCannotDiscardUnlessThePolicySaysSo) {
+  const Assessment alone = Score(0.999, {}, SitePolicy{});
+  EXPECT_EQ(alone.verdict, Verdict::kSpam);
+  EXPECT_DOUBLE_EQ(alone.spam_probability, 0.999);
+  // A rule that weighs toward ham corroborates nothing.
+  EXPECT_EQ(Score(0.9999, {RuleReason("reference-links-only", -0.1)}, SitePolicy{}).verdict,
+            Verdict::kSpam);
+  // Any rule toward spam, however weak, or a floor, is evidence besides the wording.
+  EXPECT_EQ(Score(0.999, {RuleReason("has-link", 0.3)}, SitePolicy{}).verdict, Verdict::kDiscard);
+  EXPECT_EQ(
+      Score(0.999, {Bounded("family", 0, Verdict::kHold, Verdict::kDiscard)}, SitePolicy{}).verdict,
+      Verdict::kDiscard);
+  SitePolicy trusting;
+  trusting.model_alone_can_discard = true;
+  EXPECT_EQ(Score(0.999, {}, trusting).verdict, Verdict::kDiscard);
+  // Below the discard threshold nothing changes.
+  EXPECT_EQ(Score(0.9, {}, SitePolicy{}).verdict, Verdict::kSpam);
+  EXPECT_EQ(Score(0.6, {}, SitePolicy{}).verdict, Verdict::kHold);
+}
+
 TEST(ScorerTest, VerdictFollowsThePolicyThresholds) {
   SitePolicy policy;
   policy.hold_threshold = 0.4;
