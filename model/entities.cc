@@ -305,35 +305,17 @@ std::vector<std::pair<size_t, size_t>> PhoneWindows(
 // The matcher's "unknown region": it accepts only numbers written with a leading '+'.
 constexpr std::string_view kInternationalRegion = "ZZ";
 
-// Whether the country of a number the matcher found under `region` is the text's own: the
-// text writes the code ("+91", "0091", "91 98292 86600"), or no other default region reads
-// the digits as a valid number ("63501 23456" is only Indian; "020 7946 0000" is London as
-// well as Pune, and "98292 86600" a British premium-rate number as well as an Indian mobile).
-// Under "ZZ" the matcher accepts only numbers written with '+'. Under a default region,
-// PhoneNumberMatcher does not keep where the code came from, so the matched text is parsed
-// again with its raw input kept.
-bool CountryIsUnambiguous(const PhoneNumberUtil& phone_util, const PhoneNumberMatch& match,
-                          const std::string& region,
-                          const std::vector<std::string>& default_regions) {
+// Whether the text writes the country code of a number the matcher found under `region`
+// ("+91", "0091", "91 98292 86600"). Under "ZZ" the matcher accepts only numbers written with
+// '+'. Under a default region PhoneNumberMatcher does not keep where the code came from, so
+// the matched text is parsed again with its raw input kept.
+bool CountryCodeWritten(const PhoneNumberUtil& phone_util, const PhoneNumberMatch& match,
+                        std::string_view region) {
   if (region == kInternationalRegion) return true;
   i18n::phonenumbers::PhoneNumber parsed;
-  if (phone_util.ParseAndKeepRawInput(match.raw_string(), region, &parsed) !=
-      PhoneNumberUtil::NO_PARSING_ERROR) {
-    return false;
-  }
-  if (parsed.country_code_source() != i18n::phonenumbers::PhoneNumber::FROM_DEFAULT_COUNTRY) {
-    return true;
-  }
-  for (const std::string& other : default_regions) {
-    if (other == region) continue;
-    i18n::phonenumbers::PhoneNumber elsewhere;
-    if (phone_util.Parse(match.raw_string(), other, &elsewhere) ==
-            PhoneNumberUtil::NO_PARSING_ERROR &&
-        phone_util.IsValidNumber(elsewhere)) {
-      return false;
-    }
-  }
-  return true;
+  return phone_util.ParseAndKeepRawInput(match.raw_string(), std::string(region), &parsed) ==
+             PhoneNumberUtil::NO_PARSING_ERROR &&
+         parsed.country_code_source() != i18n::phonenumbers::PhoneNumber::FROM_DEFAULT_COUNTRY;
 }
 
 }  // namespace
@@ -582,8 +564,7 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
         phone.location = Locate(text, begin, end);
         phone_util->Format(match.number(), PhoneNumberUtil::E164, &phone.e164);
         phone.country_code = match.number().country_code();
-        phone.country_unambiguous =
-            CountryIsUnambiguous(*phone_util, match, *region, options.default_regions);
+        phone.country_code_written = CountryCodeWritten(*phone_util, match, *region);
         phone_util->GetRegionCodeForNumber(match.number(), &phone.region);
         phone.obfuscated =
             !IsVerbatim(text, static_cast<uint32_t>(begin), static_cast<uint32_t>(end));

@@ -53,11 +53,11 @@ struct PhoneNumber {
   int country_code = 0;     // 91
   std::string region;       // "IN"
   bool obfuscated = false;  // the original bytes differ from the normalized digits
-  // Whether the country is the text's own: it writes the code ("+91 ...", "0091 ...",
-  // "91 98292 86600"), or no other default region reads the digits as a valid number.
-  // Otherwise `country_code` is a guess, the first default region that accepts the number:
-  // "020 7946 0000" is a London number and, read under "IN", a Pune one.
-  bool country_unambiguous = false;
+  // Whether the text writes the country code ("+91 ...", "0091 ...", "91 98292 86600").
+  // Otherwise `country_code` is a guess, the first default region that accepts the digits:
+  // "020 7946 0000" is a London number and, read under "IN", a Pune one; "0806 555 0134" is
+  // Nigerian, a region the extractor does not try, and valid under "IN" alone.
+  bool country_code_written = false;
 };
 
 // "whatsapp", "telegram", "@handle", "#handle", "dm me", "inbox me", "call now", ...

@@ -202,9 +202,9 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
     case Kind::kPhoneCount: {
       std::vector<Span> found;
       for (const PhoneNumber& phone : entities.phones) {
-        // A guessed country counts for no country (PhoneNumber::country_unambiguous).
+        // A guessed country counts for no country (PhoneNumber::country_code_written).
         if (!rule.country_codes.empty() &&
-            (!phone.country_unambiguous ||
+            (!phone.country_code_written ||
              std::find(rule.country_codes.begin(), rule.country_codes.end(), phone.country_code) ==
                  rule.country_codes.end())) {
           continue;

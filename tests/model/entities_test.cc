@@ -67,7 +67,7 @@ TEST_F(EntityExtractorTest, SeedSpamHasExactlyOnePhoneSpanningItsOriginalBytes) 
   EXPECT_EQ(phone.e164, "+919829286600");
   EXPECT_EQ(phone.country_code, 91);
   EXPECT_EQ(phone.region, "IN");
-  EXPECT_TRUE(phone.country_unambiguous);
+  EXPECT_TRUE(phone.country_code_written);
   EXPECT_FALSE(phone.obfuscated);
   const size_t at = original_.find("+91 9829286600");
   EXPECT_EQ(phone.location.original,
@@ -124,27 +124,24 @@ TEST_F(EntityExtractorTest, NationalNumberIsFoundWithADefaultRegion) {
   Extract("call 098292 86600 anytime");
   ASSERT_EQ(entities_.phones.size(), 1u);
   EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
-  // It is also a valid British number (098 is premium rate there), so the country is a guess.
-  EXPECT_FALSE(entities_.phones[0].country_unambiguous);
-  // No other default region (US, GB) has an Indian mobile number that starts with 6.
-  Extract("call 63501 23456 anytime");
-  ASSERT_EQ(entities_.phones.size(), 1u);
-  EXPECT_EQ(entities_.phones[0].e164, "+916350123456");
-  EXPECT_TRUE(entities_.phones[0].country_unambiguous);
+  // The country is the first default region's guess (it is a British premium-rate number too).
+  EXPECT_FALSE(entities_.phones[0].country_code_written);
 }
 
-TEST_F(EntityExtractorTest, ACountryOnlyADefaultRegionGaveIsAmbiguous) {
-  // Valid in London and, read under "IN" (tried before "GB"), in Pune.
-  Extract("the council office is on 020 7946 0000 now");
-  ASSERT_EQ(entities_.phones.size(), 1u);
-  EXPECT_EQ(entities_.phones[0].country_code, 91);
-  EXPECT_FALSE(entities_.phones[0].country_unambiguous);
-  // Written with its code, in any of the three ways, the country is the text's.
+TEST_F(EntityExtractorTest, ACountryIsTheTextsOnlyWhenItWritesTheCode) {
+  // Valid in London and, read under "IN" (tried before "GB"), in Pune; and a Nigerian
+  // number, a region the extractor does not try, that only "IN" accepts.
+  for (const char* national : {"020 7946 0000", "0806 555 0134"}) {
+    Extract(std::string("the office is on ") + national + " now");
+    ASSERT_EQ(entities_.phones.size(), 1u) << national;
+    EXPECT_EQ(entities_.phones[0].country_code, 91) << national;
+    EXPECT_FALSE(entities_.phones[0].country_code_written) << national;
+  }
   for (const char* written :
        {"+44 20 7946 0000", "0044 20 7946 0000", "+91 98292 86600", "91 98292 86600"}) {
     Extract(std::string("call ") + written + " now");
     ASSERT_EQ(entities_.phones.size(), 1u) << written;
-    EXPECT_TRUE(entities_.phones[0].country_unambiguous) << written;
+    EXPECT_TRUE(entities_.phones[0].country_code_written) << written;
   }
 }
 

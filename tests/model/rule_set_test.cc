@@ -520,7 +520,7 @@ TEST_F(RuleSetTest, PhoneCountCanBeLimitedToCountryCodes) {
   PhoneNumber phone;
   phone.location.original = Span{5, 19};
   phone.country_code = 1;
-  phone.country_unambiguous = true;
+  phone.country_code_written = true;
   entities.phones = {phone};
   EXPECT_EQ(Find(Run(*rules, Text("call +1 555 0100 00"), entities), "indian-phone"), nullptr);
   entities.phones[0].country_code = 91;
@@ -528,7 +528,7 @@ TEST_F(RuleSetTest, PhoneCountCanBeLimitedToCountryCodes) {
   ASSERT_NE(Find(reasons, "indian-phone"), nullptr);
   EXPECT_EQ(Find(reasons, "indian-phone")->spans, (std::vector<Span>{{5, 19}}));
   // A country guessed from a default region is no country's.
-  entities.phones[0].country_unambiguous = false;
+  entities.phones[0].country_code_written = false;
   EXPECT_EQ(Find(Run(*rules, Text("call 020 7946 0000"), entities), "indian-phone"), nullptr);
 }
 
