@@ -1025,6 +1025,68 @@ TEST_F(RuleSetTest, DefaultPackLoadsAndSeparatesTheSeedComments) {
   EXPECT_LT(total("Our office is at https://example.org, call +1 415 555 0100."), spam_log_odds);
 }
 
+// The scam families of the 2020s that the corpora lack: each comment fires its family's rule,
+// and the family rules that name a pitch hold the comment for a moderator whatever the model
+// says (at_least: hold); readers who write about the same things fire none of them.
+TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
+  auto loaded =
+      RuleSet::LoadFile(SPAMGUARD_SOURCE_DIR "/rules/default.yaml", normalizer_, extractor_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const RuleSet& rules = *loaded.value();
+  auto reasons_of = [&](const std::string& content) {
+    Comment comment = Text(content);
+    const NormalizedText normalized = normalizer_->Normalize(content);
+    const Entities entities = extractor_->Extract(normalized);
+    return rules.Evaluate(RuleInput{comment, normalized, entities, kNow});
+  };
+  struct Fires {
+    const char* content;
+    const char* rule;
+    Verdict at_least;
+  };
+  const Fires fires[] = {
+      {"Invest in Bitcoin with expert Mrs. Linda, I got 10x returns", "investment-manager",
+       Verdict::kHold},
+      {"I recommend Mr. James Fx for forex signals, he changed my life.", "investment-manager",
+       Verdict::kHold},
+      {"Recovery experts can get your funds back in 48 hours.", "recovery-expert", Verdict::kHold},
+      {"Professional essay writers available 24/7", "essay-mill", Verdict::kHold},
+      {"Buy verified PayPal accounts and cashapp accounts at cheap price", "account-sales",
+       Verdict::kHold},
+      {"Wow, this paragraph is pleasant, my sister is analyzing these things, thus I am going "
+       "to convey her.",
+       "template-praise", Verdict::kHold},
+      {"Looking for a sugar mommy? Message me", "sugar-dating", Verdict::kHam},
+      {"Dr. Ogun brought my ex back in 3 days", "get-love-back", Verdict::kHam},
+      {"DM her on Telegram @lindatrades", "contact-directive", Verdict::kHam},
+      {"Telegram: @jamesfxsignals", "contact-directive", Verdict::kHam},
+      {"contact him on dr.ogunspell@gmail.com", "contact-directive", Verdict::kHam},
+  };
+  for (const Fires& expected : fires) {
+    const std::vector<Reason> reasons = reasons_of(expected.content);
+    const Reason* reason = Find(reasons, expected.rule);
+    ASSERT_NE(reason, nullptr) << expected.rule << ": " << expected.content;
+    EXPECT_EQ(reason->at_least, expected.at_least) << expected.rule;
+    EXPECT_FALSE(reason->spans.empty()) << expected.rule;
+  }
+  const char* readers[] = {
+      "I lost about $2,000 to one of those crypto \"investment\" groups last year. Please, "
+      "everyone, if someone promises guaranteed returns, walk away.",
+      "I tried for weeks to get my money back from the airline.",
+      "Hi, I am the author of the study you mention. Happy to answer questions here or by email.",
+      "My WhatsApp group of neighbours organised the whole street party, it was lovely.",
+      "The data recovery service got my photos back from the dead drive.",
+      "My essay on Orwell got a B, the writers we read this term were hard.",
+      "Great post, thanks! Keep up the good work, I shared it with my sister.",
+      "What host are you using? The site loads really fast.",
+  };
+  for (const char* reader : readers) {
+    for (const Reason& reason : reasons_of(reader)) {
+      EXPECT_LE(reason.score, 0.4) << reason.code << " fired on: " << reader;
+    }
+  }
+}
+
 // The benchmark's heavy love-back comment (bench/rule_set_bench.cc): the reasons, scores and
 // spans the default pack produces, pinned so that span-finding optimizations provably keep
 // the output.
