@@ -1050,6 +1050,10 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       {"I recommend Mr. James Fx for forex signals, he changed my life.", "investment-manager",
        Verdict::kHold},
       {"Recovery experts can get your funds back in 48 hours.", "recovery-expert", Verdict::kHold},
+      // The gap's greedy end must not stop inside "fundsreclaimteam".
+      {"RECOVERY EXPERTS TEAM can get your money back 100%. Contact: "
+       "fundsreclaimteam(at)outlook-mail(dot)com",
+       "recovery-expert", Verdict::kHold},
       {"Professional essay writers available 24/7", "essay-mill", Verdict::kHold},
       {"Buy verified PayPal accounts and cashapp accounts at cheap price", "account-sales",
        Verdict::kHold},
