@@ -1060,6 +1060,12 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       {"Wow, this paragraph is pleasant, my sister is analyzing these things, thus I am going "
        "to convey her.",
        "template-praise", Verdict::kHold},
+      {"{Great|Nice|Awesome} post! I {really|truly} enjoyed it", "spintax", Verdict::kHold},
+      {"I have been browsing online more than three hours today", "template-praise",
+       Verdict::kHold},
+      {"powerful love spell, brings back your ex in 48 hours", "spell-caster-titles",
+       Verdict::kHam},
+      {"powerful love spell, brings back your ex in 48 hours", "get-love-back", Verdict::kHam},
       {"Looking for a sugar mommy? Message me", "sugar-dating", Verdict::kHam},
       {"Dr. Ogun brought my ex back in 3 days", "get-love-back", Verdict::kHam},
       {"DM her on Telegram @lindatrades", "contact-directive", Verdict::kHam},
@@ -1083,6 +1089,8 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "My essay on Orwell got a B, the writers we read this term were hard.",
       "Great post, thanks! Keep up the good work, I shared it with my sister.",
       "What host are you using? The site loads really fast.",
+      "In Ruby, a block { |x| x * 2 } is the same as do |x| x * 2 end.",
+      "Is there a nice formula for $\\sum_{d|n}\\mu(d)\\phi(d)$?",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
