@@ -26,11 +26,13 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
   Assessment assessment;
   const double model_log_odds = Logit(model_probability);
   double total = model_log_odds;
-  bool rule_toward_spam = false;
+  double rules_total = 0;
+  bool rule_floor = false;
   for (const Reason& reason : rule_reasons) {
-    total += reason.score;
-    rule_toward_spam = rule_toward_spam || reason.score > 0 || reason.at_least > Verdict::kHam;
+    rules_total += reason.score;
+    rule_floor = rule_floor || reason.at_least > Verdict::kHam;
   }
+  total += rules_total;
 
   char percent[64];
   std::snprintf(percent, sizeof(percent), "%.0f%%",
@@ -61,8 +63,10 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
     floor = std::max(floor, reason.at_least);
     ceiling = std::min(ceiling, reason.at_most);
   }
-  // Dropping a comment unseen takes evidence a moderator could point to, not wording alone.
-  if (!rule_toward_spam && !policy.model_alone_can_discard) {
+  // Dropping a comment unseen takes evidence a moderator could point to, not wording alone:
+  // the rules together must lean toward spam (a link the reference-links rule outweighs does
+  // not), or one of them must set a floor.
+  if (!(rules_total > 0 || rule_floor) && !policy.model_alone_can_discard) {
     ceiling = std::min(ceiling, Verdict::kSpam);
   }
   assessment.verdict =

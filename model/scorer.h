@@ -8,8 +8,9 @@
 // A decisive rule's reason (at_least / at_most, e.g. a filled honeypot is at least SPAM, a
 // trusted role at most HAM) then bounds the verdict; the probability is left as the evidence
 // says. When both bounds apply, the ceiling wins. Unless the policy says
-// model_alone_can_discard, a comment no rule scored toward spam is at most SPAM: DISCARD
-// (dropped unseen) needs a rule's evidence besides the model's wording.
+// model_alone_can_discard, a comment is at most SPAM when its rules' scores do not add up to
+// more than 0 and none of them sets a floor: DISCARD (dropped unseen) needs rules' evidence
+// besides the model's wording.
 //
 // Thread safety: stateless; Score is a pure function.
 #ifndef SPAMGUARD_MODEL_SCORER_H_

@@ -99,8 +99,13 @@ TEST(ScorerTest, TheModelAloneCannotDiscardUnlessThePolicySaysSo) {
   // A rule that weighs toward ham corroborates nothing.
   EXPECT_EQ(Score(0.9999, {RuleReason("reference-links-only", -0.1)}, SitePolicy{}).verdict,
             Verdict::kSpam);
-  // Any rule toward spam, however weak, or a floor, is evidence besides the wording.
+  // Rules that add up toward spam, however weakly, or a floor, are evidence besides the
+  // wording; a link that the reference-links rule outweighs is not.
   EXPECT_EQ(Score(0.999, {RuleReason("has-link", 0.3)}, SitePolicy{}).verdict, Verdict::kDiscard);
+  EXPECT_EQ(Score(0.9999, {RuleReason("has-link", 0.3), RuleReason("reference-links-only", -2.5)},
+                  SitePolicy{})
+                .verdict,
+            Verdict::kSpam);
   EXPECT_EQ(
       Score(0.999, {Bounded("family", 0, Verdict::kHold, Verdict::kDiscard)}, SitePolicy{}).verdict,
       Verdict::kDiscard);
