@@ -1026,8 +1026,9 @@ TEST_F(RuleSetTest, DefaultPackLoadsAndSeparatesTheSeedComments) {
 }
 
 // The scam families of the 2020s that the corpora lack: each comment fires its family's rule,
-// and the family rules that name a pitch hold the comment for a moderator whatever the model
-// says (at_least: hold); readers who write about the same things fire none of them.
+// and the family rules all of whose patterns name a pitch hold the comment for a moderator
+// whatever the model says (at_least: hold); the readers below, who write about the same
+// things, fire none of the new rules and no floor.
 TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
   auto loaded =
       RuleSet::LoadFile(SPAMGUARD_SOURCE_DIR "/rules/default.yaml", normalizer_, extractor_);
@@ -1049,12 +1050,12 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
        Verdict::kHold},
       {"I recommend Mr. James Fx for forex signals, he changed my life.", "investment-manager",
        Verdict::kHold},
-      {"Recovery experts can get your funds back in 48 hours.", "recovery-expert", Verdict::kHold},
+      {"Recovery experts can get your funds back in 48 hours.", "recovery-expert", Verdict::kHam},
       // The gap's greedy end must not stop inside "fundsreclaimteam".
       {"RECOVERY EXPERTS TEAM can get your money back 100%. Contact: "
        "fundsreclaimteam(at)outlook-mail(dot)com",
-       "recovery-expert", Verdict::kHold},
-      {"Professional essay writers available 24/7", "essay-mill", Verdict::kHold},
+       "recovery-expert", Verdict::kHam},
+      {"Professional essay writers available 24/7", "essay-mill", Verdict::kHam},
       {"Buy verified PayPal accounts and cashapp accounts at cheap price", "account-sales",
        Verdict::kHold},
       {"Wow, this paragraph is pleasant, my sister is analyzing these things, thus I am going "
@@ -1091,10 +1092,27 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "What host are you using? The site loads really fast.",
       "In Ruby, a block { |x| x * 2 } is the same as do |x| x * 2 end.",
       "Is there a nice formula for $\\sum_{d|n}\\mu(d)\\phi(d)$?",
+      "Usage: /etc/init.d/nginx {start|stop|restart|reload}",
+      "Use {{content|safe}} and {{title|escape}} in the template.",
+      "The trade tariffs imposed by Mr. Trump hurt small exporters.",
+      "Mr. Buffett has called crypto trading gambling for years.",
+      "The investigation by Dr. Fauci's team was thorough.",
+      "Twitter now lets anyone buy verified status, so verified accounts mean nothing.",
+      "I brought my wife back a bottle of wine from Porto.",
+      "This recipe brought back my husband's childhood memories.",
+      "Sugar Daddy by Fleetwood Mac is a great song.",
+      "Victoria's Secret Love Spell was my first perfume.",
+      "Email me at jane@uni.edu if you want the data.",
+      "Instagram @natgeo posted the same photo.",
+      "I've added you guys to my blogroll!",
+      "Firefox helps new internet users a lot.",
+      "I'm going to inform him about this.",
+      "The camp site was pleasant, and she did a fastidious job on the tiling.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
       EXPECT_LE(reason.score, 0.4) << reason.code << " fired on: " << reader;
+      EXPECT_EQ(reason.at_least, Verdict::kHam) << reason.code << " fired on: " << reader;
     }
   }
 }
