@@ -8,7 +8,8 @@ verdicts of its ham and of its spam. Python's standard library only.
   /usr/bin/python3 bench/probe_verdicts.py --ctl OTHER/spamguardctl --rules OTHER/rules/default.yaml \
       tests/probes/blind-c.jsonl
 
-Prints, per file, "ham HAM/HOLD/SPAM/DISCARD | spam HAM/HOLD/SPAM/DISCARD".
+Prints, per file, "ham HAM/HOLD/SPAM/DISCARD | spam HAM/HOLD/SPAM/DISCARD" and the model and
+rule-pack versions that answered.
 """
 
 import argparse
@@ -35,6 +36,8 @@ def main():
         for probe in probes:
             if "\n" in probe["content"] or not probe["content"].strip():
                 sys.exit(f"{path}: {probe['name']}: a probe must be one non-blank line")
+            if probe["label"] not in ("ham", "spam"):
+                sys.exit(f"{path}: {probe['name']}: label must be ham or spam")
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt") as lines:
             lines.write("".join(probe["content"] + "\n" for probe in probes))
             lines.flush()
@@ -45,16 +48,18 @@ def main():
         if checked.returncode != 0:
             sys.exit(f"{path}: spamguardctl check failed: {checked.stderr.strip()}")
         counts = collections.Counter()
+        versions = set()
         answered = 0
         for line in checked.stdout.splitlines():
             answer = json.loads(line)
             counts[(probes[answer["line"] - 1]["label"], answer["verdict"])] += 1
+            versions.add(f"model {answer['model_version']}, rules {answer['rules_version']}")
             answered += 1
         if answered != len(probes):
             sys.exit(f"{path}: {answered} answers for {len(probes)} probes")
         print(os.path.basename(path), " | ".join(
             label + " " + "/".join(str(counts[(label, verdict)]) for verdict in VERDICTS)
-            for label in ("ham", "spam")))
+            for label in ("ham", "spam")), "(" + "; ".join(sorted(versions)) + ")")
 
 
 if __name__ == "__main__":
