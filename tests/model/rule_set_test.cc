@@ -1070,6 +1070,7 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       {"Looking for a sugar mommy? Message me", "sugar-dating", Verdict::kHam},
       {"Dr. Ogun brought my ex back in 3 days", "get-love-back", Verdict::kHam},
       {"DM her on Telegram @lindatrades", "contact-directive", Verdict::kHam},
+      {"Hello dear, contact me on WhatsApp for the loan", "call-whatsapp", Verdict::kHam},
       {"Telegram: @jamesfxsignals", "contact-directive", Verdict::kHam},
       {"contact him on dr.ogunspell@gmail.com", "contact-directive", Verdict::kHam},
   };
