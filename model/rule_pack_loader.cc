@@ -288,6 +288,15 @@ class Loader {
     return Status::Ok();
   }
 
+  // "true" or "false", as written (YAML's "yes", "on", "True" are refused).
+  Status GetBool(const YAML::Node& node, const std::string& what, bool& out) const {
+    if (!node.IsScalar() || (node.Scalar() != "true" && node.Scalar() != "false")) {
+      return Error(node, what + " must be true or false");
+    }
+    out = node.Scalar() == "true";
+    return Status::Ok();
+  }
+
   // "ham", "hold", "spam" or "discard".
   Status GetVerdict(const YAML::Node& node, const std::string& what, Verdict& out) const {
     if (node.IsScalar()) {
@@ -479,11 +488,7 @@ class Loader {
 
     bool enabled = true;
     if (const YAML::Node enabled_node = node["enabled"]) {
-      if (!enabled_node.IsScalar() ||
-          (enabled_node.Scalar() != "true" && enabled_node.Scalar() != "false")) {
-        return Error(enabled_node, name + " 'enabled' must be true or false");
-      }
-      enabled = enabled_node.Scalar() == "true";
+      if (Status s = GetBool(enabled_node, name + " 'enabled'", enabled); !s.ok()) return s;
     }
 
     for (auto [key, bound] : {std::pair{"at_least", &rule.at_least}, {"at_most", &rule.at_most}}) {
@@ -635,14 +640,11 @@ class Loader {
         for (const ListEntry& entry : entries) rule.roles.insert(AsciiLower(entry.text));
         return Status::Ok();
       case Kind::kRegex:
+        word_boundary_ = false;
         if (const YAML::Node boundary = node["word_boundary"]) {
-          if (!boundary.IsScalar() ||
-              (boundary.Scalar() != "true" && boundary.Scalar() != "false")) {
-            return Error(boundary, name + " 'word_boundary' must be true or false");
+          if (Status s = GetBool(boundary, name + " 'word_boundary'", word_boundary_); !s.ok()) {
+            return s;
           }
-          word_boundary_ = boundary.Scalar() == "true";
-        } else {
-          word_boundary_ = false;
         }
         return Status::Ok();
       case Kind::kPhrase:
@@ -785,10 +787,11 @@ class Loader {
       return Error(node, what + ": thresholds must satisfy 0 < hold <= spam <= discard <= 1");
     }
     if (const YAML::Node alone = node["model_alone_can_discard"]) {
-      if (!alone.IsScalar() || (alone.Scalar() != "true" && alone.Scalar() != "false")) {
-        return Error(alone, what + " 'model_alone_can_discard' must be true or false");
+      if (Status s =
+              GetBool(alone, what + " 'model_alone_can_discard'", out.model_alone_can_discard);
+          !s.ok()) {
+        return s;
       }
-      out.model_alone_can_discard = alone.Scalar() == "true";
     }
     if (const YAML::Node overrides = node["score_overrides"]) {
       if (!overrides.IsMap()) return Error(overrides, what + " 'score_overrides' must be a map");
