@@ -27,11 +27,7 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
   const double model_log_odds = Logit(model_probability);
   double total = model_log_odds;
   double rules_total = 0;
-  bool rule_floor = false;
-  for (const Reason& reason : rule_reasons) {
-    rules_total += reason.score;
-    rule_floor = rule_floor || reason.at_least > Verdict::kHam;
-  }
+  for (const Reason& reason : rule_reasons) rules_total += reason.score;
   total += rules_total;
 
   char percent[64];
@@ -65,8 +61,8 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
   }
   // Dropping a comment unseen takes evidence a moderator could point to, not wording alone:
   // the rules together must lean toward spam (a link the reference-links rule outweighs does
-  // not), or one of them must set a floor.
-  if (!(rules_total > 0 || rule_floor) && !policy.model_alone_can_discard) {
+  // not), or one of them must set a floor (the model reason sets none).
+  if (!(rules_total > 0 || floor > Verdict::kHam) && !policy.model_alone_can_discard) {
     ceiling = std::min(ceiling, Verdict::kSpam);
   }
   assessment.verdict =
