@@ -784,11 +784,16 @@ void Normalizer::Impl::FoldLeetspeak(Scratch* scratch) const {
       const size_t length = run_end - r;
       const size_t start = r;
       r = run_end;
-      // Only leet inside a word counts: a run must begin and end with a letter. That keeps
-      // "10p", "pop3", "x11", "$scope" and "@name" (a handle) as they are.
+      // Only leet inside a word counts: a run must begin with a letter, and end with one
+      // unless it ends with a digit and holds two letters and two leetspeak characters
+      // ("v14gr4"). That keeps "10p", "pop3", "v14" (not "via"), "x11", "$scope", "@name" (a
+      // handle) and TeX's "\le5$" (not "less") as they are.
       const auto is_letter = [](char32_t c) { return c >= 'a' && c <= 'z'; };
+      const bool word_shaped =
+          is_letter(u[run_end - 1].cp) ||
+          (IsAsciiDigit(u[run_end - 1].cp) && leet >= 2 && static_cast<int>(length) - leet >= 2);
       if (!has_letter || leet == 0 || length < 3 || length > kMaxRun || !is_letter(u[start].cp) ||
-          !is_letter(u[run_end - 1].cp) || ambiguous > kMaxAmbiguous) {
+          !word_shaped || ambiguous > kMaxAmbiguous) {
         continue;
       }
       char run[kMaxRun];

@@ -33,7 +33,8 @@
 //     "o" too), while a wholly Cyrillic or Arabic word is left as it is;
 //   - folds leetspeak inside a word (0->o, 1->i/l, 3->e, 4->a, 5->s, 7->t, @->a, $->s) only
 //     when that turns a non-word into a known word (NormalizerOptions::word_list_paths) and
-//     the word begins and ends with a letter ("l0ve", "c4ll", not "10p", "pop3" or "$scope");
+//     the word begins with a letter and ends with one, or holds two letters and two leetspeak
+//     characters ("l0ve", "c4ll", "v14gr4"; not "10p", "pop3", "v14" or "$scope");
 //     URLs, domains, e-mail addresses, @handles and numbers are never leet-folded;
 //   - caps runs of one repeated character at 3 (digits are never capped: they are numbers).
 //

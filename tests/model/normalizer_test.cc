@@ -167,9 +167,18 @@ TEST_F(NormalizerTest, LeetspeakFoldsWhenItMakesAKnownWord) {
   EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "wh@tsapp");
 }
 
+TEST_F(NormalizerTest, LeetspeakMayEndAWordWithADigit) {
+  const NormalizedText n = Normalize("Buy V14gr4 & C14l1s");
+  EXPECT_EQ(n.text, "buy viagra & cialis");
+  EXPECT_EQ(n.obfuscation.leet_characters, 6u);
+}
+
 TEST_F(NormalizerTest, LeetspeakLeavesNumbersUnitsVersionsAndCodeAlone) {
-  EXPECT_EQ(Normalize("10am 50p 3rd 2024 4u covid19 pop3 x11 $scope.$on h2o").text,
-            "10am 50p 3rd 2024 4u covid19 pop3 x11 $scope.$on h2o");
+  EXPECT_EQ(Normalize("10am 50p 3rd 2024 4u covid19 pop3 x11 $scope.$on h2o v14 s01e04").text,
+            "10am 50p 3rd 2024 4u covid19 pop3 x11 $scope.$on h2o v14 s01e04");
+  // Stack Exchange titles: TeX must not become "less", "toes" or "pilots".
+  EXPECT_EQ(Normalize("$|z-2|\\le5$ $x\\to3$ $\\cos2\\pi10t$").text,
+            "$|z-2|\\le5$ $x\\to3$ $\\cos2\\pi10t$");
 }
 
 TEST_F(NormalizerTest, LeetspeakNeverTouchesUrlsEmailsOrHandles) {
