@@ -302,6 +302,42 @@ std::vector<std::pair<size_t, size_t>> PhoneWindows(
   return windows;
 }
 
+// Letters written for digits in a phone number: "+1 (3O2) 555-O1I8" (the text is case-folded
+// by then). A letter counts only inside a token made of nothing but digits and these letters,
+// with at least as many digits as letters: "3o2" and "o1i8" are digits, "oil", "lol" and
+// "l0l" are not. Returns the text with those letters replaced, or an empty string when there
+// are none; either way every byte keeps its offset.
+constexpr size_t kMinDigitsForLookalikes = 4;  // half of a 7-digit number, at least
+
+std::string DigitsForLookalikes(std::string_view text) {
+  const auto lookalike = [](char c) { return c == 'o' || c == 'i' || c == 'l'; };
+  std::string view;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!IsAsciiAlnum(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    const size_t begin = i;
+    size_t digits = 0;
+    size_t letters = 0;
+    bool only_digits_and_lookalikes = true;
+    for (; i < text.size() && IsAsciiAlnum(static_cast<unsigned char>(text[i])); ++i) {
+      digits += IsAsciiDigit(text[i]);
+      letters += lookalike(text[i]);
+      only_digits_and_lookalikes =
+          only_digits_and_lookalikes && (IsAsciiDigit(text[i]) || lookalike(text[i]));
+    }
+    if (!only_digits_and_lookalikes || letters == 0 || digits < letters) continue;
+    if (view.empty()) view.assign(text);
+    for (size_t k = begin; k < i; ++k) {
+      if (view[k] == 'o') view[k] = '0';
+      if (view[k] == 'i' || view[k] == 'l') view[k] = '1';
+    }
+  }
+  return view;
+}
+
 // The matcher's "unknown region": it accepts only numbers written with a leading '+'.
 constexpr std::string_view kInternationalRegion = "ZZ";
 
@@ -532,11 +568,18 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
     excluded.emplace_back(email.location.normalized_begin, email.location.normalized_end);
   }
   std::sort(excluded.begin(), excluded.end());
-  const std::vector<std::pair<size_t, size_t>> windows = PhoneWindows(text.text, excluded);
+  // The matcher reads `digits`: the text, or a copy of it with letters that stand for digits
+  // replaced (same length, so every offset holds for both).
+  std::string lookalike_view;
+  if (CountAsciiDigits(text.text) >= kMinDigitsForLookalikes) {
+    lookalike_view = DigitsForLookalikes(text.text);
+  }
+  const std::string_view digits = lookalike_view.empty() ? text.text : lookalike_view;
+  const std::vector<std::pair<size_t, size_t>> windows = PhoneWindows(digits, excluded);
   std::vector<std::pair<size_t, size_t>> taken;
   int matcher_runs = 0;
   for (const auto& [window_begin, window_end] : windows) {
-    const std::string window = text.text.substr(window_begin, window_end - window_begin);
+    const std::string window(digits.substr(window_begin, window_end - window_begin));
     // "ZZ" (unknown region) accepts only numbers written with a leading '+'; the default
     // regions are tried only while 7 digits of the window are still unclaimed.
     std::vector<const std::string*> regions;
@@ -547,7 +590,7 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
       if (entities->phones.size() >= kMaxPhones || matcher_runs >= kMaxMatcherRuns) break;
       size_t unclaimed = 0;
       for (size_t k = window_begin; k < window_end; ++k) {
-        unclaimed += IsAsciiDigit(text.text[k]) && !Overlaps(taken, k, k + 1);
+        unclaimed += IsAsciiDigit(digits[k]) && !Overlaps(taken, k, k + 1);
       }
       if (unclaimed < 7) break;
       ++matcher_runs;
@@ -566,7 +609,9 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
         phone.country_code = match.number().country_code();
         phone.country_code_written = CountryCodeWritten(*phone_util, match, *region);
         phone_util->GetRegionCodeForNumber(match.number(), &phone.region);
+        for (size_t k = begin; k < end; ++k) phone.letters_as_digits += digits[k] != text.text[k];
         phone.obfuscated =
+            phone.letters_as_digits > 0 ||
             !IsVerbatim(text, static_cast<uint32_t>(begin), static_cast<uint32_t>(end));
         entities->phones.push_back(std::move(phone));
       }

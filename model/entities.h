@@ -3,7 +3,8 @@
 // reports each with its span in both the normalized and the original text.
 //
 // Phone numbers are found with libphonenumber's PhoneNumberMatcher on the normalized text
-// (so spaced-out, fullwidth or mark-laden digits are found), trying the international
+// (so spaced-out, fullwidth or mark-laden digits are found, and O, I or l written for a digit
+// inside a group of digits is read as that digit), trying the international
 // format first and then each configured default region. Domains are reduced to their
 // registrable domain (example.co.uk) with the public-suffix rules shipped in data/.
 //
@@ -53,6 +54,8 @@ struct PhoneNumber {
   int country_code = 0;     // 91
   std::string region;       // "IN"
   bool obfuscated = false;  // the original bytes differ from the normalized digits
+  // Letters written for digits: "+1 (3O2) 555-O1I8" has 3 (O for 0, I for 1; so are o, i, l).
+  uint32_t letters_as_digits = 0;
   // Whether the text writes the country code ("+91 ...", "0091 ...", "91 98292 86600").
   // Otherwise `country_code` is a guess, the first default region that accepts the digits:
   // "020 7946 0000" is a London number and, read under "IN", a Pune one; "0806 555 0134" is

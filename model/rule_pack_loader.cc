@@ -64,7 +64,7 @@ const std::vector<KindSpec>& KindSpecs() {
       {"phrase", Kind::kPhrase, "phrases", {}},
       {"link-count", Kind::kLinkCount, nullptr, {"min"}},
       {"link-density", Kind::kLinkDensity, nullptr, {"per_100_words", "min_links"}},
-      {"phone-count", Kind::kPhoneCount, nullptr, {"min", "country_codes"}},
+      {"phone-count", Kind::kPhoneCount, nullptr, {"min", "country_codes", "letters_for_digits"}},
       {"obfuscation", Kind::kObfuscation, nullptr, {"min"}},
       {"author-name", Kind::kAuthorName, "patterns", {}},
       {"user-agent", Kind::kUserAgent, "patterns", {}},
@@ -596,6 +596,9 @@ class Loader {
             if (Status s = GetInt(code, name + " country code", 1, value); !s.ok()) return s;
             rule.country_codes.push_back(value);
           }
+        }
+        if (const YAML::Node letters = node["letters_for_digits"]) {
+          return GetBool(letters, name + " 'letters_for_digits'", rule.letters_for_digits);
         }
         return Status::Ok();
       case Kind::kLinkDensity:

@@ -209,6 +209,7 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
                  rule.country_codes.end())) {
           continue;
         }
+        if (rule.letters_for_digits && phone.letters_as_digits == 0) continue;
         found.push_back(phone.location.original);
       }
       if (found.size() < static_cast<size_t>(rule.min)) return false;

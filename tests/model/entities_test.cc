@@ -112,6 +112,25 @@ TEST_F(EntityExtractorTest, PhoneWithZeroWidthCharactersInsideIsFound) {
   EXPECT_EQ(OriginalText(entities_.phones[0].location), "+91 98292\u200b86600");
 }
 
+TEST_F(EntityExtractorTest, LettersWrittenForDigitsAreReadAsDigits) {
+  Extract("Call +1 (3O2) 555-O1I8 today");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+13025550118");
+  EXPECT_EQ(entities_.phones[0].letters_as_digits, 3u);
+  EXPECT_TRUE(entities_.phones[0].obfuscated);
+  EXPECT_EQ(OriginalText(entities_.phones[0].location), "+1 (3O2) 555-O1I8");
+}
+
+TEST_F(EntityExtractorTest, WordsOfLookalikeLettersAreNotDigits) {
+  // "ioi2" has more letters than digits; "oil" and "lol" have no digit.
+  Extract("+1 (415) 555-ioi2, oil lol");
+  EXPECT_TRUE(entities_.phones.empty());
+  Extract("call +1 (415) 555-2671 for oil");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].letters_as_digits, 0u);
+  EXPECT_FALSE(entities_.phones[0].obfuscated);
+}
+
 TEST_F(EntityExtractorTest, PhoneAfterNonAsciiTextHasByteOffsets) {
   Extract("Звоните сейчас: +1 (415) 555-2671");
   ASSERT_EQ(entities_.phones.size(), 1u);

@@ -532,6 +532,25 @@ TEST_F(RuleSetTest, PhoneCountCanBeLimitedToCountryCodes) {
   EXPECT_EQ(Find(Run(*rules, Text("call 020 7946 0000"), entities), "indian-phone"), nullptr);
 }
 
+TEST_F(RuleSetTest, PhoneCountCanBeLimitedToNumbersWithLettersForDigits) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: disguised, description: P., kind: phone-count, letters_for_digits: true, score: 1}
+)"));
+  Entities entities;
+  PhoneNumber phone;
+  phone.location.original = Span{5, 22};
+  entities.phones = {phone};
+  EXPECT_EQ(Find(Run(*rules, Text("call +1 (302) 555-0118"), entities), "disguised"), nullptr);
+  entities.phones[0].letters_as_digits = 3;
+  auto reasons = Run(*rules, Text("call +1 (3O2) 555-O1I8"), entities);
+  ASSERT_NE(Find(reasons, "disguised"), nullptr);
+  EXPECT_EQ(Find(reasons, "disguised")->spans, (std::vector<Span>{{5, 22}}));
+  auto refused = Load(
+      Pack("  - {id: d, description: P., kind: phone-count, letters_for_digits: 1, score: 1}\n"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("'letters_for_digits' must be true or false"));
+}
+
 TEST_F(RuleSetTest, ObfuscationFiresOnTheReportTotalWithItsSpans) {
   auto rules =
       MustLoad(Pack("  - {id: obf, description: O., kind: obfuscation, min: 3, score: 1}\n"));
@@ -1073,6 +1092,7 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       {"Hello dear, contact me on WhatsApp for the loan", "call-whatsapp", Verdict::kHam},
       {"Telegram: @jamesfxsignals", "contact-directive", Verdict::kHam},
       {"contact him on dr.ogunspell@gmail.com", "contact-directive", Verdict::kHam},
+      {"All love probleM ((o8295O03531)) solution", "disguised-phone-number", Verdict::kHold},
   };
   for (const Fires& expected : fires) {
     const std::vector<Reason> reasons = reasons_of(expected.content);
@@ -1109,6 +1129,7 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "Firefox helps new internet users a lot.",
       "I'm going to inform him about this.",
       "The camp site was pleasant, and she did a fastidious job on the tiling.",
+      "Order 2 boxes of oil filters (part 10l-2034) for the 1991 model, lol.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
