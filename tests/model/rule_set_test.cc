@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include "model/scorer.h"
+
 namespace spamguard {
 namespace {
 
@@ -1042,6 +1044,25 @@ TEST_F(RuleSetTest, DefaultPackLoadsAndSeparatesTheSeedComments) {
             spam_log_odds);
   // Weak evidence alone is not enough: one link and one phone number.
   EXPECT_LT(total("Our office is at https://example.org, call +1 415 555 0100."), spam_log_odds);
+}
+
+// api.md: a filled honeypot means a bot, but browser autofill can fill it for a reader, so the
+// honeypot alone makes a comment SPAM, not DISCARD; with a model that leans spam, DISCARD.
+TEST_F(RuleSetTest, DefaultPackHoneypotIsSpamAndDiscardOnlyWithMoreEvidence) {
+  auto loaded =
+      RuleSet::LoadFile(SPAMGUARD_SOURCE_DIR "/rules/default.yaml", normalizer_, extractor_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  Comment comment = Text("Check out your local library's free museum pass program too.");
+  comment.honeypot_value = "Jane Reader";
+  const NormalizedText normalized = normalizer_->Normalize(comment.content);
+  const Entities entities = extractor_->Extract(normalized);
+  const std::vector<Reason> reasons =
+      loaded.value()->Evaluate(RuleInput{comment, normalized, entities, kNow});
+  ASSERT_NE(Find(reasons, "honeypot"), nullptr);
+  const SitePolicy policy = loaded.value()->PolicyFor("");
+  EXPECT_EQ(Score(0.01, reasons, policy).verdict, Verdict::kSpam);
+  EXPECT_EQ(Score(0.5, reasons, policy).verdict, Verdict::kSpam);
+  EXPECT_EQ(Score(0.9, reasons, policy).verdict, Verdict::kDiscard);
 }
 
 // The scam families of the 2020s that the corpora lack: each comment fires its family's rule,
