@@ -336,13 +336,15 @@ TEST(OverloadTest, StreamRequestsWhoseDeadlinePassesInTheQueueAreCountedInGetSta
   TempDir dir;
   RunningServer server(dir.path(), {"--check-queue-per-worker", "1000"});
   ASSERT_TRUE(server.started()) << server.Log();
-  // Costly checks with time to spare fill the queue for seconds; the streams, on a
-  // connection of their own, give up long before their requests reach a worker.
-  ChecksInFlight backlog(server.filter(), CostlyRequest(), std::min<size_t>(200, 30 * Cores()));
+  // Costly checks with time to spare fill the queue for seconds (about 60 ms each, so 3.7 s on
+  // two cores); the streams, on a connection of their own, give up long before their requests
+  // reach a worker. Their deadline leaves them a second to be queued: with 300 ms, under
+  // `ctest -j 2` beside a training test, they sometimes expired before the server queued them.
+  ChecksInFlight backlog(server.filter(), CostlyRequest(), std::min<size_t>(200, 60 * Cores()));
   auto streams_stub = SeparateFilterStub(server.address());
   const size_t streams = std::min<size_t>(16, Cores());
   const std::vector<grpc::Status> statuses =
-      StreamAllAtOnce(*streams_stub, CostlyRequest(), streams, 20, 300ms);
+      StreamAllAtOnce(*streams_stub, CostlyRequest(), streams, 20, 1000ms);
   EXPECT_EQ(CountCode(statuses, grpc::StatusCode::DEADLINE_EXCEEDED), streams)
       << Describe(statuses);
   for (const grpc::Status& status : backlog.Wait()) EXPECT_TRUE(status.ok());
