@@ -65,25 +65,36 @@ enum class Kind {
 };
 
 // A set of domains; a host matches when it or one of its parent domains is in the set
-// ("a.b.example.com" matches "example.com"), never on the bare top-level label.
+// ("a.b.example.com" matches "example.com"). A top-level label matches only when it was
+// added with a leading dot: ".gov" matches "sba.gov" and "reportfraud.ftc.gov"; a bare "gov"
+// matches nothing, so a list line "com" cannot take in every .com host by mistake.
 class DomainSet {
  public:
-  void Add(std::string domain) { domains_.insert(std::move(domain)); }
-  bool empty() const { return domains_.empty(); }
+  void Add(std::string domain) {
+    if (domain.size() > 1 && domain.front() == '.' && domain.find('.', 1) == std::string::npos) {
+      top_level_.insert(domain.substr(1));
+    } else {
+      domains_.insert(std::move(domain));
+    }
+  }
+  bool empty() const { return domains_.empty() && top_level_.empty(); }
   bool Matches(std::string_view host) const {
-    if (host.empty() || domains_.empty()) return false;
+    if (host.empty() || empty()) return false;
     std::string_view candidate = host;
     while (true) {
       if (domains_.find(candidate) != domains_.end()) return true;
       const size_t dot = candidate.find('.');
       if (dot == std::string_view::npos) return false;
       candidate.remove_prefix(dot + 1);
-      if (candidate.find('.') == std::string_view::npos) return false;
+      if (candidate.find('.') == std::string_view::npos) {
+        return top_level_.find(candidate) != top_level_.end();
+      }
     }
   }
 
  private:
   StringSet domains_;
+  StringSet top_level_;
 };
 
 // E-mail entries: a full address ("x@example.com") or a whole domain ("@example.com").

@@ -798,6 +798,21 @@ TEST_F(RuleSetTest, TrustedRoleAndAllowlistsPushTowardHam) {
   EXPECT_EQ(Find(Run(*rules, comment, entities), "ok-domain"), nullptr);
 }
 
+TEST_F(RuleSetTest, ADomainEntryWithALeadingDotTakesInAWholeTopLevelDomain) {
+  auto rules = MustLoad(Pack(R"(
+  - {id: gov, description: G., kind: allowed-domain, domains: [.gov, com], score: -1}
+)"));
+  Comment comment = Text("report it");
+  Entities entities;
+  entities.links = {MakeLink(comment.content, "report", "reportfraud.ftc.gov", "ftc.gov")};
+  EXPECT_NE(Find(Run(*rules, comment, entities), "gov"), nullptr);
+  // Not a host that merely contains the label, and a bare label is no entry.
+  entities.links = {MakeLink(comment.content, "report", "gov.example", "gov.example")};
+  EXPECT_EQ(Find(Run(*rules, comment, entities), "gov"), nullptr);
+  entities.links = {MakeLink(comment.content, "report", "shop.example.com", "example.com")};
+  EXPECT_EQ(Find(Run(*rules, comment, entities), "gov"), nullptr);
+}
+
 TEST_F(RuleSetTest, OwnSiteLinksFiresOnlyWhenEveryLinkStaysOnThePostsHost) {
   auto rules = MustLoad(Pack(R"(
   - {id: own-site, description: O., kind: own-site-links, score: -1}
