@@ -1129,6 +1129,11 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       {"Telegram: @jamesfxsignals", "contact-directive", Verdict::kHam},
       {"contact him on dr.ogunspell@gmail.com", "contact-directive", Verdict::kHam},
       {"All love probleM ((o8295O03531)) solution", "disguised-phone-number", Verdict::kHold},
+      {"Its like you read my mind! You appear to know so much about this, like you wrote the "
+       "book in it or something.",
+       "template-praise", Verdict::kHold},
+      {"my comment didn't show up. Grrrr... well I'm not writing all that over again.",
+       "template-praise", Verdict::kHold},
   };
   for (const Fires& expected : fires) {
     const std::vector<Reason> reasons = reasons_of(expected.content);
@@ -1166,6 +1171,11 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "I'm going to inform him about this.",
       "The camp site was pleasant, and she did a fastidious job on the tiling.",
       "Order 2 boxes of oil filters (part 10l-2034) for the 1991 model, lol.",
+      "You make blogging look easy, I gave up after three posts!",
+      "Your site ate my first comment, so here it is again: 180C, not 200C.",
+      "I'm kinda paranoid about losing everything since my laptop died.",
+      "Add a few photos to give your posts more pop, the recipes deserve it.",
+      "Like you read my mind, I was just about to ask about the sauce.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
