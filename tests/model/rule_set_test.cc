@@ -1134,6 +1134,10 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
        "template-praise", Verdict::kHold},
       {"my comment didn't show up. Grrrr... well I'm not writing all that over again.",
        "template-praise", Verdict::kHold},
+      {"Mr Kevin helped me hack into my husband's phone and read his chats", "phone-spy",
+       Verdict::kHold},
+      {"We give you remote access to your partner's phone", "phone-spy", Verdict::kHold},
+      {"I can hack any WhatsApp account in 30 minutes", "recovery-expert", Verdict::kHam},
   };
   for (const Fires& expected : fires) {
     const std::vector<Reason> reasons = reasons_of(expected.content);
@@ -1176,6 +1180,10 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "I'm kinda paranoid about losing everything since my laptop died.",
       "Add a few photos to give your posts more pop, the recipes deserve it.",
       "Like you read my mind, I was just about to ask about the sauce.",
+      "Someone hacked my husband's Facebook account and messaged all his friends.",
+      "I would never spy on my partner, trust is everything.",
+      "The support desk helped me get access to my old iCloud account.",
+      "The scammer had remote access to her laptop for an hour.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
