@@ -22,7 +22,7 @@ Verdict VerdictFor(double spam_probability, const SitePolicy& policy) {
 }
 
 Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
-                 const SitePolicy& policy, ModelEvidence evidence) {
+                 const SitePolicy& policy, ModelEvidence evidence, bool offers_contact) {
   Assessment assessment;
   const double model_log_odds = Logit(model_probability);
   double total = model_log_odds;
@@ -65,6 +65,8 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
   if (!(rules_total > 0 || floor > Verdict::kHam) && !policy.model_alone_can_discard) {
     ceiling = std::min(ceiling, Verdict::kSpam);
   }
+  // Nor does a comment that gives nobody a way to be reached: a reader quoting a scam.
+  if (!offers_contact) ceiling = std::min(ceiling, Verdict::kSpam);
   assessment.verdict =
       std::min(std::max(VerdictFor(assessment.spam_probability, policy), floor), ceiling);
   return assessment;

@@ -10,7 +10,10 @@
 // says. When both bounds apply, the ceiling wins. Unless the policy says
 // model_alone_can_discard, a comment is at most SPAM when its rules' scores do not add up to
 // more than 0 and none of them sets a floor: DISCARD (dropped unseen) needs rules' evidence
-// besides the model's wording.
+// besides the model's wording. And a comment that offers no way to reach anyone (no link,
+// e-mail address, phone number, handle or call to contact, no author URL) is at most SPAM
+// whatever fires: spam exists to be answered, and a reader who warns others by quoting a
+// scam's words ("those 'vashikaran specialist baba ji' comments are fraud") offers none.
 //
 // Thread safety: stateless; Score is a pure function.
 #ifndef SPAMGUARD_MODEL_SCORER_H_
@@ -40,9 +43,10 @@ struct ModelEvidence {
 
 // Combines the model's calibrated probability and the rules' reasons under a policy. The
 // returned reasons hold the model reason (naming evidence.words, with evidence.spans) plus
-// rule_reasons, strongest |score| first.
+// rule_reasons, strongest |score| first. offers_contact: whether the comment carries a way to
+// reach someone (OffersContact); false caps the verdict at SPAM.
 Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
-                 const SitePolicy& policy, ModelEvidence evidence = {});
+                 const SitePolicy& policy, ModelEvidence evidence = {}, bool offers_contact = true);
 
 // The verdict the policy gives to a probability.
 Verdict VerdictFor(double spam_probability, const SitePolicy& policy);

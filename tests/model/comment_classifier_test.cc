@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/linear_text_model.h"
+#include "model/rule_set.h"
 #include "model/trainer.h"
 #include "tests/support/synthetic_corpus.h"
 #include "tests/support/tiny_fasttext.h"
@@ -31,7 +32,8 @@ class CommentClassifierTest : public ::testing::Test {
   static void TearDownTestSuite() { fs::remove_all(directory_); }
 
   // Trains on a few spam and ham comments; `linear` pairs fastText with the linear model.
-  static std::shared_ptr<const CommentClassifier> Classifier(bool linear) {
+  static std::shared_ptr<const CommentClassifier> Classifier(
+      bool linear, std::shared_ptr<const RuleSet> rules = nullptr) {
     const char* const spam[] = {"Call and WhatsApp now for love back solution",
                                 "Love back specialist, call now on WhatsApp",
                                 "Cheap pills, buy now and save"};
@@ -60,7 +62,7 @@ class CommentClassifierTest : public ::testing::Test {
     Result<std::shared_ptr<const SpamModel>> model = SpamModel::Load(path);
     EXPECT_TRUE(model.ok()) << model.status().ToString();
     if (!model.ok()) return nullptr;
-    return std::make_shared<const CommentClassifier>(pipeline_, *model, nullptr, nullptr);
+    return std::make_shared<const CommentClassifier>(pipeline_, *model, std::move(rules), nullptr);
   }
 
   static std::string Input(const std::string& text) {
@@ -121,6 +123,32 @@ TEST_F(CommentClassifierTest, TheModelReasonNamesItsWordsAndWhereTheyAre) {
 
 // The model input splits "100pills" into a number token and "pills" (feature schema 2);
 // the reason marks "pills" where the comment has it, right after the digits.
+// A reader who warns others by quoting a scam's words fires the family rules as the scam does,
+// but offers no way to reach anyone: at most SPAM, never dropped unseen. The scam's own
+// phone number makes the same words DISCARD.
+TEST_F(CommentClassifierTest, OnlyACommentThatOffersContactIsDiscarded) {
+  Result<std::shared_ptr<const RuleSet>> rules = RuleSet::LoadFile(
+      SPAMGUARD_SOURCE_DIR "/rules/default.yaml", pipeline_->normalizer(), pipeline_->extractor());
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  const auto classifier = Classifier(/*linear=*/true, *rules);
+  ASSERT_NE(classifier, nullptr);
+  const std::string quoted =
+      "Those 'vashikaran specialist baba ji' and 'love problem solution' comments are fraud.";
+  const Assessment warning = Classify(*classifier, quoted);
+  EXPECT_GE(warning.spam_probability, 0.98);
+  EXPECT_EQ(warning.verdict, Verdict::kSpam);
+  for (const std::string contact :
+       {" Call +91 9829286600", " WhatsApp me", " https://baba.example", " baba@mail.example"}) {
+    EXPECT_EQ(Classify(*classifier, quoted + contact).verdict, Verdict::kDiscard) << contact;
+  }
+  Comment with_author_url;
+  with_author_url.content = quoted;
+  with_author_url.author_url = "https://baba.example";
+  EXPECT_EQ(classifier->Classify(with_author_url, ClassifyOptions{}).verdict, Verdict::kDiscard);
+  // A hashtag reaches nobody.
+  EXPECT_EQ(Classify(*classifier, quoted + " #scamalert").verdict, Verdict::kSpam);
+}
+
 TEST_F(CommentClassifierTest, AWordAfterADigitRunIsMarkedInsideTheNumberedWord) {
   const auto classifier = Classifier(/*linear=*/true);
   ASSERT_NE(classifier, nullptr);

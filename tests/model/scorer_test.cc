@@ -117,6 +117,22 @@ TEST(ScorerTest, TheModelAloneCannotDiscardUnlessThePolicySaysSo) {
   EXPECT_EQ(Score(0.6, {}, SitePolicy{}).verdict, Verdict::kHold);
 }
 
+TEST(ScorerTest, ACommentThatOffersNoContactIsAtMostSpam) {
+  const std::vector<Reason> family = {Bounded("vashikaran", 3.0, Verdict::kHold, Verdict::kDiscard),
+                                      RuleReason("love-problem-solution", 2.5)};
+  const Assessment quoted = Score(0.9, family, SitePolicy{}, {}, /*offers_contact=*/false);
+  EXPECT_EQ(quoted.verdict, Verdict::kSpam);
+  EXPECT_GT(quoted.spam_probability, 0.99);  // the evidence is reported as it is
+  EXPECT_EQ(Score(0.9, family, SitePolicy{}, {}, /*offers_contact=*/true).verdict,
+            Verdict::kDiscard);
+  // Not even a policy that lets the model alone discard lifts it.
+  SitePolicy trusting;
+  trusting.model_alone_can_discard = true;
+  EXPECT_EQ(Score(0.9999, {}, trusting, {}, /*offers_contact=*/false).verdict, Verdict::kSpam);
+  // Below DISCARD nothing changes.
+  EXPECT_EQ(Score(0.6, {}, SitePolicy{}, {}, /*offers_contact=*/false).verdict, Verdict::kHold);
+}
+
 TEST(ScorerTest, VerdictFollowsThePolicyThresholds) {
   SitePolicy policy;
   policy.hold_threshold = 0.4;
