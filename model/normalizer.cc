@@ -479,6 +479,7 @@ Span NormalizedText::ToOriginal(uint32_t begin, uint32_t end) const {
 
 struct Normalizer::Impl {
   const icu::Normalizer2* nfkc_casefold = nullptr;  // ICU-owned singleton
+  const icu::Normalizer2* nfd = nullptr;            // ICU-owned singleton
   USpoofChecker* spoof_checker = nullptr;
   StringSet words;
 
@@ -493,6 +494,8 @@ struct Normalizer::Impl {
   void NormalizeSegment(const std::vector<char32_t>& segment, uint32_t begin, uint32_t end,
                         Scratch* scratch) const;
   void FoldHomoglyphs(Scratch* scratch) const;
+  char32_t AsciiBaseOf(char32_t c) const;
+  void FoldDecoratedWords(Scratch* scratch) const;
   void FoldLeetspeak(Scratch* scratch) const;
   static void CapRepeats(Scratch* scratch);
 };
@@ -744,6 +747,63 @@ void Normalizer::Impl::FoldHomoglyphs(Scratch* scratch) const {
   std::swap(scratch->units, scratch->next);
 }
 
+// The ASCII letter a lower-case Latin letter decorates ('e' for "é", 'x' for "ẍ"), or 0.
+char32_t Normalizer::Impl::AsciiBaseOf(char32_t c) const {
+  if (c < 0x80) return IsAsciiLetter(c) ? c : 0;
+  icu::UnicodeString decomposition;
+  if (!nfd->getDecomposition(static_cast<UChar32>(c), decomposition)) return 0;
+  const UChar32 base = decomposition.char32At(0);
+  return base >= 'a' && base <= 'z' ? static_cast<char32_t>(base) : 0;
+}
+
+// Pass 3b, in place: "śp̈èl̂l̃ c̱ás̈t̀êr̃". NFKC keeps a letter and its mark together when
+// Unicode has the pair precomposed ("é", "ẍ"), and pass 1 strips only the marks it does not
+// ("p̈" is "p"), so a word decorated letter by letter stays unreadable. A word of Latin letters
+// with at least two decorated ones, that becomes a known word (the leetspeak lists) when
+// every letter is its base letter, is folded. A language's own accents are left alone:
+// "préstamo", "déjà" and "tiếng" are no English word undecorated, and a word of one accent
+// ("café") is never folded.
+void Normalizer::Impl::FoldDecoratedWords(Scratch* scratch) const {
+  std::vector<Unit>& u = scratch->units;
+  constexpr size_t kMaxWord = 24;
+  constexpr int kMinDecorated = 2;
+  size_t i = 0;
+  while (i < u.size()) {
+    if (!u_isalpha(u[i].cp)) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < u.size() && u_isalpha(u[j].cp)) ++j;
+    const size_t length = j - i;
+    const size_t start = i;
+    i = j;
+    if (length < 3 || length > kMaxWord) continue;
+    char plain[kMaxWord];
+    int decorated = 0;
+    int precomposed = 0;
+    bool latin = true;
+    for (size_t k = 0; k < length && latin; ++k) {
+      const Unit& unit = u[start + k];
+      const char32_t base = AsciiBaseOf(unit.cp);
+      latin = base != 0;
+      plain[k] = static_cast<char>(base);
+      // A precomposed letter, or one that pass 1 stripped a mark from (its span is longer
+      // than the letter).
+      const bool stripped = unit.cp < 0x80 && unit.end - unit.begin > 1;
+      decorated += unit.cp >= 0x80 || stripped;
+      precomposed += unit.cp >= 0x80;
+    }
+    if (!latin || precomposed == 0 || decorated < kMinDecorated ||
+        !IsWord(std::string_view(plain, length))) {
+      continue;
+    }
+    for (size_t k = 0; k < length; ++k) u[start + k].cp = static_cast<unsigned char>(plain[k]);
+    scratch->report.combining_marks += static_cast<uint32_t>(precomposed);
+    scratch->MarkObfuscated(u[start].begin, u[j - 1].end);
+  }
+}
+
 // Pass 4: leetspeak, in place (every fold is one code point for one code point).
 void Normalizer::Impl::FoldLeetspeak(Scratch* scratch) const {
   std::vector<Unit>& u = scratch->units;
@@ -877,6 +937,10 @@ Result<std::shared_ptr<const Normalizer>> Normalizer::Create(NormalizerOptions o
     return Status::Internal(std::string("ICU NFKC_Casefold data unavailable: ") +
                             u_errorName(status));
   }
+  impl->nfd = icu::Normalizer2::getNFDInstance(status);
+  if (U_FAILURE(status)) {
+    return Status::Internal(std::string("ICU NFD data unavailable: ") + u_errorName(status));
+  }
   impl->spoof_checker = uspoof_open(&status);
   if (U_FAILURE(status)) {
     return Status::Internal(std::string("ICU spoof checker unavailable: ") + u_errorName(status));
@@ -909,7 +973,10 @@ NormalizedText Normalizer::Normalize(std::string_view original, HtmlReading html
   impl_->Decode(&scratch);
   const Survey survey = SurveyUnits(scratch.units);
   if (survey.spaced_out_run) RejoinSpacedOut(&scratch);
-  if (scratch.has_non_ascii) impl_->FoldHomoglyphs(&scratch);
+  if (scratch.has_non_ascii) {
+    impl_->FoldHomoglyphs(&scratch);
+    impl_->FoldDecoratedWords(&scratch);
+  }
   if (survey.leet) impl_->FoldLeetspeak(&scratch);
   if (survey.long_repeat) Impl::CapRepeats(&scratch);
 

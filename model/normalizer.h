@@ -23,7 +23,9 @@
 //     digits, circled and other "fancy" forms become plain ones; small capitals and similar
 //     letters that NFKC leaves alone are folded by an explicit table;
 //   - strips combining marks from Latin letters and digits ("+9̾1̾" -> "+91"), keeps them on
-//     other scripts (a precomposed or composable "é" stays "é");
+//     other scripts (a precomposed or composable "é" stays "é"); a word with two or more
+//     decorated Latin letters that is a known word without them (the leetspeak word lists)
+//     loses them all ("śp̈èl̂l̃" -> "spell"; "préstamo", "déjà" and "café" stay);
 //   - collapses runs of white space (and control characters) to one ASCII space and trims
 //     the ends;
 //   - re-joins letters or digits that were spaced out ("W h a t s a p p" -> "whatsapp",

@@ -167,6 +167,23 @@ TEST_F(NormalizerTest, LeetspeakFoldsWhenItMakesAKnownWord) {
   EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "wh@tsapp");
 }
 
+TEST_F(NormalizerTest, AWordDecoratedLetterByLetterIsFoldedWhenItBecomesAKnownWord) {
+  // Precomposed letters ("ś", "è") and marks with no precomposed letter ("p̈") in one word.
+  const std::string original =
+      "most powerful śp̈èl̂l̃ "
+      "c̱ás̈̀têr̃ today";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "most powerful spell caster today");
+  EXPECT_EQ(OriginalOf(original, n, "spell"), "śp̈èl̂l̃");
+  EXPECT_GE(n.obfuscation.combining_marks, 4u);
+}
+
+TEST_F(NormalizerTest, ALanguagesOwnAccentsAreNotFolded) {
+  // Not an English word without its accents, or only one accent.
+  const std::string text = "préstamo déjà café tiếng über naïve";
+  EXPECT_EQ(Normalize(text).text, text);
+}
+
 TEST_F(NormalizerTest, LeetspeakMayEndAWordWithADigit) {
   const NormalizedText n = Normalize("Buy V14gr4 & C14l1s");
   EXPECT_EQ(n.text, "buy viagra & cialis");
