@@ -264,6 +264,66 @@ bool IsPlusDigit(const std::vector<Unit>& u, size_t begin, size_t end) {
 constexpr size_t kMinSpacedLetters = 4;  // "u r a" (you are a) stays
 constexpr size_t kMinSpacedDigits = 4;
 
+// A pictograph or other symbol (Unicode So: emoji, dingbats) standing between letters or
+// digits as their separator.
+bool IsSeparatorSymbol(char32_t c) { return c >= 0x80 && u_charType(c) == U_OTHER_SYMBOL; }
+
+// Pass 1b, for a text with some non-ASCII: symbols used to space letters or digits out.
+// "W💎h💎a💎t💎s💎A💎p💎p": at least kMinSpacedLetters single letters or digits in a row, each
+// pair separated by symbols only, lose the symbols ("whatsapp"). "+1🔹555🔹012🔹9876": symbols
+// between two digits otherwise become one space, a phone number's separator. Words
+// separated by emoji ("earn🔥daily") are left as they are.
+void SeparateBySymbols(Scratch* scratch) {
+  const std::vector<Unit>& in = scratch->units;
+  if (std::none_of(in.begin(), in.end(), [](const Unit& u) { return IsSeparatorSymbol(u.cp); })) {
+    return;
+  }
+  std::vector<Unit>& out = scratch->next;
+  out.clear();
+  const auto alnum = [&](size_t k) { return k < in.size() && IsLetterOrDigit(in[k].cp); };
+  const auto symbols_end = [&](size_t k) {
+    while (k < in.size() && IsSeparatorSymbol(in[k].cp)) ++k;
+    return k;
+  };
+  bool changed = false;
+  size_t i = 0;
+  while (i < in.size()) {
+    // A chain of single letters or digits: x, symbols, y, symbols, z ...
+    if (alnum(i) && (i == 0 || !alnum(i - 1)) && !alnum(i + 1)) {
+      size_t singles = 1;
+      size_t end = i + 1;
+      for (size_t next = symbols_end(end); next > end && alnum(next) && !alnum(next + 1);
+           next = symbols_end(end)) {
+        ++singles;
+        end = next + 1;
+      }
+      if (singles >= kMinSpacedLetters) {
+        for (size_t k = i; k < end; ++k) {
+          if (!IsSeparatorSymbol(in[k].cp)) out.push_back(in[k]);
+        }
+        ++scratch->report.spaced_out_runs;
+        scratch->MarkObfuscated(in[i].begin, in[end - 1].end);
+        changed = true;
+        i = end;
+        continue;
+      }
+    }
+    if (IsSeparatorSymbol(in[i].cp) && i > 0 && IsAsciiDigit(in[i - 1].cp)) {
+      const size_t end = symbols_end(i);
+      if (end < in.size() && IsAsciiDigit(in[end].cp)) {
+        out.push_back({' ', in[i].begin, in[end - 1].end});
+        ++scratch->report.spaced_out_runs;
+        scratch->MarkObfuscated(in[i].begin, in[end - 1].end);
+        changed = true;
+        i = end;
+        continue;
+      }
+    }
+    out.push_back(in[i++]);
+  }
+  if (changed) std::swap(scratch->units, scratch->next);
+}
+
 // Re-joins runs of single letters or single digits separated by single spaces. Called only
 // when Survey() saw such a run.
 void RejoinSpacedOut(Scratch* scratch) {
@@ -971,6 +1031,7 @@ NormalizedText Normalizer::Normalize(std::string_view original, HtmlReading html
   scratch.as_displayed = as_displayed;
   scratch.units.reserve(original.size());
   impl_->Decode(&scratch);
+  if (scratch.has_non_ascii) SeparateBySymbols(&scratch);
   const Survey survey = SurveyUnits(scratch.units);
   if (survey.spaced_out_run) RejoinSpacedOut(&scratch);
   if (scratch.has_non_ascii) {

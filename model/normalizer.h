@@ -30,6 +30,9 @@
 //     the ends;
 //   - re-joins letters or digits that were spaced out ("W h a t s a p p" -> "whatsapp",
 //     "+9 1 9 8 2 9 ..." -> "+91982..."): at least 4 single letters or digits in a row;
+//     so are letters or digits spaced out with emoji or other symbols (Unicode So:
+//     "W💎h💎a💎t💎s💎A💎p💎p" -> "whatsapp"), and a symbol between two digits becomes a space
+//     ("+1🔹555🔹0129" -> "+1 555 0129");
 //   - folds homoglyphs in mixed-script words to their Latin skeleton (ICU uspoof), so a
 //     Cyrillic "о" inside "lоve" becomes "o" (and "ӧ", or "о" plus a combining mark, a plain
 //     "o" too), while a wholly Cyrillic or Arabic word is left as it is;

@@ -167,6 +167,22 @@ TEST_F(NormalizerTest, LeetspeakFoldsWhenItMakesAKnownWord) {
   EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "wh@tsapp");
 }
 
+TEST_F(NormalizerTest, LettersAndDigitsSpacedOutWithEmojiAreRejoined) {
+  const std::string original =
+      "Join \U0001F449 W\U0001F48Eh\U0001F48Ea\U0001F48Et\U0001F48Es\U0001F48EA\U0001F48Ep"
+      "\U0001F48Ep +1\U0001F539555\U0001F539012\U0001F5399876";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "join \U0001F449 whatsapp +1 555 012 9876");
+  EXPECT_EQ(OriginalOf(original, n, "whatsapp"),
+            "W\U0001F48Eh\U0001F48Ea\U0001F48Et\U0001F48Es\U0001F48EA\U0001F48Ep\U0001F48Ep");
+  EXPECT_EQ(n.obfuscation.spaced_out_runs, 4u);  // the word and three digit separators
+}
+
+TEST_F(NormalizerTest, WordsSeparatedByEmojiAndEmojiAfterNumbersStay) {
+  const std::string text = "earn\U0001F525daily\U0001F525profit, 5\u2B50 and a\U0001F525b";
+  EXPECT_EQ(Normalize(text).text, text);
+}
+
 TEST_F(NormalizerTest, AWordDecoratedLetterByLetterIsFoldedWhenItBecomesAKnownWord) {
   // Precomposed letters ("ś", "è") and marks with no precomposed letter ("p̈") in one word.
   const std::string original =
