@@ -1138,6 +1138,11 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
        Verdict::kHold},
       {"We give you remote access to your partner's phone", "phone-spy", Verdict::kHold},
       {"I can hack any WhatsApp account in 30 minutes", "recovery-expert", Verdict::kHam},
+      {"RECOVERY MASTER helped me get it all back", "recovery-expert", Verdict::kHam},
+      {"I had access to his WhatsApp, text messages, call logs and Snapchat", "phone-spy",
+       Verdict::kHold},
+      {"Dr. Ehiaguna's herbal medicine cured my herpes in 3 weeks", "herbal-cure", Verdict::kHam},
+      {"Ofrecemos préstamos entre particulares al 2% de interés", "loan-offer", Verdict::kHam},
   };
   for (const Fires& expected : fires) {
     const std::vector<Reason> reasons = reasons_of(expected.content);
@@ -1184,6 +1189,11 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "I would never spy on my partner, trust is everything.",
       "The support desk helped me get access to my old iCloud account.",
       "The scammer had remote access to her laptop for an hour.",
+      "The scammer had access to her WhatsApp for a week before she noticed.",
+      "There is no cure for herpes, but antivirals make outbreaks rare.",
+      "My uncle has lived with HIV for 20 years thanks to modern medicine, not herbal remedies.",
+      "Necesito un préstamo para arreglar el coche, ¿algún banco que recomienden?",
+      "Our recovery masterclass for runners starts Monday.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
