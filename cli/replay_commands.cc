@@ -88,21 +88,32 @@ Result<std::vector<ReplayCase>> LoadCases(const std::string& path) {
       line.erase(0, kUtf8ByteOrderMark.size());
     if (line.empty() || line[0] == '#') continue;
     const std::string where = path + ":" + std::to_string(number);
-    Result<LabeledExample> parsed = ParseLabeledJsonLine(line, where, "cases");
+    json object;
+    Result<LabeledExample> parsed = ParseLabeledJsonLine(line, where, "cases", &object);
     if (!parsed.ok()) return parsed.status();
-    const json object = json::parse(line, nullptr, /*allow_exceptions=*/false);
     ReplayCase replay;
-    replay.name = object.value("name", where);
-    replay.comment = parsed->comment;
-    const json expect = object.value("expect", json());
+    replay.name = where;
+    if (const auto name = object.find("name"); name != object.end()) {
+      if (!name->is_string()) {
+        return Status::InvalidArgument(where + ": \"name\" must be a string");
+      }
+      replay.name = name->get<std::string>();
+    }
+    replay.comment = std::move(parsed->comment);
+    const auto expect = object.find("expect");
+    if (expect == object.end()) return Status::InvalidArgument(where + ": missing \"expect\"");
+    const std::string expect_shape =
+        where + ": \"expect\" must be a verdict name or a non-empty list of them";
     std::vector<std::string> names;
-    if (expect.is_string()) names.push_back(expect.get<std::string>());
-    if (expect.is_array()) {
-      for (const json& item : expect) {
-        if (item.is_string()) names.push_back(item.get<std::string>());
+    if (expect->is_string()) {
+      names.push_back(expect->get<std::string>());
+    } else if (expect->is_array()) {
+      for (const json& item : *expect) {
+        if (!item.is_string()) return Status::InvalidArgument(expect_shape);
+        names.push_back(item.get<std::string>());
       }
     }
-    if (names.empty()) return Status::InvalidArgument(where + ": missing \"expect\"");
+    if (names.empty()) return Status::InvalidArgument(expect_shape);
     for (const std::string& name : names) {
       Result<Verdict> verdict = ExpectedVerdict(name);
       if (!verdict.ok()) return Status::InvalidArgument(where + ": " + verdict.status().message());

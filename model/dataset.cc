@@ -119,13 +119,14 @@ Result<std::optional<int64_t>> JsonMillis(const nlohmann::json& object, const ch
 }
 
 Result<LabeledExample> ParseJsonRow(std::string_view line, const std::string& where,
-                                    const std::string& default_source) {
+                                    const std::string& default_source,
+                                    nlohmann::json* object_out = nullptr) {
   // JSON text is UTF-8; the parser would only call a bad byte "not a JSON object".
   if (size_t offset = 0; !IsValidUtf8(line, &offset)) {
     return Status::InvalidArgument(where + ": not valid UTF-8 (byte " + std::to_string(offset) +
                                    ")");
   }
-  const nlohmann::json object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object()) {
     return Status::InvalidArgument(where + ": not a JSON object");
   }
@@ -177,6 +178,7 @@ Result<LabeledExample> ParseJsonRow(std::string_view line, const std::string& wh
   }
   example.source = JsonString(object, "source");
   if (example.source.empty()) example.source = default_source;
+  if (object_out != nullptr) *object_out = std::move(object);
   return example;
 }
 
@@ -253,11 +255,12 @@ Result<std::vector<LabeledExample>> ParseLabeledText(std::string_view text,
 }
 
 Result<LabeledExample> ParseLabeledJsonLine(std::string_view line, const std::string& where,
-                                            const std::string& default_source) {
+                                            const std::string& default_source,
+                                            nlohmann::json* object) {
   if (line.substr(0, kUtf8ByteOrderMark.size()) == kUtf8ByteOrderMark) {
     line.remove_prefix(kUtf8ByteOrderMark.size());
   }
-  return ParseJsonRow(line, where, default_source);
+  return ParseJsonRow(line, where, default_source, object);
 }
 
 Result<std::vector<LabeledExample>> LoadLabeledFile(const std::string& path) {

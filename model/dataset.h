@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,9 +60,12 @@ Result<std::vector<LabeledExample>> LoadLabeledFile(const std::string& path);
 Result<std::vector<LabeledExample>> ParseLabeledText(std::string_view text,
                                                      const std::string& name);
 // Parses one line of the JSONL format (a leading byte order mark is skipped). Errors read
-// "<where>: <what>", so `where` is the caller's "file:line".
+// "<where>: <what>", so `where` is the caller's "file:line". When `object` is given, it
+// receives the parsed JSON object too, for a caller that reads fields of its own from the
+// line (the regression replay's "name" and "expect").
 Result<LabeledExample> ParseLabeledJsonLine(std::string_view line, const std::string& where,
-                                            const std::string& default_source);
+                                            const std::string& default_source,
+                                            nlohmann::json* object = nullptr);
 
 // The UTF-8 byte order mark, which some editors put at the start of a file.
 inline constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";

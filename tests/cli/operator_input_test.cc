@@ -313,6 +313,28 @@ TEST_F(OperatorInputTest, ReplayNamesABadCaseByFileAndLineOnce) {
   EXPECT_THAT(replay.stderr_text, HasSubstr(cases() + ":2: label must be spam or ham"));
 }
 
+// A name or an expectation of the wrong JSON type is refused by name and line, not reported
+// as an internal error or skipped.
+TEST_F(OperatorInputTest, ReplayRefusesANameOrExpectationOfTheWrongType) {
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"name":5,"content":"x","label":"ham","expect":"ham"})", ":1: \"name\" must be a string"},
+      {R"({"content":"x","label":"ham","expect":7})",
+       ":1: \"expect\" must be a verdict name or a non-empty list of them"},
+      {R"({"content":"x","label":"ham","expect":["ham",3]})",
+       ":1: \"expect\" must be a verdict name or a non-empty list of them"},
+      {R"({"content":"x","label":"ham","expect":[]})",
+       ":1: \"expect\" must be a verdict name or a non-empty list of them"},
+      {R"({"content":"x","label":"ham"})", ":1: missing \"expect\""},
+  };
+  for (const auto& [line, message] : bad) {
+    WriteFile(cases(), std::string(line) + "\n");
+    const RunResult replay =
+        Ctl({"replay", "--model", model_store(), "--cases", cases(), "--no-rules"});
+    ExpectOneLineError(replay, "spamguardctl replay: ");
+    EXPECT_THAT(replay.stderr_text, HasSubstr(cases() + message)) << line;
+  }
+}
+
 // A case's site_id picks a policy of the pack, as `check --site` does: a typo must not
 // replay the case under the default policy. The retrain gate refuses it before training.
 TEST_F(OperatorInputTest, ReplayAndRetrainRefuseACaseNamingASiteThePackLacks) {
