@@ -84,37 +84,8 @@ constexpr std::array<char, 128> kAsciiFold = [] {
   return table;
 }();
 
-// Decodes one code point at s[i]; an invalid sequence yields U+FFFD for one byte.
-char32_t DecodeOne(std::string_view s, size_t i, uint32_t* length) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  *length = 1;
-  if (b0 < 0x80) return b0;
-  int extra;
-  char32_t cp;
-  char32_t min;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    extra = 1, cp = b0 & 0x1F, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    extra = 2, cp = b0 & 0x0F, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    extra = 3, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return kReplacementCharacter;
-  }
-  if (i + extra >= s.size()) return kReplacementCharacter;
-  for (int k = 1; k <= extra; ++k) {
-    const unsigned char b = byte(i + k);
-    if ((b & 0xC0) != 0x80) return kReplacementCharacter;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return kReplacementCharacter;
-  *length = extra + 1;
-  return cp;
-}
-
 // One code point read from the original text: a character reference when the call decodes
-// them and one starts there, else a UTF-8 sequence (DecodeOne).
+// them and one starts there, else a UTF-8 sequence (DecodeCodePointAt).
 struct ReadUnit {
   char32_t cp;
   uint32_t length;
@@ -128,7 +99,7 @@ ReadUnit ReadCodePoint(std::string_view s, size_t i, bool as_displayed) {
     }
   }
   ReadUnit unit{0, 0, std::nullopt};
-  unit.cp = DecodeOne(s, i, &unit.length);
+  unit.cp = DecodeCodePointAt(s, i, &unit.length);
   return unit;
 }
 

@@ -3,7 +3,8 @@
 // that enters Spamguard: request fields (server/request_validation), data-file lines
 // (model/dataset), comments a local `spamguardctl check` reads. ForEachCodePoint is the one
 // walk for code that rewrites text by code point (FeatureBuilder's tokens, the CLI's
-// escaping of what it prints).
+// escaping of what it prints); DecodeCodePointAt reads one code point where a caller walks
+// the text itself (the normalizer).
 //
 // Pure functions: safe from any thread.
 #ifndef SPAMGUARD_MODEL_UTF8_H_
@@ -37,6 +38,21 @@ void ForEachCodePoint(std::string_view text, Visit visit) {
     U8_NEXT(text.data(), i, length, code_point);
     visit(static_cast<size_t>(begin), static_cast<size_t>(i), code_point);
   }
+}
+
+// The code point at text[i] (i < text.size()), read as ForEachCodePoint reads it; *length
+// is its byte count. An ill-formed sequence reads as kReplacementCharacter of length 1, so
+// that each bad byte stands for itself (the normalizer maps it to itself).
+inline char32_t DecodeCodePointAt(std::string_view text, size_t i, uint32_t* length) {
+  auto next = static_cast<int64_t>(i);
+  UChar32 code_point = 0;
+  U8_NEXT(text.data(), next, static_cast<int64_t>(text.size()), code_point);
+  if (code_point < 0) {
+    *length = 1;
+    return kReplacementCharacter;
+  }
+  *length = static_cast<uint32_t>(next - static_cast<int64_t>(i));
+  return static_cast<char32_t>(code_point);
 }
 
 }  // namespace spamguard
