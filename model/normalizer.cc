@@ -282,9 +282,8 @@ void SeparateBySymbols(Scratch* scratch) {
     if (IsSeparatorSymbol(in[i].cp) && i > 0 && IsAsciiDigit(in[i - 1].cp)) {
       const size_t end = symbols_end(i);
       if (end < in.size() && IsAsciiDigit(in[end].cp)) {
+        // Not counted as obfuscation: a score ("2⚽1") is written so too.
         out.push_back({' ', in[i].begin, in[end - 1].end});
-        ++scratch->report.spaced_out_runs;
-        scratch->MarkObfuscated(in[i].begin, in[end - 1].end);
         changed = true;
         i = end;
         continue;
@@ -789,49 +788,68 @@ char32_t Normalizer::Impl::AsciiBaseOf(char32_t c) const {
 
 // Pass 3b, in place: "śp̈èl̂l̃ c̱ás̈t̀êr̃". NFKC keeps a letter and its mark together when
 // Unicode has the pair precomposed ("é", "ẍ"), and pass 1 strips only the marks it does not
-// ("p̈" is "p"), so a word decorated letter by letter stays unreadable. A word of Latin letters
-// with at least two decorated ones, that becomes a known word (the leetspeak lists) when
-// every letter is its base letter, is folded. A language's own accents are left alone:
-// "préstamo", "déjà" and "tiếng" are no English word undecorated, and a word of one accent
-// ("café") is never folded.
+// ("p̈" is "p"), so a word decorated letter by letter stays unreadable. A word of Latin
+// letters is folded to its base letters when that makes a known word (the leetspeak lists),
+// more than half of its letters are decorated, and at least one decoration is not a letter
+// of Latin-1 (where French, Spanish, Portuguese and German find theirs) or is a mark pass 1
+// stripped. So "référence", "génération", "âgé", "préstamo" and "café" stay as written.
+// Addresses are never touched: "https://ńàtùre.com" must not read as nature.com.
 void Normalizer::Impl::FoldDecoratedWords(Scratch* scratch) const {
   std::vector<Unit>& u = scratch->units;
   constexpr size_t kMaxWord = 24;
-  constexpr int kMinDecorated = 2;
-  size_t i = 0;
-  while (i < u.size()) {
-    if (!u_isalpha(u[i].cp)) {
-      ++i;
-      continue;
+  size_t token = 0;
+  while (token < u.size()) {
+    // One white-space token at a time; a token with "://", an '@' or a dot between two
+    // letters is an address, or may be one.
+    size_t token_end = token;
+    bool address = false;
+    for (; token_end < u.size() && u[token_end].cp != ' '; ++token_end) {
+      const char32_t c = u[token_end].cp;
+      const bool between_letters = token_end > token && token_end + 1 < u.size() &&
+                                   u_isalpha(u[token_end - 1].cp) && u_isalpha(u[token_end + 1].cp);
+      address = address || c == '@' ||
+                (c == ':' && token_end + 1 < u.size() && u[token_end + 1].cp == '/') ||
+                (c == '.' && between_letters);
     }
-    size_t j = i;
-    while (j < u.size() && u_isalpha(u[j].cp)) ++j;
-    const size_t length = j - i;
-    const size_t start = i;
-    i = j;
-    if (length < 3 || length > kMaxWord) continue;
-    char plain[kMaxWord];
-    int decorated = 0;
-    int precomposed = 0;
-    bool latin = true;
-    for (size_t k = 0; k < length && latin; ++k) {
-      const Unit& unit = u[start + k];
-      const char32_t base = AsciiBaseOf(unit.cp);
-      latin = base != 0;
-      plain[k] = static_cast<char>(base);
-      // A precomposed letter, or one that pass 1 stripped a mark from (its span is longer
-      // than the letter).
-      const bool stripped = unit.cp < 0x80 && unit.end - unit.begin > 1;
-      decorated += unit.cp >= 0x80 || stripped;
-      precomposed += unit.cp >= 0x80;
+    size_t i = token;
+    token = token_end + 1;
+    if (address) continue;
+    while (i < token_end) {
+      if (!u_isalpha(u[i].cp)) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < token_end && u_isalpha(u[j].cp)) ++j;
+      const size_t length = j - i;
+      const size_t start = i;
+      i = j;
+      if (length < 3 || length > kMaxWord) continue;
+      char plain[kMaxWord];
+      size_t decorated = 0;
+      uint32_t precomposed = 0;
+      bool beyond_latin1 = false;
+      bool latin = true;
+      for (size_t k = 0; k < length && latin; ++k) {
+        const Unit& unit = u[start + k];
+        const char32_t base = AsciiBaseOf(unit.cp);
+        latin = base != 0;
+        plain[k] = static_cast<char>(base);
+        // A precomposed letter, or one that pass 1 stripped a mark from (its span is longer
+        // than the letter).
+        const bool stripped = unit.cp < 0x80 && unit.end - unit.begin > 1;
+        decorated += unit.cp >= 0x80 || stripped;
+        precomposed += unit.cp >= 0x80;
+        beyond_latin1 = beyond_latin1 || stripped || unit.cp > 0xFF;
+      }
+      if (!latin || precomposed == 0 || 2 * decorated <= length || !beyond_latin1 ||
+          !IsWord(std::string_view(plain, length))) {
+        continue;
+      }
+      for (size_t k = 0; k < length; ++k) u[start + k].cp = static_cast<unsigned char>(plain[k]);
+      scratch->report.combining_marks += precomposed;
+      scratch->MarkObfuscated(u[start].begin, u[j - 1].end);
     }
-    if (!latin || precomposed == 0 || decorated < kMinDecorated ||
-        !IsWord(std::string_view(plain, length))) {
-      continue;
-    }
-    for (size_t k = 0; k < length; ++k) u[start + k].cp = static_cast<unsigned char>(plain[k]);
-    scratch->report.combining_marks += static_cast<uint32_t>(precomposed);
-    scratch->MarkObfuscated(u[start].begin, u[j - 1].end);
   }
 }
 
@@ -876,13 +894,19 @@ void Normalizer::Impl::FoldLeetspeak(Scratch* scratch) const {
       const size_t start = r;
       r = run_end;
       // Only leet inside a word counts: a run must begin with a letter, and end with one
-      // unless it ends with a digit and holds two letters and two leetspeak characters
-      // ("v14gr4"). That keeps "10p", "pop3", "v14" (not "via"), "x11", "$scope", "@name" (a
-      // handle) and TeX's "\le5$" (not "less") as they are.
+      // unless it ends with a digit, holds two letters and two leetspeak characters, and has a
+      // letter after its first leetspeak character ("v14gr4", "l0v3"). That keeps "10p",
+      // "pop3", "v14" (not "via"), "x11", "$scope", "@name" (a handle), TeX's "\le5$" (not
+      // "less") and postcodes and codes like "se11", "th15" and "wa11" as they are.
       const auto is_letter = [](char32_t c) { return c >= 'a' && c <= 'z'; };
-      const bool word_shaped =
-          is_letter(u[run_end - 1].cp) ||
-          (IsAsciiDigit(u[run_end - 1].cp) && leet >= 2 && static_cast<int>(length) - leet >= 2);
+      bool letter_after_leet = false;
+      for (size_t k = start, first_leet = run_end; k < run_end; ++k) {
+        if (first_leet == run_end && is_leet(u[k].cp)) first_leet = k;
+        letter_after_leet = letter_after_leet || (first_leet < k && is_letter(u[k].cp));
+      }
+      const bool word_shaped = is_letter(u[run_end - 1].cp) ||
+                               (IsAsciiDigit(u[run_end - 1].cp) && leet >= 2 &&
+                                static_cast<int>(length) - leet >= 2 && letter_after_leet);
       if (!has_letter || leet == 0 || length < 3 || length > kMaxRun || !is_letter(u[start].cp) ||
           !word_shaped || ambiguous > kMaxAmbiguous) {
         continue;

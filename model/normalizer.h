@@ -23,9 +23,11 @@
 //     digits, circled and other "fancy" forms become plain ones; small capitals and similar
 //     letters that NFKC leaves alone are folded by an explicit table;
 //   - strips combining marks from Latin letters and digits ("+9̾1̾" -> "+91"), keeps them on
-//     other scripts (a precomposed or composable "é" stays "é"); a word with two or more
-//     decorated Latin letters that is a known word without them (the leetspeak word lists)
-//     loses them all ("śp̈èl̂l̃" -> "spell"; "préstamo", "déjà" and "café" stay);
+//     other scripts (a precomposed or composable "é" stays "é"); a word more than half of
+//     whose Latin letters are decorated, one of them beyond Latin-1 or by a stripped mark,
+//     and that is a known word without them (the leetspeak word lists), loses them all
+//     ("śp̈èl̂l̃" -> "spell"; "référence", "âgé", "préstamo" and "café" stay; addresses are
+//     never folded);
 //   - collapses runs of white space (and control characters) to one ASCII space and trims
 //     the ends;
 //   - re-joins letters or digits that were spaced out ("W h a t s a p p" -> "whatsapp",
@@ -39,7 +41,8 @@
 //   - folds leetspeak inside a word (0->o, 1->i/l, 3->e, 4->a, 5->s, 7->t, @->a, $->s) only
 //     when that turns a non-word into a known word (NormalizerOptions::word_list_paths) and
 //     the word begins with a letter and ends with one, or holds two letters and two leetspeak
-//     characters ("l0ve", "c4ll", "v14gr4"; not "10p", "pop3", "v14" or "$scope");
+//     characters with a letter after the first of them ("l0ve", "c4ll", "v14gr4"; not "10p",
+//     "pop3", "v14", "se11" or "$scope");
 //     URLs, domains, e-mail addresses, @handles and numbers are never leet-folded;
 //   - caps runs of one repeated character at 3 (digits are never capped: they are numbers).
 //

@@ -175,12 +175,16 @@ TEST_F(NormalizerTest, LettersAndDigitsSpacedOutWithEmojiAreRejoined) {
   EXPECT_EQ(n.text, "join \U0001F449 whatsapp +1 555 012 9876");
   EXPECT_EQ(OriginalOf(original, n, "whatsapp"),
             "W\U0001F48Eh\U0001F48Ea\U0001F48Et\U0001F48Es\U0001F48EA\U0001F48Ep\U0001F48Ep");
-  EXPECT_EQ(n.obfuscation.spaced_out_runs, 4u);  // the word and three digit separators
+  EXPECT_EQ(n.obfuscation.spaced_out_runs, 1u);  // the word; a digit separator is no disguise
 }
 
 TEST_F(NormalizerTest, WordsSeparatedByEmojiAndEmojiAfterNumbersStay) {
   const std::string text = "earn\U0001F525daily\U0001F525profit, 5\u2B50 and a\U0001F525b";
   EXPECT_EQ(Normalize(text).text, text);
+  // A score keeps its digits apart and is no obfuscation.
+  const NormalizedText score = Normalize("we won 2\u26BD1 and 3\u26BD0, then 1\u26BD1");
+  EXPECT_EQ(score.text, "we won 2 1 and 3 0, then 1 1");
+  EXPECT_EQ(score.obfuscation.total(), 0u);
 }
 
 TEST_F(NormalizerTest, AWordDecoratedLetterByLetterIsFoldedWhenItBecomesAKnownWord) {
@@ -195,20 +199,33 @@ TEST_F(NormalizerTest, AWordDecoratedLetterByLetterIsFoldedWhenItBecomesAKnownWo
 }
 
 TEST_F(NormalizerTest, ALanguagesOwnAccentsAreNotFolded) {
-  // Not an English word without its accents, or only one accent.
-  const std::string text = "préstamo déjà café tiếng über naïve";
+  // No English word without its accents, or too few accents, or only Latin-1 ones (French
+  // "référence", "génération", "côté", "âgé" are English words undecorated).
+  const std::string text =
+      "préstamo déjà café tiếng über naïve référence génération côté âgé préparé";
+  const NormalizedText n = Normalize(text);
+  EXPECT_EQ(n.text, text);
+  EXPECT_EQ(n.obfuscation.total(), 0u);
+}
+
+TEST_F(NormalizerTest, ADecoratedAddressIsNotFolded) {
+  // "https://ńàtùre.com" must not read as a link to nature.com.
+  const std::string text = "https://ńàtùre.com/pills and śćíéńćé.org/bonus";
   EXPECT_EQ(Normalize(text).text, text);
 }
 
 TEST_F(NormalizerTest, LeetspeakMayEndAWordWithADigit) {
   const NormalizedText n = Normalize("Buy V14gr4 & C14l1s");
   EXPECT_EQ(n.text, "buy viagra & cialis");
+  EXPECT_EQ(Normalize("l0v3").text, "love");
   EXPECT_EQ(n.obfuscation.leet_characters, 6u);
 }
 
 TEST_F(NormalizerTest, LeetspeakLeavesNumbersUnitsVersionsAndCodeAlone) {
   EXPECT_EQ(Normalize("10am 50p 3rd 2024 4u covid19 pop3 x11 $scope.$on h2o v14 s01e04").text,
             "10am 50p 3rd 2024 4u covid19 pop3 x11 $scope.$on h2o v14 s01e04");
+  // Postcodes and codes whose digits would spell a word: "sell", "this".
+  EXPECT_EQ(Normalize("from SE11 to WA11, TH15 and SH17").text, "from se11 to wa11, th15 and sh17");
   // Stack Exchange titles: TeX must not become "less", "toes" or "pilots".
   EXPECT_EQ(Normalize("$|z-2|\\le5$ $x\\to3$ $\\cos2\\pi10t$").text,
             "$|z-2|\\le5$ $x\\to3$ $\\cos2\\pi10t$");
