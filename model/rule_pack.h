@@ -67,15 +67,19 @@ enum class Kind {
 // A set of domains; a host matches when it or one of its parent domains is in the set
 // ("a.b.example.com" matches "example.com"). A top-level label matches only when it was
 // added with a leading dot: ".gov" matches "sba.gov" and "reportfraud.ftc.gov"; a bare "gov"
-// matches nothing, so a list line "com" cannot take in every .com host by mistake.
+// matches nothing, so a list line "com" cannot take in every .com host by mistake. A leading
+// dot before a longer domain changes nothing (".gov.uk" is "gov.uk").
 class DomainSet {
  public:
   void Add(std::string domain) {
-    if (domain.size() > 1 && domain.front() == '.' && domain.find('.', 1) == std::string::npos) {
-      top_level_.insert(domain.substr(1));
-    } else {
-      domains_.insert(std::move(domain));
+    if (domain.size() > 1 && domain.front() == '.') {
+      domain.erase(0, 1);  // ".gov.uk" is "gov.uk", subdomains included either way
+      if (domain.find('.') == std::string::npos) {
+        top_level_.insert(std::move(domain));
+        return;
+      }
     }
+    domains_.insert(std::move(domain));
   }
   bool empty() const { return domains_.empty() && top_level_.empty(); }
   bool Matches(std::string_view host) const {

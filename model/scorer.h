@@ -11,9 +11,10 @@
 // model_alone_can_discard, a comment is at most SPAM when its rules' scores do not add up to
 // more than 0 and none of them sets a floor: DISCARD (dropped unseen) needs rules' evidence
 // besides the model's wording. And a comment that offers no way to reach anyone (no link,
-// e-mail address, phone number, handle or call to contact, no author URL) is at most SPAM
-// whatever fires: spam exists to be answered, and a reader who warns others by quoting a
-// scam's words ("those 'vashikaran specialist baba ji' comments are fraud") offers none.
+// e-mail address, phone number, messaging app (WhatsApp, Telegram, Viber...), handle or call
+// to contact, no author URL) is at most SPAM whatever fires, an at_least: discard included:
+// spam exists to be answered, and a reader who warns others by quoting a scam's words
+// ("those 'vashikaran specialist baba ji' comments are fraud") offers none.
 //
 // Thread safety: stateless; Score is a pure function.
 #ifndef SPAMGUARD_MODEL_SCORER_H_

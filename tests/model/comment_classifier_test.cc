@@ -121,8 +121,6 @@ TEST_F(CommentClassifierTest, TheModelReasonNamesItsWordsAndWhereTheyAre) {
   }
 }
 
-// The model input splits "100pills" into a number token and "pills" (feature schema 2);
-// the reason marks "pills" where the comment has it, right after the digits.
 // A reader who warns others by quoting a scam's words fires the family rules as the scam does,
 // but offers no way to reach anyone: at most SPAM, never dropped unseen. The scam's own
 // phone number makes the same words DISCARD.
@@ -149,6 +147,8 @@ TEST_F(CommentClassifierTest, OnlyACommentThatOffersContactIsDiscarded) {
   EXPECT_EQ(Classify(*classifier, quoted + " #scamalert").verdict, Verdict::kSpam);
 }
 
+// The model input splits "100pills" into a number token and "pills" (feature schema 2);
+// the reason marks "pills" where the comment has it, right after the digits.
 TEST_F(CommentClassifierTest, AWordAfterADigitRunIsMarkedInsideTheNumberedWord) {
   const auto classifier = Classifier(/*linear=*/true);
   ASSERT_NE(classifier, nullptr);

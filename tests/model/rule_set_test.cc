@@ -800,7 +800,7 @@ TEST_F(RuleSetTest, TrustedRoleAndAllowlistsPushTowardHam) {
 
 TEST_F(RuleSetTest, ADomainEntryWithALeadingDotTakesInAWholeTopLevelDomain) {
   auto rules = MustLoad(Pack(R"(
-  - {id: gov, description: G., kind: allowed-domain, domains: [.gov, com], score: -1}
+  - {id: gov, description: G., kind: allowed-domain, domains: [.gov, com, .gov.uk], score: -1}
 )"));
   Comment comment = Text("report it");
   Entities entities;
@@ -811,6 +811,9 @@ TEST_F(RuleSetTest, ADomainEntryWithALeadingDotTakesInAWholeTopLevelDomain) {
   EXPECT_EQ(Find(Run(*rules, comment, entities), "gov"), nullptr);
   entities.links = {MakeLink(comment.content, "report", "shop.example.com", "example.com")};
   EXPECT_EQ(Find(Run(*rules, comment, entities), "gov"), nullptr);
+  // A leading dot before a longer domain is the domain itself.
+  entities.links = {MakeLink(comment.content, "report", "www.hmrc.gov.uk", "hmrc.gov.uk")};
+  EXPECT_NE(Find(Run(*rules, comment, entities), "gov"), nullptr);
 }
 
 TEST_F(RuleSetTest, OwnSiteLinksFiresOnlyWhenEveryLinkStaysOnThePostsHost) {
@@ -1075,9 +1078,15 @@ TEST_F(RuleSetTest, DefaultPackHoneypotIsSpamAndDiscardOnlyWithMoreEvidence) {
       loaded.value()->Evaluate(RuleInput{comment, normalized, entities, kNow});
   ASSERT_NE(Find(reasons, "honeypot"), nullptr);
   const SitePolicy policy = loaded.value()->PolicyFor("");
-  EXPECT_EQ(Score(0.01, reasons, policy).verdict, Verdict::kSpam);
-  EXPECT_EQ(Score(0.5, reasons, policy).verdict, Verdict::kSpam);
-  EXPECT_EQ(Score(0.9, reasons, policy).verdict, Verdict::kDiscard);
+  // The comment offers no contact, so DISCARD is out of reach whatever the model says; the
+  // floor and the threshold are what is tested, with a contact assumed.
+  const auto verdict = [&](double model) {
+    return Score(model, reasons, policy, {}, /*offers_contact=*/true).verdict;
+  };
+  EXPECT_EQ(verdict(0.01), Verdict::kSpam);
+  EXPECT_EQ(verdict(0.5), Verdict::kSpam);
+  EXPECT_EQ(verdict(0.9), Verdict::kDiscard);
+  EXPECT_EQ(Score(0.9, reasons, policy, {}, /*offers_contact=*/false).verdict, Verdict::kSpam);
 }
 
 // The scam families of the 2020s that the corpora lack: each comment fires its family's rule,
@@ -1132,15 +1141,17 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       {"Its like you read my mind! You appear to know so much about this, like you wrote the "
        "book in it or something.",
        "template-praise", Verdict::kHold},
-      {"my comment didn't show up. Grrrr... well I'm not writing all that over again.",
+      {"Greetings from Idaho! I'm bored to tears at work so I decided to browse your website "
+       "on my iphone during lunch break.",
        "template-praise", Verdict::kHold},
       {"Mr Kevin helped me hack into my husband's phone and read his chats", "phone-spy",
-       Verdict::kHold},
-      {"We give you remote access to your partner's phone", "phone-spy", Verdict::kHold},
-      {"I can hack any WhatsApp account in 30 minutes", "recovery-expert", Verdict::kHam},
+       Verdict::kHam},
+      {"We give you remote access to your partner's phone", "phone-spy", Verdict::kHam},
+      {"I can hack any WhatsApp account in 30 minutes", "phone-spy", Verdict::kHam},
       {"RECOVERY MASTER helped me get it all back", "recovery-expert", Verdict::kHam},
       {"I had access to his WhatsApp, text messages, call logs and Snapchat", "phone-spy",
-       Verdict::kHold},
+       Verdict::kHam},
+      {"Report it at https://reportfraud.ftc.gov/ as well", "government-links-only", Verdict::kHam},
       {"Dr. Ehiaguna's herbal medicine cured my herpes in 3 weeks", "herbal-cure", Verdict::kHam},
       {"Ofrecemos préstamos entre particulares al 2% de interés", "loan-offer", Verdict::kHam},
   };
@@ -1194,6 +1205,22 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "My uncle has lived with HIV for 20 years thanks to modern medicine, not herbal remedies.",
       "Necesito un préstamo para arreglar el coche, ¿algún banco que recomienden?",
       "Our recovery masterclass for runners starts Monday.",
+      "Thanks, this guide helped me clone the repo and get the build working.",
+      "Your tutorial helped me hack together a home assistant dashboard in an afternoon.",
+      "Don't spy on your partner. If you have no trust, you have no relationship.",
+      "Researchers showed Pegasus can read messages without even touching the target's phone.",
+      "Ugh, your site ate my first comment it was super long. Short version: great recipe!",
+      "I was bored to death at work so I decided to check out your recipes.",
+      "Is there a way to automatically tweet my newest twitter updates to Mastodon too?",
+      "Add some pics to drive the message home next time!",
+      "I came across this board and I find it really useful.",
+      "My comment didn't show up. Grrr. Anyway: great recipe!",
+      "Ginger is a natural remedy that aids digestion, my nan swore by it.",
+      "My grandfather was cured of hepatitis C in 2019 with Epclusa.",
+      "PrEP doesn't cure HIV and herpes is still common, use protection.",
+      "There's no herbal remedy that works for herpes, see your doctor.",
+      "How do you catch a cheating spouse? Asking for a novel I'm writing.",
+      "He is a cyber wizard at work, fixed my laptop in minutes.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
