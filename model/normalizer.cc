@@ -242,8 +242,9 @@ bool IsSeparatorSymbol(char32_t c) { return c >= 0x80 && u_charType(c) == U_OTHE
 // Pass 1b, for a text with some non-ASCII: symbols used to space letters or digits out.
 // "W💎h💎a💎t💎s💎A💎p💎p": at least kMinSpacedLetters single letters or digits in a row, each
 // pair separated by symbols only, lose the symbols ("whatsapp"). "+1🔹555🔹012🔹9876": symbols
-// between two digits otherwise become one space, a phone number's separator. Words
-// separated by emoji ("earn🔥daily") are left as they are.
+// between two groups of digits, one of them of three or more, become one space, a phone
+// number's separator. Words separated by emoji ("earn🔥daily") and scores ("2⚽1") are left
+// as they are.
 void SeparateBySymbols(Scratch* scratch) {
   const std::vector<Unit>& in = scratch->units;
   if (std::none_of(in.begin(), in.end(), [](const Unit& u) { return IsSeparatorSymbol(u.cp); })) {
@@ -281,8 +282,15 @@ void SeparateBySymbols(Scratch* scratch) {
     }
     if (IsSeparatorSymbol(in[i].cp) && i > 0 && IsAsciiDigit(in[i - 1].cp)) {
       const size_t end = symbols_end(i);
-      if (end < in.size() && IsAsciiDigit(in[end].cp)) {
-        // Not counted as obfuscation: a score ("2⚽1") is written so too.
+      // Digits on each side, and a group of three or more on one: a phone number's groups
+      // ("555🔹012"), not a score ("2⚽1 3⚽0", which stays as written, or it would read as
+      // the spaced-out digits of a number).
+      size_t before = 0;
+      while (before < i && IsAsciiDigit(in[i - 1 - before].cp)) ++before;
+      size_t after = 0;
+      while (end + after < in.size() && IsAsciiDigit(in[end + after].cp)) ++after;
+      if (after > 0 && std::max(before, after) >= 3) {
+        // Not counted as obfuscation: the extractor reads the number either way.
         out.push_back({' ', in[i].begin, in[end - 1].end});
         changed = true;
         i = end;
@@ -824,7 +832,9 @@ void Normalizer::Impl::FoldDecoratedWords(Scratch* scratch) const {
       const size_t length = j - i;
       const size_t start = i;
       i = j;
-      if (length < 3 || length > kMaxWord) continue;
+      // Three-letter words are left alone: Czech "síť", Turkish "şiş" and Latvian "šīs" read
+      // as "sit" and "sis" without their letters' marks.
+      if (length < 4 || length > kMaxWord) continue;
       char plain[kMaxWord];
       size_t decorated = 0;
       uint32_t precomposed = 0;

@@ -25,7 +25,8 @@
 //   - strips combining marks from Latin letters and digits ("+9̾1̾" -> "+91"), keeps them on
 //     other scripts (a precomposed or composable "é" stays "é"); a word more than half of
 //     whose Latin letters are decorated, one of them beyond Latin-1 or by a stripped mark,
-//     and that is a known word without them (the leetspeak word lists), loses them all
+//     of four letters or more, and that is a known word without them (the leetspeak word
+//     lists), loses them all
 //     ("śp̈èl̂l̃" -> "spell"; "référence", "âgé", "préstamo" and "café" stay; addresses are
 //     never folded);
 //   - collapses runs of white space (and control characters) to one ASCII space and trims
@@ -33,8 +34,8 @@
 //   - re-joins letters or digits that were spaced out ("W h a t s a p p" -> "whatsapp",
 //     "+9 1 9 8 2 9 ..." -> "+91982..."): at least 4 single letters or digits in a row;
 //     so are letters or digits spaced out with emoji or other symbols (Unicode So:
-//     "W💎h💎a💎t💎s💎A💎p💎p" -> "whatsapp"), and a symbol between two digits becomes a space
-//     ("+1🔹555🔹0129" -> "+1 555 0129");
+//     "W💎h💎a💎t💎s💎A💎p💎p" -> "whatsapp"), and a symbol between groups of digits, one of
+//     three or more, becomes a space ("+1🔹555🔹0129" -> "+1 555 0129"; "2⚽1" stays);
 //   - folds homoglyphs in mixed-script words to their Latin skeleton (ICU uspoof), so a
 //     Cyrillic "о" inside "lоve" becomes "o" (and "ӧ", or "о" plus a combining mark, a plain
 //     "o" too), while a wholly Cyrillic or Arabic word is left as it is;
