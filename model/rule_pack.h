@@ -71,7 +71,10 @@ enum class Kind {
 // dot before a longer domain changes nothing (".gov.uk" is "gov.uk").
 class DomainSet {
  public:
+  // "*.example.com" and the fully qualified "example.com." are "example.com".
   void Add(std::string domain) {
+    if (domain.starts_with("*.")) domain.erase(0, 1);
+    while (domain.size() > 1 && domain.back() == '.') domain.pop_back();
     if (domain.size() > 1 && domain.front() == '.') {
       domain.erase(0, 1);  // ".gov.uk" is "gov.uk", subdomains included either way
       if (domain.find('.') == std::string::npos) {
@@ -80,6 +83,19 @@ class DomainSet {
       }
     }
     domains_.insert(std::move(domain));
+  }
+
+  // Why `entry` can match no host (a URL, a path, a port, a wildcard inside it, an address,
+  // white space), or nullopt when it is a domain entry Add() takes.
+  static std::optional<std::string> EntryError(std::string_view entry) {
+    if (entry.starts_with("*.")) entry.remove_prefix(2);
+    if (entry.empty() || entry.find_first_not_of('.') == std::string_view::npos) {
+      return "an empty domain";
+    }
+    if (entry.find_first_of("/:*@ \t") != std::string_view::npos) {
+      return "not a domain (write the host alone: example.com, .gov, *.example.com)";
+    }
+    return std::nullopt;
   }
   bool empty() const { return domains_.empty() && top_level_.empty(); }
   bool Matches(std::string_view host) const {

@@ -625,7 +625,13 @@ class Loader {
       case Kind::kAuthorUrlDomain:
       case Kind::kDomainList:
       case Kind::kAllowedDomain:
-        for (const ListEntry& entry : entries) rule.domains.Add(AsciiLower(entry.text));
+        for (const ListEntry& entry : entries) {
+          if (std::optional<std::string> error = DomainSet::EntryError(entry.text)) {
+            return Status::InvalidArgument(entry.where + ": " + name + ": '" + entry.text +
+                                           "' is " + *error);
+          }
+          rule.domains.Add(AsciiLower(entry.text));
+        }
         return Status::Ok();
       case Kind::kEmailList:
       case Kind::kAllowedEmail:

@@ -816,6 +816,24 @@ TEST_F(RuleSetTest, ADomainEntryWithALeadingDotTakesInAWholeTopLevelDomain) {
   EXPECT_NE(Find(Run(*rules, comment, entities), "gov"), nullptr);
 }
 
+TEST_F(RuleSetTest, DomainEntriesAreReadAsHostsAndWhatCanMatchNoHostIsRefused) {
+  Write("domains.txt", "*.wild.example\nfqdn.example.\n");
+  auto rules = MustLoad(
+      Pack("  - {id: d, description: D., kind: domain-list, file: domains.txt, score: 2}\n"));
+  Comment comment = Text("see it");
+  Entities entities;
+  for (const char* host : {"a.wild.example", "fqdn.example", "www.fqdn.example"}) {
+    entities.links = {MakeLink(comment.content, "see", host, host)};
+    EXPECT_NE(Find(Run(*rules, comment, entities), "d"), nullptr) << host;
+  }
+  Write("domains.txt", "good.example\nhttps://bad.example/\n");
+  auto refused =
+      Load(Pack("  - {id: d, description: D., kind: domain-list, file: domains.txt, score: 2}\n"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("domains.txt:2: rule 'd': 'https://bad.example/' is not a domain"));
+}
+
 TEST_F(RuleSetTest, OwnSiteLinksFiresOnlyWhenEveryLinkStaysOnThePostsHost) {
   auto rules = MustLoad(Pack(R"(
   - {id: own-site, description: O., kind: own-site-links, score: -1}
@@ -1141,13 +1159,17 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       {"Its like you read my mind! You appear to know so much about this, like you wrote the "
        "book in it or something.",
        "template-praise", Verdict::kHold},
-      {"Greetings from Idaho! I'm bored to tears at work so I decided to browse your website "
-       "on my iphone during lunch break.",
+      {"Pretty section of content. I just stumbled upon your website and in accession capital "
+       "to assert that I acquire actually enjoyed account your blog posts.",
        "template-praise", Verdict::kHold},
       {"Mr Kevin helped me hack into my husband's phone and read his chats", "phone-spy",
        Verdict::kHam},
-      {"We give you remote access to your partner's phone", "phone-spy", Verdict::kHam},
-      {"I can hack any WhatsApp account in 30 minutes", "phone-spy", Verdict::kHam},
+      {"We give you access to your partner's phone without them knowing", "phone-spy",
+       Verdict::kHam},
+      {"I got full access to my husband's phone, thanks to cyberhackpro", "phone-spy",
+       Verdict::kHam},
+      {"I can hack any WhatsApp account in 30 minutes", "recovery-expert", Verdict::kHam},
+      {"He has herbal cure for HIV, herpes, HPV, diabetes", "herbal-cure", Verdict::kHam},
       {"RECOVERY MASTER helped me get it all back", "recovery-expert", Verdict::kHam},
       {"I had access to his WhatsApp, text messages, call logs and Snapchat", "phone-spy",
        Verdict::kHam},
@@ -1221,6 +1243,15 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "There's no herbal remedy that works for herpes, see your doctor.",
       "How do you catch a cheating spouse? Asking for a novel I'm writing.",
       "He is a cyber wizard at work, fixed my laptop in minutes.",
+      "Stalkerware that gives full access to your partner's phone is abuse.",
+      "Only Timothy Ray Brown and a few others have been cured of HIV.",
+      "If someone offers to hack any Instagram account for you, block them.",
+      "There's no herbal cure for HIV, whatever the comments say.",
+      "EaseUS Data Recovery Wizard got my photos back.",
+      "I usually browse your site on my iPhone during lunch break, the ads make it slow.",
+      "That was an awful lot of text for only having one diagram.",
+      "Your post seem to be running off the screen in Safari on my iPad.",
+      "Researchers showed spyware can read messages without even touching the target's phone.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
