@@ -23,12 +23,10 @@
 //     digits, circled and other "fancy" forms become plain ones; small capitals and similar
 //     letters that NFKC leaves alone are folded by an explicit table;
 //   - strips combining marks from Latin letters and digits ("+9̾1̾" -> "+91"), keeps them on
-//     other scripts (a precomposed or composable "é" stays "é"); a word more than half of
-//     whose Latin letters are decorated, one of them beyond Latin-1 or by a stripped mark,
-//     of four letters or more, and that is a known word without them (the leetspeak word
-//     lists), loses them all
-//     ("śp̈èl̂l̃" -> "spell"; "référence", "âgé", "préstamo" and "café" stay; addresses are
-//     never folded);
+//     other scripts (a precomposed or composable "é" stays "é"); a word of four letters or
+//     more, more than half of them decorated, one beyond Latin-1 or by a stripped mark, that
+//     is a known word without them (the leetspeak word lists) loses them all ("śp̈èl̂l̃" ->
+//     "spell"; "référence", "âgé", "préstamo", "café", "síť" and addresses stay);
 //   - collapses runs of white space (and control characters) to one ASCII space and trims
 //     the ends;
 //   - re-joins letters or digits that were spaced out ("W h a t s a p p" -> "whatsapp",
