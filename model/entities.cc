@@ -556,6 +556,9 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
 }
 
 void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* entities) const {
+  // With fewer digits even letters read as digits cannot make the 7 a number needs (a letter
+  // counts only beside as many digits), and most comments stop here, after one count.
+  if (CountAsciiDigits(text.text) < kMinDigitsForLookalikes) return;
   // Digits in a URL or an e-mail address are identifiers (video ids, photo ids, dates), not
   // numbers for a reader to call; a WhatsApp click-to-chat link is the exception, its path
   // is a phone number.
@@ -570,10 +573,7 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
   std::sort(excluded.begin(), excluded.end());
   // The matcher reads `digits`: the text, or a copy of it with letters that stand for digits
   // replaced (same length, so every offset holds for both).
-  std::string lookalike_view;
-  if (CountAsciiDigits(text.text) >= kMinDigitsForLookalikes) {
-    lookalike_view = DigitsForLookalikes(text.text);
-  }
+  const std::string lookalike_view = DigitsForLookalikes(text.text);
   const std::string_view digits = lookalike_view.empty() ? text.text : lookalike_view;
   const std::vector<std::pair<size_t, size_t>> windows = PhoneWindows(digits, excluded);
   std::vector<std::pair<size_t, size_t>> taken;
