@@ -20,18 +20,6 @@ constexpr size_t kModelEvidenceWords = 3;
 // character (which may be a letter). A match next to one is inside a longer word.
 bool IsWordByte(char b) { return IsAsciiAlnum(b) || (static_cast<unsigned char>(b) & 0x80) != 0; }
 
-// Whether the comment gives a reader a way to reach someone (the scorer's DISCARD gate): a
-// link, an e-mail address, a phone number, a messaging app, a handle or a call to contact in
-// the text, or an author URL. A hashtag reaches nobody.
-bool OffersContact(const Comment& comment, const Entities& entities) {
-  if (!comment.author_url.empty() || !entities.links.empty() || !entities.emails.empty() ||
-      !entities.phones.empty()) {
-    return true;
-  }
-  return std::any_of(entities.contact_calls.begin(), entities.contact_calls.end(),
-                     [](const ContactCall& call) { return call.channel != "hashtag"; });
-}
-
 // Where the model's words occur in the comment: every whole-word occurrence of each in the
 // normalized text (the model input's words are taken from it), mapped back to the original
 // bytes, in text order, at most kMaxReasonSpans. A word that starts with no digit may follow
@@ -123,8 +111,9 @@ Assessment CommentClassifier::Classify(const Comment& comment,
   if (model_probability >= policy->hold_threshold) {
     evidence = EvidenceFor(model_->SpamWords(model_score, kModelEvidenceWords), model_text);
   }
-  Assessment assessment = Score(model_probability, std::move(rule_reasons), *policy,
-                                std::move(evidence), OffersContact(comment, entities));
+  Assessment assessment =
+      Score(model_probability, std::move(rule_reasons), *policy, std::move(evidence),
+            OffersContact(entities, !comment.author_url.empty()));
   assessment.model_version = model_->info().version;
   if (rules_) assessment.rules_version = rules_->version();
   return assessment;

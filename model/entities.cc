@@ -74,6 +74,93 @@ bool IsWordLikeTld(std::string_view tld) {
   return std::find(std::begin(kWords), std::end(kWords), tld) != std::end(kWords);
 }
 
+// Addresses and hosts written so that machines miss them: "sam (at) gmail (dot) com",
+// "sam at gmail dot com", "sam @ gmail.com", "pills-direct(dot)com", "spin777 . com".
+// A marker is the separator '@' or '.' or its word "at" or "dot", with what surrounds it.
+enum class MarkerForm {
+  kNone,
+  kPlain,      // "@" or "." glued to both neighbours: how an address is written
+  kSpaced,     // "@" or "." with white space beside it
+  kBracketed,  // "(at)", "[dot]", "{ at }", "<dot>"
+  kWord,       // " at ", " dot "
+};
+struct Marker {
+  size_t begin = 0;  // white space before the marker included
+  size_t end = 0;    // white space after it included
+  MarkerForm form = MarkerForm::kNone;
+};
+
+size_t SkipSpacesBack(std::string_view text, size_t at) {
+  while (at > 0 && text[at - 1] == ' ') --at;
+  return at;
+}
+size_t SkipSpaces(std::string_view text, size_t at) {
+  while (at < text.size() && text[at] == ' ') ++at;
+  return at;
+}
+
+// The marker whose symbol or word starts at `core` (kNone when there is none there).
+Marker MarkerAt(std::string_view text, size_t core, char symbol, std::string_view word) {
+  Marker marker;
+  if (core < text.size() && text[core] == symbol) {
+    marker.begin = SkipSpacesBack(text, core);
+    marker.end = SkipSpaces(text, core + 1);
+    marker.form =
+        marker.begin == core && marker.end == core + 1 ? MarkerForm::kPlain : MarkerForm::kSpaced;
+    return marker;
+  }
+  if (text.substr(core, word.size()) != word) return marker;
+  const size_t core_end = core + word.size();
+  const size_t open = SkipSpacesBack(text, core);
+  const size_t close = SkipSpaces(text, core_end);
+  constexpr std::string_view kOpen = "([{<", kClose = ")]}>";
+  if (open > 0 && close < text.size() && kOpen.find(text[open - 1]) != std::string_view::npos &&
+      kOpen.find(text[open - 1]) == kClose.find(text[close])) {
+    marker.begin = SkipSpacesBack(text, open - 1);
+    marker.end = SkipSpaces(text, close + 1);
+    marker.form = MarkerForm::kBracketed;
+  } else if (open < core && close > core_end) {
+    marker.begin = open;
+    marker.end = close;
+    marker.form = MarkerForm::kWord;
+  }
+  return marker;
+}
+
+bool IsHostLabelByte(char c) { return IsAsciiAlnum(c) || c == '-'; }
+
+// The labels of a host written from `from` on, each separated by a "." marker in any form:
+// label ends, and whether a separator was spelled out (not a plain '.'). At most 8 labels.
+struct SpelledHost {
+  std::vector<std::pair<size_t, size_t>> labels;
+  std::vector<bool> spelled;  // spelled[k]: the separator before labels[k + 1]
+};
+SpelledHost HostFrom(std::string_view text, size_t from) {
+  SpelledHost host;
+  size_t at = from;
+  while (host.labels.size() < 8) {
+    size_t end = at;
+    while (end < text.size() && IsHostLabelByte(text[end])) ++end;
+    if (end == at) break;
+    host.labels.emplace_back(at, end);
+    const size_t core = SkipSpaces(text, end);
+    Marker dot = MarkerAt(text, core, '.', "dot");
+    if (dot.form == MarkerForm::kNone) {
+      // "(dot)" after spaces: MarkerAt looks for the word where the bracket is.
+      if (core < text.size() &&
+          std::string_view("([{<").find(text[core]) != std::string_view::npos) {
+        dot = MarkerAt(text, SkipSpaces(text, core + 1), '.', "dot");
+        if (dot.form != MarkerForm::kBracketed) dot.form = MarkerForm::kNone;
+      }
+      if (dot.form == MarkerForm::kNone) break;
+    }
+    if (dot.end >= text.size() || !IsHostLabelByte(text[dot.end])) break;
+    host.spelled.push_back(dot.form != MarkerForm::kPlain);
+    at = dot.end;
+  }
+  return host;
+}
+
 constexpr std::string_view kShorteners[] = {
     "adf.ly",     "bit.do",      "bit.ly",   "bitly.com", "bl.ink",      "buff.ly", "clck.ru",
     "cutt.ly",    "goo.gl",      "is.gd",    "lnkd.in",   "ow.ly",       "qr.ae",   "rb.gy",
@@ -95,6 +182,23 @@ constexpr std::string_view kFreeMailDomains[] = {
     "yopmail.com", "zoho.com"};
 // Providers with one registrable domain per country (yahoo.co.in, hotmail.fr, ...).
 constexpr std::string_view kFreeMailBrands[] = {"hotmail", "live", "outlook", "yahoo"};
+
+bool IsFreeMail(std::string_view registrable_domain) {
+  const std::string_view brand = registrable_domain.substr(0, registrable_domain.find('.'));
+  return std::find(std::begin(kFreeMailDomains), std::end(kFreeMailDomains), registrable_domain) !=
+             std::end(kFreeMailDomains) ||
+         std::find(std::begin(kFreeMailBrands), std::end(kFreeMailBrands), brand) !=
+             std::end(kFreeMailBrands);
+}
+
+// The suffixes of hosts spam writes with a spaced '.' or the word "dot" ("spin777 . com",
+// "betking dot com"); others are read only in the "(dot)" form. None is an English word.
+constexpr std::string_view kSpelledSuffixes[] = {"com",  "org",    "info", "biz",  "xyz",
+                                                 "top",  "online", "site", "shop", "store",
+                                                 "club", "uk",     "ng",   "ru",   "br"};
+
+// Spelled-out addresses or hosts reported per comment, at most.
+constexpr size_t kMaxSpelledEntities = 16;
 
 std::string CurrencyCode(std::string_view token) {
   static constexpr std::pair<std::string_view, std::string_view> kCodes[] = {
@@ -213,6 +317,42 @@ bool IsGroupedQuantity(std::string_view run) {
   return groups >= 2;
 }
 
+// "4-3 3-3 3-0 3-3 0-1": pairs of one or two digits joined by '-' and separated by spaces,
+// how a reader lists match scores. libphonenumber reads a number into it, and a sports fan's
+// comment became "a phone number". Phone numbers are not grouped that way: where every
+// group has two digits (06 12 34 56 78, 06-12 34 56 78) one separator is used throughout,
+// or only the first differs.
+bool IsScoreList(std::string_view run) {
+  std::vector<std::string_view> separators;
+  size_t group = 0;
+  size_t i = 0;
+  while (i < run.size()) {
+    if (IsAsciiDigit(run[i])) {
+      if (++group > 2) return false;
+      ++i;
+      continue;
+    }
+    if (group == 0) return false;
+    const size_t begin = i;
+    while (i < run.size() && !IsAsciiDigit(run[i])) ++i;
+    separators.push_back(run.substr(begin, i - begin));
+    group = 0;
+  }
+  if (separators.size() < 3) return false;
+  const auto spaces = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' '; });
+  };
+  // Within a pair a '-', between pairs spaces; the run may begin with either.
+  for (size_t parity = 0; parity < 2; ++parity) {
+    bool alternates = true;
+    for (size_t k = 0; k < separators.size() && alternates; ++k) {
+      alternates = (k % 2 == parity) ? separators[k] == "-" : spaces(separators[k]);
+    }
+    if (alternates) return true;
+  }
+  return false;
+}
+
 // Stretches of digits and phone separators holding at least 7 digits, widened by one
 // character on each side so PhoneNumberMatcher still sees what precedes and follows a
 // number. Below 7 digits no number the matcher accepts can be present, and running the
@@ -256,7 +396,7 @@ std::vector<std::pair<size_t, size_t>> PhoneWindows(
     std::string_view run = text.substr(begin, i - begin);
     while (!run.empty() && !IsAsciiDigit(run.back())) run.remove_suffix(1);
     while (!run.empty() && !IsAsciiDigit(run.front()) && run.front() != '+') run.remove_prefix(1);
-    if (IsGroupedQuantity(run)) continue;
+    if (IsGroupedQuantity(run) || IsScoreList(run)) continue;
     const size_t stretch_end = i;
     while (begin < stretch_end && windows.size() < kMaxPhoneWindows) {
       size_t end = stretch_end;
@@ -372,6 +512,14 @@ struct EntityExtractor::Impl {
 
   void FindEmails(const NormalizedText& text, Entities* entities) const;
   void FindLinks(const NormalizedText& text, Entities* entities) const;
+  // Addresses and hosts written out of machines' sight ("sam (at) gmail (dot) com"); each
+  // list stays in text order.
+  void FindSpelledEmails(const NormalizedText& text, Entities* entities) const;
+  void FindSpelledLinks(const NormalizedText& text, Entities* entities) const;
+  // How many of `host`'s labels form a host ending in a public suffix (0: none does), the
+  // longest such one.
+  size_t LabelsToSuffix(std::string_view text, const SpelledHost& host) const;
+  Link LinkTo(std::string host) const;
   // Links of the token [from, to). `authorities` receives the authority of each link with
   // user info, whose e-mail matches FindLinks then drops.
   void FindLinksIn(const NormalizedText& text, size_t from, size_t to,
@@ -441,12 +589,7 @@ void EntityExtractor::Impl::FindEmails(const NormalizedText& text, Entities* ent
     email.location = Locate(text, begin, end);
     email.address = std::string(found);
     email.domain = email.address.substr(email.address.find('@') + 1);
-    const std::string_view registrable = RegistrableDomainOfHost(email.domain);
-    const std::string_view brand = registrable.substr(0, registrable.find('.'));
-    email.is_free_mail = std::find(std::begin(kFreeMailDomains), std::end(kFreeMailDomains),
-                                   registrable) != std::end(kFreeMailDomains) ||
-                         std::find(std::begin(kFreeMailBrands), std::end(kFreeMailBrands), brand) !=
-                             std::end(kFreeMailBrands);
+    email.is_free_mail = IsFreeMail(RegistrableDomainOfHost(email.domain));
     entities->emails.push_back(std::move(email));
     position = end;
   }
@@ -553,6 +696,149 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
     entities->links.push_back(std::move(link));
     if (user_info) authorities->emplace_back(begin, authority_end);
   }
+}
+
+size_t EntityExtractor::Impl::LabelsToSuffix(std::string_view text, const SpelledHost& host) const {
+  for (size_t count = host.labels.size(); count >= 2; --count) {
+    const auto [begin, end] = host.labels[count - 1];
+    const std::string_view last = text.substr(begin, end - begin);
+    if (std::all_of(last.begin(), last.end(), IsAsciiLetter) && IsPublicSuffix(last)) {
+      return count;
+    }
+  }
+  return 0;
+}
+
+namespace {
+std::string JoinLabels(std::string_view text, const SpelledHost& host, size_t count) {
+  std::string joined;
+  for (size_t k = 0; k < count; ++k) {
+    if (k > 0) joined += '.';
+    joined += text.substr(host.labels[k].first, host.labels[k].second - host.labels[k].first);
+  }
+  return joined;
+}
+bool AnySpelled(const SpelledHost& host, size_t count) {
+  return std::any_of(host.spelled.begin(),
+                     host.spelled.begin() + static_cast<std::ptrdiff_t>(count - 1),
+                     [](bool spelled) { return spelled; });
+}
+}  // namespace
+
+Link EntityExtractor::Impl::LinkTo(std::string host) const {
+  Link link;
+  link.url = host;
+  link.host = std::move(host);
+  link.registrable_domain = std::string(RegistrableDomainOfHost(link.host));
+  link.top_level_domain = std::string(LastLabel(link.host));
+  link.is_shortener = std::find(std::begin(kShorteners), std::end(kShorteners),
+                                link.registrable_domain) != std::end(kShorteners);
+  link.spelled_out = true;
+  return link;
+}
+
+void EntityExtractor::Impl::FindSpelledEmails(const NormalizedText& text,
+                                              Entities* entities) const {
+  const std::string_view all = text.text;
+  std::vector<EmailAddress> found;
+  for (size_t core = 0; core < all.size() && found.size() < kMaxSpelledEntities; ++core) {
+    if (all[core] != '@' && all[core] != 'a') continue;
+    const Marker at = MarkerAt(all, core, '@', "at");
+    if (at.form == MarkerForm::kNone) continue;
+    // The local part: letters, digits and ._%+- glued to the marker's left.
+    size_t local = at.begin;
+    while (local > 0 &&
+           (IsAsciiAlnum(all[local - 1]) ||
+            std::string_view("._%+-").find(all[local - 1]) != std::string_view::npos)) {
+      --local;
+    }
+    while (local < at.begin && !IsAsciiAlnum(all[local])) ++local;
+    if (local == at.begin) continue;
+    const SpelledHost host = HostFrom(all, at.end);
+    const size_t labels = LabelsToSuffix(all, host);
+    if (labels == 0) continue;
+    // One machine-readable address is the ordinary pattern's; this one hides something.
+    if (at.form == MarkerForm::kPlain && !AnySpelled(host, labels)) continue;
+    EmailAddress email;
+    email.domain = JoinLabels(all, host, labels);
+    const std::string_view registrable = RegistrableDomainOfHost(email.domain);
+    email.is_free_mail = IsFreeMail(registrable);
+    // "meet me at home. it was..." is no address, nor is "I was at gmail.com" (a link): after
+    // the word "at", a free-mail provider's name with "dot" or "(dot)" spelled out is.
+    if (at.form == MarkerForm::kWord && (!email.is_free_mail || !AnySpelled(host, labels))) {
+      continue;
+    }
+    const size_t end = host.labels[labels - 1].second;
+    const bool taken =
+        std::any_of(entities->emails.begin(), entities->emails.end(), [&](const auto& e) {
+          return local < e.location.normalized_end && e.location.normalized_begin < end;
+        });
+    if (taken) continue;
+    email.address = std::string(all.substr(local, at.begin - local)) + "@" + email.domain;
+    email.location = Locate(text, local, end);
+    email.spelled_out = true;
+    found.push_back(std::move(email));
+    core = end - 1;
+  }
+  if (found.empty()) return;
+  for (EmailAddress& email : found) entities->emails.push_back(std::move(email));
+  std::sort(entities->emails.begin(), entities->emails.end(), [](const auto& a, const auto& b) {
+    return a.location.normalized_begin < b.location.normalized_begin;
+  });
+}
+
+void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entities* entities) const {
+  const std::string_view all = text.text;
+  std::vector<Link> found;
+  auto taken = [&](size_t begin, size_t end) {
+    auto overlaps = [&](const EntityLocation& at) {
+      return begin < at.normalized_end && at.normalized_begin < end;
+    };
+    return std::any_of(entities->links.begin(), entities->links.end(),
+                       [&](const Link& l) { return overlaps(l.location); }) ||
+           std::any_of(entities->emails.begin(), entities->emails.end(),
+                       [&](const EmailAddress& e) { return overlaps(e.location); });
+  };
+  for (size_t core = 0; core < all.size() && found.size() < kMaxSpelledEntities; ++core) {
+    if (all[core] != '.' && all[core] != 'd') continue;
+    const Marker dot = MarkerAt(all, core, '.', "dot");
+    if (dot.form == MarkerForm::kNone || dot.form == MarkerForm::kPlain) continue;
+    size_t first = dot.begin;
+    while (first > 0 && IsHostLabelByte(all[first - 1])) --first;
+    if (first == dot.begin || (first > 0 && (all[first - 1] == '@' || all[first - 1] == '.'))) {
+      continue;
+    }
+    const SpelledHost host = HostFrom(all, first);
+    const size_t labels = LabelsToSuffix(all, host);
+    if (labels == 0) continue;
+    const std::string_view name =
+        all.substr(host.labels[0].first, host.labels[0].second - host.labels[0].first);
+    const std::string_view tld =
+        all.substr(host.labels[labels - 1].first,
+                   host.labels[labels - 1].second - host.labels[labels - 1].first);
+    // "(dot)" is written only to hide a host. A spaced '.' or the word "dot" is prose too
+    // ("the dot com bubble", "Guaranteed . Call", "ASP .NET"): the name must look like a
+    // site's, with a digit or hyphen or six letters or more, and the suffix must be one that
+    // spam spells out (kSpelledSuffixes; "net" only after the word "dot").
+    const bool named = name.size() >= 6 || std::any_of(name.begin(), name.end(), [](char c) {
+                         return IsAsciiDigit(c) || c == '-';
+                       });
+    const bool spelled_suffix = std::find(std::begin(kSpelledSuffixes), std::end(kSpelledSuffixes),
+                                          tld) != std::end(kSpelledSuffixes) ||
+                                (tld == "net" && dot.form == MarkerForm::kWord);
+    if (dot.form != MarkerForm::kBracketed && (!named || !spelled_suffix)) continue;
+    const size_t end = host.labels[labels - 1].second;
+    if (taken(first, end)) continue;
+    Link link = LinkTo(JoinLabels(all, host, labels));
+    link.location = Locate(text, first, end);
+    found.push_back(std::move(link));
+    core = end - 1;
+  }
+  if (found.empty()) return;
+  for (Link& link : found) entities->links.push_back(std::move(link));
+  std::sort(entities->links.begin(), entities->links.end(), [](const auto& a, const auto& b) {
+    return a.location.normalized_begin < b.location.normalized_begin;
+  });
 }
 
 void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* entities) const {
@@ -743,7 +1029,9 @@ Result<std::shared_ptr<const EntityExtractor>> EntityExtractor::Create(
 Entities EntityExtractor::Extract(const NormalizedText& text) const {
   Entities entities;
   impl_->FindEmails(text, &entities);
+  impl_->FindSpelledEmails(text, &entities);
   impl_->FindLinks(text, &entities);
+  impl_->FindSpelledLinks(text, &entities);
   impl_->FindPhones(text, &entities);
   impl_->FindContactCalls(text, &entities);
   impl_->FindMoney(text, &entities);
@@ -753,6 +1041,15 @@ Entities EntityExtractor::Extract(const NormalizedText& text) const {
 std::string EntityExtractor::RegistrableDomain(std::string_view host_or_url) const {
   const std::string lower = AsciiLower(host_or_url);
   return std::string(impl_->RegistrableDomainOfHost(UrlHost(lower)));
+}
+
+bool OffersContact(const Entities& entities, bool has_author_url) {
+  if (has_author_url || !entities.links.empty() || !entities.emails.empty() ||
+      !entities.phones.empty()) {
+    return true;
+  }
+  return std::any_of(entities.contact_calls.begin(), entities.contact_calls.end(),
+                     [](const ContactCall& call) { return call.channel != "hashtag"; });
 }
 
 }  // namespace spamguard

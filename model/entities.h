@@ -39,6 +39,7 @@ struct Link {
   std::string registrable_domain;  // "bit.ly"; the host itself when no suffix rule matches
   std::string top_level_domain;    // "ly"
   bool is_shortener = false;       // a known link shortener (bit.ly, tinyurl.com, t.co, ...)
+  bool spelled_out = false;        // written to hide it: "pills-direct(dot)com", "spin777 . com"
 };
 
 struct EmailAddress {
@@ -46,6 +47,7 @@ struct EmailAddress {
   std::string address;        // lower-case
   std::string domain;         // "gmail.com"
   bool is_free_mail = false;  // gmail.com, yahoo.*, hotmail.*, outlook.*, mail.ru, ...
+  bool spelled_out = false;   // written to hide it: "sam (at) gmail (dot) com"
 };
 
 struct PhoneNumber {
@@ -82,6 +84,12 @@ struct Entities {
   std::vector<MoneyAmount> money;
 };
 
+// Whether a comment with these entities gives a reader a way to reach someone: a link, an
+// e-mail address, a phone number, or a messaging app, handle or call to contact (a hashtag
+// reaches nobody), or else an author URL beside it. Spam that offers none advertises
+// nothing; the scorer's DISCARD gate and the `no-contact` rule kind read this.
+bool OffersContact(const Entities& entities, bool has_author_url);
+
 #ifdef SPAMGUARD_SOURCE_DIR
 #define SPAMGUARD_PUBLIC_SUFFIX_LIST \
   SPAMGUARD_SOURCE_DIR "/data/publicsuffix/public_suffix_list.dat"
@@ -110,7 +118,15 @@ class EntityExtractor {
   // "mailto:user@a.example" are e-mail addresses and no links). An address in a link's path
   // or query is both ("http://a.example/?to=me@b.example"); that is the only way an e-mail
   // address overlaps a link. Phone numbers never overlap each other. Phone matching runs
-  // only when some stretch of digits and separators holds at least 7 digits. Never fails.
+  // only when some stretch of digits and separators holds at least 7 digits; pairs of one or
+  // two digits listed like match scores ("4-3 3-3 3-0 0-1") are no phone number.
+  // Addresses and hosts spelled out to hide them are found too, marked `spelled_out`:
+  // "sam (at) gmail (dot) com", "sam [at] x [dot] org", "sam @ gmail.com", "sam at gmail dot
+  // com" (the word "at" only before a free-mail provider with "dot" spelled out),
+  // "pills-direct(dot)com", and, for a name with a digit or hyphen or six letters or more and
+  // a suffix spam spells out (com, org, info, ...), "spin777 . com" and "betking dot com".
+  // Prose is not read that way: "meet at home. in the end", "ASP .NET", "the dot com
+  // bubble". At most 16 of each per comment. Never fails.
   Entities Extract(const NormalizedText& text) const;
 
   // Registrable domain of a host or URL ("https://a.b.example.co.uk/x" -> "example.co.uk");

@@ -192,6 +192,21 @@ TEST_F(EntityExtractorTest, GroupedQuantitiesAreNotPhones) {
   EXPECT_EQ(entities_.phones.size(), 2u);
 }
 
+TEST_F(EntityExtractorTest, MatchScoresAreNotPhones) {
+  // libphonenumber alone reads a number into the first of these.
+  for (const char* text : {"Scores this week: 4-3 3-3 3-0 3-3 0-1, what a season",
+                           "Results 2-1  1-1 0-0 3-2 12-10", "sets 6-4 6-3 7-6 for Alcaraz"}) {
+    Extract(text);
+    EXPECT_TRUE(entities_.phones.empty()) << text << ": " << entities_.phones.front().e164;
+  }
+  // Numbers of two-digit groups keep one separator (or only the first differs).
+  for (const char* text :
+       {"Appelez le +33 6 12 34 56 78", "Bel +31 6-12 34 56 78", "call 020-7946-0000"}) {
+    Extract(text);
+    EXPECT_EQ(entities_.phones.size(), 1u) << text;
+  }
+}
+
 TEST_F(EntityExtractorTest, AListOfNumbersIsSplitIntoWindowsAndCappedAtSixteenPhones) {
   // Three numbers in one run of phone characters, longer than one window: all found.
   Extract(
@@ -296,6 +311,64 @@ TEST_F(EntityExtractorTest, EmailIsNotAlsoALinkAndFreeMailIsFlagged) {
   EXPECT_FALSE(entities_.emails[1].is_free_mail);
   EXPECT_EQ(OriginalText(entities_.emails[0].location), "Baba.Ji@Yahoo.co.in");
   EXPECT_TRUE(entities_.links.empty());
+}
+
+// Spam spells its address out so that machines miss it and readers do not.
+TEST_F(EntityExtractorTest, SpelledOutAddressesAreAddresses) {
+  Extract(
+      "Contact: fundsreclaimteam(at)outlook-mail(dot)com or quickloans247 [at] g m a i l "
+      "[dot] com, hackerspytech at gmail dot com, sam @ Gmail.com, x@yahoo (dot) co (dot) uk.");
+  ASSERT_EQ(entities_.emails.size(), 5u);
+  EXPECT_EQ(entities_.emails[0].address, "fundsreclaimteam@outlook-mail.com");
+  EXPECT_FALSE(entities_.emails[0].is_free_mail);
+  EXPECT_EQ(entities_.emails[1].address, "quickloans247@gmail.com");
+  EXPECT_EQ(OriginalText(entities_.emails[1].location), "quickloans247 [at] g m a i l [dot] com");
+  EXPECT_EQ(entities_.emails[2].address, "hackerspytech@gmail.com");
+  EXPECT_TRUE(entities_.emails[2].is_free_mail);
+  EXPECT_EQ(entities_.emails[3].address, "sam@gmail.com");
+  EXPECT_EQ(entities_.emails[4].address, "x@yahoo.co.uk");
+  for (const EmailAddress& email : entities_.emails)
+    EXPECT_TRUE(email.spelled_out) << email.address;
+  // "gmail.com" after "sam @" is the address's domain, no link of its own.
+  EXPECT_TRUE(entities_.links.empty());
+  EXPECT_TRUE(OffersContact(entities_, /*has_author_url=*/false));
+}
+
+TEST_F(EntityExtractorTest, ProseWithAtOrDotIsNoAddress) {
+  // The word "at" before a free-mail name only counts with "dot" spelled out too; "(at)"
+  // needs a public suffix; an address written plainly is the ordinary one.
+  for (const char* text :
+       {"meet me at home. in the end it was fine", "I looked at it. it works", "I was at gmail.com",
+        "Ordered 3 (at) 5.99 each", "we met at noon dot thirty", "a dot com bubble at yahoo"}) {
+    Extract(text);
+    for (const EmailAddress& email : entities_.emails)
+      ADD_FAILURE() << text << ": " << email.address;
+  }
+  Extract("write to sam@gmail.com");
+  ASSERT_EQ(entities_.emails.size(), 1u);
+  EXPECT_FALSE(entities_.emails[0].spelled_out);
+}
+
+TEST_F(EntityExtractorTest, SpelledOutHostsAreLinks) {
+  Extract("Order at p1llz-direct(dot)com or lucky spin777 . com, or betking dot com today");
+  ASSERT_EQ(entities_.links.size(), 3u);
+  EXPECT_EQ(entities_.links[0].host, "p1llz-direct.com");
+  EXPECT_EQ(entities_.links[0].registrable_domain, "p1llz-direct.com");
+  EXPECT_EQ(OriginalText(entities_.links[0].location), "p1llz-direct(dot)com");
+  EXPECT_EQ(entities_.links[1].host, "spin777.com");
+  EXPECT_EQ(entities_.links[2].host, "betking.com");
+  for (const Link& link : entities_.links) EXPECT_TRUE(link.spelled_out) << link.host;
+}
+
+TEST_F(EntityExtractorTest, ProseWithASpacedDotIsNoLink) {
+  // Sentences, ".NET" and the dot-com era: a spaced '.' or the word "dot" needs a name that
+  // looks like a site's and a suffix spam spells out.
+  for (const char* text : {"Results Guaranteed . Call now", "Built with ASP .NET and WinForms .net",
+                           "the dot com bubble burst", "is it . com or . org?", "Thanks . You rock",
+                           "algo . de verdad", "Learning . Net is fun"}) {
+    Extract(text);
+    for (const Link& link : entities_.links) ADD_FAILURE() << text << ": " << link.host;
+  }
 }
 
 // A browser opens "http://user@host/" at host: spam hides links to blocked or spam domains
