@@ -27,7 +27,11 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
   const double model_log_odds = Logit(model_probability);
   double total = model_log_odds;
   double rules_total = 0;
-  for (const Reason& reason : rule_reasons) rules_total += reason.score;
+  bool decisive_rule = false;  // a rule of its own weight fired
+  for (const Reason& reason : rule_reasons) {
+    rules_total += reason.score;
+    decisive_rule = decisive_rule || reason.score >= kMinDiscardEvidence;
+  }
   total += rules_total;
 
   char percent[64];
@@ -60,9 +64,11 @@ Assessment Score(double model_probability, std::vector<Reason> rule_reasons,
     ceiling = std::min(ceiling, reason.at_most);
   }
   // Dropping a comment unseen takes evidence a moderator could point to, not wording alone:
-  // the rules together must lean toward spam (a link the reference-links rule outweighs does
-  // not), or one of them must set a floor (the model reason sets none).
-  if (!(rules_total > 0 || floor > Verdict::kHam) && !policy.model_alone_can_discard) {
+  // a rule of its own weight (kMinDiscardEvidence; a link or a phone number is only there)
+  // with the rules together leaning toward spam (a link the reference-links rule outweighs
+  // does not), or a rule's floor (the model reason sets none).
+  if (!((rules_total > 0 && decisive_rule) || floor > Verdict::kHam) &&
+      !policy.model_alone_can_discard) {
     ceiling = std::min(ceiling, Verdict::kSpam);
   }
   // Nor does a comment that gives nobody a way to be reached: a reader quoting a scam.

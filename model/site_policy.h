@@ -16,11 +16,12 @@ struct SitePolicy {
   double spam_threshold = 0.8;
   double discard_threshold = 0.98;
   // Whether the model's wording alone can make a comment DISCARD, which the API defines as
-  // safe to drop unseen. When false (the default), a DISCARD needs rules whose scores add up
-  // toward spam (a link, a phone number, a family phrase, a listed domain, ...) or a rule's
-  // floor: a comment only the model condemns goes to the spam folder, where a moderator can
-  // still find it. The model is trained on corpora, not on this blog's readers, and words
-  // alone have condemned readers.
+  // safe to drop unseen. When false (the default), a DISCARD needs a rule of its own weight
+  // (kMinDiscardEvidence in scorer.h: a family phrase, obfuscation, a listed domain; not a
+  // link or a phone number alone) with the rules adding up toward spam, or a rule's floor: a
+  // comment only the model condemns goes to the spam folder, where a moderator can still
+  // find it. The model is trained on corpora, not on this blog's readers, and words alone
+  // have condemned readers.
   bool model_alone_can_discard = false;
   // Rule id -> score that replaces the rule's own score on this site (0 disables it).
   std::map<std::string, double> score_overrides;

@@ -99,13 +99,28 @@ TEST(ScorerTest, TheModelAloneCannotDiscardUnlessThePolicySaysSo) {
   // A rule that weighs toward ham corroborates nothing.
   EXPECT_EQ(Score(0.9999, {RuleReason("reference-links-only", -0.1)}, SitePolicy{}).verdict,
             Verdict::kSpam);
-  // Rules that add up toward spam, however weakly, or a floor, are evidence besides the
-  // wording; a link that the reference-links rule outweighs is not.
-  EXPECT_EQ(Score(0.999, {RuleReason("has-link", 0.3)}, SitePolicy{}).verdict, Verdict::kDiscard);
-  EXPECT_EQ(Score(0.9999, {RuleReason("has-link", 0.3), RuleReason("reference-links-only", -2.5)},
+  // A rule of its own weight with the rules adding up toward spam, or a floor, is evidence
+  // besides the wording. A link or a phone number only says the comment has one: a reader's
+  // "Ring them on 0113 496 0127 ... fixed my gate for free" was rated 0.99 by the model.
+  EXPECT_EQ(Score(0.999, {RuleReason("family", kMinDiscardEvidence)}, SitePolicy{}).verdict,
+            Verdict::kDiscard);
+  EXPECT_EQ(Score(0.999, {RuleReason("has-link", 0.3)}, SitePolicy{}).verdict, Verdict::kSpam);
+  EXPECT_EQ(Score(0.9999,
+                  {RuleReason("has-link", 0.3), RuleReason("phone-number", 0.4),
+                   RuleReason("call-whatsapp", 0.9)},
                   SitePolicy{})
                 .verdict,
             Verdict::kSpam);
+  EXPECT_EQ(
+      Score(0.999, {RuleReason("has-link", 0.3), RuleReason("markup-links", 1.5)}, SitePolicy{})
+          .verdict,
+      Verdict::kDiscard);
+  // ... and a link that the reference-links rule outweighs is none.
+  EXPECT_EQ(
+      Score(0.9999, {RuleReason("markup-links", 1.5), RuleReason("reference-links-only", -2.5)},
+            SitePolicy{})
+          .verdict,
+      Verdict::kSpam);
   EXPECT_EQ(
       Score(0.999, {Bounded("family", 0, Verdict::kHold, Verdict::kDiscard)}, SitePolicy{}).verdict,
       Verdict::kDiscard);
