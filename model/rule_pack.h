@@ -62,6 +62,7 @@ enum class Kind {
   kAllowedEmail,
   kAllowedIp,
   kOwnSiteLinks,
+  kNoContact,
 };
 
 // A set of domains; a host matches when it or one of its parent domains is in the set

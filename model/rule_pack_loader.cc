@@ -82,6 +82,7 @@ const std::vector<KindSpec>& KindSpecs() {
       {"allowed-email", Kind::kAllowedEmail, "emails", {}},
       {"allowed-ip", Kind::kAllowedIp, "ips", {}},
       {"own-site-links", Kind::kOwnSiteLinks, nullptr, {}},
+      {"no-contact", Kind::kNoContact, nullptr, {}},
   };
   return specs;
 }
@@ -661,6 +662,7 @@ class Loader {
       case Kind::kUserAgent:
       case Kind::kHoneypot:
       case Kind::kOwnSiteLinks:
+      case Kind::kNoContact:
         return Status::Ok();
     }
     return Status::Ok();

@@ -318,6 +318,8 @@ bool RuleFires(const Rule& rule, EvaluationContext& context, std::vector<Span>& 
     }
     case Kind::kAllowedEmail:
       return rule.emails.Matches(comment.author_email);
+    case Kind::kNoContact:
+      return !OffersContact(entities, !comment.author_url.empty());
   }
   return false;
 }

@@ -696,6 +696,36 @@ TEST_F(RuleSetTest, HoneypotFiresOnlyWhenFilled) {
   EXPECT_NE(Find(Run(*rules, comment), "honeypot"), nullptr);
 }
 
+// A comment that gives nobody a way to reach anyone advertises nothing: no link, e-mail
+// address, phone number, messaging app, handle or call to contact, no author URL. A hashtag
+// reaches nobody.
+TEST_F(RuleSetTest, NoContactFiresOnlyWhenTheCommentOffersNoWayToReachAnyone) {
+  auto rules =
+      MustLoad(Pack("  - {id: no-contact, description: N., kind: no-contact, score: -1}\n"));
+  Comment comment = Text("Praying for your family tonight #faith");
+  Entities entities;
+  entities.contact_calls.push_back(ContactCall{{}, "hashtag"});
+  const Reason* reason = Find(Run(*rules, comment, entities), "no-contact");
+  ASSERT_NE(reason, nullptr);
+  EXPECT_DOUBLE_EQ(reason->score, -1);
+  EXPECT_TRUE(reason->spans.empty());
+
+  Entities with_call = entities;
+  with_call.contact_calls.push_back(ContactCall{{}, "whatsapp"});
+  EXPECT_EQ(Find(Run(*rules, comment, with_call), "no-contact"), nullptr);
+  Entities with_email;
+  with_email.emails.push_back(EmailAddress{});
+  EXPECT_EQ(Find(Run(*rules, comment, with_email), "no-contact"), nullptr);
+  Entities with_phone;
+  with_phone.phones.push_back(PhoneNumber{});
+  EXPECT_EQ(Find(Run(*rules, comment, with_phone), "no-contact"), nullptr);
+  Entities with_link;
+  with_link.links.push_back(Link{});
+  EXPECT_EQ(Find(Run(*rules, comment, with_link), "no-contact"), nullptr);
+  comment.author_url = "https://shop.example.com";
+  EXPECT_EQ(Find(Run(*rules, comment, entities), "no-contact"), nullptr);
+}
+
 TEST_F(RuleSetTest, VerdictBoundsAreCarriedOnTheReasonAndZeroScoreStillDisables) {
   auto rules = MustLoad(
       "version: 1\nsites:\n  quiet: {score_overrides: {honeypot: 0}}\nrules:\n"
