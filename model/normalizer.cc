@@ -235,6 +235,12 @@ bool IsPlusDigit(const std::vector<Unit>& u, size_t begin, size_t end) {
 constexpr size_t kMinSpacedLetters = 4;  // "u r a" (you are a) stays
 constexpr size_t kMinSpacedDigits = 4;
 
+// What spaces a word's letters out inside one token: "W.h.a.t.s.A.p.p", "v-i-a-g-r-a",
+// "T_e_l_e_g_r_a_m", "c*a*l*l".
+constexpr bool IsLetterSeparator(char32_t c) {
+  return c == '.' || c == '-' || c == '_' || c == '*' || c == '|' || c == '~';
+}
+
 // A pictograph or other symbol (Unicode So: emoji, dingbats) standing between letters or
 // digits as their separator.
 bool IsSeparatorSymbol(char32_t c) { return c >= 0x80 && u_charType(c) == U_OTHER_SYMBOL; }
@@ -362,9 +368,10 @@ bool IsLeetCharacter(char32_t c) {
 // What the later passes will find to do, learned in one cheap scan so that ordinary text
 // skips them entirely.
 struct Survey {
-  bool spaced_out_run = false;  // 3+ single letters or 4+ single digits in a row
-  bool leet = false;            // some leetspeak character
-  bool long_repeat = false;     // some non-digit repeated more than 3 times
+  bool spaced_out_run = false;      // 3+ single letters or 4+ single digits in a row
+  bool leet = false;                // some leetspeak character
+  bool long_repeat = false;         // some non-digit repeated more than 3 times
+  bool punctuated_letters = false;  // kMinSpacedLetters single letters joined by separators
 };
 
 constexpr std::array<bool, 128> kIsLeet = [] {
@@ -383,6 +390,9 @@ Survey SurveyUnits(const std::vector<Unit>& units) {
   char32_t token_first = 0;
   char32_t previous = 0;
   bool leet = false;
+  size_t punctuated = 0;  // as in NormalizePlainAscii
+  char32_t before_previous = 0;
+  char32_t third_previous = ' ';
   const auto end_token = [&] {
     const bool single = token_length == 1;
     const bool letter = single && (token_first < 0x80 ? IsAsciiLetter(token_first)
@@ -410,6 +420,14 @@ Survey SurveyUnits(const std::vector<Unit>& units) {
       if (token_length++ == 0) token_first = c;
       leet |= c < 128 && kIsLeet[c];
     }
+    if (IsLetterOrDigit(c) && !IsAsciiDigit(c)) {
+      const bool after_single = IsLetterSeparator(previous) && IsLetterOrDigit(before_previous) &&
+                                !IsAsciiDigit(before_previous) && !IsLetterOrDigit(third_previous);
+      punctuated = after_single ? punctuated + 1 : 0;
+      survey.punctuated_letters = survey.punctuated_letters || punctuated + 1 >= kMinSpacedLetters;
+    }
+    third_previous = before_previous;
+    before_previous = previous;
     previous = c;
   }
   end_token();
@@ -445,7 +463,8 @@ bool NormalizePlainAscii(std::string_view original, bool as_displayed, Normalize
   uint32_t* begins = result->source_begin.data();
   uint32_t* ends = result->source_end.data();
   size_t n = 0;
-  size_t singles = 0;  // single-character tokens in a row ("+9" counts as one)
+  size_t singles = 0;     // single-character tokens in a row ("+9" counts as one)
+  size_t punctuated = 0;  // letters in a row each after "x." where x is a single letter
   size_t token_length = 0;
   size_t repeat = 0;
   char token_first = 0;
@@ -478,6 +497,14 @@ bool NormalizePlainAscii(std::string_view original, bool as_displayed, Normalize
     }
     repeat = c == previous ? repeat + 1 : 1;
     if (repeat > 3 && !IsAsciiDigit(c)) return false;
+    if (IsAsciiLetter(c)) {
+      // "w.h.a.t": this letter follows a separator that follows a single letter.
+      const bool after_single = n >= 2 && IsLetterSeparator(text[n - 1]) &&
+                                IsAsciiLetter(text[n - 2]) &&
+                                (n == 2 || !IsAsciiAlnum(text[n - 3]));
+      punctuated = after_single ? punctuated + 1 : 0;
+      if (punctuated + 1 >= kMinSpacedLetters) return false;
+    }
     previous = c;
     text[n] = c;
     begins[n] = at;
@@ -534,6 +561,7 @@ struct Normalizer::Impl {
   void FoldHomoglyphs(Scratch* scratch) const;
   char32_t AsciiBaseOf(char32_t c) const;
   void FoldDecoratedWords(Scratch* scratch) const;
+  void RejoinPunctuatedLetters(Scratch* scratch) const;
   void FoldLeetspeak(Scratch* scratch) const;
   static void CapRepeats(Scratch* scratch);
 };
@@ -864,6 +892,57 @@ void Normalizer::Impl::FoldDecoratedWords(Scratch* scratch) const {
 }
 
 // Pass 4: leetspeak, in place (every fold is one code point for one code point).
+// "W.h.a.t.s.A.p.p", "v-i-a-g-r-a": at least kMinSpacedLetters single letters in one token,
+// each pair separated by one IsLetterSeparator character, lose the separators when the
+// letters spell a known word ("whatsapp", "viagra"). Abbreviations stay: "U.S.A." has three
+// letters, "e.g." two, and "a-b-c-d" or "x.y.z.w" spell no word. A longer known word is no
+// harm either way ("S.H.I.E.L.D." reads "shield").
+void Normalizer::Impl::RejoinPunctuatedLetters(Scratch* scratch) const {
+  const std::vector<Unit>& in = scratch->units;
+  const auto letter = [&](size_t k) {
+    return k < in.size() && IsLetterOrDigit(in[k].cp) && !IsAsciiDigit(in[k].cp);
+  };
+  const auto word_character = [&](size_t k) { return k < in.size() && IsLetterOrDigit(in[k].cp); };
+  std::vector<Unit>& out = scratch->next;
+  out.clear();
+  bool changed = false;
+  std::string word;
+  size_t i = 0;
+  while (i < in.size()) {
+    // A chain x.y.z...: single letters, one separator between each two.
+    if (letter(i) && (i == 0 || !word_character(i - 1)) && !word_character(i + 1)) {
+      size_t letters = 1;
+      size_t end = i + 1;
+      while (end + 1 < in.size() && IsLetterSeparator(in[end].cp) && letter(end + 1) &&
+             !word_character(end + 2)) {
+        ++letters;
+        end += 2;
+      }
+      if (letters >= kMinSpacedLetters) {
+        word.clear();
+        for (size_t k = i; k < end; k += 2) {
+          char bytes[4];
+          word.append(bytes, EncodeUtf8(in[k].cp, bytes));
+        }
+        if (IsWord(word)) {
+          for (size_t k = i; k < end; k += 2) out.push_back(in[k]);
+          ++scratch->report.spaced_out_runs;
+          scratch->MarkObfuscated(in[i].begin, in[end - 1].end);
+          changed = true;
+          i = end;
+          continue;
+        }
+      }
+      out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(i),
+                 in.begin() + static_cast<std::ptrdiff_t>(end));
+      i = end;
+      continue;
+    }
+    out.push_back(in[i++]);
+  }
+  if (changed) std::swap(scratch->units, scratch->next);
+}
+
 void Normalizer::Impl::FoldLeetspeak(Scratch* scratch) const {
   std::vector<Unit>& u = scratch->units;
   const auto is_leet = IsLeetCharacter;
@@ -1039,6 +1118,7 @@ NormalizedText Normalizer::Normalize(std::string_view original, HtmlReading html
   if (scratch.has_non_ascii) SeparateBySymbols(&scratch);
   const Survey survey = SurveyUnits(scratch.units);
   if (survey.spaced_out_run) RejoinSpacedOut(&scratch);
+  if (survey.punctuated_letters) impl_->RejoinPunctuatedLetters(&scratch);
   if (scratch.has_non_ascii) {
     impl_->FoldHomoglyphs(&scratch);
     impl_->FoldDecoratedWords(&scratch);

@@ -246,6 +246,26 @@ TEST_F(NormalizerTest, SpacedOutLettersAreRejoined) {
   EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "W h a t s a p p");
 }
 
+TEST_F(NormalizerTest, LettersSpacedOutWithPunctuationAreRejoinedIntoKnownWords) {
+  const std::string original = "Contact W.h.a.t.s.A.p.p or T-e-l-e-g-r-a-m, buy v_i_a_g_r_a";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "contact whatsapp or telegram, buy viagra");
+  EXPECT_EQ(n.obfuscation.spaced_out_runs, 3u);
+  EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "W.h.a.t.s.A.p.p");
+  EXPECT_EQ(OriginalOf(original, n, "telegram"), "T-e-l-e-g-r-a-m");
+  // The same with a non-ASCII character elsewhere (the slower path).
+  EXPECT_EQ(Normalize("\u00E9 c*a*l*l me").text, "\u00E9 call me");
+}
+
+TEST_F(NormalizerTest, AbbreviationsAndLettersThatSpellNoWordStay) {
+  for (const std::string text : {"the u.s.a. and the u.k., e.g. a.k.a. i.e.", "options a-b-c-d-e",
+                                 "axes x.y.z.w", "wh.a.t.s.a.p.p", "v1.2.3.4 and a.b.c.1"}) {
+    const NormalizedText n = Normalize(text);
+    EXPECT_EQ(n.text, text);
+    EXPECT_EQ(n.obfuscation.total(), 0u) << text;
+  }
+}
+
 TEST_F(NormalizerTest, SpacedOutDigitsWithPlusAreRejoined) {
   const std::string original = "+9 1 9 8 2 9 2 8 6 6 0 0";
   const NormalizedText n = Normalize(original);
