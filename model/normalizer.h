@@ -34,6 +34,8 @@
 //     so are letters or digits spaced out with emoji or other symbols (Unicode So:
 //     "W💎h💎a💎t💎s💎A💎p💎p" -> "whatsapp"), and a symbol between groups of digits, one of
 //     three or more, becomes a space ("+1🔹555🔹0129" -> "+1 555 0129"; "2⚽1" stays);
+//     and 4 or more single letters in one token separated by one of . - _ * | ~ each, when
+//     they spell a known word ("W.h.a.t.s.A.p.p" -> "whatsapp"; "u.s.a." and "a-b-c-d" stay);
 //   - folds homoglyphs in mixed-script words to their Latin skeleton (ICU uspoof), so a
 //     Cyrillic "о" inside "lоve" becomes "o" (and "ӧ", or "о" plus a combining mark, a plain
 //     "o" too), while a wholly Cyrillic or Arabic word is left as it is;
