@@ -1206,6 +1206,19 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       {"Report it at https://reportfraud.ftc.gov/ as well", "government-links-only", Verdict::kHam},
       {"Dr. Ehiaguna's herbal medicine cured my herpes in 3 weeks", "herbal-cure", Verdict::kHam},
       {"Ofrecemos préstamos entre particulares al 2% de interés", "loan-offer", Verdict::kHam},
+      {"CYBER GENIE PRO, they got back my USDT from a pig butchering scam", "recovery-expert",
+       Verdict::kHam},
+      {"Beware of fake recovery experts online!!! The only genuine one I know is HACK PRO",
+       "recovery-expert", Verdict::kHam},
+      {"Our UK-based PhD writers deliver 100% plagiarism-free essays in 3 hours", "essay-mill",
+       Verdict::kHam},
+      {"Struggling? Get dissertation help online today", "essay-mill", Verdict::kHam},
+      {"Reading through this post reminds me of my old room mate! He always kept chatting about "
+       "this. I will forward this page to him. Pretty sure he will have a good read.",
+       "template-praise", Verdict::kHold},
+      {"It's the little changes that make the greatest changes. Many thanks for sharing!",
+       "template-praise", Verdict::kHold},
+      {"Mr. Daniel Okafor's signals gave me 87% win rate", "investment-manager", Verdict::kHold},
   };
   for (const Fires& expected : fires) {
     const std::vector<Reason> reasons = reasons_of(expected.content);
@@ -1282,6 +1295,13 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "That was an awful lot of text for only having one diagram.",
       "Your post seem to be running off the screen in Safari on my iPad.",
       "Researchers showed spyware can read messages without even touching the target's phone.",
+      "I never got back my bitcoin after the exchange collapsed.",
+      "Beware of fake recovery experts, the only legit way is through your bank's fraud team.",
+      "Our teachers expect plagiarism-free work and original thinking.",
+      "Our writers will be back next week with the second part of the series.",
+      "My old room mate kept the plants alive while I was away, bless him.",
+      "Small changes make the biggest difference, I've found.",
+      "Mr. Buffett's strategy is just patience, and Mrs. Smith's platform shoes are iconic.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
