@@ -78,8 +78,12 @@ Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
 
 Status ReplaceSymlinkAtomically(const std::string& link_path, const std::string& target) {
   const fs::path link(link_path);
-  const std::string hidden_prefix =
-      (link.parent_path() / ("." + link.filename().string() + ".tmp-")).string();
+  // Built by appending: GCC 12 at -O3 (CMAKE_BUILD_TYPE=Release) reports a false
+  // -Wrestrict overlap for "." + std::string, which -Werror made a build failure.
+  std::string hidden_name = ".";
+  hidden_name += link.filename().string();
+  hidden_name += ".tmp-";
+  const std::string hidden_prefix = (link.parent_path() / hidden_name).string();
   std::string temporary;
   bool created = false;
   for (int attempt = 0; attempt < kNameAttempts && !created; ++attempt) {
