@@ -236,6 +236,13 @@ constexpr char kMoneyPattern[] =
     R"(|\b\d[\d,]*(?:\.\d+)?(?: ?(?:k|m|bn|million|billion|thousand|lakhs?|crores?))? ?)"
     R"((?:(usd|dollars?|bucks|eur|euros?|gbp|inr|rupees?|btc|bitcoins?|eth|usdt)\b|([$€£₹¥₽₿])))";
 
+// The author's own channel or page offered to readers (the default pack's self-promotion
+// phrasings).
+constexpr char kSelfReferencePattern[] =
+    R"(\b(?:check ?out|visit|subscribe to|look at|watch|follow|listen to) my )"
+    R"((?:new |youtube |own )*(?:channel|page|videos?|website|blog|music|songs?|profile)\b)"
+    R"(|\bsub ?(?:4|for) ?sub\b|\bsubscribe (?:to )?(?:me|back|my)\b)";
+
 constexpr char kLinkPattern[] =
     R"((?:https?://|www\.)[^\s<>"'`]+)"
     R"(|(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}(?::\d{1,5})?(?:/[^\s<>"'`]*)?)";
@@ -504,6 +511,7 @@ struct EntityExtractor::Impl {
   std::unique_ptr<RE2> link_pattern;
   std::unique_ptr<RE2> email_pattern;
   std::unique_ptr<RE2> contact_pattern;
+  std::unique_ptr<RE2> self_reference_pattern;
   std::unique_ptr<RE2> money_pattern;
   const PhoneNumberUtil* phone_util = nullptr;
 
@@ -527,6 +535,7 @@ struct EntityExtractor::Impl {
                    std::vector<std::pair<size_t, size_t>>* authorities, Entities* entities) const;
   void FindPhones(const NormalizedText& text, Entities* entities) const;
   void FindContactCalls(const NormalizedText& text, Entities* entities) const;
+  void FindSelfReferences(const NormalizedText& text, Entities* entities) const;
   void FindMoney(const NormalizedText& text, Entities* entities) const;
 };
 
@@ -908,6 +917,24 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
   });
 }
 
+void EntityExtractor::Impl::FindSelfReferences(const NormalizedText& text,
+                                               Entities* entities) const {
+  const std::string_view all = text.text;
+  if (all.find("my") == std::string_view::npos && all.find("sub") == std::string_view::npos) {
+    return;
+  }
+  re2::StringPiece piece(all.data(), all.size());
+  re2::StringPiece found;
+  size_t position = 0;
+  while (position < all.size() && entities->self_references.size() < kMaxSpelledEntities &&
+         self_reference_pattern->Match(piece, position, all.size(), RE2::UNANCHORED, &found, 1)) {
+    const size_t begin = found.data() - all.data();
+    const size_t end = begin + found.size();
+    entities->self_references.push_back(Locate(text, begin, end));
+    position = std::max(end, begin + 1);
+  }
+}
+
 void EntityExtractor::Impl::FindContactCalls(const NormalizedText& text, Entities* entities) const {
   const std::string_view all = text.text;
   constexpr int kGroups = std::size(kContactChannels);
@@ -1016,10 +1043,12 @@ Result<std::shared_ptr<const EntityExtractor>> EntityExtractor::Create(
     if (!(*out)->ok()) return Status::Internal("pattern failed to compile: " + (*out)->error());
     return Status::Ok();
   };
-  for (const auto& [pattern, target] : {std::pair{kLinkPattern, &impl->link_pattern},
-                                        std::pair{kEmailPattern, &impl->email_pattern},
-                                        std::pair{kContactPattern, &impl->contact_pattern},
-                                        std::pair{kMoneyPattern, &impl->money_pattern}}) {
+  for (const auto& [pattern, target] :
+       {std::pair{kLinkPattern, &impl->link_pattern},
+        std::pair{kEmailPattern, &impl->email_pattern},
+        std::pair{kContactPattern, &impl->contact_pattern},
+        std::pair{kSelfReferencePattern, &impl->self_reference_pattern},
+        std::pair{kMoneyPattern, &impl->money_pattern}}) {
     if (Status status = compile(pattern, target); !status.ok()) return status;
   }
   impl->options = std::move(options);
@@ -1034,6 +1063,7 @@ Entities EntityExtractor::Extract(const NormalizedText& text) const {
   impl_->FindSpelledLinks(text, &entities);
   impl_->FindPhones(text, &entities);
   impl_->FindContactCalls(text, &entities);
+  impl_->FindSelfReferences(text, &entities);
   impl_->FindMoney(text, &entities);
   return entities;
 }
@@ -1045,7 +1075,7 @@ std::string EntityExtractor::RegistrableDomain(std::string_view host_or_url) con
 
 bool OffersContact(const Entities& entities, bool has_author_url) {
   if (has_author_url || !entities.links.empty() || !entities.emails.empty() ||
-      !entities.phones.empty()) {
+      !entities.phones.empty() || !entities.self_references.empty()) {
     return true;
   }
   return std::any_of(entities.contact_calls.begin(), entities.contact_calls.end(),

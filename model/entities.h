@@ -82,11 +82,16 @@ struct Entities {
   std::vector<PhoneNumber> phones;
   std::vector<ContactCall> contact_calls;
   std::vector<MoneyAmount> money;
+  // Where the comment sends readers to its author's own channel or page by name ("check out
+  // my channel", "subscribe to me", "sub4sub"): the author is reached through the name the
+  // comment is posted under. Only OffersContact reads these; the model's features do not.
+  std::vector<EntityLocation> self_references;
 };
 
 // Whether a comment with these entities gives a reader a way to reach someone: a link, an
-// e-mail address, a phone number, or a messaging app, handle or call to contact (a hashtag
-// reaches nobody), or else an author URL beside it. Spam that offers none advertises
+// e-mail address, a phone number, a messaging app, handle or call to contact (a hashtag
+// reaches nobody), a pointer to the author's own channel or page, or else an author URL
+// beside it. Spam that offers none advertises
 // nothing; the scorer's DISCARD gate and the `no-contact` rule kind read this.
 bool OffersContact(const Entities& entities, bool has_author_url);
 

@@ -334,6 +334,22 @@ TEST_F(EntityExtractorTest, SpelledOutAddressesAreAddresses) {
   EXPECT_TRUE(OffersContact(entities_, /*has_author_url=*/false));
 }
 
+// "Check out my channel" reaches the author by the name the comment is posted under.
+TEST_F(EntityExtractorTest, PointersToTheAuthorsOwnChannelOfferContact) {
+  Extract("Hey guys check out my new channel, sub4sub!");
+  ASSERT_EQ(entities_.self_references.size(), 2u);
+  EXPECT_EQ(OriginalText(entities_.self_references[0]), "check out my new channel");
+  EXPECT_EQ(OriginalText(entities_.self_references[1]), "sub4sub");
+  EXPECT_TRUE(OffersContact(entities_, /*has_author_url=*/false));
+  for (const char* text : {"My channel of choice is BBC Four.", "I subscribed to your channel",
+                           "Praying for you all #faith"}) {
+    Extract(text);
+    EXPECT_TRUE(entities_.self_references.empty()) << text;
+    EXPECT_FALSE(OffersContact(entities_, /*has_author_url=*/false)) << text;
+  }
+  EXPECT_TRUE(OffersContact(entities_, /*has_author_url=*/true));
+}
+
 TEST_F(EntityExtractorTest, ProseWithAtOrDotIsNoAddress) {
   // The word "at" before a free-mail name only counts with "dot" spelled out too; "(at)"
   // needs a public suffix; an address written plainly is the ordinary one.
