@@ -6,8 +6,9 @@
 // normalized text, so a comment is scanned once), phrase list, link count / link density,
 // phone-number count, obfuscation, author name pattern / email domain / URL domain, user
 // agent pattern, IP/CIDR list, domain list (registrable domain of every link and of the
-// author URL), email list, honeypot, too fast, old post, duplicate content, trusted role and
-// allowlists.
+// author URL), email list, honeypot, too fast, old post, duplicate content, trusted role,
+// allowlists, links only to the post's own site, and no contact offered (OffersContact in
+// entities.h).
 //
 // Loading never crashes on a bad pattern: a regex RE2 rejects is reported with file, line
 // and reason and skipped (LoadReport); a structurally invalid file (bad YAML, unknown kind,
