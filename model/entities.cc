@@ -80,8 +80,8 @@ bool IsWordLikeTld(std::string_view tld) {
 enum class MarkerForm {
   kNone,
   kPlain,      // "@" or "." glued to both neighbours: how an address is written
-  kSpaced,     // "@" or "." with white space beside it
-  kBracketed,  // "(at)", "[dot]", "{ at }", "<dot>"
+  kSpaced,     // " . " with white space on both sides; "@" with white space on either
+  kBracketed,  // "(at)", "[dot]", "{ at }", "<dot>", "(@)", "[.]"
   kWord,       // " at ", " dot "
 };
 struct Marker {
@@ -99,18 +99,19 @@ size_t SkipSpaces(std::string_view text, size_t at) {
   return at;
 }
 
-// The marker whose symbol or word starts at `core` (kNone when there is none there).
+// The marker whose symbol or word starts at `core` (kNone when there is none there). A '.'
+// with white space on one side only is prose ("Thanks. Top video", "ASP .NET"); an '@' with
+// white space on one side is an address written apart ("sam@ gmail.com").
 Marker MarkerAt(std::string_view text, size_t core, char symbol, std::string_view word) {
   Marker marker;
+  size_t core_end = core;
   if (core < text.size() && text[core] == symbol) {
-    marker.begin = SkipSpacesBack(text, core);
-    marker.end = SkipSpaces(text, core + 1);
-    marker.form =
-        marker.begin == core && marker.end == core + 1 ? MarkerForm::kPlain : MarkerForm::kSpaced;
+    core_end = core + 1;
+  } else if (text.substr(core, word.size()) == word) {
+    core_end = core + word.size();
+  } else {
     return marker;
   }
-  if (text.substr(core, word.size()) != word) return marker;
-  const size_t core_end = core + word.size();
   const size_t open = SkipSpacesBack(text, core);
   const size_t close = SkipSpaces(text, core_end);
   constexpr std::string_view kOpen = "([{<", kClose = ")]}>";
@@ -118,10 +119,28 @@ Marker MarkerAt(std::string_view text, size_t core, char symbol, std::string_vie
       kOpen.find(text[open - 1]) == kClose.find(text[close])) {
     marker.begin = SkipSpacesBack(text, open - 1);
     marker.end = SkipSpaces(text, close + 1);
+    // "(.)" between words is prose ("how to use (.) in haskell", "a dot(.) in its id"); as a
+    // host's separator it is glued to both labels ("spin777[.]com").
+    if (symbol == '.' && text[core] == '.' &&
+        (marker.begin != open - 1 || marker.end != close + 1)) {
+      return marker;  // kNone
+    }
     marker.form = MarkerForm::kBracketed;
-  } else if (open < core && close > core_end) {
-    marker.begin = open;
-    marker.end = close;
+    return marker;
+  }
+  const bool space_before = open < core;
+  const bool space_after = close > core_end;
+  marker.begin = open;
+  marker.end = close;
+  if (text[core] == symbol) {
+    if (!space_before && !space_after) {
+      marker.form = MarkerForm::kPlain;
+    } else if (space_before && space_after) {
+      marker.form = MarkerForm::kSpaced;
+    } else if (symbol == '@') {
+      marker.form = MarkerForm::kSpaced;
+    }
+  } else if (space_before && space_after) {
     marker.form = MarkerForm::kWord;
   }
   return marker;
@@ -129,16 +148,19 @@ Marker MarkerAt(std::string_view text, size_t core, char symbol, std::string_vie
 
 bool IsHostLabelByte(char c) { return IsAsciiAlnum(c) || c == '-'; }
 
+// Labels read of a host written out, at most (the longest public suffix rule has 5).
+constexpr size_t kMaxSpelledLabels = 8;
+
 // The labels of a host written from `from` on, each separated by a "." marker in any form:
-// label ends, and whether a separator was spelled out (not a plain '.'). At most 8 labels.
+// where each label is, and the form of each separator.
 struct SpelledHost {
   std::vector<std::pair<size_t, size_t>> labels;
-  std::vector<bool> spelled;  // spelled[k]: the separator before labels[k + 1]
+  std::vector<MarkerForm> separators;  // separators[k]: the one before labels[k + 1]
 };
 SpelledHost HostFrom(std::string_view text, size_t from) {
   SpelledHost host;
   size_t at = from;
-  while (host.labels.size() < 8) {
+  while (host.labels.size() < kMaxSpelledLabels) {
     size_t end = at;
     while (end < text.size() && IsHostLabelByte(text[end])) ++end;
     if (end == at) break;
@@ -155,7 +177,7 @@ SpelledHost HostFrom(std::string_view text, size_t from) {
       if (dot.form == MarkerForm::kNone) break;
     }
     if (dot.end >= text.size() || !IsHostLabelByte(text[dot.end])) break;
-    host.spelled.push_back(dot.form != MarkerForm::kPlain);
+    host.separators.push_back(dot.form);
     at = dot.end;
   }
   return host;
@@ -191,11 +213,10 @@ bool IsFreeMail(std::string_view registrable_domain) {
              std::end(kFreeMailBrands);
 }
 
-// The suffixes of hosts spam writes with a spaced '.' or the word "dot" ("spin777 . com",
-// "betking dot com"); others are read only in the "(dot)" form. None is an English word.
-constexpr std::string_view kSpelledSuffixes[] = {"com",  "org",    "info", "biz",  "xyz",
-                                                 "top",  "online", "site", "shop", "store",
-                                                 "club", "uk",     "ng",   "ru",   "br"};
+// The suffixes of hosts spam writes with " . " or the word "dot" ("spin777 . com", "betking
+// dot com"); others are read only in the "(dot)" form. None is an English word or a common
+// abbreviation ("top", "online", "shop", "uk" are).
+constexpr std::string_view kSpelledSuffixes[] = {"com", "org", "info", "biz", "xyz", "ru", "ng"};
 
 // Spelled-out addresses or hosts reported per comment, at most.
 constexpr size_t kMaxSpelledEntities = 16;
@@ -237,11 +258,14 @@ constexpr char kMoneyPattern[] =
     R"((?:(usd|dollars?|bucks|eur|euros?|gbp|inr|rupees?|btc|bitcoins?|eth|usdt)\b|([$€£₹¥₽₿])))";
 
 // The author's own channel or page offered to readers (the default pack's self-promotion
-// phrasings).
+// phrasings). "Watch my videos at 2x speed" and "I listen to my music teacher" offer none.
 constexpr char kSelfReferencePattern[] =
-    R"(\b(?:check ?out|visit|subscribe to|look at|watch|follow|listen to) my )"
-    R"((?:new |youtube |own )*(?:channel|page|videos?|website|blog|music|songs?|profile)\b)"
+    R"(\b(?:check ?out|visit|subscribe to) my (?:new |youtube |own )*)"
+    R"((?:channel|page|videos?|website|blog|music|songs?|profile)\b)"
     R"(|\bsub ?(?:4|for) ?sub\b|\bsubscribe (?:to )?(?:me|back|my)\b)";
+
+// Pointers to the author's own channel reported per comment, at most.
+constexpr size_t kMaxSelfReferences = 16;
 
 constexpr char kLinkPattern[] =
     R"((?:https?://|www\.)[^\s<>"'`]+)"
@@ -325,18 +349,21 @@ bool IsGroupedQuantity(std::string_view run) {
 }
 
 // "4-3 3-3 3-0 3-3 0-1": pairs of one or two digits joined by '-' and separated by spaces,
-// how a reader lists match scores. libphonenumber reads a number into it, and a sports fan's
-// comment became "a phone number". Phone numbers are not grouped that way: where every
-// group has two digits (06 12 34 56 78, 06-12 34 56 78) one separator is used throughout,
-// or only the first differs.
+// at least half of the numbers a single digit, how a reader lists match scores.
+// libphonenumber reads a number into it, and a sports fan's comment became "a phone
+// number". Phone numbers are not grouped that way: where every group has two digits (06 12
+// 34 56 78, 06-12 34 56 78) one separator is used throughout, or only the first differs, and
+// a number written as pairs of two digits ("98-29 28-66 00") has no single digits.
 bool IsScoreList(std::string_view run) {
   std::vector<std::string_view> separators;
   size_t group = 0;
+  size_t singles = 0;
   size_t i = 0;
   while (i < run.size()) {
     if (IsAsciiDigit(run[i])) {
       if (++group > 2) return false;
       ++i;
+      if (i == run.size() || !IsAsciiDigit(run[i])) singles += group == 1;
       continue;
     }
     if (group == 0) return false;
@@ -345,7 +372,7 @@ bool IsScoreList(std::string_view run) {
     separators.push_back(run.substr(begin, i - begin));
     group = 0;
   }
-  if (separators.size() < 3) return false;
+  if (separators.size() < 3 || 2 * singles < separators.size() + 1) return false;
   const auto spaces = [](std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c == ' '; });
   };
@@ -610,6 +637,9 @@ void EntityExtractor::Impl::FindLinks(const NormalizedText& text, Entities* enti
   if (tokens.empty()) return;
   std::vector<std::pair<size_t, size_t>> emails;
   for (const EmailAddress& email : entities->emails) {
+    // "Shop (at) x.com" is an address, and its host, written as a link is, a link too: spam
+    // must not hide a listed domain behind "(at)".
+    if (email.spelled_out) continue;
     emails.emplace_back(email.location.normalized_begin, email.location.normalized_end);
   }
   std::vector<std::pair<size_t, size_t>> authorities;
@@ -719,6 +749,7 @@ size_t EntityExtractor::Impl::LabelsToSuffix(std::string_view text, const Spelle
 }
 
 namespace {
+// The host of the first `count` labels, joined by '.' ("gmail (dot) com" -> "gmail.com").
 std::string JoinLabels(std::string_view text, const SpelledHost& host, size_t count) {
   std::string joined;
   for (size_t k = 0; k < count; ++k) {
@@ -727,10 +758,16 @@ std::string JoinLabels(std::string_view text, const SpelledHost& host, size_t co
   }
   return joined;
 }
+// Whether a separator among the first `count` labels (count >= 1) has the form `form`.
+bool HasSeparator(const SpelledHost& host, size_t count, MarkerForm form) {
+  const auto end = host.separators.begin() + static_cast<std::ptrdiff_t>(count - 1);
+  return std::find(host.separators.begin(), end, form) != end;
+}
+// Whether the host is spelled out somewhere, not written with plain dots only.
 bool AnySpelled(const SpelledHost& host, size_t count) {
-  return std::any_of(host.spelled.begin(),
-                     host.spelled.begin() + static_cast<std::ptrdiff_t>(count - 1),
-                     [](bool spelled) { return spelled; });
+  const auto end = host.separators.begin() + static_cast<std::ptrdiff_t>(count - 1);
+  return std::any_of(host.separators.begin(), end,
+                     [](MarkerForm form) { return form != MarkerForm::kPlain; });
 }
 }  // namespace
 
@@ -766,17 +803,24 @@ void EntityExtractor::Impl::FindSpelledEmails(const NormalizedText& text,
     const SpelledHost host = HostFrom(all, at.end);
     const size_t labels = LabelsToSuffix(all, host);
     if (labels == 0) continue;
-    // One machine-readable address is the ordinary pattern's; this one hides something.
-    if (at.form == MarkerForm::kPlain && !AnySpelled(host, labels)) continue;
-    EmailAddress email;
-    email.domain = JoinLabels(all, host, labels);
-    const std::string_view registrable = RegistrableDomainOfHost(email.domain);
-    email.is_free_mail = IsFreeMail(registrable);
-    // "meet me at home. it was..." is no address, nor is "I was at gmail.com" (a link): after
-    // the word "at", a free-mail provider's name with "dot" or "(dot)" spelled out is.
-    if (at.form == MarkerForm::kWord && (!email.is_free_mail || !AnySpelled(host, labels))) {
+    // "(at)" hides an address whatever follows. Otherwise the host must be spelled out too:
+    // "sam@gmail.com" is the ordinary pattern's, and "Best deals here @ x.com", "Thanks @
+    // everyone" or "weights @ model.to(device)" are a link, a reply and code. After the word
+    // "at" the host must be a free-mail provider's ("at gmail dot com"), and a suffix written
+    // after a spaced '.' or the word "dot" must be no English word ("at home dot in").
+    if (at.form != MarkerForm::kBracketed && !AnySpelled(host, labels)) continue;
+    const std::string_view tld =
+        all.substr(host.labels[labels - 1].first,
+                   host.labels[labels - 1].second - host.labels[labels - 1].first);
+    const MarkerForm last_separator = host.separators[labels - 2];
+    if ((last_separator == MarkerForm::kSpaced || last_separator == MarkerForm::kWord) &&
+        IsWordLikeTld(tld)) {
       continue;
     }
+    EmailAddress email;
+    email.domain = JoinLabels(all, host, labels);
+    email.is_free_mail = IsFreeMail(RegistrableDomainOfHost(email.domain));
+    if (at.form == MarkerForm::kWord && !email.is_free_mail) continue;
     const size_t end = host.labels[labels - 1].second;
     const bool taken =
         std::any_of(entities->emails.begin(), entities->emails.end(), [&](const auto& e) {
@@ -825,17 +869,19 @@ void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entitie
     const std::string_view tld =
         all.substr(host.labels[labels - 1].first,
                    host.labels[labels - 1].second - host.labels[labels - 1].first);
-    // "(dot)" is written only to hide a host. A spaced '.' or the word "dot" is prose too
-    // ("the dot com bubble", "Guaranteed . Call", "ASP .NET"): the name must look like a
-    // site's, with a digit or hyphen or six letters or more, and the suffix must be one that
-    // spam spells out (kSpelledSuffixes; "net" only after the word "dot").
+    // "(dot)" and "[.]" are written only to hide a host. " . " and the word "dot" are prose
+    // too ("the dot com bubble", "is it . com or . org"): the name must look like a site's,
+    // with a digit or hyphen or six letters or more, and the suffix must be one that spam
+    // spells out (kSpelledSuffixes; "net" only after the word "dot").
     const bool named = name.size() >= 6 || std::any_of(name.begin(), name.end(), [](char c) {
                          return IsAsciiDigit(c) || c == '-';
                        });
     const bool spelled_suffix = std::find(std::begin(kSpelledSuffixes), std::end(kSpelledSuffixes),
                                           tld) != std::end(kSpelledSuffixes) ||
-                                (tld == "net" && dot.form == MarkerForm::kWord);
-    if (dot.form != MarkerForm::kBracketed && (!named || !spelled_suffix)) continue;
+                                (tld == "net" && host.separators[labels - 2] == MarkerForm::kWord);
+    if (!HasSeparator(host, labels, MarkerForm::kBracketed) && (!named || !spelled_suffix)) {
+      continue;
+    }
     const size_t end = host.labels[labels - 1].second;
     if (taken(first, end)) continue;
     Link link = LinkTo(JoinLabels(all, host, labels));
@@ -926,7 +972,7 @@ void EntityExtractor::Impl::FindSelfReferences(const NormalizedText& text,
   re2::StringPiece piece(all.data(), all.size());
   re2::StringPiece found;
   size_t position = 0;
-  while (position < all.size() && entities->self_references.size() < kMaxSpelledEntities &&
+  while (position < all.size() && entities->self_references.size() < kMaxSelfReferences &&
          self_reference_pattern->Match(piece, position, all.size(), RE2::UNANCHORED, &found, 1)) {
     const size_t begin = found.data() - all.data();
     const size_t end = begin + found.size();

@@ -121,17 +121,21 @@ class EntityExtractor {
   // or "www.", which a browser opens at the host after the '@' ("http://user:pw@a.example/"
   // is a link to a.example and no e-mail address; "user@a.example" and
   // "mailto:user@a.example" are e-mail addresses and no links). An address in a link's path
-  // or query is both ("http://a.example/?to=me@b.example"); that is the only way an e-mail
-  // address overlaps a link. Phone numbers never overlap each other. Phone matching runs
+  // or query is both ("http://a.example/?to=me@b.example"), and so is a spelled-out address
+  // whose host is written as a link (below); those are the only ways an e-mail address
+  // overlaps a link. Phone numbers never overlap each other. Phone matching runs
   // only when some stretch of digits and separators holds at least 7 digits; pairs of one or
   // two digits listed like match scores ("4-3 3-3 3-0 0-1") are no phone number.
   // Addresses and hosts spelled out to hide them are found too, marked `spelled_out`:
-  // "sam (at) gmail (dot) com", "sam [at] x [dot] org", "sam @ gmail.com", "sam at gmail dot
-  // com" (the word "at" only before a free-mail provider with "dot" spelled out),
-  // "pills-direct(dot)com", and, for a name with a digit or hyphen or six letters or more and
-  // a suffix spam spells out (com, org, info, ...), "spin777 . com" and "betking dot com".
-  // Prose is not read that way: "meet at home. in the end", "ASP .NET", "the dot com
-  // bubble". At most 16 of each per comment. Never fails.
+  // "sam (at) x.com" and "sam [at] x [dot] org" (after "(at)" any host), "sam @ gmail (dot)
+  // com", "sam@ gmail [.] com", "sam at gmail dot com" (otherwise the host must be spelled
+  // out too; after the word "at", a free-mail provider's), "pills-direct(dot)com",
+  // "spin777[.]com", and, for a name with a digit or hyphen or six letters or more and a
+  // suffix spam spells out (com, org, info, biz, xyz, ru, ng), "spin777 . com" and
+  // "betking dot com". A spelled-out address whose host is written as a link ("(at) x.com")
+  // is both an address and a link. Prose is not read that way: "Thanks. Top video", "Thanks @
+  // everyone. In the end", "ASP .NET", "the dot com bubble". At most 16 of each per comment.
+  // Never fails.
   Entities Extract(const NormalizedText& text) const;
 
   // Registrable domain of a host or URL ("https://a.b.example.co.uk/x" -> "example.co.uk");

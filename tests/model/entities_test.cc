@@ -199,9 +199,10 @@ TEST_F(EntityExtractorTest, MatchScoresAreNotPhones) {
     Extract(text);
     EXPECT_TRUE(entities_.phones.empty()) << text << ": " << entities_.phones.front().e164;
   }
-  // Numbers of two-digit groups keep one separator (or only the first differs).
-  for (const char* text :
-       {"Appelez le +33 6 12 34 56 78", "Bel +31 6-12 34 56 78", "call 020-7946-0000"}) {
+  // Numbers of two-digit groups keep one separator (or only the first differs), and a number
+  // written as pairs of two digits has no single digits.
+  for (const char* text : {"Appelez le +33 6 12 34 56 78", "Bel +31 6-12 34 56 78",
+                           "call 020-7946-0000", "baba ji call 98-29 28-66 00"}) {
     Extract(text);
     EXPECT_EQ(entities_.phones.size(), 1u) << text;
   }
@@ -317,8 +318,9 @@ TEST_F(EntityExtractorTest, EmailIsNotAlsoALinkAndFreeMailIsFlagged) {
 TEST_F(EntityExtractorTest, SpelledOutAddressesAreAddresses) {
   Extract(
       "Contact: fundsreclaimteam(at)outlook-mail(dot)com or quickloans247 [at] g m a i l "
-      "[dot] com, hackerspytech at gmail dot com, sam @ Gmail.com, x@yahoo (dot) co (dot) uk.");
-  ASSERT_EQ(entities_.emails.size(), 5u);
+      "[dot] com, hackerspytech at gmail dot com, sam @ Gmail (.) com, x@yahoo (dot) co "
+      "(dot) uk, neeru105@ gmail [.] com.");
+  ASSERT_EQ(entities_.emails.size(), 6u);
   EXPECT_EQ(entities_.emails[0].address, "fundsreclaimteam@outlook-mail.com");
   EXPECT_FALSE(entities_.emails[0].is_free_mail);
   EXPECT_EQ(entities_.emails[1].address, "quickloans247@gmail.com");
@@ -327,11 +329,27 @@ TEST_F(EntityExtractorTest, SpelledOutAddressesAreAddresses) {
   EXPECT_TRUE(entities_.emails[2].is_free_mail);
   EXPECT_EQ(entities_.emails[3].address, "sam@gmail.com");
   EXPECT_EQ(entities_.emails[4].address, "x@yahoo.co.uk");
-  for (const EmailAddress& email : entities_.emails)
+  EXPECT_EQ(entities_.emails[5].address, "neeru105@gmail.com");
+  for (const EmailAddress& email : entities_.emails) {
     EXPECT_TRUE(email.spelled_out) << email.address;
-  // "gmail.com" after "sam @" is the address's domain, no link of its own.
+  }
   EXPECT_TRUE(entities_.links.empty());
   EXPECT_TRUE(OffersContact(entities_, /*has_author_url=*/false));
+}
+
+// "(at)" must not hide a listed domain: the host written as a link stays a link.
+TEST_F(EntityExtractorTest, AnAddressAfterAtInBracketsKeepsItsHostALink) {
+  Extract("Shop now (at) appsforwin10.com");
+  ASSERT_EQ(entities_.emails.size(), 1u);
+  EXPECT_EQ(entities_.emails[0].address, "now@appsforwin10.com");
+  ASSERT_EQ(entities_.links.size(), 1u);
+  EXPECT_EQ(entities_.links[0].registrable_domain, "appsforwin10.com");
+  EXPECT_FALSE(entities_.links[0].spelled_out);
+  // Without brackets a link after "@" is a link, and no address.
+  Extract("Best deals here @ appsforwin10.com");
+  EXPECT_TRUE(entities_.emails.empty());
+  ASSERT_EQ(entities_.links.size(), 1u);
+  EXPECT_EQ(entities_.links[0].registrable_domain, "appsforwin10.com");
 }
 
 // "Check out my channel" reaches the author by the name the comment is posted under.
@@ -342,7 +360,8 @@ TEST_F(EntityExtractorTest, PointersToTheAuthorsOwnChannelOfferContact) {
   EXPECT_EQ(OriginalText(entities_.self_references[1]), "sub4sub");
   EXPECT_TRUE(OffersContact(entities_, /*has_author_url=*/false));
   for (const char* text : {"My channel of choice is BBC Four.", "I subscribed to your channel",
-                           "Praying for you all #faith"}) {
+                           "Praying for you all #faith", "Watch my videos at 2x speed",
+                           "I listen to my music teacher", "Look at my page count, 500 pages!"}) {
     Extract(text);
     EXPECT_TRUE(entities_.self_references.empty()) << text;
     EXPECT_FALSE(OffersContact(entities_, /*has_author_url=*/false)) << text;
@@ -352,13 +371,18 @@ TEST_F(EntityExtractorTest, PointersToTheAuthorsOwnChannelOfferContact) {
 
 TEST_F(EntityExtractorTest, ProseWithAtOrDotIsNoAddress) {
   // The word "at" before a free-mail name only counts with "dot" spelled out too; "(at)"
-  // needs a public suffix; an address written plainly is the ordinary one.
+  // needs a public suffix; an address written plainly is the ordinary one; a sentence's
+  // period is no separator, nor is a reply's or Python's " @ ".
   for (const char* text :
        {"meet me at home. in the end it was fine", "I looked at it. it works", "I was at gmail.com",
-        "Ordered 3 (at) 5.99 each", "we met at noon dot thirty", "a dot com bubble at yahoo"}) {
+        "Ordered 3 (at) 5.99 each", "we met at noon dot thirty", "a dot com bubble at yahoo",
+        "Thanks @ everyone. In the end it worked", "Great talk @ PyCon. Info on the slides?",
+        "Agree with you @ Mike. It works", "weights @ model.to(device)", "a = b @ c.it",
+        "I'm at yahoo. Com was my favourite portal", "Tickets @ ticketmaster.com"}) {
     Extract(text);
-    for (const EmailAddress& email : entities_.emails)
+    for (const EmailAddress& email : entities_.emails) {
       ADD_FAILURE() << text << ": " << email.address;
+    }
   }
   Extract("write to sam@gmail.com");
   ASSERT_EQ(entities_.emails.size(), 1u);
@@ -366,22 +390,33 @@ TEST_F(EntityExtractorTest, ProseWithAtOrDotIsNoAddress) {
 }
 
 TEST_F(EntityExtractorTest, SpelledOutHostsAreLinks) {
-  Extract("Order at p1llz-direct(dot)com or lucky spin777 . com, or betking dot com today");
-  ASSERT_EQ(entities_.links.size(), 3u);
+  Extract(
+      "Order at p1llz-direct(dot)com or lucky spin777 . com, or betking dot com, or "
+      "AGAINST DISCRIMINATION.  tinyurl(dot)com or cheap[.]shop");
+  ASSERT_EQ(entities_.links.size(), 5u);
   EXPECT_EQ(entities_.links[0].host, "p1llz-direct.com");
   EXPECT_EQ(entities_.links[0].registrable_domain, "p1llz-direct.com");
   EXPECT_EQ(OriginalText(entities_.links[0].location), "p1llz-direct(dot)com");
   EXPECT_EQ(entities_.links[1].host, "spin777.com");
   EXPECT_EQ(entities_.links[2].host, "betking.com");
+  EXPECT_EQ(entities_.links[3].host, "tinyurl.com");
+  EXPECT_EQ(OriginalText(entities_.links[3].location), "tinyurl(dot)com");
+  EXPECT_TRUE(entities_.links[3].is_shortener);
+  EXPECT_EQ(entities_.links[4].host, "cheap.shop");
   for (const Link& link : entities_.links) EXPECT_TRUE(link.spelled_out) << link.host;
 }
 
 TEST_F(EntityExtractorTest, ProseWithASpacedDotIsNoLink) {
-  // Sentences, ".NET" and the dot-com era: a spaced '.' or the word "dot" needs a name that
-  // looks like a site's and a suffix spam spells out.
-  for (const char* text : {"Results Guaranteed . Call now", "Built with ASP .NET and WinForms .net",
-                           "the dot com bubble burst", "is it . com or . org?", "Thanks . You rock",
-                           "algo . de verdad", "Learning . Net is fun"}) {
+  // Sentences, ".NET", acronyms and the dot-com era: a sentence's period is no separator, and
+  // " . " or the word "dot" needs a name that looks like a site's and a suffix spam spells out.
+  for (const char* text :
+       {"Results Guaranteed . Call now", "Built with ASP .NET and WinForms .net",
+        "the dot com bubble burst", "is it . com or . org?", "Thanks . You rock",
+        "algo . de verdad", "Learning . Net is fun", "Thanks. Top video",
+        "Moved here from London. UK prices are crazy",
+        "Ignore those comments. Online vashikaran specialist", "S.T.A.L.K.E.R. Online is out",
+        "config . json and main . py", "v.1.2.3", "node_modules", "how to use (.) in haskell",
+        "accessing a bean with a dot(.) in its id"}) {
     Extract(text);
     for (const Link& link : entities_.links) ADD_FAILURE() << text << ": " << link.host;
   }
