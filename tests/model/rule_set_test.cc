@@ -1216,8 +1216,6 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       {"Reading through this post reminds me of my old room mate! He always kept chatting about "
        "this. I will forward this page to him. Pretty sure he will have a good read.",
        "template-praise", Verdict::kHold},
-      {"It's the little changes that make the greatest changes. Many thanks for sharing!",
-       "template-praise", Verdict::kHold},
       {"Mr. Daniel Okafor's signals gave me 87% win rate", "investment-manager", Verdict::kHold},
   };
   for (const Fires& expected : fires) {
@@ -1302,6 +1300,15 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "My old room mate kept the plants alive while I was away, bless him.",
       "Small changes make the biggest difference, I've found.",
       "Mr. Buffett's strategy is just patience, and Mrs. Smith's platform shoes are iconic.",
+      "Watch out for fake recovery services, the only legitimate company that can help is your "
+      "bank.",
+      "Our staff writers will write a follow-up next week.",
+      "Mr. Powell's signals about rate cuts were clear enough.",
+      "Mr. Trump's crypto platform looks like a pump and dump.",
+      "My roommate kept talking about this show so I finally watched it.",
+      "It's the little changes that make the biggest changes, as my grandma used to say.",
+      "I disputed the charge with PayPal and they got back my funds within a week.",
+      "As a teacher I only accept plagiarism-free essays.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
