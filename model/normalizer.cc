@@ -397,7 +397,7 @@ Survey SurveyUnits(const std::vector<Unit>& units) {
   char32_t token_first = 0;
   char32_t previous = 0;
   bool leet = false;
-  size_t punctuated = 0;  // as in NormalizePlainAscii
+  size_t punctuated = 0;  // letters in a row, each after a separator after a single letter
   char32_t before_previous = 0;
   char32_t third_previous = ' ';
   const auto end_token = [&] {
@@ -904,12 +904,11 @@ void Normalizer::Impl::FoldDecoratedWords(Scratch* scratch) const {
   }
 }
 
-// Pass 4: leetspeak, in place (every fold is one code point for one code point).
-// "W.h.a.t.s.A.p.p", "v-i-a-g-r-a": at least kMinSpacedLetters single letters in one token,
-// each pair separated by one IsLetterSeparator character, lose the separators when the
-// letters spell a known word ("whatsapp", "viagra"). Abbreviations stay: "U.S.A." has three
-// letters, "e.g." two, and "a-b-c-d" or "x.y.z.w" spell no word. A longer known word is no
-// harm either way ("S.H.I.E.L.D." reads "shield").
+// Pass 2b, after the spaced-out runs: "W.h.a.t.s.A.p.p", "v-i-a-g-r-a". At least
+// kMinSpacedLetters single letters in one token, each pair separated by one IsLetterSeparator
+// character, lose the separators when the letters spell a known word ("whatsapp", "viagra").
+// Abbreviations stay: "U.S.A." has three letters, "e.g." two, and "a-b-c-d" or "x.y.z.w"
+// spell no word. A longer known word is no harm either way ("S.H.I.E.L.D." reads "shield").
 void Normalizer::Impl::RejoinPunctuatedLetters(Scratch* scratch) const {
   const std::vector<Unit>& in = scratch->units;
   const auto letter = [&](size_t k) {
@@ -956,6 +955,7 @@ void Normalizer::Impl::RejoinPunctuatedLetters(Scratch* scratch) const {
   if (changed) std::swap(scratch->units, scratch->next);
 }
 
+// Pass 4: leetspeak, in place (every fold is one code point for one code point).
 void Normalizer::Impl::FoldLeetspeak(Scratch* scratch) const {
   std::vector<Unit>& u = scratch->units;
   const auto is_leet = IsLeetCharacter;
