@@ -749,6 +749,16 @@ size_t EntityExtractor::Impl::LabelsToSuffix(std::string_view text, const Spelle
 }
 
 namespace {
+// Appends `found` to `list`, which stays in text order.
+template <typename Entity>
+void MergeInTextOrder(std::vector<Entity> found, std::vector<Entity>* list) {
+  if (found.empty()) return;
+  for (Entity& entity : found) list->push_back(std::move(entity));
+  std::stable_sort(list->begin(), list->end(), [](const Entity& a, const Entity& b) {
+    return a.location.normalized_begin < b.location.normalized_begin;
+  });
+}
+
 // The host of the first `count` labels, joined by '.' ("gmail (dot) com" -> "gmail.com").
 std::string JoinLabels(std::string_view text, const SpelledHost& host, size_t count) {
   std::string joined;
@@ -833,11 +843,7 @@ void EntityExtractor::Impl::FindSpelledEmails(const NormalizedText& text,
     found.push_back(std::move(email));
     core = end - 1;
   }
-  if (found.empty()) return;
-  for (EmailAddress& email : found) entities->emails.push_back(std::move(email));
-  std::sort(entities->emails.begin(), entities->emails.end(), [](const auto& a, const auto& b) {
-    return a.location.normalized_begin < b.location.normalized_begin;
-  });
+  MergeInTextOrder(std::move(found), &entities->emails);
 }
 
 void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entities* entities) const {
@@ -889,11 +895,7 @@ void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entitie
     found.push_back(std::move(link));
     core = end - 1;
   }
-  if (found.empty()) return;
-  for (Link& link : found) entities->links.push_back(std::move(link));
-  std::sort(entities->links.begin(), entities->links.end(), [](const auto& a, const auto& b) {
-    return a.location.normalized_begin < b.location.normalized_begin;
-  });
+  MergeInTextOrder(std::move(found), &entities->links);
 }
 
 void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* entities) const {
