@@ -101,8 +101,10 @@ size_t SkipSpaces(std::string_view text, size_t at) {
 
 // The marker whose symbol or word starts at `core` (kNone when there is none there). A '.'
 // with white space on one side only is prose ("Thanks. Top video", "ASP .NET"); an '@' with
-// white space on one side is an address written apart ("sam@ gmail.com").
-Marker MarkerAt(std::string_view text, size_t core, char symbol, std::string_view word) {
+// white space on one side is an address written apart ("sam@ gmail.com"). A bracketed '.'
+// must be glued to its neighbours unless `spaced_brackets` (the host of an address).
+Marker MarkerAt(std::string_view text, size_t core, char symbol, std::string_view word,
+                bool spaced_brackets = false) {
   Marker marker;
   size_t core_end = core;
   if (core < text.size() && text[core] == symbol) {
@@ -121,7 +123,7 @@ Marker MarkerAt(std::string_view text, size_t core, char symbol, std::string_vie
     marker.end = SkipSpaces(text, close + 1);
     // "(.)" between words is prose ("how to use (.) in haskell", "a dot(.) in its id"); as a
     // host's separator it is glued to both labels ("spin777[.]com").
-    if (symbol == '.' && text[core] == '.' &&
+    if (symbol == '.' && text[core] == '.' && !spaced_brackets &&
         (marker.begin != open - 1 || marker.end != close + 1)) {
       return marker;  // kNone
     }
@@ -152,12 +154,13 @@ bool IsHostLabelByte(char c) { return IsAsciiAlnum(c) || c == '-'; }
 constexpr size_t kMaxSpelledLabels = 8;
 
 // The labels of a host written from `from` on, each separated by a "." marker in any form:
-// where each label is, and the form of each separator.
+// where each label is, and the form of each separator. After an address's "@" or "(at)"
+// (`in_address`), "gmail (.) com" is a host too; elsewhere "use (.) in" is prose.
 struct SpelledHost {
   std::vector<std::pair<size_t, size_t>> labels;
   std::vector<MarkerForm> separators;  // separators[k]: the one before labels[k + 1]
 };
-SpelledHost HostFrom(std::string_view text, size_t from) {
+SpelledHost HostFrom(std::string_view text, size_t from, bool in_address) {
   SpelledHost host;
   size_t at = from;
   while (host.labels.size() < kMaxSpelledLabels) {
@@ -166,12 +169,12 @@ SpelledHost HostFrom(std::string_view text, size_t from) {
     if (end == at) break;
     host.labels.emplace_back(at, end);
     const size_t core = SkipSpaces(text, end);
-    Marker dot = MarkerAt(text, core, '.', "dot");
+    Marker dot = MarkerAt(text, core, '.', "dot", in_address);
     if (dot.form == MarkerForm::kNone) {
       // "(dot)" after spaces: MarkerAt looks for the word where the bracket is.
       if (core < text.size() &&
           std::string_view("([{<").find(text[core]) != std::string_view::npos) {
-        dot = MarkerAt(text, SkipSpaces(text, core + 1), '.', "dot");
+        dot = MarkerAt(text, SkipSpaces(text, core + 1), '.', "dot", in_address);
         if (dot.form != MarkerForm::kBracketed) dot.form = MarkerForm::kNone;
       }
       if (dot.form == MarkerForm::kNone) break;
@@ -810,7 +813,7 @@ void EntityExtractor::Impl::FindSpelledEmails(const NormalizedText& text,
     }
     while (local < at.begin && !IsAsciiAlnum(all[local])) ++local;
     if (local == at.begin) continue;
-    const SpelledHost host = HostFrom(all, at.end);
+    const SpelledHost host = HostFrom(all, at.end, /*in_address=*/true);
     const size_t labels = LabelsToSuffix(all, host);
     if (labels == 0) continue;
     // "(at)" hides an address whatever follows. Otherwise the host must be spelled out too:
@@ -867,7 +870,7 @@ void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entitie
     if (first == dot.begin || (first > 0 && (all[first - 1] == '@' || all[first - 1] == '.'))) {
       continue;
     }
-    const SpelledHost host = HostFrom(all, first);
+    const SpelledHost host = HostFrom(all, first, /*in_address=*/false);
     const size_t labels = LabelsToSuffix(all, host);
     if (labels == 0) continue;
     const std::string_view name =
