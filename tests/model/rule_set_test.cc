@@ -705,7 +705,8 @@ TEST_F(RuleSetTest, NoContactFiresOnlyWhenTheCommentOffersNoWayToReachAnyone) {
   Comment comment = Text("Praying for your family tonight #faith");
   Entities entities;
   entities.contact_calls.push_back(ContactCall{{}, "hashtag"});
-  const Reason* reason = Find(Run(*rules, comment, entities), "no-contact");
+  const std::vector<Reason> reasons = Run(*rules, comment, entities);
+  const Reason* reason = Find(reasons, "no-contact");
   ASSERT_NE(reason, nullptr);
   EXPECT_DOUBLE_EQ(reason->score, -1);
   EXPECT_TRUE(reason->spans.empty());
