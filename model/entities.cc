@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -557,7 +558,11 @@ struct EntityExtractor::Impl {
   // How many of `host`'s labels form a host ending in a public suffix (0: none does), the
   // longest such one.
   size_t LabelsToSuffix(std::string_view text, const SpelledHost& host) const;
-  Link LinkTo(std::string host) const;
+  // A link to `host` as written at `url`, with its registrable and top-level domains and
+  // whether it is a shortener; nullopt for a host no browser would open: empty, or longer
+  // than a DNS name's 253 bytes (matching the suffixes of a 60 KB "host" against domain
+  // lists was quadratic).
+  std::optional<Link> LinkTo(std::string url, std::string host) const;
   // Links of the token [from, to). `authorities` receives the authority of each link with
   // user info, whose e-mail matches FindLinks then drops.
   void FindLinksIn(const NormalizedText& text, size_t from, size_t to,
@@ -709,18 +714,9 @@ void EntityExtractor::Impl::FindLinksIn(const NormalizedText& text, size_t from,
     });
     if (overlapped) continue;
     const bool explicit_link = url.starts_with("http") || url.starts_with("www.");
-    Link link;
-    link.url = std::string(url);
-    link.host = UrlHost(url);
-    // A DNS name is at most 253 bytes; anything longer is not a host a browser would open,
-    // and matching the suffixes of a 60 KB "host" against domain lists was quadratic.
-    if (link.host.empty() || link.host.size() > kMaxHostBytes) continue;
-    link.registrable_domain = std::string(RegistrableDomainOfHost(link.host));
-    link.top_level_domain = std::string(LastLabel(link.host));
-    link.is_shortener = std::find(std::begin(kShorteners), std::end(kShorteners),
-                                  link.registrable_domain) != std::end(kShorteners) ||
-                        std::find(std::begin(kShorteners), std::end(kShorteners), link.host) !=
-                            std::end(kShorteners);
+    std::optional<Link> found_link = LinkTo(std::string(url), UrlHost(url));
+    if (!found_link) continue;
+    Link& link = *found_link;
     if (!explicit_link) {
       const bool messaging =
           std::any_of(std::begin(kMessagingHosts), std::end(kMessagingHosts),
@@ -762,14 +758,27 @@ void MergeInTextOrder(std::vector<Entity> found, std::vector<Entity>* list) {
   });
 }
 
+// The k-th label of `host` as written in `text`.
+std::string_view Label(std::string_view text, const SpelledHost& host, size_t k) {
+  return text.substr(host.labels[k].first, host.labels[k].second - host.labels[k].first);
+}
+
 // The host of the first `count` labels, joined by '.' ("gmail (dot) com" -> "gmail.com").
 std::string JoinLabels(std::string_view text, const SpelledHost& host, size_t count) {
   std::string joined;
   for (size_t k = 0; k < count; ++k) {
     if (k > 0) joined += '.';
-    joined += text.substr(host.labels[k].first, host.labels[k].second - host.labels[k].first);
+    joined += Label(text, host, k);
   }
   return joined;
+}
+
+// Whether an entity of `list` overlaps the normalized bytes [begin, end).
+template <typename Entity>
+bool AnyOverlaps(const std::vector<Entity>& list, size_t begin, size_t end) {
+  return std::any_of(list.begin(), list.end(), [&](const Entity& entity) {
+    return begin < entity.location.normalized_end && entity.location.normalized_begin < end;
+  });
 }
 // Whether a separator among the first `count` labels (count >= 1) has the form `form`.
 bool HasSeparator(const SpelledHost& host, size_t count, MarkerForm form) {
@@ -784,15 +793,17 @@ bool AnySpelled(const SpelledHost& host, size_t count) {
 }
 }  // namespace
 
-Link EntityExtractor::Impl::LinkTo(std::string host) const {
+std::optional<Link> EntityExtractor::Impl::LinkTo(std::string url, std::string host) const {
+  if (host.empty() || host.size() > kMaxHostBytes) return std::nullopt;
   Link link;
-  link.url = host;
+  link.url = std::move(url);
   link.host = std::move(host);
   link.registrable_domain = std::string(RegistrableDomainOfHost(link.host));
   link.top_level_domain = std::string(LastLabel(link.host));
-  link.is_shortener = std::find(std::begin(kShorteners), std::end(kShorteners),
-                                link.registrable_domain) != std::end(kShorteners);
-  link.spelled_out = true;
+  link.is_shortener =
+      std::find(std::begin(kShorteners), std::end(kShorteners), link.registrable_domain) !=
+          std::end(kShorteners) ||
+      std::find(std::begin(kShorteners), std::end(kShorteners), link.host) != std::end(kShorteners);
   return link;
 }
 
@@ -822,9 +833,7 @@ void EntityExtractor::Impl::FindSpelledEmails(const NormalizedText& text,
     // "at" the host must be a free-mail provider's ("at gmail dot com"), and a suffix written
     // after a spaced '.' or the word "dot" must be no English word ("at home dot in").
     if (at.form != MarkerForm::kBracketed && !AnySpelled(host, labels)) continue;
-    const std::string_view tld =
-        all.substr(host.labels[labels - 1].first,
-                   host.labels[labels - 1].second - host.labels[labels - 1].first);
+    const std::string_view tld = Label(all, host, labels - 1);
     const MarkerForm last_separator = host.separators[labels - 2];
     if ((last_separator == MarkerForm::kSpaced || last_separator == MarkerForm::kWord) &&
         IsWordLikeTld(tld)) {
@@ -835,11 +844,7 @@ void EntityExtractor::Impl::FindSpelledEmails(const NormalizedText& text,
     email.is_free_mail = IsFreeMail(RegistrableDomainOfHost(email.domain));
     if (at.form == MarkerForm::kWord && !email.is_free_mail) continue;
     const size_t end = host.labels[labels - 1].second;
-    const bool taken =
-        std::any_of(entities->emails.begin(), entities->emails.end(), [&](const auto& e) {
-          return local < e.location.normalized_end && e.location.normalized_begin < end;
-        });
-    if (taken) continue;
+    if (AnyOverlaps(entities->emails, local, end)) continue;
     email.address = std::string(all.substr(local, at.begin - local)) + "@" + email.domain;
     email.location = Locate(text, local, end);
     email.spelled_out = true;
@@ -852,15 +857,6 @@ void EntityExtractor::Impl::FindSpelledEmails(const NormalizedText& text,
 void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entities* entities) const {
   const std::string_view all = text.text;
   std::vector<Link> found;
-  auto taken = [&](size_t begin, size_t end) {
-    auto overlaps = [&](const EntityLocation& at) {
-      return begin < at.normalized_end && at.normalized_begin < end;
-    };
-    return std::any_of(entities->links.begin(), entities->links.end(),
-                       [&](const Link& l) { return overlaps(l.location); }) ||
-           std::any_of(entities->emails.begin(), entities->emails.end(),
-                       [&](const EmailAddress& e) { return overlaps(e.location); });
-  };
   for (size_t core = 0; core < all.size() && found.size() < kMaxSpelledEntities; ++core) {
     if (all[core] != '.' && all[core] != 'd') continue;
     const Marker dot = MarkerAt(all, core, '.', "dot");
@@ -873,11 +869,8 @@ void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entitie
     const SpelledHost host = HostFrom(all, first, /*in_address=*/false);
     const size_t labels = LabelsToSuffix(all, host);
     if (labels == 0) continue;
-    const std::string_view name =
-        all.substr(host.labels[0].first, host.labels[0].second - host.labels[0].first);
-    const std::string_view tld =
-        all.substr(host.labels[labels - 1].first,
-                   host.labels[labels - 1].second - host.labels[labels - 1].first);
+    const std::string_view name = Label(all, host, 0);
+    const std::string_view tld = Label(all, host, labels - 1);
     // "(dot)" and "[.]" are written only to hide a host. " . " and the word "dot" are prose
     // too ("the dot com bubble", "is it . com or . org"): the name must look like a site's,
     // with a digit or hyphen or six letters or more, and the suffix must be one that spam
@@ -892,10 +885,15 @@ void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entitie
       continue;
     }
     const size_t end = host.labels[labels - 1].second;
-    if (taken(first, end)) continue;
-    Link link = LinkTo(JoinLabels(all, host, labels));
-    link.location = Locate(text, first, end);
-    found.push_back(std::move(link));
+    if (AnyOverlaps(entities->links, first, end) || AnyOverlaps(entities->emails, first, end)) {
+      continue;
+    }
+    const std::string joined = JoinLabels(all, host, labels);
+    std::optional<Link> link = LinkTo(joined, joined);
+    if (!link) continue;
+    link->spelled_out = true;
+    link->location = Locate(text, first, end);
+    found.push_back(std::move(*link));
     core = end - 1;
   }
   MergeInTextOrder(std::move(found), &entities->links);

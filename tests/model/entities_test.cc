@@ -243,6 +243,14 @@ TEST_F(EntityExtractorTest, AHostLongerThanADnsNameIsNotALink) {
   Extract("see http://" + deep + "example.co.uk/x now");
   ASSERT_EQ(entities_.links.size(), 1u);
   EXPECT_EQ(entities_.links[0].registrable_domain, "example.co.uk");
+  // The same bound for a host spelled out.
+  std::string name;
+  for (int i = 0; i < 125; ++i) name += "ab";
+  Extract("visit " + name + "(dot)com now");  // 254 bytes
+  EXPECT_TRUE(entities_.links.empty());
+  Extract("visit " + name.substr(0, 240) + "(dot)com now");
+  ASSERT_EQ(entities_.links.size(), 1u);
+  EXPECT_TRUE(entities_.links[0].spelled_out);
 }
 
 TEST_F(EntityExtractorTest, LinkWithSchemeHasHostRegistrableDomainAndTld) {
