@@ -308,70 +308,30 @@ void SeparateBySymbols(Scratch* scratch) {
   if (changed) std::swap(scratch->units, scratch->next);
 }
 
-// Re-joins runs of single letters or single digits separated by single spaces. Called only
-// when Survey() saw such a run.
-void RejoinSpacedOut(Scratch* scratch) {
-  const std::vector<Unit>& in = scratch->units;
-  struct Token {
-    size_t begin, end;
-  };
-  std::vector<Token> tokens;
-  for (size_t i = 0; i < in.size();) {
-    size_t j = i;
-    while (j < in.size() && in[j].cp != ' ') ++j;
-    tokens.push_back({i, j});
-    i = j + 1;
-  }
-
-  std::vector<Unit>& out = scratch->next;
-  out.clear();
-  size_t t = 0;
-  while (t < tokens.size()) {
-    // Longest run starting at token t.
-    size_t run_end = t;
-    size_t minimum = 0;
-    if (IsSingleLetter(in, tokens[t].begin, tokens[t].end)) {
-      while (run_end < tokens.size() &&
-             IsSingleLetter(in, tokens[run_end].begin, tokens[run_end].end)) {
-        ++run_end;
-      }
-      minimum = kMinSpacedLetters;
-    } else if (IsSingleDigit(in, tokens[t].begin, tokens[t].end) ||
-               IsPlusDigit(in, tokens[t].begin, tokens[t].end)) {
-      run_end = t + 1;
-      while (run_end < tokens.size() &&
-             IsSingleDigit(in, tokens[run_end].begin, tokens[run_end].end)) {
-        ++run_end;
-      }
-      minimum = kMinSpacedDigits;
-    }
-    const bool rejoin = minimum > 0 && run_end - t >= minimum;
-    if (!rejoin) run_end = t + 1;
-    if (!out.empty()) out.push_back(in[tokens[t].begin - 1]);  // the separating space
-    for (size_t k = t; k < run_end; ++k) {
-      out.insert(out.end(), in.begin() + tokens[k].begin, in.begin() + tokens[k].end);
-    }
-    if (rejoin) {
-      ++scratch->report.spaced_out_runs;
-      scratch->MarkObfuscated(in[tokens[t].begin].begin, in[tokens[run_end - 1].end - 1].end);
-    }
-    t = run_end;
-  }
-  std::swap(scratch->units, scratch->next);
-}
-
 bool IsLeetCharacter(char32_t c) {
   return c == '0' || c == '1' || c == '3' || c == '4' || c == '5' || c == '7' || c == '@' ||
          c == '$';
 }
+bool IsLeetDigit(char32_t c) { return IsAsciiDigit(c) && IsLeetCharacter(c); }
+
+// What a chain of punctuated letters is made of ("W.h.4.t.s"): a letter, or a leetspeak digit
+// standing for one.
+bool IsPunctuatedElement(char32_t c) {
+  return c < 0x80 ? IsAsciiLetter(c) || IsLeetDigit(c) : static_cast<bool>(u_isalnum(c));
+}
+
+constexpr size_t kMaxLeetRun = 24;    // longer runs are not read as leetspeak words
+constexpr int kMaxLeetAmbiguous = 4;  // '1' may be 'i' or 'l': at most 2^4 candidates
 
 // What the later passes will find to do, learned in one cheap scan so that ordinary text
 // skips them entirely.
 struct Survey {
-  bool spaced_out_run = false;      // 3+ single letters or 4+ single digits in a row
+  // kMinSpacedLetters single letters (leetspeak digits among them) or kMinSpacedDigits
+  // single digits in a row
+  bool spaced_out_run = false;
   bool leet = false;                // some leetspeak character
   bool long_repeat = false;         // some non-digit repeated more than 3 times
-  bool punctuated_letters = false;  // kMinSpacedLetters single letters joined by separators
+  bool punctuated_letters = false;  // kMinSpacedLetters IsPunctuatedElement joined by separators
 };
 
 constexpr std::array<bool, 128> kIsLeet = [] {
@@ -404,7 +364,9 @@ Survey SurveyUnits(const std::vector<Unit>& units) {
     const bool single = token_length == 1;
     const bool letter = single && (token_first < 0x80 ? IsAsciiLetter(token_first)
                                                       : static_cast<bool>(u_isalpha(token_first)));
-    letters = letter ? letters + 1 : 0;
+    // A leetspeak digit after a letter may stand for one ("w h 4 t"): the run goes on.
+    const bool leet_digit = single && IsLeetDigit(token_first) && letters > 0;
+    letters = letter || leet_digit ? letters + 1 : 0;
     if (single && IsAsciiDigit(token_first)) {
       ++digits;
     } else {
@@ -427,9 +389,10 @@ Survey SurveyUnits(const std::vector<Unit>& units) {
       if (token_length++ == 0) token_first = c;
       leet |= c < 128 && kIsLeet[c];
     }
-    if (IsLetterOrDigit(c) && !IsAsciiDigit(c)) {
-      const bool after_single = IsLetterSeparator(previous) && IsLetterOrDigit(before_previous) &&
-                                !IsAsciiDigit(before_previous) && !IsLetterOrDigit(third_previous);
+    if (IsPunctuatedElement(c)) {
+      const bool after_single = IsLetterSeparator(previous) &&
+                                IsPunctuatedElement(before_previous) &&
+                                !IsLetterOrDigit(third_previous);
       punctuated = after_single ? punctuated + 1 : 0;
       survey.punctuated_letters = survey.punctuated_letters || punctuated + 1 >= kMinSpacedLetters;
     }
@@ -497,16 +460,18 @@ bool NormalizePlainAscii(std::string_view original, bool as_displayed, Normalize
     } else {
       if (token_length++ == 0) token_first = c;
       if (kIsLeetOrSeparator[byte] && IsLetterSeparator(static_cast<unsigned char>(c))) {
-        // "w.h.a.t": a single letter before this separator, continuing a chain when the
-        // separator before that letter was one too; looked at only here, at separators,
-        // because a test on every letter cost ordinary text a fifth of this loop's time.
+        // "w.h.a.t", "w.h.4.t": a single letter or leetspeak digit before this separator,
+        // continuing a chain when the separator before it was one too; looked at only here,
+        // at separators, because a test on every letter cost ordinary text a fifth of this
+        // loop's time. The general path makes the exact decision.
         const bool single =
-            n > 0 && IsAsciiLetter(text[n - 1]) && (n == 1 || !IsAsciiAlnum(text[n - 2]));
+            n > 0 && IsPunctuatedElement(text[n - 1]) && (n == 1 || !IsAsciiAlnum(text[n - 2]));
         const bool continues =
             single && n >= 2 && IsLetterSeparator(static_cast<unsigned char>(text[n - 2]));
         punctuated = single ? (continues ? punctuated + 1 : 1) : 0;
-        // The chain holds kMinSpacedLetters letters when a single letter follows.
-        if (punctuated + 1 >= kMinSpacedLetters && k + 1 < size && IsAsciiLetter(original[k + 1]) &&
+        // The chain holds kMinSpacedLetters characters when a single one follows.
+        if (punctuated + 1 >= kMinSpacedLetters && k + 1 < size &&
+            IsPunctuatedElement(original[k + 1]) &&
             (k + 2 >= size || !IsAsciiAlnum(original[k + 2]))) {
           return false;
         }
@@ -574,6 +539,12 @@ struct Normalizer::Impl {
   void FoldHomoglyphs(Scratch* scratch) const;
   char32_t AsciiBaseOf(char32_t c) const;
   void FoldDecoratedWords(Scratch* scratch) const;
+  bool SpellsWordWithLeet(std::string_view run, char* word) const;
+  void RejoinSpacedOut(Scratch* scratch) const;
+  // The lower-case ASCII letters of c's confusable skeleton ("а" -> "a", "ш" -> "w"); 0
+  // letters when the skeleton holds anything else or more than kMaxSkeletonLetters.
+  static constexpr size_t kMaxSkeletonLetters = 16;
+  size_t LatinSkeleton(char32_t c, std::array<char, kMaxSkeletonLetters>* latin) const;
   void RejoinPunctuatedLetters(Scratch* scratch) const;
   void FoldLeetspeak(Scratch* scratch) const;
   static void CapRepeats(Scratch* scratch);
@@ -788,28 +759,14 @@ void Normalizer::Impl::FoldHomoglyphs(Scratch* scratch) const {
         out.push_back(in[k]);
         continue;
       }
-      std::array<UChar, 2> source;
-      int32_t source_length = 0;
-      U16_APPEND_UNSAFE(source.data(), source_length, static_cast<UChar32>(c));
-      std::array<UChar, 16> target;
-      const int32_t target_length =
-          uspoof_getSkeleton(spoof_checker, 0, source.data(), source_length, target.data(),
-                             static_cast<int32_t>(target.size()), &status);
-      if (U_FAILURE(status) || target_length == 0) {
+      std::array<char, kMaxSkeletonLetters> latin;
+      const size_t latin_length = LatinSkeleton(c, &latin);
+      if (latin_length == 0) {
         foldable = false;
         break;
       }
-      for (int32_t t = 0; t < target_length; ++t) {
-        char32_t latin = target[t];
-        // A skeleton is decomposed: Cyrillic "ё" is "e" + U+0308. The mark goes as it would
-        // from a Latin letter; it is part of one folded letter, not a mark of its own.
-        if (t > 0 && IsCombiningMark(latin)) continue;
-        if (latin >= 'A' && latin <= 'Z') latin += 'a' - 'A';
-        if (!(latin >= 'a' && latin <= 'z')) {
-          foldable = false;
-          break;
-        }
-        out.push_back({latin, in[k].begin, in[k].end});
+      for (size_t t = 0; t < latin_length; ++t) {
+        out.push_back({static_cast<unsigned char>(latin[t]), in[k].begin, in[k].end});
       }
       ++folded;
     }
@@ -824,6 +781,30 @@ void Normalizer::Impl::FoldHomoglyphs(Scratch* scratch) const {
     i = j;
   }
   std::swap(scratch->units, scratch->next);
+}
+
+size_t Normalizer::Impl::LatinSkeleton(char32_t c,
+                                       std::array<char, kMaxSkeletonLetters>* latin) const {
+  std::array<UChar, 2> source;
+  int32_t source_length = 0;
+  U16_APPEND_UNSAFE(source.data(), source_length, static_cast<UChar32>(c));
+  std::array<UChar, 16> target;
+  UErrorCode status = U_ZERO_ERROR;
+  const int32_t target_length =
+      uspoof_getSkeleton(spoof_checker, 0, source.data(), source_length, target.data(),
+                         static_cast<int32_t>(target.size()), &status);
+  if (U_FAILURE(status)) return 0;
+  size_t length = 0;
+  for (int32_t t = 0; t < target_length; ++t) {
+    char32_t letter = target[t];
+    // A skeleton is decomposed: Cyrillic "ё" is "e" + U+0308. The mark goes as it would
+    // from a Latin letter; it is part of one folded letter, not a mark of its own.
+    if (t > 0 && IsCombiningMark(letter)) continue;
+    if (letter >= 'A' && letter <= 'Z') letter += 'a' - 'A';
+    if (!(letter >= 'a' && letter <= 'z') || length == latin->size()) return 0;
+    (*latin)[length++] = static_cast<char>(letter);
+  }
+  return length;
 }
 
 // The ASCII letter a lower-case Latin letter decorates ('e' for "é", 'x' for "ẍ"), or 0.
@@ -904,55 +885,212 @@ void Normalizer::Impl::FoldDecoratedWords(Scratch* scratch) const {
   }
 }
 
-// Pass 2b, after the spaced-out runs: "W.h.a.t.s.A.p.p", "v-i-a-g-r-a". At least
-// kMinSpacedLetters single letters in one token, each pair separated by one IsLetterSeparator
-// character, lose the separators when the letters spell a known word ("whatsapp", "viagra").
-// Abbreviations stay: "U.S.A." has three letters, "e.g." two, and "a-b-c-d" or "x.y.z.w"
-// spell no word. A longer known word is no harm either way ("S.H.I.E.L.D." reads "shield").
+// Re-joins runs of single letters or single digits separated by single spaces. Called only
+// when Survey() saw such a run. A run of letters goes on through leetspeak digits between
+// letters when that spells a known word ("W h 4 t s A p p" reads "whatsapp"), which is then
+// written in plain letters.
+void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
+  const std::vector<Unit>& in = scratch->units;
+  struct Token {
+    size_t begin, end;
+  };
+  std::vector<Token> tokens;
+  for (size_t i = 0; i < in.size();) {
+    size_t j = i;
+    while (j < in.size() && in[j].cp != ' ') ++j;
+    tokens.push_back({i, j});
+    i = j + 1;
+  }
+  const auto single_letter = [&](size_t t) {
+    return t < tokens.size() && IsSingleLetter(in, tokens[t].begin, tokens[t].end);
+  };
+  const auto single_leet_digit = [&](size_t t) {
+    return t < tokens.size() && IsSingleDigit(in, tokens[t].begin, tokens[t].end) &&
+           IsLeetDigit(in[tokens[t].begin].cp);
+  };
+
+  std::vector<Unit>& out = scratch->next;
+  out.clear();
+  std::string spelling;
+  char word[kMaxLeetRun];
+  size_t t = 0;
+  while (t < tokens.size()) {
+    // Longest run starting at token t.
+    size_t run_end = t;
+    size_t minimum = 0;
+    size_t leet_digits = 0;
+    if (single_letter(t)) {
+      while (single_letter(run_end)) ++run_end;
+      minimum = kMinSpacedLetters;
+      // Letters and leetspeak digits, then back to the last letter. The scan stops after
+      // kMaxLeetRun + 1 tokens, which no word is, so a long run costs no more than a short one.
+      size_t leet_end = t;
+      while (leet_end - t <= kMaxLeetRun &&
+             (single_letter(leet_end) || single_leet_digit(leet_end))) {
+        ++leet_end;
+      }
+      const bool too_long = leet_end - t > kMaxLeetRun;
+      while (!single_letter(leet_end - 1)) --leet_end;
+      spelling.clear();
+      for (size_t k = t; k < leet_end; ++k) {
+        const char32_t c = in[tokens[k].begin].cp;
+        spelling.push_back(c < 0x80 ? static_cast<char>(c) : '\0');
+        leet_digits += IsAsciiDigit(c);
+      }
+      const size_t length = leet_end - t;
+      if (!too_long && leet_digits > 0 && length >= kMinSpacedLetters &&
+          leet_digits <= length - leet_digits && spelling.find('\0') == std::string::npos &&
+          SpellsWordWithLeet(spelling, word)) {
+        run_end = leet_end;
+      } else {
+        leet_digits = 0;
+      }
+    } else if (IsSingleDigit(in, tokens[t].begin, tokens[t].end) ||
+               IsPlusDigit(in, tokens[t].begin, tokens[t].end)) {
+      run_end = t + 1;
+      while (run_end < tokens.size() &&
+             IsSingleDigit(in, tokens[run_end].begin, tokens[run_end].end)) {
+        ++run_end;
+      }
+      minimum = kMinSpacedDigits;
+    }
+    const bool rejoin = minimum > 0 && run_end - t >= minimum;
+    if (!rejoin) run_end = t + 1;
+    if (!out.empty()) out.push_back(in[tokens[t].begin - 1]);  // the separating space
+    for (size_t k = t; k < run_end; ++k) {
+      out.insert(out.end(), in.begin() + tokens[k].begin, in.begin() + tokens[k].end);
+      if (leet_digits > 0) out.back().cp = static_cast<unsigned char>(word[k - t]);
+    }
+    if (rejoin) {
+      ++scratch->report.spaced_out_runs;
+      scratch->report.leet_characters += static_cast<uint32_t>(leet_digits);
+      scratch->MarkObfuscated(in[tokens[t].begin].begin, in[tokens[run_end - 1].end - 1].end);
+    }
+    t = run_end;
+  }
+  std::swap(scratch->units, scratch->next);
+}
+
+// Pass 2b, after the spaced-out runs: "W.h.a.t.s.A.p.p", "v-i-a-g-r-a", "W.h.4.t.s.A.p.p",
+// "v.і.a.g.r.a" (with a Cyrillic "і"). A chain of at least kMinSpacedLetters single
+// characters in one token, each pair separated by one IsLetterSeparator character, loses the
+// separators when its characters spell a known word. The chain starts with a letter; a
+// leetspeak digit may stand for a letter, no more of them than letters; a non-ASCII letter is
+// read as its Latin skeleton when the chain also has an ASCII letter. The rejoined word is
+// written in plain letters, so the leetspeak and homoglyph passes need not find it again.
+// Abbreviations stay: "U.S.A." has three letters, "e.g." two, and "a-b-c-d", "x.y.z.w" or
+// "a.b.c.1" spell no word. A longer known word is no harm either way ("S.H.I.E.L.D." reads
+// "shield").
 void Normalizer::Impl::RejoinPunctuatedLetters(Scratch* scratch) const {
   const std::vector<Unit>& in = scratch->units;
   const auto letter = [&](size_t k) {
     return k < in.size() && IsLetterOrDigit(in[k].cp) && !IsAsciiDigit(in[k].cp);
   };
+  const auto element = [&](size_t k) {
+    return letter(k) || (k < in.size() && IsLeetDigit(in[k].cp));
+  };
   const auto word_character = [&](size_t k) { return k < in.size() && IsLetterOrDigit(in[k].cp); };
   std::vector<Unit>& out = scratch->next;
   out.clear();
   bool changed = false;
-  std::string word;
+  std::string run;
+  char word[kMaxLeetRun];
   size_t i = 0;
   while (i < in.size()) {
-    // A chain x.y.z...: single letters, one separator between each two.
-    if (letter(i) && (i == 0 || !word_character(i - 1)) && !word_character(i + 1)) {
-      size_t letters = 1;
-      size_t end = i + 1;
-      while (end + 1 < in.size() && IsLetterSeparator(in[end].cp) && letter(end + 1) &&
-             !word_character(end + 2)) {
-        ++letters;
-        end += 2;
-      }
-      if (letters >= kMinSpacedLetters) {
-        word.clear();
-        for (size_t k = i; k < end; k += 2) {
-          char bytes[4];
-          word.append(bytes, EncodeUtf8(in[k].cp, bytes));
-        }
-        if (IsWord(word)) {
-          for (size_t k = i; k < end; k += 2) out.push_back(in[k]);
-          ++scratch->report.spaced_out_runs;
-          scratch->MarkObfuscated(in[i].begin, in[end - 1].end);
-          changed = true;
-          i = end;
-          continue;
-        }
-      }
-      out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(i),
-                 in.begin() + static_cast<std::ptrdiff_t>(end));
-      i = end;
+    // A chain x.y.z...: single characters, one separator between each two.
+    if (!(letter(i) && (i == 0 || !word_character(i - 1)) && !word_character(i + 1))) {
+      out.push_back(in[i++]);
       continue;
     }
-    out.push_back(in[i++]);
+    size_t end = i + 1;
+    while (end + 1 < in.size() && IsLetterSeparator(in[end].cp) && element(end + 1) &&
+           !word_character(end + 2)) {
+      end += 2;
+    }
+    const size_t length = (end - i + 1) / 2;
+    // The chain's spelling in ASCII letters and leetspeak digits, or nothing when one of its
+    // characters has no such reading.
+    run.clear();
+    size_t digits = 0;
+    size_t skeletons = 0;
+    bool ascii_letter = false;
+    bool readable = length >= kMinSpacedLetters && length <= kMaxLeetRun;
+    for (size_t k = i; k < end && readable; k += 2) {
+      const char32_t c = in[k].cp;
+      if (c < 0x80) {
+        run.push_back(static_cast<char>(c));
+        digits += IsAsciiDigit(c);
+        ascii_letter = ascii_letter || !IsAsciiDigit(c);
+        continue;
+      }
+      // A letter of another script that looks like one Latin letter; Latin's own accented
+      // letters ("café") are not look-alikes.
+      UErrorCode status = U_ZERO_ERROR;
+      std::array<char, kMaxSkeletonLetters> latin;
+      if (uscript_getScript(c, &status) == USCRIPT_LATIN || LatinSkeleton(c, &latin) != 1) {
+        readable = false;
+        break;
+      }
+      run.push_back(latin[0]);
+      ++skeletons;
+    }
+    readable = readable && digits <= length - digits && (skeletons == 0 || ascii_letter);
+    if (readable && SpellsWordWithLeet(run, word)) {
+      for (size_t k = i, w = 0; k < end; k += 2, ++w) {
+        out.push_back({static_cast<unsigned char>(word[w]), in[k].begin, in[k].end});
+      }
+      ++scratch->report.spaced_out_runs;
+      scratch->report.leet_characters += static_cast<uint32_t>(digits);
+      scratch->report.homoglyphs += static_cast<uint32_t>(skeletons);
+      scratch->MarkObfuscated(in[i].begin, in[end - 1].end);
+      changed = true;
+    } else {
+      out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(i),
+                 in.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+    i = end;
   }
   if (changed) std::swap(scratch->units, scratch->next);
+}
+
+// Whether `run` (lower-case ASCII letters and leetspeak characters, at most kMaxLeetRun of
+// them, at most kMaxLeetAmbiguous of them '1') spells a known word when its leetspeak
+// characters are read as the letters they stand for, '1' as 'i' or 'l'. The first such
+// spelling goes to word[0..run.size()).
+bool Normalizer::Impl::SpellsWordWithLeet(std::string_view run, char* word) const {
+  const auto ambiguous = std::count(run.begin(), run.end(), '1');
+  if (run.size() > kMaxLeetRun || ambiguous > kMaxLeetAmbiguous) return false;
+  for (int mask = 0; mask < (1 << ambiguous); ++mask) {
+    int bit = 0;
+    for (size_t k = 0; k < run.size(); ++k) {
+      switch (run[k]) {
+        case '0':
+          word[k] = 'o';
+          break;
+        case '1':
+          word[k] = (mask >> bit++) & 1 ? 'i' : 'l';
+          break;
+        case '3':
+          word[k] = 'e';
+          break;
+        case '4':
+        case '@':
+          word[k] = 'a';
+          break;
+        case '5':
+        case '$':
+          word[k] = 's';
+          break;
+        case '7':
+          word[k] = 't';
+          break;
+        default:
+          word[k] = run[k];
+      }
+    }
+    if (IsWord(std::string_view(word, run.size()))) return true;
+  }
+  return false;
 }
 
 // Pass 4: leetspeak, in place (every fold is one code point for one code point).
@@ -962,8 +1100,7 @@ void Normalizer::Impl::FoldLeetspeak(Scratch* scratch) const {
   const auto is_run_char = [&](char32_t c) {
     return (c >= 'a' && c <= 'z') || IsAsciiDigit(c) || c == '@' || c == '$';
   };
-  constexpr size_t kMaxRun = 24;
-  constexpr int kMaxAmbiguous = 4;  // '1' may be 'i' or 'l': at most 2^4 candidates
+  constexpr size_t kMaxRun = kMaxLeetRun;
   size_t i = 0;
   while (i < u.size()) {
     // One white-space token at a time, so a URL or address is skipped as a whole.
@@ -1010,47 +1147,16 @@ void Normalizer::Impl::FoldLeetspeak(Scratch* scratch) const {
                                (IsAsciiDigit(u[run_end - 1].cp) && leet >= 2 &&
                                 static_cast<int>(length) - leet >= 2 && letter_after_leet);
       if (!has_letter || leet == 0 || length < 3 || length > kMaxRun || !is_letter(u[start].cp) ||
-          !word_shaped || ambiguous > kMaxAmbiguous) {
+          !word_shaped || ambiguous > kMaxLeetAmbiguous) {
         continue;
       }
       char run[kMaxRun];
       for (size_t k = 0; k < length; ++k) run[k] = static_cast<char>(u[start + k].cp);
-      char candidate[kMaxRun];
-      for (int mask = 0; mask < (1 << ambiguous); ++mask) {
-        int bit = 0;
-        for (size_t k = 0; k < length; ++k) {
-          switch (run[k]) {
-            case '0':
-              candidate[k] = 'o';
-              break;
-            case '1':
-              candidate[k] = (mask >> bit++) & 1 ? 'i' : 'l';
-              break;
-            case '3':
-              candidate[k] = 'e';
-              break;
-            case '4':
-            case '@':
-              candidate[k] = 'a';
-              break;
-            case '5':
-            case '$':
-              candidate[k] = 's';
-              break;
-            case '7':
-              candidate[k] = 't';
-              break;
-            default:
-              candidate[k] = run[k];
-          }
-        }
-        if (!IsWord(std::string_view(candidate, length))) continue;
-        for (size_t k = 0; k < length; ++k)
-          u[start + k].cp = static_cast<unsigned char>(candidate[k]);
-        scratch->report.leet_characters += leet;
-        scratch->MarkObfuscated(u[start].begin, u[run_end - 1].end);
-        break;
-      }
+      char word[kMaxLeetRun];
+      if (!SpellsWordWithLeet(std::string_view(run, length), word)) continue;
+      for (size_t k = 0; k < length; ++k) u[start + k].cp = static_cast<unsigned char>(word[k]);
+      scratch->report.leet_characters += leet;
+      scratch->MarkObfuscated(u[start].begin, u[run_end - 1].end);
     }
     i = token_end + 1;
   }
@@ -1130,7 +1236,7 @@ NormalizedText Normalizer::Normalize(std::string_view original, HtmlReading html
   impl_->Decode(&scratch);
   if (scratch.has_non_ascii) SeparateBySymbols(&scratch);
   const Survey survey = SurveyUnits(scratch.units);
-  if (survey.spaced_out_run) RejoinSpacedOut(&scratch);
+  if (survey.spaced_out_run) impl_->RejoinSpacedOut(&scratch);
   if (survey.punctuated_letters) impl_->RejoinPunctuatedLetters(&scratch);
   if (scratch.has_non_ascii) {
     impl_->FoldHomoglyphs(&scratch);

@@ -257,6 +257,49 @@ TEST_F(NormalizerTest, LettersSpacedOutWithPunctuationAreRejoinedIntoKnownWords)
   EXPECT_EQ(Normalize("\u00E9 c*a*l*l me").text, "\u00E9 call me");
 }
 
+TEST_F(NormalizerTest, PunctuatedLettersWithLeetspeakDigitsOrLookalikesAreRejoined) {
+  // U+0456 is a Cyrillic "і".
+  const std::string original = "Ask on W.h.4.t.s.A.p.p for c-4-s-h, buy v.\u0456.a.g.r.a";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "ask on whatsapp for cash, buy viagra");
+  EXPECT_EQ(n.obfuscation.spaced_out_runs, 3u);
+  EXPECT_EQ(n.obfuscation.leet_characters, 2u);
+  EXPECT_EQ(n.obfuscation.homoglyphs, 1u);
+  EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "W.h.4.t.s.A.p.p");
+  EXPECT_EQ(OriginalOf(original, n, "cash"), "c-4-s-h");
+  EXPECT_EQ(OriginalOf(original, n, "viagra"), "v.\u0456.a.g.r.a");
+  // All ASCII (the plain reader must hand it on) and with something else non-ASCII.
+  EXPECT_EQ(Normalize("earn b.1.t.c.0.1.n daily").text, "earn bitcoin daily");
+  EXPECT_EQ(Normalize("\u00E9 earn b.1.t.c.0.1.n daily").text, "\u00E9 earn bitcoin daily");
+}
+
+TEST_F(NormalizerTest, PunctuatedChainsOfMostlyDigitsOrOtherScriptsStay) {
+  for (const std::string text :
+       {"v.1.3.5 and 1.8.0.0", "a.b.c.1 and p-1-2-3", "c.a.f.\u00E9",
+        // Russian letters spaced out stay Russian, whatever their skeletons spell.
+        "\u0440.\u0435.\u0441.\u043E"}) {
+    const NormalizedText n = Normalize(text);
+    EXPECT_EQ(n.text, text);
+    EXPECT_EQ(n.obfuscation.total(), 0u) << text;
+  }
+}
+
+TEST_F(NormalizerTest, SpacedOutLettersWithLeetspeakDigitsAreRejoinedIntoKnownWords) {
+  const std::string original = "W h 4 t s A p p me, b 1 t c 0 1 n";
+  const NormalizedText n = Normalize(original);
+  EXPECT_EQ(n.text, "whatsapp me, bitcoin");
+  EXPECT_EQ(n.obfuscation.spaced_out_runs, 2u);
+  EXPECT_EQ(n.obfuscation.leet_characters, 4u);
+  EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "W h 4 t s A p p");
+  // Digits that spell no word with the letters before them are a number of their own.
+  EXPECT_EQ(Normalize("a 1 b c d, m e 4 5 7 3 1 0").text, "a 1 b c d, m e 457310");
+  // A run longer than any word is not spelled out, however long.
+  std::string long_run;
+  for (int k = 0; k < 5000; ++k) long_run += "a 1 ";
+  long_run += "a";
+  EXPECT_EQ(Normalize(long_run).text, long_run);
+}
+
 TEST_F(NormalizerTest, AbbreviationsAndLettersThatSpellNoWordStay) {
   for (const std::string text : {"the u.s.a. and the u.k., e.g. a.k.a. i.e.", "options a-b-c-d-e",
                                  "axes x.y.z.w", "wh.a.t.s.a.p.p", "v1.2.3.4 and a.b.c.1"}) {
