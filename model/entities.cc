@@ -246,7 +246,8 @@ constexpr std::string_view kContactChannels[] = {
 constexpr char kContactPattern[] =
     R"((\bwhats ?app?\b|\bwh?ats?app\b|\bwa\.me\b))"
     R"(|(\btelegram\b|\bt\.me\b))"
-    R"(|(\b(?:viber|wechat|skype|snapchat|signal app)\b))"
+    R"(|(\b(?:viber|wechat|skype|snapchat|signal app|kik|icq)\b)"
+    R"(|\bsnap ?(?:id\b|:)|\badd me on (?:snap|sc|line)\b))"
     R"(|(@[a-z0-9_][a-z0-9_.]{1,29}))"
     R"(|(#[a-z0-9_]*[a-z_][a-z0-9_]*))"
     R"(|(\b(?:dm|pm) (?:me|us|now)\b))"

@@ -526,6 +526,15 @@ TEST_F(EntityExtractorTest, ContactCallsAreFound) {
             (std::vector<std::string>{"dm", "inbox", "telegram", "whatsapp", "text", "call"}));
 }
 
+TEST_F(EntityExtractorTest, MessengersByNameOrIdAreContactCalls) {
+  Extract("add me on snap, Snap: julia_22, kik or ICQ 55501234, Snapchat, add me on line");
+  EXPECT_EQ(Channels(), (std::vector<std::string>{"messenger", "messenger", "messenger",
+                                                  "messenger", "messenger", "messenger"}));
+  // A snap of the fingers, snap peas and a photo are no messenger.
+  Extract("oh snap, the snap peas froze; I'll snap a photo and add it on line 3");
+  EXPECT_TRUE(Channels().empty());
+}
+
 TEST_F(EntityExtractorTest, HandlesAndHashtagsButNotEmailsOrAnchors) {
   Extract("follow @Love_Guru. #LoveBack c# a@b.com page#2 A&#38;");
   ASSERT_EQ(Channels(), (std::vector<std::string>{"handle", "hashtag"}));
