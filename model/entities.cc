@@ -481,6 +481,75 @@ std::vector<std::pair<size_t, size_t>> PhoneWindows(
   return windows;
 }
 
+// The digit an English number word names ("nine" -> '9'), or 0.
+char DigitOfWord(std::string_view word) {
+  static constexpr std::string_view kWords[] = {"zero", "one", "two",   "three", "four",
+                                                "five", "six", "seven", "eight", "nine"};
+  if (word.size() < 3 || word.size() > 5) return 0;
+  for (size_t d = 0; d < std::size(kWords); ++d) {
+    if (kWords[d] == word) return static_cast<char>('0' + d);
+  }
+  return 0;
+}
+
+// A stretch of number words and numbers that may be a phone number written out of machines'
+// sight: "nine eight two nine two eight six six zero zero", "+91 nine 8 two 9 ...".
+struct NumberWordRun {
+  size_t begin = 0, end = 0;  // in the normalized text; a '+' right before it included
+  std::string digits;         // "+919829286600"
+  uint32_t words = 0;         // number words in it
+};
+
+constexpr size_t kMinNumberWordsInRun = 3;
+
+// The runs of number words and numbers, with nothing but spaces and - . , / ( ) between them,
+// that hold at least kMinNumberWordsInRun words and 7 to 17 digits (a phone number's), at most
+// kMaxPhoneWindows of them: "one, two, three" and "page one of 200" are none.
+std::vector<NumberWordRun> NumberWordRuns(std::string_view text) {
+  const auto alnum = [&](size_t k) { return IsAsciiAlnum(static_cast<unsigned char>(text[k])); };
+  const auto between_numbers = [](char c) {
+    return c == ' ' || c == '-' || c == '.' || c == ',' || c == '/' || c == '(' || c == ')';
+  };
+  std::vector<NumberWordRun> runs;
+  NumberWordRun run;
+  size_t i = 0;
+  while (i < text.size() && runs.size() < kMaxPhoneWindows) {
+    if (!alnum(i) || (i > 0 && alnum(i - 1))) {  // a run starts at a token's start
+      ++i;
+      continue;
+    }
+    run = NumberWordRun{};
+    run.begin = i;
+    run.end = i;
+    if (i > 0 && text[i - 1] == '+') {
+      run.begin = i - 1;
+      run.digits = "+";
+    }
+    for (size_t k = i; k < text.size() && run.digits.size() <= kMaxPhoneDigitGroup + 1;) {
+      size_t end = k;
+      while (end < text.size() && alnum(end)) ++end;
+      const std::string_view token = text.substr(k, end - k);
+      if (token.empty()) break;
+      if (const char digit = DigitOfWord(token); digit != 0) {
+        run.digits.push_back(digit);
+        ++run.words;
+      } else if (std::all_of(token.begin(), token.end(), [](char c) { return IsAsciiDigit(c); })) {
+        run.digits.append(token);
+      } else {
+        break;
+      }
+      run.end = end;
+      for (k = end; k < text.size() && between_numbers(text[k]);) ++k;
+    }
+    const size_t digits = run.digits.size() - (run.digits[0] == '+' ? 1 : 0);
+    if (run.words >= kMinNumberWordsInRun && digits >= 7 && digits <= kMaxPhoneDigitGroup) {
+      runs.push_back(std::move(run));
+    }
+    i = std::max(run.end, i + 1);
+  }
+  return runs;
+}
+
 // Letters written for digits in a phone number: "+1 (3O2) 555-O1I8" (the text is case-folded
 // by then). A letter counts only inside a token made of nothing but digits and these letters,
 // with at least as many digits as letters: "3o2" and "o1i8" are digits, "oil", "lol" and
@@ -556,6 +625,8 @@ struct EntityExtractor::Impl {
   // list stays in text order.
   void FindSpelledEmails(const NormalizedText& text, Entities* entities) const;
   void FindSpelledLinks(const NormalizedText& text, Entities* entities) const;
+  // Phone numbers written partly in number words (NumberWordRuns), after FindPhones.
+  void FindPhonesInWords(const NormalizedText& text, Entities* entities) const;
   // How many of `host`'s labels form a host ending in a public suffix (0: none does), the
   // longest such one.
   size_t LabelsToSuffix(std::string_view text, const SpelledHost& host) const;
@@ -900,6 +971,44 @@ void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entitie
   MergeInTextOrder(std::move(found), &entities->links);
 }
 
+void EntityExtractor::Impl::FindPhonesInWords(const NormalizedText& text,
+                                              Entities* entities) const {
+  if (entities->phones.size() >= kMaxPhones) return;
+  std::vector<PhoneNumber> found;
+  for (const NumberWordRun& run : NumberWordRuns(text.text)) {
+    const bool taken = std::any_of(entities->phones.begin(), entities->phones.end(),
+                                   [&](const PhoneNumber& phone) {
+                                     return phone.location.normalized_begin < run.end &&
+                                            run.begin < phone.location.normalized_end;
+                                   });
+    if (taken) continue;
+    std::vector<std::string> regions;
+    if (run.digits[0] == '+') regions.emplace_back(kInternationalRegion);
+    regions.insert(regions.end(), options.default_regions.begin(), options.default_regions.end());
+    for (const std::string& region : regions) {
+      i18n::phonenumbers::PhoneNumber number;
+      if (phone_util->ParseAndKeepRawInput(run.digits, region, &number) !=
+              PhoneNumberUtil::NO_PARSING_ERROR ||
+          !phone_util->IsValidNumber(number)) {
+        continue;
+      }
+      PhoneNumber phone;
+      phone.location = Locate(text, run.begin, run.end);
+      phone_util->Format(number, PhoneNumberUtil::E164, &phone.e164);
+      phone.country_code = number.country_code();
+      phone.country_code_written =
+          number.country_code_source() != i18n::phonenumbers::PhoneNumber::FROM_DEFAULT_COUNTRY;
+      phone_util->GetRegionCodeForNumber(number, &phone.region);
+      phone.letters_as_digits = run.words;
+      phone.obfuscated = true;
+      found.push_back(std::move(phone));
+      break;
+    }
+    if (entities->phones.size() + found.size() >= kMaxPhones) break;
+  }
+  MergeInTextOrder(std::move(found), &entities->phones);
+}
+
 void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* entities) const {
   // With fewer digits even letters read as digits cannot make the 7 a number needs (a letter
   // counts only beside as many digits), and most comments stop here, after one count.
@@ -1112,6 +1221,7 @@ Entities EntityExtractor::Extract(const NormalizedText& text) const {
   impl_->FindLinks(text, &entities);
   impl_->FindSpelledLinks(text, &entities);
   impl_->FindPhones(text, &entities);
+  impl_->FindPhonesInWords(text, &entities);
   impl_->FindContactCalls(text, &entities);
   impl_->FindSelfReferences(text, &entities);
   impl_->FindMoney(text, &entities);

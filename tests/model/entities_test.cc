@@ -121,6 +121,34 @@ TEST_F(EntityExtractorTest, LettersWrittenForDigitsAreReadAsDigits) {
   EXPECT_EQ(OriginalText(entities_.phones[0].location), "+1 (3O2) 555-O1I8");
 }
 
+TEST_F(EntityExtractorTest, NumberWordsWrittenForDigitsAreReadAsDigits) {
+  Extract("Call Nine Eight two nine two eight six six zero zero now, +1 (415) 555-2671");
+  ASSERT_EQ(entities_.phones.size(), 2u);
+  EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
+  EXPECT_EQ(entities_.phones[0].letters_as_digits, 10u);
+  EXPECT_TRUE(entities_.phones[0].obfuscated);
+  EXPECT_FALSE(entities_.phones[0].country_code_written);
+  EXPECT_EQ(OriginalText(entities_.phones[0].location),
+            "Nine Eight two nine two eight six six zero zero");
+  EXPECT_EQ(entities_.phones[1].e164, "+14155552671");  // found first, listed in text order
+  // Words and digits mixed, with the country code written.
+  Extract("WhatsApp +91 nine 8 two 9-two 8 six 6 zero zero");
+  ASSERT_EQ(entities_.phones.size(), 1u);
+  EXPECT_EQ(entities_.phones[0].e164, "+919829286600");
+  EXPECT_EQ(entities_.phones[0].letters_as_digits, 6u);
+  EXPECT_TRUE(entities_.phones[0].country_code_written);
+  EXPECT_EQ(OriginalText(entities_.phones[0].location), "+91 nine 8 two 9-two 8 six 6 zero zero");
+}
+
+TEST_F(EntityExtractorTest, CountingAndFewNumberWordsAreNoPhoneNumber) {
+  for (const std::string text :
+       {"one two three four five six seven eight nine ten", "page one of 200 and two 3 four",
+        "it was two or three, maybe four 1000000 times", "four 9829286600"}) {
+    Extract(text);
+    EXPECT_TRUE(entities_.phones.empty() || entities_.phones[0].letters_as_digits == 0) << text;
+  }
+}
+
 TEST_F(EntityExtractorTest, WordsOfLookalikeLettersAreNotDigits) {
   // "ioi2" has more letters than digits; "oil" and "lol" have no digit.
   Extract("+1 (415) 555-ioi2, oil lol");
