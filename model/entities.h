@@ -56,7 +56,9 @@ struct PhoneNumber {
   int country_code = 0;     // 91
   std::string region;       // "IN"
   bool obfuscated = false;  // the original bytes differ from the normalized digits
-  // Letters written for digits: "+1 (3O2) 555-O1I8" has 3 (O for 0, I for 1; so are o, i, l).
+  // Digits written in letters: "+1 (3O2) 555-O1I8" has 3 (O for 0, I for 1; so are o, i,
+  // l); "+91 nine 8 two 9 ..." one per number word (EntityExtractor reads a run of at least
+  // three number words with 7 to 17 digits as a number).
   uint32_t letters_as_digits = 0;
   // Whether the text writes the country code ("+91 ...", "0091 ...", "91 98292 86600").
   // Otherwise `country_code` is a guess, the first default region that accepts the digits:

@@ -177,7 +177,7 @@ struct Rule {
   int min = 1;
   double per_100_words = 0;
   std::vector<int> country_codes;
-  bool letters_for_digits = false;  // phone-count: only numbers with letters written for digits
+  bool letters_for_digits = false;  // phone-count: only numbers with letters or words for digits
   int64_t duration_ms = 0;
   int more_than = 0;
   size_t min_length = 0;
