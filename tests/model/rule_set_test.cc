@@ -1218,6 +1218,14 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
        "this. I will forward this page to him. Pretty sure he will have a good read.",
        "template-praise", Verdict::kHold},
       {"Mr. Daniel Okafor's signals gave me 87% win rate", "investment-manager", Verdict::kHold},
+      {"I'm making over $13,000 a month working part time from home", "work-from-home",
+       Verdict::kHold},
+      {"my neighbour told me she was averaging $95 an hour", "work-from-home", Verdict::kHold},
+      {"my best friend's mom makes $77 an hour on the laptop", "work-from-home", Verdict::kHold},
+      {"Google is now paying $95 per hour to work with a laptop", "work-from-home",
+       Verdict::kHold},
+      {"I feel so much freedom now. This is what I do >>>>> www.homework24.com", "work-from-home",
+       Verdict::kHold},
   };
   for (const Fires& expected : fires) {
     const std::vector<Reason> reasons = reasons_of(expected.content);
@@ -1310,6 +1318,13 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "It's the little changes that make the biggest changes, as my grandma used to say.",
       "I disputed the charge with PayPal and they got back my funds within a week.",
       "As a teacher I only accept plagiarism-free essays.",
+      "I'm 28 and just started putting \u00A3200 a month into a global index fund.",
+      "I only have about $200 a month to invest, index fund or bitcoin?",
+      "My sister makes $30 an hour as a nurse and still can't afford rent.",
+      "I make $22 an hour at the warehouse, and I'm home by four.",
+      "Start here -> install node first, then run the script.",
+      "My friend earned $400 at the craft fair last weekend!",
+      "Google pays its interns well, I heard.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
