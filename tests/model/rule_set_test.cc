@@ -1222,6 +1222,7 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
        Verdict::kHold},
       {"my neighbour told me she was averaging $95 an hour", "work-from-home", Verdict::kHold},
       {"my best friend's mom makes $77 an hour on the laptop", "work-from-home", Verdict::kHold},
+      {"Message me on WhatsApp for a quick loan today", "loan-offer", Verdict::kHam},
       {"Google is now paying $95 per hour to work with a laptop", "work-from-home",
        Verdict::kHold},
       {"I feel so much freedom now. This is what I do >>>>> www.homework24.com", "work-from-home",
@@ -1325,6 +1326,8 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "Start here -> install node first, then run the script.",
       "My friend earned $400 at the craft fair last weekend!",
       "Google pays its interns well, I heard.",
+      "Email me for a loaner bike, we have two spares.",
+      "Text me for the loan calculator spreadsheet I mentioned.",
   };
   for (const char* reader : readers) {
     for (const Reason& reason : reasons_of(reader)) {
