@@ -246,8 +246,9 @@ constexpr std::string_view kContactChannels[] = {
 constexpr char kContactPattern[] =
     R"((\bwhats ?app?\b|\bwh?ats?app\b|\bwa\.me\b))"
     R"(|(\btelegram\b|\bt\.me\b))"
-    R"(|(\b(?:viber|wechat|skype|snapchat|signal app|kik|icq)\b)"
-    R"(|\bsnap ?(?:id\b|:)|\badd me on (?:snap|sc|line)\b))"
+    R"(|(\b(?:viber|wechat|skype|snapchat|signal app|kik)\b)"
+    R"(|\bmy (?:snap|sc)(?: ?id)? ?[:@]|\badd me on (?:snap|sc)\b|\bline id ?[:@])"
+    R"(|\bicq ?(?:#|no\.?|number|id|uin)? ?:? ?\d{5,}))"
     R"(|(@[a-z0-9_][a-z0-9_.]{1,29}))"
     R"(|(#[a-z0-9_]*[a-z_][a-z0-9_]*))"
     R"(|(\b(?:dm|pm) (?:me|us|now)\b))"
@@ -492,8 +493,8 @@ char DigitOfWord(std::string_view word) {
   return 0;
 }
 
-// A stretch of number words and numbers that may be a phone number written out of machines'
-// sight: "nine eight two nine two eight six six zero zero", "+91 nine 8 two 9 ...".
+// A stretch of number words that may be a phone number written out of machines' sight:
+// "nine eight two nine two eight six six zero zero", "+91 nine 8 two 9 ...".
 struct NumberWordRun {
   size_t begin = 0, end = 0;  // in the normalized text; a '+' right before it included
   std::string digits;         // "+919829286600"
@@ -502,26 +503,51 @@ struct NumberWordRun {
 
 constexpr size_t kMinNumberWordsInRun = 3;
 
-// The runs of number words and numbers, with nothing but spaces and - . , / ( ) between them,
-// that hold at least kMinNumberWordsInRun words and 7 to 17 digits (a phone number's), at most
-// kMaxPhoneWindows of them: "one, two, three" and "page one of 200" are none.
-std::vector<NumberWordRun> NumberWordRuns(std::string_view text) {
+// Whether `digits` (no '+') counts up or down by one through four digits in a row, as
+// counting does ("one two three four", "ten, nine, eight, seven ... zero").
+bool CountsInSteps(std::string_view digits) {
+  size_t up = 1;
+  size_t down = 1;
+  for (size_t k = 1; k < digits.size(); ++k) {
+    up = digits[k] == digits[k - 1] + 1 ? up + 1 : 1;
+    down = digits[k] == digits[k - 1] - 1 ? down + 1 : 1;
+    if (up >= 4 || down >= 4) return true;
+  }
+  return false;
+}
+
+// The runs of number words and single digits, with nothing but spaces and - . / between
+// them, that hold at least kMinNumberWordsInRun words and 7 to 17 digits (a phone number's)
+// and do not count in steps, outside `excluded` (links and addresses), at most
+// kMaxPhoneWindows of them. A run begins with a number word, or with "+" and a country code
+// in digits. So
+// "one, two, three, four, 5, 6, 7" (commas), "ten nine eight seven six five four" (counting),
+// "six-four, six-three" (a tennis score), "page one of 200" and "2 out of three" are none.
+std::vector<NumberWordRun> NumberWordRuns(std::string_view text,
+                                          const std::vector<std::pair<size_t, size_t>>& excluded) {
   const auto alnum = [&](size_t k) { return IsAsciiAlnum(static_cast<unsigned char>(text[k])); };
-  const auto between_numbers = [](char c) {
-    return c == ' ' || c == '-' || c == '.' || c == ',' || c == '/' || c == '(' || c == ')';
-  };
+  const auto between_numbers = [](char c) { return c == ' ' || c == '-' || c == '.' || c == '/'; };
+  const auto is_excluded = [&](size_t begin, size_t end) { return Overlaps(excluded, begin, end); };
   std::vector<NumberWordRun> runs;
-  NumberWordRun run;
   size_t i = 0;
   while (i < text.size() && runs.size() < kMaxPhoneWindows) {
-    if (!alnum(i) || (i > 0 && alnum(i - 1))) {  // a run starts at a token's start
+    // A run starts at a token's start, with a number word or '+': "24/7 nine eight ..." is
+    // not read as "79829...".
+    if (!alnum(i) || (i > 0 && alnum(i - 1))) {
       ++i;
       continue;
     }
-    run = NumberWordRun{};
+    const bool plus = i > 0 && text[i - 1] == '+';
+    size_t token_end = i;
+    while (token_end < text.size() && alnum(token_end)) ++token_end;
+    if (!plus && DigitOfWord(text.substr(i, token_end - i)) == 0) {
+      i = token_end;
+      continue;
+    }
+    NumberWordRun run;
     run.begin = i;
     run.end = i;
-    if (i > 0 && text[i - 1] == '+') {
+    if (plus) {
       run.begin = i - 1;
       run.digits = "+";
     }
@@ -530,20 +556,26 @@ std::vector<NumberWordRun> NumberWordRuns(std::string_view text) {
       while (end < text.size() && alnum(end)) ++end;
       const std::string_view token = text.substr(k, end - k);
       if (token.empty()) break;
+      const bool digits_only =
+          std::all_of(token.begin(), token.end(), [](char c) { return IsAsciiDigit(c); });
       if (const char digit = DigitOfWord(token); digit != 0) {
         run.digits.push_back(digit);
         ++run.words;
-      } else if (std::all_of(token.begin(), token.end(), [](char c) { return IsAsciiDigit(c); })) {
-        run.digits.append(token);
+      } else if (digits_only && (token.size() == 1 || (plus && k == i && token.size() <= 3))) {
+        run.digits.append(token);  // a single digit, or the country code after '+'
       } else {
         break;
       }
       run.end = end;
       for (k = end; k < text.size() && between_numbers(text[k]);) ++k;
     }
-    const size_t digits = run.digits.size() - (run.digits[0] == '+' ? 1 : 0);
-    if (run.words >= kMinNumberWordsInRun && digits >= 7 && digits <= kMaxPhoneDigitGroup) {
+    const std::string_view digits = std::string_view(run.digits).substr(plus ? 1 : 0);
+    if (run.words >= kMinNumberWordsInRun && digits.size() >= 7 &&
+        digits.size() <= kMaxPhoneDigitGroup && !CountsInSteps(digits) &&
+        !is_excluded(run.begin, run.end)) {
+      i = run.end;
       runs.push_back(std::move(run));
+      continue;
     }
     i = std::max(run.end, i + 1);
   }
@@ -589,15 +621,15 @@ std::string DigitsForLookalikes(std::string_view text) {
 // The matcher's "unknown region": it accepts only numbers written with a leading '+'.
 constexpr std::string_view kInternationalRegion = "ZZ";
 
-// Whether the text writes the country code of a number the matcher found under `region`
-// ("+91", "0091", "91 98292 86600"). Under "ZZ" the matcher accepts only numbers written with
-// '+'. Under a default region PhoneNumberMatcher does not keep where the code came from, so
-// the matched text is parsed again with its raw input kept.
-bool CountryCodeWritten(const PhoneNumberUtil& phone_util, const PhoneNumberMatch& match,
+// Whether `raw`, a number found under `region`, writes its country code ("+91", "0091",
+// "91 98292 86600"). Under "ZZ" only numbers written with '+' are accepted. Under a default
+// region PhoneNumberMatcher does not keep where the code came from, so the text is parsed
+// again with its raw input kept.
+bool CountryCodeWritten(const PhoneNumberUtil& phone_util, const std::string& raw,
                         std::string_view region) {
   if (region == kInternationalRegion) return true;
   i18n::phonenumbers::PhoneNumber parsed;
-  return phone_util.ParseAndKeepRawInput(match.raw_string(), std::string(region), &parsed) ==
+  return phone_util.ParseAndKeepRawInput(raw, std::string(region), &parsed) ==
              PhoneNumberUtil::NO_PARSING_ERROR &&
          parsed.country_code_source() != i18n::phonenumbers::PhoneNumber::FROM_DEFAULT_COUNTRY;
 }
@@ -627,6 +659,13 @@ struct EntityExtractor::Impl {
   void FindSpelledLinks(const NormalizedText& text, Entities* entities) const;
   // Phone numbers written partly in number words (NumberWordRuns), after FindPhones.
   void FindPhonesInWords(const NormalizedText& text, Entities* entities) const;
+  // The regions a number is parsed under: "ZZ" first when it is written with '+' (which
+  // accepts only such numbers), then the default regions.
+  std::vector<const std::string*> RegionsToTry(bool plus_written) const;
+  // A phone entity for `number`, found at [begin, end) of the normalized text.
+  PhoneNumber PhoneAt(const NormalizedText& text, size_t begin, size_t end,
+                      const i18n::phonenumbers::PhoneNumber& number,
+                      bool country_code_written) const;
   // How many of `host`'s labels form a host ending in a public suffix (0: none does), the
   // longest such one.
   size_t LabelsToSuffix(std::string_view text, const SpelledHost& host) const;
@@ -971,34 +1010,60 @@ void EntityExtractor::Impl::FindSpelledLinks(const NormalizedText& text, Entitie
   MergeInTextOrder(std::move(found), &entities->links);
 }
 
+namespace {
+
+// Digits in a URL or an e-mail address are identifiers (video ids, photo ids, dates), not
+// numbers for a reader to call; a WhatsApp click-to-chat link is the exception, its path is a
+// phone number. The stretches of such addresses, sorted.
+std::vector<std::pair<size_t, size_t>> NotPhoneStretches(const Entities& entities) {
+  std::vector<std::pair<size_t, size_t>> excluded;
+  for (const Link& link : entities.links) {
+    if (link.registrable_domain == "wa.me" || link.registrable_domain == "whatsapp.com") continue;
+    excluded.emplace_back(link.location.normalized_begin, link.location.normalized_end);
+  }
+  for (const EmailAddress& email : entities.emails) {
+    excluded.emplace_back(email.location.normalized_begin, email.location.normalized_end);
+  }
+  std::sort(excluded.begin(), excluded.end());
+  return excluded;
+}
+
+}  // namespace
+
+std::vector<const std::string*> EntityExtractor::Impl::RegionsToTry(bool plus_written) const {
+  static const std::string kInternational(kInternationalRegion);
+  std::vector<const std::string*> regions;
+  if (plus_written) regions.push_back(&kInternational);
+  for (const std::string& region : options.default_regions) regions.push_back(&region);
+  return regions;
+}
+
+PhoneNumber EntityExtractor::Impl::PhoneAt(const NormalizedText& text, size_t begin, size_t end,
+                                           const i18n::phonenumbers::PhoneNumber& number,
+                                           bool country_code_written) const {
+  PhoneNumber phone;
+  phone.location = Locate(text, begin, end);
+  phone_util->Format(number, PhoneNumberUtil::E164, &phone.e164);
+  phone.country_code = number.country_code();
+  phone.country_code_written = country_code_written;
+  phone_util->GetRegionCodeForNumber(number, &phone.region);
+  return phone;
+}
+
 void EntityExtractor::Impl::FindPhonesInWords(const NormalizedText& text,
                                               Entities* entities) const {
   if (entities->phones.size() >= kMaxPhones) return;
   std::vector<PhoneNumber> found;
-  for (const NumberWordRun& run : NumberWordRuns(text.text)) {
-    const bool taken = std::any_of(entities->phones.begin(), entities->phones.end(),
-                                   [&](const PhoneNumber& phone) {
-                                     return phone.location.normalized_begin < run.end &&
-                                            run.begin < phone.location.normalized_end;
-                                   });
-    if (taken) continue;
-    std::vector<std::string> regions;
-    if (run.digits[0] == '+') regions.emplace_back(kInternationalRegion);
-    regions.insert(regions.end(), options.default_regions.begin(), options.default_regions.end());
-    for (const std::string& region : regions) {
+  for (const NumberWordRun& run : NumberWordRuns(text.text, NotPhoneStretches(*entities))) {
+    if (AnyOverlaps(entities->phones, run.begin, run.end)) continue;
+    for (const std::string* region : RegionsToTry(run.digits[0] == '+')) {
       i18n::phonenumbers::PhoneNumber number;
-      if (phone_util->ParseAndKeepRawInput(run.digits, region, &number) !=
-              PhoneNumberUtil::NO_PARSING_ERROR ||
+      if (phone_util->Parse(run.digits, *region, &number) != PhoneNumberUtil::NO_PARSING_ERROR ||
           !phone_util->IsValidNumber(number)) {
         continue;
       }
-      PhoneNumber phone;
-      phone.location = Locate(text, run.begin, run.end);
-      phone_util->Format(number, PhoneNumberUtil::E164, &phone.e164);
-      phone.country_code = number.country_code();
-      phone.country_code_written =
-          number.country_code_source() != i18n::phonenumbers::PhoneNumber::FROM_DEFAULT_COUNTRY;
-      phone_util->GetRegionCodeForNumber(number, &phone.region);
+      PhoneNumber phone = PhoneAt(text, run.begin, run.end, number,
+                                  CountryCodeWritten(*phone_util, run.digits, *region));
       phone.letters_as_digits = run.words;
       phone.obfuscated = true;
       found.push_back(std::move(phone));
@@ -1013,18 +1078,7 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
   // With fewer digits even letters read as digits cannot make the 7 a number needs (a letter
   // counts only beside as many digits), and most comments stop here, after one count.
   if (CountAsciiDigits(text.text) < kMinDigitsForLookalikes) return;
-  // Digits in a URL or an e-mail address are identifiers (video ids, photo ids, dates), not
-  // numbers for a reader to call; a WhatsApp click-to-chat link is the exception, its path
-  // is a phone number.
-  std::vector<std::pair<size_t, size_t>> excluded;
-  for (const Link& link : entities->links) {
-    if (link.registrable_domain == "wa.me" || link.registrable_domain == "whatsapp.com") continue;
-    excluded.emplace_back(link.location.normalized_begin, link.location.normalized_end);
-  }
-  for (const EmailAddress& email : entities->emails) {
-    excluded.emplace_back(email.location.normalized_begin, email.location.normalized_end);
-  }
-  std::sort(excluded.begin(), excluded.end());
+  const std::vector<std::pair<size_t, size_t>> excluded = NotPhoneStretches(*entities);
   // The matcher reads `digits`: the text, or a copy of it with letters that stand for digits
   // replaced (same length, so every offset holds for both).
   const std::string lookalike_view = DigitsForLookalikes(text.text);
@@ -1036,11 +1090,7 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
     const std::string window(digits.substr(window_begin, window_end - window_begin));
     // "ZZ" (unknown region) accepts only numbers written with a leading '+'; the default
     // regions are tried only while 7 digits of the window are still unclaimed.
-    std::vector<const std::string*> regions;
-    static const std::string kInternational(kInternationalRegion);
-    if (window.find('+') != std::string::npos) regions.push_back(&kInternational);
-    for (const std::string& region : options.default_regions) regions.push_back(&region);
-    for (const std::string* region : regions) {
+    for (const std::string* region : RegionsToTry(window.find('+') != std::string::npos)) {
       if (entities->phones.size() >= kMaxPhones || matcher_runs >= kMaxMatcherRuns) break;
       size_t unclaimed = 0;
       for (size_t k = window_begin; k < window_end; ++k) {
@@ -1057,12 +1107,8 @@ void EntityExtractor::Impl::FindPhones(const NormalizedText& text, Entities* ent
         if (end > window_end || Overlaps(taken, begin, end)) continue;
         if (entities->phones.size() >= kMaxPhones) break;
         taken.emplace_back(begin, end);
-        PhoneNumber phone;
-        phone.location = Locate(text, begin, end);
-        phone_util->Format(match.number(), PhoneNumberUtil::E164, &phone.e164);
-        phone.country_code = match.number().country_code();
-        phone.country_code_written = CountryCodeWritten(*phone_util, match, *region);
-        phone_util->GetRegionCodeForNumber(match.number(), &phone.region);
+        PhoneNumber phone = PhoneAt(text, begin, end, match.number(),
+                                    CountryCodeWritten(*phone_util, match.raw_string(), *region));
         for (size_t k = begin; k < end; ++k) phone.letters_as_digits += digits[k] != text.text[k];
         phone.obfuscated =
             phone.letters_as_digits > 0 ||

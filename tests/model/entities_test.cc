@@ -140,12 +140,34 @@ TEST_F(EntityExtractorTest, NumberWordsWrittenForDigitsAreReadAsDigits) {
   EXPECT_EQ(OriginalText(entities_.phones[0].location), "+91 nine 8 two 9-two 8 six 6 zero zero");
 }
 
-TEST_F(EntityExtractorTest, CountingAndFewNumberWordsAreNoPhoneNumber) {
-  for (const std::string text :
-       {"one two three four five six seven eight nine ten", "page one of 200 and two 3 four",
-        "it was two or three, maybe four 1000000 times", "four 9829286600"}) {
+TEST_F(EntityExtractorTest, NumberWordsBesideOtherNumbersOrInALinkAreReadRightly) {
+  // Other numbers around the run do not join it.
+  for (const std::string text : {"available 24/7 nine eight two nine two eight six six zero zero",
+                                 "call nine eight two nine two eight six six zero zero, 9 to 5"}) {
     Extract(text);
-    EXPECT_TRUE(entities_.phones.empty() || entities_.phones[0].letters_as_digits == 0) << text;
+    ASSERT_EQ(entities_.phones.size(), 1u) << text;
+    EXPECT_EQ(entities_.phones[0].e164, "+919829286600") << text;
+  }
+  // In a link they are the link's.
+  Extract("https://example.com/nine-eight-two-nine-two-eight-six-six-zero-zero");
+  EXPECT_TRUE(entities_.phones.empty());
+}
+
+TEST_F(EntityExtractorTest, CountingScoresAndFewNumberWordsAreNoPhoneNumber) {
+  for (const std::string text :
+       {// Each of these was a valid number in some default region before the checks.
+        "Countdown: ten, nine, eight, seven, six, five, four, three, two, one, zero. Liftoff!",
+        "ten nine eight seven six five four three two one zero liftoff",
+        "She counted one, two, three, four, 5, 6, 7, 8, 9, 10 and stopped.",
+        "My toddler can count: one two three 4 5 6 7 8 9 10!",
+        "Set scores were six-four, six-three, six-seven (five-seven), seven-five",
+        // Too few words, or numbers that are not single digits.
+        "page one of 200 and two 3 four", "it was two or three, maybe four 1000000 times",
+        "four 9829286600 and one"}) {
+    Extract(text);
+    for (const PhoneNumber& phone : entities_.phones) {
+      EXPECT_EQ(phone.letters_as_digits, 0u) << text << ": " << phone.e164;
+    }
   }
 }
 
@@ -555,12 +577,18 @@ TEST_F(EntityExtractorTest, ContactCallsAreFound) {
 }
 
 TEST_F(EntityExtractorTest, MessengersByNameOrIdAreContactCalls) {
-  Extract("add me on snap, Snap: julia_22, kik or ICQ 55501234, Snapchat, add me on line");
+  Extract("add me on snap, my snap: julia_22, kik, ICQ 55501234, Snapchat, my line id: juju");
   EXPECT_EQ(Channels(), (std::vector<std::string>{"messenger", "messenger", "messenger",
                                                   "messenger", "messenger", "messenger"}));
-  // A snap of the fingers, snap peas and a photo are no messenger.
-  Extract("oh snap, the snap peas froze; I'll snap a photo and add it on line 3");
-  EXPECT_TRUE(Channels().empty());
+  // A snap of the fingers, snap peas, a photo, a line of a sheet and a memory of ICQ are no
+  // messenger.
+  for (const std::string text :
+       {"oh snap, the snap peas froze; I'll snap a photo and add it on line 3",
+        "Oh snap: the update broke my build", "I miss ICQ and MSN, those were the days",
+        "Please add me on line 5 of the sign-up sheet", "my line: 'to be or not to be'"}) {
+    Extract(text);
+    EXPECT_TRUE(Channels().empty()) << text;
+  }
 }
 
 TEST_F(EntityExtractorTest, HandlesAndHashtagsButNotEmailsOrAnchors) {
