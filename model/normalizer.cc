@@ -312,12 +312,11 @@ bool IsLeetCharacter(char32_t c) {
   return c == '0' || c == '1' || c == '3' || c == '4' || c == '5' || c == '7' || c == '@' ||
          c == '$';
 }
-bool IsLeetDigit(char32_t c) { return IsAsciiDigit(c) && IsLeetCharacter(c); }
 
-// What a chain of punctuated letters is made of ("W.h.4.t.s"): a letter, or a leetspeak digit
-// standing for one.
+// What a chain of punctuated or spaced-out letters is made of ("W.h.4.t.s", "c 4 $ h"): a
+// letter, or a leetspeak character standing for one.
 bool IsPunctuatedElement(char32_t c) {
-  return c < 0x80 ? IsAsciiLetter(c) || IsLeetDigit(c) : static_cast<bool>(u_isalnum(c));
+  return c < 0x80 ? IsAsciiLetter(c) || IsLeetCharacter(c) : static_cast<bool>(u_isalnum(c));
 }
 
 constexpr size_t kMaxLeetRun = 24;    // longer runs are not read as leetspeak words
@@ -364,9 +363,10 @@ Survey SurveyUnits(const std::vector<Unit>& units) {
     const bool single = token_length == 1;
     const bool letter = single && (token_first < 0x80 ? IsAsciiLetter(token_first)
                                                       : static_cast<bool>(u_isalpha(token_first)));
-    // A leetspeak digit after a letter may stand for one ("w h 4 t"): the run goes on.
-    const bool leet_digit = single && IsLeetDigit(token_first) && letters > 0;
-    letters = letter || leet_digit ? letters + 1 : 0;
+    // A leetspeak character after a letter may stand for one ("w h 4 t", "c 4 $ h"): the run
+    // goes on.
+    const bool leet_letter = single && IsLeetCharacter(token_first) && letters > 0;
+    letters = letter || leet_letter ? letters + 1 : 0;
     if (single && IsAsciiDigit(token_first)) {
       ++digits;
     } else {
@@ -433,7 +433,7 @@ bool NormalizePlainAscii(std::string_view original, bool as_displayed, Normalize
   uint32_t* begins = result->source_begin.data();
   uint32_t* ends = result->source_end.data();
   size_t n = 0;
-  size_t singles = 0;     // single-character tokens in a row ("+9" counts as one)
+  size_t singles = 0;     // single letters, digits, '@' or '$' in a row ("+9" counts as one)
   size_t punctuated = 0;  // single letters in a row, each followed by a letter separator
   size_t token_length = 0;
   size_t repeat = 0;
@@ -454,7 +454,8 @@ bool NormalizePlainAscii(std::string_view original, bool as_displayed, Normalize
         continue;
       }
       const bool single = token_length == 1 || (token_length == 2 && token_first == '+');
-      singles = single && IsAsciiAlnum(text[n - 1]) ? singles + 1 : 0;
+      singles =
+          single && (IsAsciiAlnum(text[n - 1]) || IsLeetCharacter(text[n - 1])) ? singles + 1 : 0;
       if (singles >= kMinSpacedLetters) return false;
       token_length = 0;
     } else {
@@ -491,7 +492,8 @@ bool NormalizePlainAscii(std::string_view original, bool as_displayed, Normalize
   }
   if (token_length > 0) {
     const bool single = token_length == 1 || (token_length == 2 && token_first == '+');
-    singles = single && IsAsciiAlnum(text[n - 1]) ? singles + 1 : 0;
+    singles =
+        single && (IsAsciiAlnum(text[n - 1]) || IsLeetCharacter(text[n - 1])) ? singles + 1 : 0;
     if (singles >= kMinSpacedLetters) return false;
   }
   if (n > 0 && text[n - 1] == ' ') --n;
@@ -886,9 +888,9 @@ void Normalizer::Impl::FoldDecoratedWords(Scratch* scratch) const {
 }
 
 // Re-joins runs of single letters or single digits separated by single spaces. Called only
-// when Survey() saw such a run. A run of letters goes on through leetspeak digits between
-// letters when that spells a known word ("W h 4 t s A p p" reads "whatsapp"), which is then
-// written in plain letters.
+// when Survey() saw such a run. A run of letters goes on through leetspeak characters when
+// that spells a known word, no more of them than letters ("W h 4 t s A p p" reads "whatsapp",
+// "f r 3 3" "free"), which is then written in plain letters.
 void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
   const std::vector<Unit>& in = scratch->units;
   struct Token {
@@ -904,46 +906,55 @@ void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
   const auto single_letter = [&](size_t t) {
     return t < tokens.size() && IsSingleLetter(in, tokens[t].begin, tokens[t].end);
   };
-  const auto single_leet_digit = [&](size_t t) {
-    return t < tokens.size() && IsSingleDigit(in, tokens[t].begin, tokens[t].end) &&
-           IsLeetDigit(in[tokens[t].begin].cp);
+  const auto single_leet = [&](size_t t) {
+    return t < tokens.size() && tokens[t].end - tokens[t].begin == 1 &&
+           IsLeetCharacter(in[tokens[t].begin].cp);
+  };
+  std::string spelling;
+  char word[kMaxLeetRun];
+  // Whether tokens [t, end) spell a known word with leetspeak among their letters.
+  const auto spells_with_leet = [&](size_t t, size_t end) {
+    const size_t length = end - t;
+    if (length < kMinSpacedLetters || length > kMaxLeetRun) return false;
+    spelling.clear();
+    size_t leet = 0;
+    for (size_t k = t; k < end; ++k) {
+      const char32_t c = in[tokens[k].begin].cp;
+      if (c >= 0x80) return false;
+      spelling.push_back(static_cast<char>(c));
+      leet += !IsAsciiLetter(c);
+    }
+    return leet > 0 && leet <= length - leet && SpellsWordWithLeet(spelling, word);
   };
 
   std::vector<Unit>& out = scratch->next;
   out.clear();
-  std::string spelling;
-  char word[kMaxLeetRun];
   size_t t = 0;
   while (t < tokens.size()) {
     // Longest run starting at token t.
     size_t run_end = t;
     size_t minimum = 0;
-    size_t leet_digits = 0;
+    bool leet_read = false;
     if (single_letter(t)) {
       while (single_letter(run_end)) ++run_end;
       minimum = kMinSpacedLetters;
-      // Letters and leetspeak digits, then back to the last letter. The scan stops after
-      // kMaxLeetRun + 1 tokens, which no word is, so a long run costs no more than a short one.
+      // Letters and leetspeak characters ("f r 3 3"), else the same back to the last letter
+      // ("b 1 t c 0 1 n 5 5" of "... 5 5 5 0"). The scan stops after kMaxLeetRun + 1 tokens,
+      // which no word is, so a long run costs no more than a short one.
       size_t leet_end = t;
-      while (leet_end - t <= kMaxLeetRun &&
-             (single_letter(leet_end) || single_leet_digit(leet_end))) {
+      while (leet_end - t <= kMaxLeetRun && (single_letter(leet_end) || single_leet(leet_end))) {
         ++leet_end;
       }
-      const bool too_long = leet_end - t > kMaxLeetRun;
-      while (!single_letter(leet_end - 1)) --leet_end;
-      spelling.clear();
-      for (size_t k = t; k < leet_end; ++k) {
-        const char32_t c = in[tokens[k].begin].cp;
-        spelling.push_back(c < 0x80 ? static_cast<char>(c) : '\0');
-        leet_digits += IsAsciiDigit(c);
-      }
-      const size_t length = leet_end - t;
-      if (!too_long && leet_digits > 0 && length >= kMinSpacedLetters &&
-          leet_digits <= length - leet_digits && spelling.find('\0') == std::string::npos &&
-          SpellsWordWithLeet(spelling, word)) {
-        run_end = leet_end;
-      } else {
-        leet_digits = 0;
+      if (leet_end - t <= kMaxLeetRun) {
+        size_t letter_end = leet_end;
+        while (!single_letter(letter_end - 1)) --letter_end;
+        for (const size_t end : {leet_end, letter_end}) {
+          if (end > run_end && spells_with_leet(t, end)) {
+            run_end = end;
+            leet_read = true;
+            break;
+          }
+        }
       }
     } else if (IsSingleDigit(in, tokens[t].begin, tokens[t].end) ||
                IsPlusDigit(in, tokens[t].begin, tokens[t].end)) {
@@ -957,13 +968,17 @@ void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
     const bool rejoin = minimum > 0 && run_end - t >= minimum;
     if (!rejoin) run_end = t + 1;
     if (!out.empty()) out.push_back(in[tokens[t].begin - 1]);  // the separating space
+    uint32_t leet = 0;
     for (size_t k = t; k < run_end; ++k) {
       out.insert(out.end(), in.begin() + tokens[k].begin, in.begin() + tokens[k].end);
-      if (leet_digits > 0) out.back().cp = static_cast<unsigned char>(word[k - t]);
+      if (leet_read) {
+        leet += !IsAsciiLetter(out.back().cp);
+        out.back().cp = static_cast<unsigned char>(word[k - t]);
+      }
     }
     if (rejoin) {
       ++scratch->report.spaced_out_runs;
-      scratch->report.leet_characters += static_cast<uint32_t>(leet_digits);
+      scratch->report.leet_characters += leet;
       scratch->MarkObfuscated(in[tokens[t].begin].begin, in[tokens[run_end - 1].end - 1].end);
     }
     t = run_end;
@@ -974,9 +989,10 @@ void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
 // Pass 2b, after the spaced-out runs: "W.h.a.t.s.A.p.p", "v-i-a-g-r-a", "W.h.4.t.s.A.p.p",
 // "v.і.a.g.r.a" (with a Cyrillic "і"). A chain of at least kMinSpacedLetters single
 // characters in one token, each pair separated by one IsLetterSeparator character, loses the
-// separators when its characters spell a known word. The chain starts with a letter; a
-// leetspeak digit may stand for a letter, no more of them than letters; a non-ASCII letter is
-// read as its Latin skeleton when the chain also has an ASCII letter. The rejoined word is
+// separators when its characters spell a known word. A leetspeak character (0 1 3 4 5 7 @ $)
+// may stand for a letter, no more of them than letters; a non-ASCII letter is read as its
+// Latin skeleton when the chain also has an ASCII letter. When the whole chain spells nothing,
+// its letters alone may ("W.h.a.t.s.A.p.p.0.7.7" keeps ".0.7.7"). The rejoined word is
 // written in plain letters, so the leetspeak and homoglyph passes need not find it again.
 // Abbreviations stay: "U.S.A." has three letters, "e.g." two, and "a-b-c-d", "x.y.z.w" or
 // "a.b.c.1" spell no word. A longer known word is no harm either way ("S.H.I.E.L.D." reads
@@ -987,40 +1003,39 @@ void Normalizer::Impl::RejoinPunctuatedLetters(Scratch* scratch) const {
     return k < in.size() && IsLetterOrDigit(in[k].cp) && !IsAsciiDigit(in[k].cp);
   };
   const auto element = [&](size_t k) {
-    return letter(k) || (k < in.size() && IsLeetDigit(in[k].cp));
+    return letter(k) || (k < in.size() && IsLeetCharacter(in[k].cp));
   };
   const auto word_character = [&](size_t k) { return k < in.size() && IsLetterOrDigit(in[k].cp); };
+  // Where the chain from i of characters `in_chain` accepts ends: one separator between each
+  // two, each character single; after at most `most` characters.
+  const auto chain_end = [&](size_t i, const auto& in_chain, size_t most) {
+    size_t end = i + 1;
+    for (size_t length = 1; length < most && end + 1 < in.size() && IsLetterSeparator(in[end].cp) &&
+                            in_chain(end + 1) && !word_character(end + 2);
+         ++length) {
+      end += 2;
+    }
+    return end;
+  };
   std::vector<Unit>& out = scratch->next;
   out.clear();
   bool changed = false;
   std::string run;
   char word[kMaxLeetRun];
-  size_t i = 0;
-  while (i < in.size()) {
-    // A chain x.y.z...: single characters, one separator between each two.
-    if (!(letter(i) && (i == 0 || !word_character(i - 1)) && !word_character(i + 1))) {
-      out.push_back(in[i++]);
-      continue;
-    }
-    size_t end = i + 1;
-    while (end + 1 < in.size() && IsLetterSeparator(in[end].cp) && element(end + 1) &&
-           !word_character(end + 2)) {
-      end += 2;
-    }
+  // Rejoins the chain [i, end) when it spells a word (above); false, writing nothing, if not.
+  const auto rejoin = [&](size_t i, size_t end) {
     const size_t length = (end - i + 1) / 2;
-    // The chain's spelling in ASCII letters and leetspeak digits, or nothing when one of its
-    // characters has no such reading.
+    if (length < kMinSpacedLetters || length > kMaxLeetRun) return false;
     run.clear();
-    size_t digits = 0;
+    size_t leet = 0;
     size_t skeletons = 0;
     bool ascii_letter = false;
-    bool readable = length >= kMinSpacedLetters && length <= kMaxLeetRun;
-    for (size_t k = i; k < end && readable; k += 2) {
+    for (size_t k = i; k < end; k += 2) {
       const char32_t c = in[k].cp;
       if (c < 0x80) {
         run.push_back(static_cast<char>(c));
-        digits += IsAsciiDigit(c);
-        ascii_letter = ascii_letter || !IsAsciiDigit(c);
+        leet += !IsAsciiLetter(c);
+        ascii_letter = ascii_letter || IsAsciiLetter(c);
         continue;
       }
       // A letter of another script that looks like one Latin letter; Latin's own accented
@@ -1028,27 +1043,51 @@ void Normalizer::Impl::RejoinPunctuatedLetters(Scratch* scratch) const {
       UErrorCode status = U_ZERO_ERROR;
       std::array<char, kMaxSkeletonLetters> latin;
       if (uscript_getScript(c, &status) == USCRIPT_LATIN || LatinSkeleton(c, &latin) != 1) {
-        readable = false;
-        break;
+        return false;
       }
       run.push_back(latin[0]);
       ++skeletons;
     }
-    readable = readable && digits <= length - digits && (skeletons == 0 || ascii_letter);
-    if (readable && SpellsWordWithLeet(run, word)) {
-      for (size_t k = i, w = 0; k < end; k += 2, ++w) {
-        out.push_back({static_cast<unsigned char>(word[w]), in[k].begin, in[k].end});
-      }
-      ++scratch->report.spaced_out_runs;
-      scratch->report.leet_characters += static_cast<uint32_t>(digits);
-      scratch->report.homoglyphs += static_cast<uint32_t>(skeletons);
-      scratch->MarkObfuscated(in[i].begin, in[end - 1].end);
-      changed = true;
-    } else {
-      out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(i),
-                 in.begin() + static_cast<std::ptrdiff_t>(end));
+    if (leet > length - leet || (skeletons > 0 && !ascii_letter) ||
+        !SpellsWordWithLeet(run, word)) {
+      return false;
     }
-    i = end;
+    for (size_t k = i, w = 0; k < end; k += 2, ++w) {
+      out.push_back({static_cast<unsigned char>(word[w]), in[k].begin, in[k].end});
+    }
+    ++scratch->report.spaced_out_runs;
+    scratch->report.leet_characters += static_cast<uint32_t>(leet);
+    scratch->report.homoglyphs += static_cast<uint32_t>(skeletons);
+    scratch->MarkObfuscated(in[i].begin, in[end - 1].end);
+    changed = true;
+    return true;
+  };
+  size_t i = 0;
+  while (i < in.size()) {
+    // A chain x.y.z...: single characters, one separator between each two.
+    if (!(element(i) && (i == 0 || !word_character(i - 1)) && !word_character(i + 1))) {
+      out.push_back(in[i++]);
+      continue;
+    }
+    // Letters and leetspeak characters; no word is longer than kMaxLeetRun, so the chain is
+    // followed no further than that.
+    const size_t end = chain_end(i, element, kMaxLeetRun + 1);
+    if (rejoin(i, end)) {
+      i = end;
+      continue;
+    }
+    // Else the letters alone, as far as they go ("W.h.a.t.s.A.p.p" of "...p.p.0.7.7"),
+    // copied as they are when they spell nothing either.
+    if (!letter(i)) {
+      out.push_back(in[i++]);
+      continue;
+    }
+    const size_t letters_end = chain_end(i, letter, in.size());
+    if (!rejoin(i, letters_end)) {
+      out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(i),
+                 in.begin() + static_cast<std::ptrdiff_t>(letters_end));
+    }
+    i = letters_end;
   }
   if (changed) std::swap(scratch->units, scratch->next);
 }

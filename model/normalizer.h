@@ -36,10 +36,11 @@
 //     three or more, becomes a space ("+1🔹555🔹0129" -> "+1 555 0129"; "2⚽1" stays);
 //     and 4 or more single letters in one token separated by one of . - _ * | ~ each, when
 //     they spell a known word ("W.h.a.t.s.A.p.p" -> "whatsapp"; "u.s.a." and "a-b-c-d" stay);
-//     in both, leetspeak digits may stand for letters, no more of them than letters, when the
-//     word then spelled is known ("W h 4 t s A p p", "c-4-s-h"; "a.b.c.1" and "v.1.3.5"
-//     stay), and in a punctuated chain with an ASCII letter a letter of another script may
-//     stand for its Latin skeleton ("v.і.a.g.r.a" with a Cyrillic "і");
+//     in both, leetspeak characters may stand for letters, no more of them than letters,
+//     when the word then spelled is known ("W h 4 t s A p p", "c-4-$-h"; "a.b.c.1" and
+//     "v.1.3.5" stay); in a punctuated chain with an ASCII letter a letter of another script
+//     may stand for its Latin skeleton ("v.і.a.g.r.a" with a Cyrillic "і"), and its
+//     letters alone are rejoined when the whole chain spells nothing ("W.h.a.t.s.A.p.p.0.7.7");
 //   - folds homoglyphs in mixed-script words to their Latin skeleton (ICU uspoof), so a
 //     Cyrillic "о" inside "lоve" becomes "o" (and "ӧ", or "о" plus a combining mark, a plain
 //     "o" too), while a wholly Cyrillic or Arabic word is left as it is;

@@ -271,6 +271,17 @@ TEST_F(NormalizerTest, PunctuatedLettersWithLeetspeakDigitsOrLookalikesAreRejoin
   // All ASCII (the plain reader must hand it on) and with something else non-ASCII.
   EXPECT_EQ(Normalize("earn b.1.t.c.0.1.n daily").text, "earn bitcoin daily");
   EXPECT_EQ(Normalize("\u00E9 earn b.1.t.c.0.1.n daily").text, "\u00E9 earn bitcoin daily");
+  // '@' and '$' stand for letters too, and a chain may begin with one.
+  EXPECT_EQ(Normalize("W.h.@.t.s.A.p.p for c-@-$-h, 3.a.r.n").text, "whatsapp for cash, earn");
+}
+
+TEST_F(NormalizerTest, PunctuatedLettersFollowedByDigitsAreStillRejoined) {
+  // When the whole chain spells nothing, the letters alone may: a number or a dosage glued on
+  // with the same separators does not hide the word, nor does a letter and digit before it.
+  EXPECT_EQ(Normalize("W.h.a.t.s.A.p.p.0.7.7.0.0.9").text, "whatsapp.0.7.7.0.0.9");
+  EXPECT_EQ(Normalize("V.i.a.g.r.a.1.0.0.m.g and T.e.l.e.g.r.a.m.1").text,
+            "viagra.1.0.0.m.g and telegram.1");
+  EXPECT_EQ(Normalize("a.1.w.h.a.t.s.a.p.p").text, "a.1.whatsapp");
 }
 
 TEST_F(NormalizerTest, PunctuatedChainsOfMostlyDigitsOrOtherScriptsStay) {
@@ -291,8 +302,11 @@ TEST_F(NormalizerTest, SpacedOutLettersWithLeetspeakDigitsAreRejoinedIntoKnownWo
   EXPECT_EQ(n.obfuscation.spaced_out_runs, 2u);
   EXPECT_EQ(n.obfuscation.leet_characters, 4u);
   EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "W h 4 t s A p p");
+  // A run may end in leetspeak, and '$' stands for a letter too.
+  EXPECT_EQ(Normalize("f r 3 3 gift in c 4 $ h").text, "free gift in cash");
   // Digits that spell no word with the letters before them are a number of their own.
   EXPECT_EQ(Normalize("a 1 b c d, m e 4 5 7 3 1 0").text, "a 1 b c d, m e 457310");
+  EXPECT_EQ(Normalize("u r @ home").text, "u r @ home");
   // A run longer than any word is not spelled out, however long.
   std::string long_run;
   for (int k = 0; k < 5000; ++k) long_run += "a 1 ";
