@@ -546,6 +546,14 @@ struct NumberWordRun {
   size_t begin = 0, end = 0;  // in the normalized text; a '+' right before it included
   std::string digits;         // "+919829286600"
   uint32_t words = 0;         // number words in it
+  // After each token: where it ends, the length of `digits` so far and the words so far, so
+  // that a number may be read from the run's first tokens ("nine ... zero zero, 9 to 5").
+  struct Prefix {
+    size_t end;
+    size_t digits;
+    uint32_t words;
+  };
+  std::vector<Prefix> prefixes;
 };
 
 constexpr size_t kMinNumberWordsInRun = 3;
@@ -563,17 +571,20 @@ bool CountsInSteps(std::string_view digits) {
   return false;
 }
 
-// The runs of number words and single digits, with nothing but spaces and - . / between
+// The runs of number words and single digits, with nothing but spaces and - . , / between
 // them, that hold at least kMinNumberWordsInRun words and 7 to 17 digits (a phone number's)
 // and do not count in steps, outside `excluded` (links and addresses), at most
 // kMaxPhoneWindows of them. A run begins with a number word, or with "+" and a country code
 // in digits. So
-// "one, two, three, four, 5, 6, 7" (commas), "ten nine eight seven six five four" (counting),
-// "six-four, six-three" (a tennis score), "page one of 200" and "2 out of three" are none.
+// "one, two, three, four, 5, 6, 7" and "ten nine eight seven six five four" (counting),
+// "six-four, six-three, seven-five" (tennis scores), "page one of 200" and "2 out of three"
+// are none.
 std::vector<NumberWordRun> NumberWordRuns(std::string_view text,
                                           const std::vector<std::pair<size_t, size_t>>& excluded) {
   const auto alnum = [&](size_t k) { return IsAsciiAlnum(static_cast<unsigned char>(text[k])); };
-  const auto between_numbers = [](char c) { return c == ' ' || c == '-' || c == '.' || c == '/'; };
+  const auto between_numbers = [](char c) {
+    return c == ' ' || c == '-' || c == '.' || c == ',' || c == '/';
+  };
   const auto is_excluded = [&](size_t begin, size_t end) { return Overlaps(excluded, begin, end); };
   std::vector<NumberWordRun> runs;
   // Most comments hold fewer number words than one run needs: one pass says so.
@@ -596,6 +607,8 @@ std::vector<NumberWordRun> NumberWordRuns(std::string_view text,
     NumberWordRun run;
     run.begin = i;
     run.end = i;
+    size_t score_hyphens = 0;  // "six-four": two numbers joined by a hyphen alone
+    size_t commas = 0;
     if (plus) {
       run.begin = i - 1;
       run.digits = "+";
@@ -616,11 +629,17 @@ std::vector<NumberWordRun> NumberWordRuns(std::string_view text,
         break;
       }
       run.end = end;
+      run.prefixes.push_back({end, run.digits.size(), run.words});
       for (k = end; k < text.size() && between_numbers(text[k]);) ++k;
+      const std::string_view separator = text.substr(end, k - end);
+      score_hyphens += separator == "-";
+      commas += separator.find(',') != std::string_view::npos;
     }
     const std::string_view digits = std::string_view(run.digits).substr(plus ? 1 : 0);
+    // "six-four, six-three, seven-five": a list of scores, not a number.
+    const bool score_list = score_hyphens >= 2 && commas >= 2;
     if (run.words >= kMinNumberWordsInRun && digits.size() >= 7 &&
-        digits.size() <= kMaxPhoneDigitGroup && !CountsInSteps(digits) &&
+        digits.size() <= kMaxPhoneDigitGroup && !CountsInSteps(digits) && !score_list &&
         !is_excluded(run.begin, run.end)) {
       i = run.end;
       runs.push_back(std::move(run));
@@ -1105,18 +1124,26 @@ void EntityExtractor::Impl::FindPhonesInWords(const NormalizedText& text,
   std::vector<PhoneNumber> found;
   for (const NumberWordRun& run : NumberWordRuns(text.text, NotPhoneStretches(*entities))) {
     if (AnyOverlaps(entities->phones, run.begin, run.end)) continue;
-    for (const std::string* region : RegionsToTry(run.digits[0] == '+')) {
-      i18n::phonenumbers::PhoneNumber number;
-      if (phone_util->Parse(run.digits, *region, &number) != PhoneNumberUtil::NO_PARSING_ERROR ||
-          !phone_util->IsValidNumber(number)) {
-        continue;
+    const size_t plus = run.digits[0] == '+' ? 1 : 0;
+    // The whole run, else its longest first tokens that are a number ("... zero zero, 9").
+    bool taken = false;
+    for (auto prefix = run.prefixes.rbegin(); prefix != run.prefixes.rend() && !taken; ++prefix) {
+      if (prefix->digits - plus < 7 || prefix->words < kMinNumberWordsInRun) break;
+      const std::string digits = run.digits.substr(0, prefix->digits);
+      for (const std::string* region : RegionsToTry(plus == 1)) {
+        i18n::phonenumbers::PhoneNumber number;
+        if (phone_util->Parse(digits, *region, &number) != PhoneNumberUtil::NO_PARSING_ERROR ||
+            !phone_util->IsValidNumber(number)) {
+          continue;
+        }
+        PhoneNumber phone = PhoneAt(text, run.begin, prefix->end, number,
+                                    CountryCodeWritten(*phone_util, digits, *region));
+        phone.letters_as_digits = prefix->words;
+        phone.obfuscated = true;
+        found.push_back(std::move(phone));
+        taken = true;
+        break;
       }
-      PhoneNumber phone = PhoneAt(text, run.begin, run.end, number,
-                                  CountryCodeWritten(*phone_util, run.digits, *region));
-      phone.letters_as_digits = run.words;
-      phone.obfuscated = true;
-      found.push_back(std::move(phone));
-      break;
     }
     if (entities->phones.size() + found.size() >= kMaxPhones) break;
   }
