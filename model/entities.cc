@@ -270,6 +270,17 @@ constexpr char kSelfReferencePattern[] =
     R"((?:channel|page|videos?|website|blog|music|songs?|profile)\b)"
     R"(|\bsub ?(?:4|for) ?sub\b|\bsubscribe (?:to )?(?:me|back|my)\b)";
 
+// What comes before a phone number written in number words: "call baba ji nine one ...",
+// "text him: one eight ...", "whatsapp now nine ...", "support one eight eight eight". Prose
+// that counts, rolls dice or recites digits of pi has none, and its number words are no
+// number ("the progression is one five six four, one five six four, two five one").
+constexpr char kNumberCuePattern[] =
+    R"(\b(?:call|ring|dial|phone|mobile|cell|text|txt|sms|contact|reach|whats ?app|telegram)"
+    R"(|viber|signal|helpline|hotline|support|agent|number|tel)(?:s|ed|ing)?\b)";
+
+// How far before a number in words its cue may be, in bytes.
+constexpr size_t kNumberCueReach = 48;
+
 // Pointers to the author's own channel reported per comment, at most.
 constexpr size_t kMaxSelfReferences = 16;
 
@@ -572,13 +583,11 @@ bool CountsInSteps(std::string_view digits) {
 }
 
 // The runs of number words and single digits, with nothing but spaces and - . , / between
-// them, that hold at least kMinNumberWordsInRun words and 7 to 17 digits (a phone number's)
-// and do not count in steps, outside `excluded` (links and addresses), at most
+// them, that hold at least kMinNumberWordsInRun words and 7 digits, outside `excluded` (links
+// and addresses) and not a list of scores ("six-four, six-three, seven-five"), at most
 // kMaxPhoneWindows of them. A run begins with a number word, or with "+" and a country code
-// in digits. So
-// "one, two, three, four, 5, 6, 7" and "ten nine eight seven six five four" (counting),
-// "six-four, six-three, seven-five" (tennis scores), "page one of 200" and "2 out of three"
-// are none.
+// in digits: "page one of 200" and "2 out of three" are none. FindPhonesInWords decides
+// which of them are numbers.
 std::vector<NumberWordRun> NumberWordRuns(std::string_view text,
                                           const std::vector<std::pair<size_t, size_t>>& excluded) {
   const auto alnum = [&](size_t k) { return IsAsciiAlnum(static_cast<unsigned char>(text[k])); };
@@ -607,7 +616,9 @@ std::vector<NumberWordRun> NumberWordRuns(std::string_view text,
     NumberWordRun run;
     run.begin = i;
     run.end = i;
-    size_t score_hyphens = 0;  // "six-four": two numbers joined by a hyphen alone
+    size_t hyphen_group = 0;  // bare hyphens in a row so far: "six-four" has one
+    size_t score_pairs = 0;   // groups of two numbers joined by a bare hyphen
+    bool longer_hyphen_group = false;
     size_t commas = 0;
     if (plus) {
       run.begin = i - 1;
@@ -632,14 +643,20 @@ std::vector<NumberWordRun> NumberWordRuns(std::string_view text,
       run.prefixes.push_back({end, run.digits.size(), run.words});
       for (k = end; k < text.size() && between_numbers(text[k]);) ++k;
       const std::string_view separator = text.substr(end, k - end);
-      score_hyphens += separator == "-";
+      if (separator == "-") {
+        ++hyphen_group;
+      } else {
+        score_pairs += hyphen_group == 1;
+        longer_hyphen_group = longer_hyphen_group || hyphen_group > 1;
+        hyphen_group = 0;
+      }
       commas += separator.find(',') != std::string_view::npos;
     }
     const std::string_view digits = std::string_view(run.digits).substr(plus ? 1 : 0);
-    // "six-four, six-three, seven-five": a list of scores, not a number.
-    const bool score_list = score_hyphens >= 2 && commas >= 2;
-    if (run.words >= kMinNumberWordsInRun && digits.size() >= 7 &&
-        digits.size() <= kMaxPhoneDigitGroup && !CountsInSteps(digits) && !score_list &&
+    // "six-four, six-three, seven-five": a list of scores (pairs joined by a bare hyphen),
+    // not a number; "nine-eight-two, nine-two-eight" groups more than two.
+    const bool score_list = score_pairs >= 2 && commas >= 2 && !longer_hyphen_group;
+    if (run.words >= kMinNumberWordsInRun && digits.size() >= 7 && !score_list &&
         !is_excluded(run.begin, run.end)) {
       i = run.end;
       runs.push_back(std::move(run));
@@ -713,6 +730,7 @@ struct EntityExtractor::Impl {
   std::unique_ptr<RE2> email_pattern;
   std::unique_ptr<RE2> contact_pattern;
   std::unique_ptr<RE2> self_reference_pattern;
+  std::unique_ptr<RE2> number_cue_pattern;
   std::unique_ptr<RE2> money_pattern;
   const PhoneNumberUtil* phone_util = nullptr;
 
@@ -725,7 +743,10 @@ struct EntityExtractor::Impl {
   // list stays in text order.
   void FindSpelledEmails(const NormalizedText& text, Entities* entities) const;
   void FindSpelledLinks(const NormalizedText& text, Entities* entities) const;
-  // Phone numbers written partly in number words (NumberWordRuns), after FindPhones.
+  // Phone numbers written partly in number words (NumberWordRuns), after FindPhones: a run
+  // with a call to contact just before it (kNumberCuePattern) whose longest first tokens,
+  // down to three words and 7 digits, libphonenumber accepts as a number of at most 17
+  // digits that does not count in steps ("one two three four").
   void FindPhonesInWords(const NormalizedText& text, Entities* entities) const;
   // The regions a number is parsed under: "ZZ" first when it is written with '+' (which
   // accepts only such numbers), then the default regions.
@@ -1124,12 +1145,17 @@ void EntityExtractor::Impl::FindPhonesInWords(const NormalizedText& text,
   std::vector<PhoneNumber> found;
   for (const NumberWordRun& run : NumberWordRuns(text.text, NotPhoneStretches(*entities))) {
     if (AnyOverlaps(entities->phones, run.begin, run.end)) continue;
+    const size_t cue_from = run.begin > kNumberCueReach ? run.begin - kNumberCueReach : 0;
+    if (!RE2::PartialMatch(text.text.substr(cue_from, run.begin - cue_from), *number_cue_pattern)) {
+      continue;
+    }
     const size_t plus = run.digits[0] == '+' ? 1 : 0;
     // The whole run, else its longest first tokens that are a number ("... zero zero, 9").
     bool taken = false;
     for (auto prefix = run.prefixes.rbegin(); prefix != run.prefixes.rend() && !taken; ++prefix) {
       if (prefix->digits - plus < 7 || prefix->words < kMinNumberWordsInRun) break;
       const std::string digits = run.digits.substr(0, prefix->digits);
+      if (prefix->digits - plus > kMaxPhoneDigitGroup || CountsInSteps(digits)) continue;
       for (const std::string* region : RegionsToTry(plus == 1)) {
         i18n::phonenumbers::PhoneNumber number;
         if (phone_util->Parse(digits, *region, &number) != PhoneNumberUtil::NO_PARSING_ERROR ||
@@ -1329,6 +1355,7 @@ Result<std::shared_ptr<const EntityExtractor>> EntityExtractor::Create(
         std::pair{kEmailPattern, &impl->email_pattern},
         std::pair{kContactPattern, &impl->contact_pattern},
         std::pair{kSelfReferencePattern, &impl->self_reference_pattern},
+        std::pair{kNumberCuePattern, &impl->number_cue_pattern},
         std::pair{kMoneyPattern, &impl->money_pattern}}) {
     if (Status status = compile(pattern, target); !status.ok()) return status;
   }

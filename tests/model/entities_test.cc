@@ -142,10 +142,13 @@ TEST_F(EntityExtractorTest, NumberWordsWrittenForDigitsAreReadAsDigits) {
 
 TEST_F(EntityExtractorTest, NumberWordsBesideOtherNumbersOrInALinkAreReadRightly) {
   // Other numbers around the run do not join it, and commas may group its digits.
-  for (const std::string text : {"available 24/7 nine eight two nine two eight six six zero zero",
-                                 "call nine eight two nine two eight six six zero zero, 9 to 5",
-                                 "text plus nine one, nine eight two nine two, eight six six "
-                                 "zero zero"}) {
+  for (const std::string text :
+       {"call us 24/7 nine eight two nine two eight six six zero zero",
+        "call nine eight two nine two eight six six zero zero, 9 to 5",
+        "text plus nine one, nine eight two nine two, eight six six zero zero",
+        // Counting after the number, and hyphens grouping more than two digits.
+        "call nine eight two nine two eight six six zero zero one two three four",
+        "call nine-eight-two, nine-two-eight, six-six-zero-zero"}) {
     Extract(text);
     ASSERT_EQ(entities_.phones.size(), 1u) << text;
     EXPECT_EQ(entities_.phones[0].e164, "+919829286600") << text;
@@ -163,7 +166,12 @@ TEST_F(EntityExtractorTest, CountingScoresAndFewNumberWordsAreNoPhoneNumber) {
         "She counted one, two, three, four, 5, 6, 7, 8, 9, 10 and stopped.",
         "My toddler can count: one two three 4 5 6 7 8 9 10!",
         "Set scores were six-four, six-three, six-seven (five-seven), seven-five",
-        "six-four, six-three, six-seven, five-seven, seven-five, six-two",
+        "The number of games: six-four, six-three, six-seven, five-seven, seven-five, six-two",
+        // Number words in prose with no call to contact before them.
+        "Love this song! The progression is one five six four, one five six four, two five one",
+        "Critical fail night: I rolled three, five, two, six, six, one, four, two, five, three",
+        "Waltz time, count it one two three, one two three, one two three, one two three",
+        "pi is three point one four one five nine two six five three five eight nine seven nine",
         // Too few words, or numbers that are not single digits.
         "page one of 200 and two 3 four", "it was two or three, maybe four 1000000 times",
         "four 9829286600 and one"}) {
