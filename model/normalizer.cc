@@ -910,6 +910,21 @@ void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
     return t < tokens.size() && tokens[t].end - tokens[t].begin == 1 &&
            IsLeetCharacter(in[tokens[t].begin].cp);
   };
+  // A letter and the punctuation that ends a sentence or a label ("p." of "W h a t s A p p.",
+  // "m:" of "T e l e g r a m: @x"): it may end a run.
+  const auto closing_letter = [&](size_t t) {
+    if (t >= tokens.size() || tokens[t].end - tokens[t].begin < 2 ||
+        !u_isalpha(in[tokens[t].begin].cp)) {
+      return false;
+    }
+    for (size_t k = tokens[t].begin + 1; k < tokens[t].end; ++k) {
+      const char32_t c = in[k].cp;
+      if (c != '.' && c != ',' && c != ':' && c != ';' && c != '!' && c != '?' && c != ')') {
+        return false;
+      }
+    }
+    return true;
+  };
   std::string spelling;
   char word[kMaxLeetRun];
   // Whether tokens [t, end) spell a known word with leetspeak among their letters.
@@ -937,6 +952,7 @@ void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
     bool leet_read = false;
     if (single_letter(t)) {
       while (single_letter(run_end)) ++run_end;
+      if (run_end - t >= kMinSpacedLetters && closing_letter(run_end)) ++run_end;
       minimum = kMinSpacedLetters;
       // Letters and leetspeak characters ("f r 3 3"), else the same back to the last letter
       // ("b 1 t c 0 1 n 5 5" of "... 5 5 5 0"). The scan stops after kMaxLeetRun + 1 tokens,
@@ -946,8 +962,9 @@ void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
         ++leet_end;
       }
       if (leet_end - t <= kMaxLeetRun) {
+        if (closing_letter(leet_end)) ++leet_end;
         size_t letter_end = leet_end;
-        while (!single_letter(letter_end - 1)) --letter_end;
+        while (!single_letter(letter_end - 1) && !closing_letter(letter_end - 1)) --letter_end;
         for (const size_t end : {leet_end, letter_end}) {
           if (end > run_end && spells_with_leet(t, end)) {
             run_end = end;
@@ -970,16 +987,18 @@ void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
     if (!out.empty()) out.push_back(in[tokens[t].begin - 1]);  // the separating space
     uint32_t leet = 0;
     for (size_t k = t; k < run_end; ++k) {
+      const size_t first = out.size();
       out.insert(out.end(), in.begin() + tokens[k].begin, in.begin() + tokens[k].end);
       if (leet_read) {
-        leet += !IsAsciiLetter(out.back().cp);
-        out.back().cp = static_cast<unsigned char>(word[k - t]);
+        leet += !IsAsciiLetter(out[first].cp);
+        out[first].cp = static_cast<unsigned char>(word[k - t]);
       }
     }
     if (rejoin) {
       ++scratch->report.spaced_out_runs;
       scratch->report.leet_characters += leet;
-      scratch->MarkObfuscated(in[tokens[t].begin].begin, in[tokens[run_end - 1].end - 1].end);
+      // To the last letter or digit: a closing token's punctuation was not spaced out.
+      scratch->MarkObfuscated(in[tokens[t].begin].begin, in[tokens[run_end - 1].begin].end);
     }
     t = run_end;
   }
@@ -992,8 +1011,9 @@ void Normalizer::Impl::RejoinSpacedOut(Scratch* scratch) const {
 // separators when its characters spell a known word. A leetspeak character (0 1 3 4 5 7 @ $)
 // may stand for a letter, no more of them than letters; a non-ASCII letter is read as its
 // Latin skeleton when the chain also has an ASCII letter. When the whole chain spells nothing,
-// its letters alone may ("W.h.a.t.s.A.p.p.0.7.7" keeps ".0.7.7"). The rejoined word is
-// written in plain letters, so the leetspeak and homoglyph passes need not find it again.
+// it may up to its last letter ("W.h.4.t.s.A.p.p.0.7.7" keeps ".0.7.7"), or its letters
+// alone. A chain in a link or an address is kept as written ("https://c-a-s-h.com"). The rejoined
+// word is written in plain letters, so the leetspeak and homoglyph passes need not find it again.
 // Abbreviations stay: "U.S.A." has three letters, "e.g." two, and "a-b-c-d", "x.y.z.w" or
 // "a.b.c.1" spell no word. A longer known word is no harm either way ("S.H.I.E.L.D." reads
 // "shield").
@@ -1022,10 +1042,21 @@ void Normalizer::Impl::RejoinPunctuatedLetters(Scratch* scratch) const {
   bool changed = false;
   std::string run;
   char word[kMaxLeetRun];
+  // Whether the chain [i, end) is part of an address: after "/", "@" or a label and a dot
+  // ("https://c-a-s-h.com", "example.com/w-h-a-t-s-a-p-p", "www.c-a-s-h.com"), or before "@",
+  // "/" or a dot and a label ("j.o.h.n@example.com", "c-a-s-h.com"). Hosts and paths are
+  // kept as written; the dot after a single letter ("a.1.w.h.a.t.s.a.p.p") is no label's.
+  const auto in_address = [&](size_t i, size_t end) {
+    const char32_t before = i > 0 ? in[i - 1].cp : ' ';
+    const char32_t after = end < in.size() ? in[end].cp : ' ';
+    return before == '/' || before == '@' || after == '@' || after == '/' ||
+           (before == '.' && i >= 3 && word_character(i - 2) && word_character(i - 3)) ||
+           (after == '.' && word_character(end + 1) && word_character(end + 2));
+  };
   // Rejoins the chain [i, end) when it spells a word (above); false, writing nothing, if not.
   const auto rejoin = [&](size_t i, size_t end) {
     const size_t length = (end - i + 1) / 2;
-    if (length < kMinSpacedLetters || length > kMaxLeetRun) return false;
+    if (length < kMinSpacedLetters || length > kMaxLeetRun || in_address(i, end)) return false;
     run.clear();
     size_t leet = 0;
     size_t skeletons = 0;
@@ -1074,6 +1105,13 @@ void Normalizer::Impl::RejoinPunctuatedLetters(Scratch* scratch) const {
     const size_t end = chain_end(i, element, kMaxLeetRun + 1);
     if (rejoin(i, end)) {
       i = end;
+      continue;
+    }
+    // The same back to its last letter ("W.h.4.t.s.A.p.p" of "W.h.4.t.s.A.p.p.0.7.7").
+    size_t last = end;
+    while (last - 1 > i && !letter(last - 1)) last -= 2;
+    if (last < end && rejoin(i, last)) {
+      i = last;
       continue;
     }
     // Else the letters alone, as far as they go ("W.h.a.t.s.A.p.p" of "...p.p.0.7.7"),

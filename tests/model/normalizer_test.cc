@@ -282,6 +282,17 @@ TEST_F(NormalizerTest, PunctuatedLettersFollowedByDigitsAreStillRejoined) {
   EXPECT_EQ(Normalize("V.i.a.g.r.a.1.0.0.m.g and T.e.l.e.g.r.a.m.1").text,
             "viagra.1.0.0.m.g and telegram.1");
   EXPECT_EQ(Normalize("a.1.w.h.a.t.s.a.p.p").text, "a.1.whatsapp");
+  // Or up to its last letter, leetspeak and all.
+  EXPECT_EQ(Normalize("message me on W.h.4.t.s.A.p.p.0.7.7 now").text,
+            "message me on whatsapp.0.7.7 now");
+}
+
+TEST_F(NormalizerTest, PunctuatedLettersInLinksAndAddressesStayAsWritten) {
+  // A host or an address is what it is: "c-a-s-h.com" is not cash.com.
+  for (const std::string text : {"see https://www.c-a-s-h.com/offer", "c-a-s-h.com",
+                                 "mail j.o.h.n@example.com", "example.com/w-h-a-t-s-a-p-p/page"}) {
+    EXPECT_EQ(Normalize(text).text, text);
+  }
 }
 
 TEST_F(NormalizerTest, SpacedOutLettersWithLeetspeakDigitsAreRejoinedIntoKnownWords) {
@@ -293,6 +304,13 @@ TEST_F(NormalizerTest, SpacedOutLettersWithLeetspeakDigitsAreRejoinedIntoKnownWo
   EXPECT_EQ(OriginalOf(original, n, "whatsapp"), "W h 4 t s A p p");
   // A run may end in leetspeak, and '$' stands for a letter too.
   EXPECT_EQ(Normalize("f r 3 3 gift in c 4 $ h").text, "free gift in cash");
+  // And in a letter with the punctuation that closes a sentence or a label.
+  const std::string closed = "on W h 4 t s A p p. Or T e l e g r a m: @x";
+  const NormalizedText c = Normalize(closed);
+  EXPECT_EQ(c.text, "on whatsapp. or telegram: @x");
+  EXPECT_EQ(OriginalOf(closed, c, "whatsapp"), "W h 4 t s A p p");
+  // Four single letters before the closing one, as a run of letters needs.
+  EXPECT_EQ(Normalize("grades a b c d. and v w x y z.").text, "grades a b c d. and vwxyz.");
   // Digits that spell no word with the letters before them are a number of their own.
   EXPECT_EQ(Normalize("a 1 b c d, m e 4 5 7 3 1 0").text, "a 1 b c d, m e 457310");
   EXPECT_EQ(Normalize("u r @ home").text, "u r @ home");
