@@ -247,7 +247,7 @@ constexpr char kContactPattern[] =
     R"((\bwhats ?app?\b|\bwh?ats?app\b|\bwa\.me\b))"
     R"(|(\btelegram\b|\bt\.me\b))"
     R"(|(\b(?:viber|wechat|skype|snapchat|signal app|kik)\b)"
-    R"(|\bmy (?:snap|sc)(?: ?id)? ?[:@]|\badd me on (?:snap|sc)\b|\bline id ?[:@])"
+    R"(|\bmy snap(?: ?id)? ?[:@]|\b(?:add me on|add my|hmu on) snap\b|\bline id ?[:@])"
     R"(|\bicq ?(?:#|no\.?|number|id|uin)? ?:? ?\d{5,}))"
     R"(|(@[a-z0-9_][a-z0-9_.]{1,29}))"
     R"(|(#[a-z0-9_]*[a-z_][a-z0-9_]*))"

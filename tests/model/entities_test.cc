@@ -588,15 +588,19 @@ TEST_F(EntityExtractorTest, ContactCallsAreFound) {
 }
 
 TEST_F(EntityExtractorTest, MessengersByNameOrIdAreContactCalls) {
-  Extract("add me on snap, my snap: julia_22, kik, ICQ 55501234, Snapchat, my line id: juju");
-  EXPECT_EQ(Channels(), (std::vector<std::string>{"messenger", "messenger", "messenger",
-                                                  "messenger", "messenger", "messenger"}));
+  Extract(
+      "add me on snap, my snap: julia_22, kik, ICQ 55501234, Snapchat, my line id: juju, "
+      "hmu on snap");
+  EXPECT_EQ(Channels(),
+            (std::vector<std::string>{"messenger", "messenger", "messenger", "messenger",
+                                      "messenger", "messenger", "messenger"}));
   // A snap of the fingers, snap peas, a photo, a line of a sheet and a memory of ICQ are no
   // messenger.
   for (const std::string text :
        {"oh snap, the snap peas froze; I'll snap a photo and add it on line 3",
         "Oh snap: the update broke my build", "I miss ICQ and MSN, those were the days",
-        "Please add me on line 5 of the sign-up sheet", "my line: 'to be or not to be'"}) {
+        "Please add me on line 5 of the sign-up sheet", "my line: 'to be or not to be'",
+        "My SC: I moved from South Carolina last year"}) {
     Extract(text);
     EXPECT_TRUE(Channels().empty()) << text;
   }

@@ -1227,6 +1227,9 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
        Verdict::kHold},
       {"I feel so much freedom now. This is what I do >>>>> www.homework24.com", "work-from-home",
        Verdict::kHold},
+      {"Start earning $500 per day from home, cutt.ly/home", "work-from-home", Verdict::kHold},
+      {"My aunt averages $85 an hour from home on her laptop. Go here >>> www.auntjobs.com",
+       "work-from-home", Verdict::kHold},
   };
   for (const Fires& expected : fires) {
     const std::vector<Reason> reasons = reasons_of(expected.content);
@@ -1334,6 +1337,12 @@ TEST_F(RuleSetTest, DefaultPackNamesTheScamFamiliesAndLeavesTheirVictimsAlone) {
       "Google pays $20 billion a year to be Apple's default search engine.",
       "Start here --> install node first.",
       "The average nurse makes $38 an hour (https://www.bls.gov/ooh/healthcare/).",
+      // Wages beside a link or an arrow, with no home, laptop or "online" in the claim.
+      "I make $17 an hour at Target and rent is brutal. Source: https://www.zillow.com/research/",
+      "I earn $25 an hour on Upwork.com doing design, but don't quit your job.",
+      "I made $5 per day on Swagbucks lol. Don't bother with swagbucks.com",
+      "I'm earning $19 per hour now after the raise --> still can't afford a house.",
+      "I earned $200 a day as a day trader. Check it out here: the SEC warning.",
       "Email me for a loaner bike, we have two spares.",
       "Text me for the loan calculator spreadsheet I mentioned.",
   };
