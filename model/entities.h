@@ -5,8 +5,10 @@
 // Phone numbers are found with libphonenumber's PhoneNumberMatcher on the normalized text
 // (so spaced-out, fullwidth or mark-laden digits are found, and O, I or l written for a digit
 // inside a group of digits is read as that digit), trying the international
-// format first and then each configured default region. Domains are reduced to their
-// registrable domain (example.co.uk) with the public-suffix rules shipped in data/.
+// format first and then each configured default region. A number written in number words
+// ("call nine eight two nine ...") is read when a call to contact comes just before it. Domains are
+// reduced to their registrable domain (example.co.uk) with the public-suffix rules shipped in
+// data/.
 //
 // Thread safety: Extract() is const; one EntityExtractor may be shared by all threads.
 #ifndef SPAMGUARD_MODEL_ENTITIES_H_
@@ -58,7 +60,7 @@ struct PhoneNumber {
   bool obfuscated = false;  // the original bytes differ from the normalized digits
   // Digits written in letters: "+1 (3O2) 555-O1I8" has 3 (O for 0, I for 1; so are o, i,
   // l); "+91 nine 8 two 9 ..." one per number word (EntityExtractor reads a run of at least
-  // three number words with 7 to 17 digits as a number).
+  // three number words and 7 to 17 digits, after a call to contact, as a number).
   uint32_t letters_as_digits = 0;
   // Whether the text writes the country code ("+91 ...", "0091 ...", "91 98292 86600").
   // Otherwise `country_code` is a guess, the first default region that accepts the digits:

@@ -325,7 +325,7 @@ constexpr int kMaxLeetAmbiguous = 4;  // '1' may be 'i' or 'l': at most 2^4 cand
 // What the later passes will find to do, learned in one cheap scan so that ordinary text
 // skips them entirely.
 struct Survey {
-  // kMinSpacedLetters single letters (leetspeak digits among them) or kMinSpacedDigits
+  // kMinSpacedLetters single letters (leetspeak characters among them) or kMinSpacedDigits
   // single digits in a row
   bool spaced_out_run = false;
   bool leet = false;                // some leetspeak character
@@ -461,7 +461,7 @@ bool NormalizePlainAscii(std::string_view original, bool as_displayed, Normalize
     } else {
       if (token_length++ == 0) token_first = c;
       if (kIsLeetOrSeparator[byte] && IsLetterSeparator(static_cast<unsigned char>(c))) {
-        // "w.h.a.t", "w.h.4.t": a single letter or leetspeak digit before this separator,
+        // "w.h.a.t", "w.h.4.t": a single letter or leetspeak character before this separator,
         // continuing a chain when the separator before it was one too; looked at only here,
         // at separators, because a test on every letter cost ordinary text a fifth of this
         // loop's time. The general path makes the exact decision.
