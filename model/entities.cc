@@ -535,6 +535,11 @@ char DigitOfWord(std::string_view word) {
   }
 }
 
+// How often "double" (2) or "triple" (3) repeats the digit after it; 0 for any other word.
+size_t RepeatOfWord(std::string_view word) {
+  return word == "double" ? 2 : word == "triple" ? 3 : 0;
+}
+
 // The number words of `text`, counted up to `enough`: one pass over the text, about 0.75 us
 // for 500 bytes (bench/normalizer_bench.cc, BM_NormalizeAndExtract/long_500b, 2026-11-27).
 size_t CountNumberWords(std::string_view text, size_t enough) {
@@ -552,7 +557,8 @@ size_t CountNumberWords(std::string_view text, size_t enough) {
 }
 
 // A stretch of number words that may be a phone number written out of machines' sight:
-// "nine eight two nine two eight six six zero zero", "+91 nine 8 two 9 ...".
+// "nine eight two nine two eight six six zero zero", "+91 nine 8 two 9 ...", "nine eight
+// double two ... oh oh".
 struct NumberWordRun {
   size_t begin = 0, end = 0;  // in the normalized text; a '+' right before it included
   std::string digits;         // "+919829286600"
@@ -609,13 +615,15 @@ std::vector<NumberWordRun> NumberWordRuns(std::string_view text,
     const bool plus = i > 0 && text[i - 1] == '+';
     size_t token_end = i + 1;
     while (token_end < text.size() && alnum(token_end)) ++token_end;
-    if (!plus && DigitOfWord(text.substr(i, token_end - i)) == 0) {
+    const std::string_view first = text.substr(i, token_end - i);
+    if (!plus && DigitOfWord(first) == 0 && RepeatOfWord(first) == 0) {
       i = token_end;
       continue;
     }
     NumberWordRun run;
     run.begin = i;
     run.end = i;
+    size_t repeat = 0;        // after "double" or "triple": how often the next digit counts
     size_t hyphen_group = 0;  // bare hyphens in a row so far: "six-four" has one
     size_t score_pairs = 0;   // groups of two numbers joined by a bare hyphen
     bool longer_hyphen_group = false;
@@ -631,14 +639,23 @@ std::vector<NumberWordRun> NumberWordRuns(std::string_view text,
       if (token.empty()) break;
       const bool digits_only =
           std::all_of(token.begin(), token.end(), [](char c) { return IsAsciiDigit(c); });
-      if (const char digit = DigitOfWord(token); digit != 0) {
-        run.digits.push_back(digit);
-        ++run.words;
+      // "double six" and "triple zero" repeat the digit after them; "oh" inside a run is 0.
+      if (const size_t times = RepeatOfWord(token); times > 0 && repeat == 0) {
+        repeat = times;
+        for (k = end; k < text.size() && between_numbers(text[k]);) ++k;
+        continue;
+      }
+      const char word_digit = k != i && token == "oh" ? '0' : DigitOfWord(token);
+      if (word_digit != 0) {
+        run.digits.append(std::max<size_t>(repeat, 1), word_digit);
+        run.words += static_cast<uint32_t>(std::max<size_t>(repeat, 1));
       } else if (digits_only && (token.size() == 1 || (plus && k == i && token.size() <= 3))) {
-        run.digits.append(token);  // a single digit, or the country code after '+'
+        // A single digit, or the country code after '+'.
+        for (size_t r = 0; r < std::max<size_t>(repeat, 1); ++r) run.digits.append(token);
       } else {
         break;
       }
+      repeat = 0;
       run.end = end;
       run.prefixes.push_back({end, run.digits.size(), run.words});
       for (k = end; k < text.size() && between_numbers(text[k]);) ++k;

@@ -148,7 +148,10 @@ TEST_F(EntityExtractorTest, NumberWordsBesideOtherNumbersOrInALinkAreReadRightly
         "text plus nine one, nine eight two nine two, eight six six zero zero",
         // Counting after the number, and hyphens grouping more than two digits.
         "call nine eight two nine two eight six six zero zero one two three four",
-        "call nine-eight-two, nine-two-eight, six-six-zero-zero"}) {
+        "call nine-eight-two, nine-two-eight, six-six-zero-zero",
+        // "double" and "triple" repeat a digit, "oh" inside a number is 0.
+        "call nine eight two nine two eight double six oh oh",
+        "text nine eight two nine two eight six six zero zero triple"}) {
     Extract(text);
     ASSERT_EQ(entities_.phones.size(), 1u) << text;
     EXPECT_EQ(entities_.phones[0].e164, "+919829286600") << text;
