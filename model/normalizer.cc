@@ -1022,9 +1022,7 @@ void Normalizer::Impl::RejoinPunctuatedLetters(Scratch* scratch) const {
   const auto letter = [&](size_t k) {
     return k < in.size() && IsLetterOrDigit(in[k].cp) && !IsAsciiDigit(in[k].cp);
   };
-  const auto element = [&](size_t k) {
-    return letter(k) || (k < in.size() && IsLeetCharacter(in[k].cp));
-  };
+  const auto element = [&](size_t k) { return k < in.size() && IsPunctuatedElement(in[k].cp); };
   const auto word_character = [&](size_t k) { return k < in.size() && IsLetterOrDigit(in[k].cp); };
   // Where the chain from i of characters `in_chain` accepts ends: one separator between each
   // two, each character single; after at most `most` characters.
