@@ -494,7 +494,8 @@ std::vector<std::pair<size_t, size_t>> PhoneWindows(
 }
 
 // The digit an English number word names ("nine" -> '9'), or 0. Called on every word of a
-// comment, so it looks at the length and the first letter before it compares.
+// comment, so it looks at the length and the first letter before it compares (a loop over
+// the ten words cost BM_NormalizeAndExtract/long_500b 0.5 us more).
 char DigitOfWord(std::string_view word) {
   switch (word.size()) {
     case 3:
@@ -575,8 +576,8 @@ struct NumberWordRun {
 
 constexpr size_t kMinNumberWordsInRun = 3;
 
-// Whether `digits` (no '+') counts up or down by one through four digits in a row, as
-// counting does ("one two three four", "ten, nine, eight, seven ... zero").
+// Whether `digits` counts up or down by one through four digits in a row, as counting does
+// ("one two three four", "ten, nine, eight, seven ... zero"); a leading '+' steps to nothing.
 bool CountsInSteps(std::string_view digits) {
   size_t up = 1;
   size_t down = 1;
@@ -1163,7 +1164,8 @@ void EntityExtractor::Impl::FindPhonesInWords(const NormalizedText& text,
   for (const NumberWordRun& run : NumberWordRuns(text.text, NotPhoneStretches(*entities))) {
     if (AnyOverlaps(entities->phones, run.begin, run.end)) continue;
     const size_t cue_from = run.begin > kNumberCueReach ? run.begin - kNumberCueReach : 0;
-    if (!RE2::PartialMatch(text.text.substr(cue_from, run.begin - cue_from), *number_cue_pattern)) {
+    if (!RE2::PartialMatch(re2::StringPiece(text.text.data() + cue_from, run.begin - cue_from),
+                           *number_cue_pattern)) {
       continue;
     }
     const size_t plus = run.digits[0] == '+' ? 1 : 0;
